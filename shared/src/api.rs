@@ -1,0 +1,580 @@
+//! Requests, responses and errors of the HTTP API (`/api/v1`).
+//!
+//! Query strings are parsed here, so the server and the web app agree on
+//! them: every parameter is checked, and an error names the parameter and
+//! quotes its value.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{LatLon, Toilet, ToiletId};
+
+/// Why a query string was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum QueryError {
+    #[error("missing query parameter `{param}`")]
+    Missing { param: &'static str },
+    #[error("invalid `{param}` value {value:?}: {reason}")]
+    Invalid {
+        param: String,
+        value: String,
+        reason: String,
+    },
+    #[error("unknown query parameter `{param}`; expected one of {expected}")]
+    Unknown { param: String, expected: String },
+    #[error("query parameter `{param}` given more than once")]
+    Duplicate { param: String },
+}
+
+impl QueryError {
+    /// The stable machine-readable code for the error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            QueryError::Missing { .. } => "missing_parameter",
+            QueryError::Invalid { .. } => "invalid_parameter",
+            QueryError::Unknown { .. } => "unknown_parameter",
+            QueryError::Duplicate { .. } => "duplicate_parameter",
+        }
+    }
+
+    fn invalid(param: &str, value: &str, reason: impl Into<String>) -> Self {
+        QueryError::Invalid {
+            param: param.to_owned(),
+            value: value.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Facility filters: each `true` keeps only toilets known to have it.
+/// Unknown is not a match. `false` (or leaving it out) does not filter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Filters {
+    pub wheelchair: bool,
+    pub baby_change: bool,
+    pub family_room: bool,
+    pub free: bool,
+    /// Open at the moment of the query, by status and hours in the toilet's own time zone.
+    pub open_now: bool,
+}
+
+impl Filters {
+    const NAMES: [&'static str; 5] = [
+        "wheelchair",
+        "baby_change",
+        "family_room",
+        "free",
+        "open_now",
+    ];
+
+    fn set(&mut self, name: &str, value: &str) -> Result<(), QueryError> {
+        let on = match value {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            _ => return Err(QueryError::invalid(name, value, "expected true or false")),
+        };
+        match name {
+            "wheelchair" => self.wheelchair = on,
+            "baby_change" => self.baby_change = on,
+            "family_room" => self.family_room = on,
+            "free" => self.free = on,
+            "open_now" => self.open_now = on,
+            _ => unreachable!("only called with names from Filters::NAMES"),
+        }
+        Ok(())
+    }
+
+    fn write(&self, out: &mut form_urlencoded::Serializer<'_, String>) {
+        for (name, on) in [
+            ("wheelchair", self.wheelchair),
+            ("baby_change", self.baby_change),
+            ("family_room", self.family_room),
+            ("free", self.free),
+            ("open_now", self.open_now),
+        ] {
+            if on {
+                out.append_pair(name, "true");
+            }
+        }
+    }
+}
+
+/// The query string as (name, value) pairs, each name at most once.
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn parse(query: &str, allowed: &[&str]) -> Result<Self, QueryError> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+            if !allowed.contains(&name.as_ref()) {
+                return Err(QueryError::Unknown {
+                    param: name.into_owned(),
+                    expected: allowed.join(", "),
+                });
+            }
+            if pairs.iter().any(|(n, _)| *n == name) {
+                return Err(QueryError::Duplicate {
+                    param: name.into_owned(),
+                });
+            }
+            pairs.push((name.into_owned(), value.into_owned()));
+        }
+        Ok(Params(pairs))
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn number(&self, name: &'static str) -> Result<Option<f64>, QueryError> {
+        let Some(raw) = self.get(name) else {
+            return Ok(None);
+        };
+        let value: f64 = raw
+            .trim()
+            .parse()
+            .map_err(|_| QueryError::invalid(name, raw, "not a number"))?;
+        if !value.is_finite() {
+            return Err(QueryError::invalid(name, raw, "must be a finite number"));
+        }
+        Ok(Some(value))
+    }
+
+    fn required_number(&self, name: &'static str) -> Result<f64, QueryError> {
+        self.number(name)?
+            .ok_or(QueryError::Missing { param: name })
+    }
+
+    fn limit(&self, max: u32, default: u32) -> Result<u32, QueryError> {
+        let Some(raw) = self.get("limit") else {
+            return Ok(default);
+        };
+        match raw.trim().parse::<u32>() {
+            Ok(n) if (1..=max).contains(&n) => Ok(n),
+            _ => Err(QueryError::invalid(
+                "limit",
+                raw,
+                format!("must be a whole number within 1..={max}"),
+            )),
+        }
+    }
+
+    fn filters(&self) -> Result<Filters, QueryError> {
+        let mut filters = Filters::default();
+        for name in Filters::NAMES {
+            if let Some(value) = self.get(name) {
+                filters.set(name, value)?;
+            }
+        }
+        Ok(filters)
+    }
+}
+
+fn position(lat: f64, lon: f64, lat_raw: &str, lon_raw: &str) -> Result<LatLon, QueryError> {
+    LatLon::new(lat, lon).map_err(|e| match e {
+        crate::CoordError::Latitude(_) => {
+            QueryError::invalid("lat", lat_raw, "must be within -90..=90")
+        }
+        crate::CoordError::Longitude(_) => {
+            QueryError::invalid("lon", lon_raw, "must be within -180..=180")
+        }
+    })
+}
+
+/// `GET /api/v1/toilets/nearby`: the nearest toilets that pass the filters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearbyQuery {
+    pub at: LatLon,
+    /// 1..=100, default 10.
+    pub limit: u32,
+    /// Only toilets within this great-circle distance, in metres.
+    pub radius_m: Option<f64>,
+    pub filters: Filters,
+}
+
+impl NearbyQuery {
+    pub const MAX_LIMIT: u32 = 100;
+    pub const DEFAULT_LIMIT: u32 = 10;
+    const PARAMS: [&'static str; 9] = [
+        "lat",
+        "lon",
+        "limit",
+        "radius_m",
+        "wheelchair",
+        "baby_change",
+        "family_room",
+        "free",
+        "open_now",
+    ];
+
+    pub fn new(at: LatLon) -> Self {
+        NearbyQuery {
+            at,
+            limit: Self::DEFAULT_LIMIT,
+            radius_m: None,
+            filters: Filters::default(),
+        }
+    }
+
+    pub fn from_query(query: &str) -> Result<Self, QueryError> {
+        let params = Params::parse(query, &Self::PARAMS)?;
+        let lat = params.required_number("lat")?;
+        let lon = params.required_number("lon")?;
+        let at = position(
+            lat,
+            lon,
+            params.get("lat").unwrap_or_default(),
+            params.get("lon").unwrap_or_default(),
+        )?;
+        let radius_m = match params.number("radius_m")? {
+            Some(r) if r <= 0.0 => {
+                return Err(QueryError::invalid(
+                    "radius_m",
+                    params.get("radius_m").unwrap_or_default(),
+                    "must be a positive number of metres",
+                ));
+            }
+            r => r,
+        };
+        Ok(NearbyQuery {
+            at,
+            limit: params.limit(Self::MAX_LIMIT, Self::DEFAULT_LIMIT)?,
+            radius_m,
+            filters: params.filters()?,
+        })
+    }
+
+    pub fn to_query(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        out.append_pair("lat", &self.at.lat().to_string());
+        out.append_pair("lon", &self.at.lon().to_string());
+        out.append_pair("limit", &self.limit.to_string());
+        if let Some(r) = self.radius_m {
+            out.append_pair("radius_m", &r.to_string());
+        }
+        self.filters.write(&mut out);
+        out.finish()
+    }
+}
+
+/// A map viewport. `min_lon > max_lon` means the box crosses the antimeridian.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bbox {
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+}
+
+impl Bbox {
+    pub fn new(min_lon: f64, min_lat: f64, max_lon: f64, max_lat: f64) -> Result<Self, String> {
+        for (what, lon) in [("min_lon", min_lon), ("max_lon", max_lon)] {
+            if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
+                return Err(format!("{what} {lon} must be within -180..=180"));
+            }
+        }
+        for (what, lat) in [("min_lat", min_lat), ("max_lat", max_lat)] {
+            if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
+                return Err(format!("{what} {lat} must be within -90..=90"));
+            }
+        }
+        if min_lat > max_lat {
+            return Err(format!(
+                "min_lat {min_lat} is greater than max_lat {max_lat}"
+            ));
+        }
+        Ok(Bbox {
+            min_lon,
+            min_lat,
+            max_lon,
+            max_lat,
+        })
+    }
+
+    pub fn contains(&self, p: LatLon) -> bool {
+        let lon_ok = if self.min_lon <= self.max_lon {
+            (self.min_lon..=self.max_lon).contains(&p.lon())
+        } else {
+            p.lon() >= self.min_lon || p.lon() <= self.max_lon
+        };
+        lon_ok && (self.min_lat..=self.max_lat).contains(&p.lat())
+    }
+
+    /// The box's centre; across the antimeridian, on the far side.
+    pub fn center(&self) -> LatLon {
+        let mut lon = if self.min_lon <= self.max_lon {
+            (self.min_lon + self.max_lon) / 2.0
+        } else {
+            (self.min_lon + self.max_lon + 360.0) / 2.0
+        };
+        if lon > 180.0 {
+            lon -= 360.0;
+        }
+        LatLon::new((self.min_lat + self.max_lat) / 2.0, lon)
+            .expect("the centre of a valid box is valid")
+    }
+}
+
+/// `GET /api/v1/toilets?bbox=…`: the toilets in a map viewport.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BboxQuery {
+    pub bbox: Bbox,
+    /// 1..=5000, default 1000. When more toilets are in the box, those
+    /// nearest its centre are returned and `truncated` is set.
+    pub limit: u32,
+    pub filters: Filters,
+}
+
+impl BboxQuery {
+    pub const MAX_LIMIT: u32 = 5000;
+    pub const DEFAULT_LIMIT: u32 = 1000;
+    const PARAMS: [&'static str; 7] = [
+        "bbox",
+        "limit",
+        "wheelchair",
+        "baby_change",
+        "family_room",
+        "free",
+        "open_now",
+    ];
+
+    pub fn from_query(query: &str) -> Result<Self, QueryError> {
+        let params = Params::parse(query, &Self::PARAMS)?;
+        let raw = params
+            .get("bbox")
+            .ok_or(QueryError::Missing { param: "bbox" })?;
+        let parts: Vec<&str> = raw.split(',').collect();
+        let bad = |reason: String| QueryError::invalid("bbox", raw, reason);
+        if parts.len() != 4 {
+            return Err(bad(
+                "expected four numbers min_lon,min_lat,max_lon,max_lat".into()
+            ));
+        }
+        let mut n = [0.0; 4];
+        for (slot, part) in n.iter_mut().zip(&parts) {
+            *slot = part
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| bad(format!("{part:?} is not a number")))?;
+        }
+        let bbox = Bbox::new(n[0], n[1], n[2], n[3]).map_err(bad)?;
+        Ok(BboxQuery {
+            bbox,
+            limit: params.limit(Self::MAX_LIMIT, Self::DEFAULT_LIMIT)?,
+            filters: params.filters()?,
+        })
+    }
+
+    pub fn to_query(&self) -> String {
+        let b = self.bbox;
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        out.append_pair(
+            "bbox",
+            &format!("{},{},{},{}", b.min_lon, b.min_lat, b.max_lon, b.max_lat),
+        );
+        out.append_pair("limit", &self.limit.to_string());
+        self.filters.write(&mut out);
+        out.finish()
+    }
+}
+
+/// One toilet found near the query point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NearbyResult {
+    /// Great-circle (haversine) distance from the query point, metres.
+    pub distance_m: f64,
+    /// Initial bearing from the query point, degrees clockwise from north, 0..360.
+    pub bearing_deg: f64,
+    /// Open at the time of the query; `null` when its hours are unknown.
+    pub open_now: Option<bool>,
+    pub toilet: Toilet,
+}
+
+/// Nearest first; ties in distance by ascending id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NearbyResponse {
+    pub results: Vec<NearbyResult>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum FeatureCollectionType {
+    FeatureCollection,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum FeatureType {
+    Feature,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum PointType {
+    Point,
+}
+
+/// A GeoJSON point: `coordinates` is `[lon, lat]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PointGeometry {
+    #[serde(rename = "type")]
+    pub kind: PointType,
+    pub coordinates: [f64; 2],
+}
+
+/// A toilet as a GeoJSON feature; `properties` is the whole toilet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ToiletFeature {
+    #[serde(rename = "type")]
+    pub kind: FeatureType,
+    pub id: ToiletId,
+    pub geometry: PointGeometry,
+    pub properties: Toilet,
+}
+
+impl From<Toilet> for ToiletFeature {
+    fn from(toilet: Toilet) -> Self {
+        ToiletFeature {
+            kind: FeatureType::Feature,
+            id: toilet.id,
+            geometry: PointGeometry {
+                kind: PointType::Point,
+                coordinates: [toilet.position.lon(), toilet.position.lat()],
+            },
+            properties: toilet,
+        }
+    }
+}
+
+/// The toilets in a viewport as a GeoJSON FeatureCollection, nearest the
+/// box centre first. `truncated` tells that the box held more than `limit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ToiletCollection {
+    #[serde(rename = "type")]
+    pub kind: FeatureCollectionType,
+    pub features: Vec<ToiletFeature>,
+    pub truncated: bool,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    /// Toilets in the index now.
+    pub toilets: usize,
+}
+
+/// Every error the API returns: `{"error":{"code":…,"message":…}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `invalid_parameter`, `not_found`, …
+    pub code: String,
+    /// For people: names the parameter and quotes the bad value.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(q: &str) -> QueryError {
+        NearbyQuery::from_query(q).unwrap_err()
+    }
+
+    #[test]
+    fn nearby_defaults_and_round_trip() {
+        let q = NearbyQuery::from_query("lat=31.23&lon=121.47").unwrap();
+        assert_eq!(q.limit, 10);
+        assert_eq!(q.radius_m, None);
+        assert_eq!(q.filters, Filters::default());
+        let full = NearbyQuery::from_query(
+            "lat=-33.9&lon=151.2&limit=100&radius_m=1500&wheelchair=true&baby_change=1&family_room=true&free=true&open_now=true",
+        )
+        .unwrap();
+        assert!(full.filters.wheelchair && full.filters.baby_change && full.filters.open_now);
+        assert_eq!(NearbyQuery::from_query(&full.to_query()).unwrap(), full);
+    }
+
+    #[test]
+    fn nearby_errors_name_the_parameter_and_value() {
+        assert_eq!(err("lon=1"), QueryError::Missing { param: "lat" });
+        assert_eq!(
+            err("lat=abc&lon=1").to_string(),
+            "invalid `lat` value \"abc\": not a number"
+        );
+        assert_eq!(
+            err("lat=NaN&lon=1").to_string(),
+            "invalid `lat` value \"NaN\": must be a finite number"
+        );
+        assert_eq!(
+            err("lat=1&lon=inf").to_string(),
+            "invalid `lon` value \"inf\": must be a finite number"
+        );
+        assert_eq!(
+            err("lat=91&lon=1").to_string(),
+            "invalid `lat` value \"91\": must be within -90..=90"
+        );
+        assert_eq!(
+            err("lat=1&lon=-181").to_string(),
+            "invalid `lon` value \"-181\": must be within -180..=180"
+        );
+        assert_eq!(err("lat=1&lon=1&limit=0").code(), "invalid_parameter");
+        assert_eq!(
+            err("lat=1&lon=1&limit=101").to_string(),
+            "invalid `limit` value \"101\": must be a whole number within 1..=100"
+        );
+        assert!(err("lat=1&lon=1&limit=2.5").to_string().contains("limit"));
+        assert_eq!(
+            err("lat=1&lon=1&wheelchair=maybe").to_string(),
+            "invalid `wheelchair` value \"maybe\": expected true or false"
+        );
+        assert!(matches!(
+            err("lat=1&lon=1&wheelchar=true"),
+            QueryError::Unknown { .. }
+        ));
+        assert_eq!(
+            err("lat=1&lat=2&lon=1"),
+            QueryError::Duplicate {
+                param: "lat".into()
+            }
+        );
+        assert!(
+            err("lat=1&lon=1&radius_m=-5")
+                .to_string()
+                .contains("radius_m")
+        );
+        assert!(
+            err("lat=1&lon=1&radius_m=0")
+                .to_string()
+                .contains("radius_m")
+        );
+    }
+
+    #[test]
+    fn bbox_parses_and_crosses_the_antimeridian() {
+        let q = BboxQuery::from_query("bbox=170,-20,-170,-10&limit=5").unwrap();
+        assert_eq!(q.limit, 5);
+        assert!(q.bbox.contains(LatLon::new(-15.0, 179.5).unwrap()));
+        assert!(q.bbox.contains(LatLon::new(-15.0, -175.0).unwrap()));
+        assert!(!q.bbox.contains(LatLon::new(-15.0, 0.0).unwrap()));
+        assert_eq!(q.bbox.center(), LatLon::new(-15.0, 180.0).unwrap());
+        assert_eq!(BboxQuery::from_query(&q.to_query()).unwrap(), q);
+    }
+
+    #[test]
+    fn bbox_errors_name_the_value() {
+        let e = |q: &str| BboxQuery::from_query(q).unwrap_err().to_string();
+        assert_eq!(e("limit=3"), "missing query parameter `bbox`");
+        assert!(e("bbox=1,2,3").contains("expected four numbers"));
+        assert!(e("bbox=1,x,3,4").contains("\"x\" is not a number"));
+        assert!(e("bbox=1,50,3,40").contains("min_lat 50 is greater than max_lat 40"));
+        assert!(e("bbox=1,2,3,95").contains("max_lat 95"));
+        assert!(e("bbox=1,2,3,NaN").contains("bbox"));
+        assert!(e("bbox=0,0,1,1&limit=5001").contains("1..=5000"));
+    }
+}

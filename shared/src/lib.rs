@@ -1,0 +1,17 @@
+//! The data types the gongce server and web app both speak.
+//!
+//! Every type here validates on construction: a [`LatLon`] is always finite
+//! and in range, an [`OpeningHours`] always parses, a [`ToiletName`] is never
+//! blank. Nothing downstream checks again. This crate depends on nothing else
+//! of ours and builds for `wasm32-unknown-unknown`.
+
+pub mod api;
+mod hours;
+mod position;
+mod toilet;
+
+pub use hours::{HoursError, OpeningHours};
+pub use position::{CoordError, LatLon};
+pub use toilet::{
+    Access, ParseError, Status, TimeZone, Toilet, ToiletId, ToiletName, parse_tri_state,
+};

@@ -1,0 +1,387 @@
+use std::{fmt, str::FromStr};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{LatLon, OpeningHours};
+
+/// A field value that did not parse. The message quotes the value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid value {value:?}: {reason}")]
+pub struct ParseError {
+    pub value: String,
+    pub reason: String,
+}
+
+impl ParseError {
+    pub(crate) fn new(value: &str, reason: impl Into<String>) -> Self {
+        ParseError {
+            value: value.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The store's id for a toilet: a positive integer.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(try_from = "i64", into = "i64")]
+#[schema(value_type = i64)]
+pub struct ToiletId(i64);
+
+impl ToiletId {
+    pub fn new(id: i64) -> Option<Self> {
+        (id > 0).then_some(ToiletId(id))
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for ToiletId {
+    type Error = ParseError;
+    fn try_from(id: i64) -> Result<Self, ParseError> {
+        ToiletId::new(id)
+            .ok_or_else(|| ParseError::new(&id.to_string(), "must be a positive integer"))
+    }
+}
+
+impl From<ToiletId> for i64 {
+    fn from(id: ToiletId) -> i64 {
+        id.0
+    }
+}
+
+impl FromStr for ToiletId {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        s.parse::<i64>()
+            .ok()
+            .and_then(ToiletId::new)
+            .ok_or_else(|| ParseError::new(s, "must be a positive integer"))
+    }
+}
+
+impl fmt::Display for ToiletId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A toilet's display name: trimmed, not blank, at most 200 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String)]
+pub struct ToiletName(String);
+
+impl ToiletName {
+    pub const MAX_CHARS: usize = 200;
+
+    pub fn new(name: &str) -> Result<Self, ParseError> {
+        let trimmed = name.trim();
+        if trimmed.is_empty() {
+            return Err(ParseError::new(name, "a name must not be blank"));
+        }
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(ParseError::new(
+                name,
+                format!("a name must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(ParseError::new(
+                name,
+                "a name must not contain control characters",
+            ));
+        }
+        Ok(ToiletName(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ToiletName {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, ParseError> {
+        ToiletName::new(&s)
+    }
+}
+
+impl From<ToiletName> for String {
+    fn from(name: ToiletName) -> String {
+        name.0
+    }
+}
+
+/// Who may use a toilet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Anyone, no purchase or key needed.
+    Public,
+    /// Customers of the venue only.
+    Customers,
+    /// A key or code is needed (RADAR / MLAK, ask at the desk).
+    Key,
+}
+
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::Customers => "customers",
+            Access::Key => "key",
+        }
+    }
+}
+
+impl FromStr for Access {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        match s.trim().to_lowercase().as_str() {
+            "public" | "yes" | "公共" | "公开" | "公開" => Ok(Access::Public),
+            "customers" | "customer" | "customers_only" | "顾客" | "顧客" => {
+                Ok(Access::Customers)
+            }
+            "key" | "radar" | "mlak" | "钥匙" | "鑰匙" => Ok(Access::Key),
+            _ => Err(ParseError::new(s, "expected one of public, customers, key")),
+        }
+    }
+}
+
+/// Parses a tri-state facility value: true/false/yes/no/1/0/是/否/有/无;
+/// blank or "unknown" is unknown (`None`), which is not "no".
+pub fn parse_tri_state(s: &str) -> Result<Option<bool>, ParseError> {
+    match s.trim().to_lowercase().as_str() {
+        "" | "unknown" | "null" | "未知" => Ok(None),
+        "true" | "yes" | "y" | "t" | "1" | "是" | "有" => Ok(Some(true)),
+        "false" | "no" | "n" | "f" | "0" | "否" | "无" | "無" => Ok(Some(false)),
+        _ => Err(ParseError::new(
+            s,
+            "expected true/false, yes/no, 1/0 or 是/否 (blank for unknown)",
+        )),
+    }
+}
+
+/// An IANA time zone, in which a toilet's opening hours are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "Asia/Shanghai")]
+pub struct TimeZone(chrono_tz::Tz);
+
+impl TimeZone {
+    pub fn tz(self) -> chrono_tz::Tz {
+        self.0
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+}
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone(chrono_tz::Asia::Shanghai)
+    }
+}
+
+impl FromStr for TimeZone {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        s.trim()
+            .parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| ParseError::new(s, "not an IANA time zone such as Asia/Shanghai"))
+    }
+}
+
+impl TryFrom<String> for TimeZone {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, ParseError> {
+        s.parse()
+    }
+}
+
+impl From<TimeZone> for String {
+    fn from(tz: TimeZone) -> String {
+        tz.name().to_owned()
+    }
+}
+
+/// Whether a toilet can be used at all, apart from its opening hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    /// Closed for repairs, cleaning or an event; open again after `until`, if given.
+    TemporarilyClosed {
+        reason: String,
+        until: Option<DateTime<Utc>>,
+    },
+    /// Gone for good; kept in the store for history, never served in search.
+    Removed,
+}
+
+impl Status {
+    /// The status as it stands at `at`: a closure whose `until` has passed is over.
+    pub fn closed_at(&self, at: DateTime<Utc>) -> bool {
+        match self {
+            Status::Open => false,
+            Status::TemporarilyClosed { until, .. } => until.is_none_or(|until| at < until),
+            Status::Removed => true,
+        }
+    }
+}
+
+/// A public toilet as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Toilet {
+    pub id: ToiletId,
+    pub name: ToiletName,
+    pub address: Option<String>,
+    #[serde(flatten)]
+    pub position: LatLon,
+    /// Step-free, with a wheelchair-accessible cubicle. `null` is unknown, not "no".
+    pub wheelchair: Option<bool>,
+    /// Baby changing table or a baby room (母婴室). `null` is unknown.
+    pub baby_change: Option<bool>,
+    /// A family / all-gender room (第三卫生间). `null` is unknown.
+    pub family_room: Option<bool>,
+    /// Free of charge (不收费). `null` is unknown.
+    pub free: Option<bool>,
+    pub access: Option<Access>,
+    /// OpenStreetMap `opening_hours` syntax, read in `timezone`. `null` is unknown.
+    #[schema(value_type = Option<String>, example = "Mo-Fr 07:00-22:00; Sa,Su 08:00-20:00")]
+    pub opening_hours: Option<OpeningHours>,
+    /// Free-text note about the hours ("closed during the lantern festival").
+    pub hours_note: Option<String>,
+    pub timezone: TimeZone,
+    /// The manager named by the source list (管理单位), free text.
+    pub operator: Option<String>,
+    /// The organisation that owns and maintains this toilet in gongce, if any.
+    pub org_id: Option<i64>,
+    /// When someone last confirmed that this information is right.
+    pub last_verified: Option<DateTime<Utc>>,
+    pub status: Status,
+    /// Where the record came from (an import's source name, or "gongce").
+    pub source: String,
+    /// The id the source gives this toilet.
+    pub external_id: Option<String>,
+    /// Bumped on every change; clients send it back to detect stale writes.
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Toilet {
+    /// Is it open at `at`, by its status and opening hours read in its own time zone?
+    /// `None` when the hours are unknown.
+    pub fn open_at(&self, at: DateTime<Utc>) -> Option<bool> {
+        if self.status.closed_at(at) {
+            return Some(false);
+        }
+        self.opening_hours
+            .as_ref()
+            .and_then(|hours| hours.open_at(at, self.timezone.tz()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone as _;
+
+    #[test]
+    fn toilet_ids_are_positive() {
+        assert_eq!("42".parse::<ToiletId>().unwrap().get(), 42);
+        for bad in ["0", "-3", "abc", "", "1.5", "99999999999999999999"] {
+            let err = bad.parse::<ToiletId>().unwrap_err();
+            assert_eq!(err.value, bad);
+        }
+        assert!(serde_json::from_str::<ToiletId>("0").is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_never_blank() {
+        assert_eq!(
+            ToiletName::new("  人民公园公厕 ").unwrap().as_str(),
+            "人民公园公厕"
+        );
+        assert!(ToiletName::new("   ").is_err());
+        assert!(ToiletName::new("a\u{0}b").is_err());
+        assert!(ToiletName::new(&"厕".repeat(200)).is_ok());
+        assert!(ToiletName::new(&"厕".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn tri_states_keep_unknown_apart_from_no() {
+        for yes in ["true", "Yes", "1", "是", "有", "T"] {
+            assert_eq!(parse_tri_state(yes), Ok(Some(true)), "{yes}");
+        }
+        for no in ["false", "NO", "0", "否", "无", "無"] {
+            assert_eq!(parse_tri_state(no), Ok(Some(false)), "{no}");
+        }
+        for unknown in ["", "  ", "unknown", "未知"] {
+            assert_eq!(parse_tri_state(unknown), Ok(None), "{unknown:?}");
+        }
+        let err = parse_tri_state("maybe").unwrap_err();
+        assert_eq!(err.value, "maybe");
+    }
+
+    #[test]
+    fn access_parses_english_and_chinese() {
+        assert_eq!("Public".parse::<Access>(), Ok(Access::Public));
+        assert_eq!("顾客".parse::<Access>(), Ok(Access::Customers));
+        assert_eq!("RADAR".parse::<Access>(), Ok(Access::Key));
+        assert!("members".parse::<Access>().is_err());
+    }
+
+    #[test]
+    fn time_zones_are_iana_names() {
+        assert_eq!(
+            "Asia/Taipei".parse::<TimeZone>().unwrap().name(),
+            "Asia/Taipei"
+        );
+        assert_eq!(TimeZone::default().name(), "Asia/Shanghai");
+        assert!("Mars/Olympus".parse::<TimeZone>().is_err());
+    }
+
+    #[test]
+    fn temporary_closure_ends_at_until() {
+        let until = Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0).unwrap();
+        let closed = Status::TemporarilyClosed {
+            reason: "repairs".into(),
+            until: Some(until),
+        };
+        assert!(closed.closed_at(until - chrono::Duration::seconds(1)));
+        assert!(!closed.closed_at(until));
+        let open_ended = Status::TemporarilyClosed {
+            reason: "repairs".into(),
+            until: None,
+        };
+        assert!(open_ended.closed_at(until));
+        assert!(Status::Removed.closed_at(until));
+        assert!(!Status::Open.closed_at(until));
+    }
+
+    #[test]
+    fn status_json_is_tagged() {
+        let json = serde_json::to_value(Status::TemporarilyClosed {
+            reason: "cleaning".into(),
+            until: None,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"state": "temporarily_closed", "reason": "cleaning", "until": null})
+        );
+        assert_eq!(
+            serde_json::to_value(Status::Open).unwrap(),
+            serde_json::json!({"state": "open"})
+        );
+    }
+}
