@@ -1,1 +1,3 @@
+//! gongce: the public-toilet map server.
 
+pub mod index;

@@ -278,6 +278,37 @@ pub struct Toilet {
 }
 
 impl Toilet {
+    /// A toilet with everything but its name and place unknown.
+    pub fn new(
+        id: ToiletId,
+        name: ToiletName,
+        position: LatLon,
+        updated_at: DateTime<Utc>,
+    ) -> Self {
+        Toilet {
+            id,
+            name,
+            address: None,
+            position,
+            wheelchair: None,
+            baby_change: None,
+            family_room: None,
+            free: None,
+            access: None,
+            opening_hours: None,
+            hours_note: None,
+            timezone: TimeZone::default(),
+            operator: None,
+            org_id: None,
+            last_verified: None,
+            status: Status::Open,
+            source: "gongce".to_owned(),
+            external_id: None,
+            version: 1,
+            updated_at,
+        }
+    }
+
     /// Is it open at `at`, by its status and opening hours read in its own time zone?
     /// `None` when the hours are unknown.
     pub fn open_at(&self, at: DateTime<Utc>) -> Option<bool> {

@@ -1,0 +1,339 @@
+//! The in-memory spatial index: every servable toilet as a point on the unit
+//! sphere in an R-tree.
+//!
+//! Chord length between unit vectors grows monotonically with great-circle
+//! distance, so rstar's Euclidean nearest-neighbour walk visits toilets in
+//! great-circle order, everywhere on Earth: across the antimeridian and at
+//! the poles alike. The index is a cache of the store and can be rebuilt
+//! from it at any time.
+
+use std::{collections::HashMap, sync::Arc};
+
+use chrono::{DateTime, Utc};
+use geo::{Bearing, Distance, Haversine, Point};
+use gongce_shared::{
+    LatLon, Status, Toilet, ToiletId,
+    api::{Bbox, Filters},
+};
+use rstar::{AABB, Envelope, RTree, primitives::GeomWithData};
+
+/// An R-tree point: the unit vector, and the slot of its toilet in `entries`.
+type TreePoint = GeomWithData<[f64; 3], u32>;
+
+/// The facilities a toilet is known to have, as bits, so that filtering
+/// does not chase the pointer to the full record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Facilities(u8);
+
+impl Facilities {
+    const WHEELCHAIR: u8 = 1;
+    const BABY_CHANGE: u8 = 2;
+    const FAMILY_ROOM: u8 = 4;
+    const FREE: u8 = 8;
+
+    fn of(t: &Toilet) -> Self {
+        let bit = |known: Option<bool>, bit: u8| if known == Some(true) { bit } else { 0 };
+        Facilities(
+            bit(t.wheelchair, Self::WHEELCHAIR)
+                | bit(t.baby_change, Self::BABY_CHANGE)
+                | bit(t.family_room, Self::FAMILY_ROOM)
+                | bit(t.free, Self::FREE),
+        )
+    }
+
+    fn required(f: &Filters) -> Self {
+        let bit = |on: bool, bit: u8| if on { bit } else { 0 };
+        Facilities(
+            bit(f.wheelchair, Self::WHEELCHAIR)
+                | bit(f.baby_change, Self::BABY_CHANGE)
+                | bit(f.family_room, Self::FAMILY_ROOM)
+                | bit(f.free, Self::FREE),
+        )
+    }
+
+    fn has_all(self, required: Facilities) -> bool {
+        self.0 & required.0 == required.0
+    }
+}
+
+struct Entry {
+    toilet: Arc<Toilet>,
+    facilities: Facilities,
+}
+
+/// What a search asks beyond position: the filters and the moment "open now" means.
+#[derive(Debug, Clone, Copy)]
+pub struct Criteria {
+    pub filters: Filters,
+    pub now: DateTime<Utc>,
+}
+
+impl Criteria {
+    fn admits(&self, entry: &Entry, required: Facilities) -> bool {
+        entry.facilities.has_all(required)
+            && (!self.filters.open_now || entry.toilet.open_at(self.now) == Some(true))
+    }
+}
+
+/// One toilet found by [`Index::nearest`].
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub toilet: Arc<Toilet>,
+    /// Squared chord length on the unit sphere: the search's own distance.
+    pub chord_2: f64,
+}
+
+impl Hit {
+    /// Haversine distance from `from`, metres.
+    pub fn distance_m(&self, from: LatLon) -> f64 {
+        Haversine.distance(geo_point(from), geo_point(self.toilet.position))
+    }
+
+    /// Initial bearing from `from`, degrees clockwise from north in 0..360.
+    pub fn bearing_deg(&self, from: LatLon) -> f64 {
+        Haversine.bearing(geo_point(from), geo_point(self.toilet.position))
+    }
+}
+
+fn geo_point(p: LatLon) -> Point<f64> {
+    Point::new(p.lon(), p.lat())
+}
+
+/// The squared chord on the unit sphere that spans `metres` of great circle.
+pub fn chord_2_for_metres(metres: f64) -> f64 {
+    let angle = (metres / Haversine.radius()).min(std::f64::consts::PI);
+    let chord = 2.0 * (angle / 2.0).sin();
+    chord * chord
+}
+
+#[derive(Default)]
+pub struct Index {
+    tree: RTree<TreePoint>,
+    /// Slot → entry; `None` marks a free slot, reused by the next insert.
+    entries: Vec<Option<Entry>>,
+    slots: HashMap<ToiletId, u32>,
+    free_slots: Vec<u32>,
+}
+
+impl Index {
+    /// Bulk-loads the toilets that can be served (removed ones are left out).
+    pub fn build(toilets: impl IntoIterator<Item = Toilet>) -> Self {
+        let mut index = Index::default();
+        let mut points = Vec::new();
+        for toilet in toilets {
+            if toilet.status == Status::Removed {
+                continue;
+            }
+            if let Some(&slot) = index.slots.get(&toilet.id) {
+                // A repeated id: the later record wins, at the same point list position.
+                let point = &mut points[slot as usize];
+                *point = TreePoint::new(toilet.position.to_unit_vector(), slot);
+                index.entries[slot as usize] = Some(Entry::new(toilet));
+                continue;
+            }
+            let slot = u32::try_from(index.entries.len()).expect("fewer than 4 billion toilets");
+            points.push(TreePoint::new(toilet.position.to_unit_vector(), slot));
+            index.slots.insert(toilet.id, slot);
+            index.entries.push(Some(Entry::new(toilet)));
+        }
+        index.tree = RTree::bulk_load(points);
+        index
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    pub fn get(&self, id: ToiletId) -> Option<Arc<Toilet>> {
+        let slot = *self.slots.get(&id)?;
+        self.entry(slot).map(|e| Arc::clone(&e.toilet))
+    }
+
+    fn entry(&self, slot: u32) -> Option<&Entry> {
+        self.entries.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    /// Inserts or replaces a toilet; a removed one leaves the index.
+    pub fn upsert(&mut self, toilet: Toilet) {
+        self.remove(toilet.id);
+        if toilet.status == Status::Removed {
+            return;
+        }
+        let slot = self.free_slots.pop().unwrap_or_else(|| {
+            self.entries.push(None);
+            u32::try_from(self.entries.len() - 1).expect("fewer than 4 billion toilets")
+        });
+        self.tree
+            .insert(TreePoint::new(toilet.position.to_unit_vector(), slot));
+        self.slots.insert(toilet.id, slot);
+        self.entries[slot as usize] = Some(Entry::new(toilet));
+    }
+
+    pub fn remove(&mut self, id: ToiletId) {
+        let Some(slot) = self.slots.remove(&id) else {
+            return;
+        };
+        if let Some(entry) = self.entries[slot as usize].take() {
+            let point = TreePoint::new(entry.toilet.position.to_unit_vector(), slot);
+            self.tree.remove(&point);
+        }
+        self.free_slots.push(slot);
+    }
+
+    /// The `limit` toilets nearest `at` that meet `criteria`, within
+    /// `radius_m` if given: nearest first, equal distances by ascending id.
+    ///
+    /// Filters apply while walking neighbours in distance order, so a
+    /// filter never shortens the list while matching toilets remain.
+    pub fn nearest(
+        &self,
+        at: LatLon,
+        limit: usize,
+        radius_m: Option<f64>,
+        criteria: &Criteria,
+    ) -> Vec<Hit> {
+        if limit == 0 {
+            return Vec::new();
+        }
+        let max_chord_2 = radius_m.map_or(f64::INFINITY, chord_2_for_metres);
+        let required = Facilities::required(&criteria.filters);
+        let mut hits: Vec<Hit> = Vec::with_capacity(limit);
+        for (point, chord_2) in self
+            .tree
+            .nearest_neighbor_iter_with_distance_2(&at.to_unit_vector())
+        {
+            if chord_2 > max_chord_2 {
+                break;
+            }
+            // Once `limit` are found, go on only through exact ties with the last.
+            if hits.len() >= limit && hits.last().is_some_and(|last| chord_2 > last.chord_2) {
+                break;
+            }
+            let Some(entry) = self.entry(point.data) else {
+                continue;
+            };
+            if criteria.admits(entry, required) {
+                hits.push(Hit {
+                    toilet: Arc::clone(&entry.toilet),
+                    chord_2,
+                });
+            }
+        }
+        hits.sort_by(|a, b| {
+            a.chord_2
+                .total_cmp(&b.chord_2)
+                .then(a.toilet.id.cmp(&b.toilet.id))
+        });
+        hits.truncate(limit);
+        hits
+    }
+
+    /// The toilets inside `bbox` that meet `criteria`, nearest the box's
+    /// centre first (then by id), at most `limit`; and whether more matched.
+    pub fn within(
+        &self,
+        bbox: &Bbox,
+        limit: usize,
+        criteria: &Criteria,
+    ) -> (Vec<Arc<Toilet>>, bool) {
+        let required = Facilities::required(&criteria.filters);
+        let centre = bbox.center().to_unit_vector();
+        let mut found: Vec<(f64, &Arc<Toilet>)> = Vec::new();
+        let envelopes = envelopes(bbox);
+        for (i, envelope) in envelopes.iter().enumerate() {
+            for point in self.tree.locate_in_envelope(envelope) {
+                // The two halves of an antimeridian box share the meridian.
+                let seen = envelopes[..i]
+                    .iter()
+                    .any(|e| e.contains_point(point.geom()));
+                let Some(entry) = self.entry(point.data).filter(|_| !seen) else {
+                    continue;
+                };
+                if bbox.contains(entry.toilet.position) && criteria.admits(entry, required) {
+                    found.push((distance_2(point.geom(), &centre), &entry.toilet));
+                }
+            }
+        }
+        let order = |a: &(f64, &Arc<Toilet>), b: &(f64, &Arc<Toilet>)| {
+            a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id))
+        };
+        let truncated = found.len() > limit;
+        if truncated {
+            found.select_nth_unstable_by(limit, order);
+            found.truncate(limit);
+        }
+        found.sort_by(order);
+        (
+            found.into_iter().map(|(_, t)| Arc::clone(t)).collect(),
+            truncated,
+        )
+    }
+}
+
+impl Entry {
+    fn new(toilet: Toilet) -> Self {
+        Entry {
+            facilities: Facilities::of(&toilet),
+            toilet: Arc::new(toilet),
+        }
+    }
+}
+
+fn distance_2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)
+}
+
+/// Axis-aligned boxes in unit-vector space that enclose the part of the
+/// sphere inside `bbox`: one, or two when it crosses the antimeridian.
+fn envelopes(bbox: &Bbox) -> Vec<AABB<[f64; 3]>> {
+    let lon_spans = if bbox.min_lon <= bbox.max_lon {
+        vec![(bbox.min_lon, bbox.max_lon)]
+    } else {
+        vec![(bbox.min_lon, 180.0), (-180.0, bbox.max_lon)]
+    };
+    lon_spans
+        .into_iter()
+        .map(|(west, east)| enclosing_box(bbox.min_lat, bbox.max_lat, west, east))
+        .collect()
+}
+
+fn enclosing_box(south: f64, north: f64, west: f64, east: f64) -> AABB<[f64; 3]> {
+    // z = sin(lat); the horizontal radius r = cos(lat) spans [r_min, r_max].
+    let (s, n) = (south.to_radians(), north.to_radians());
+    let r_min = s.cos().min(n.cos());
+    let r_max = if south <= 0.0 && north >= 0.0 {
+        1.0
+    } else {
+        s.cos().max(n.cos())
+    };
+    // x = r cos(lon), y = r sin(lon): extremes at the span's ends or at the
+    // quarter meridians inside it, with r at either end of its range.
+    let mut lons = vec![west, east];
+    lons.extend(
+        [-180.0, -90.0, 0.0, 90.0, 180.0]
+            .into_iter()
+            .filter(|q| *q > west && *q < east),
+    );
+    let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+    for lon in lons {
+        let (sin, cos) = lon.to_radians().sin_cos();
+        for r in [r_min, r_max] {
+            for (axis, v) in [(0, r * cos), (1, r * sin)] {
+                lo[axis] = lo[axis].min(v);
+                hi[axis] = hi[axis].max(v);
+            }
+        }
+    }
+    lo[2] = s.sin();
+    hi[2] = n.sin();
+    // Pad for rounding; points just outside are dropped by the exact test.
+    const PAD: f64 = 1e-9;
+    AABB::from_corners(lo.map(|v| v - PAD), hi.map(|v| v + PAD))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,393 @@
+//! The index against a brute-force great-circle oracle on seeded random data.
+
+use super::*;
+use chrono::TimeZone as _;
+use gongce_shared::{OpeningHours, ToiletName};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+fn now() -> DateTime<Utc> {
+    // A Wednesday, 10:00 in Shanghai.
+    Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
+}
+
+fn toilet(id: i64, lat: f64, lon: f64) -> Toilet {
+    Toilet::new(
+        ToiletId::new(id).unwrap(),
+        ToiletName::new(&format!("toilet {id}")).unwrap(),
+        LatLon::new(lat, lon).unwrap(),
+        now(),
+    )
+}
+
+/// The oracle's own haversine, independent of geo's.
+fn haversine_m(a: LatLon, b: LatLon) -> f64 {
+    let (p1, p2) = (a.lat().to_radians(), b.lat().to_radians());
+    let dp = p2 - p1;
+    let dl = (b.lon() - a.lon()).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+}
+
+/// How far apart two computations of one distance may be: haversine and
+/// chords both lose precision towards the antipode.
+fn tolerance(d: f64) -> f64 {
+    1e-4 + d * 2e-8
+}
+
+fn oracle_admits(t: &Toilet, c: &Criteria) -> bool {
+    let f = &c.filters;
+    (!f.wheelchair || t.wheelchair == Some(true))
+        && (!f.baby_change || t.baby_change == Some(true))
+        && (!f.family_room || t.family_room == Some(true))
+        && (!f.free || t.free == Some(true))
+        && (!f.open_now || t.open_at(c.now) == Some(true))
+        && t.status != Status::Removed
+}
+
+fn oracle_nearest(
+    all: &[Toilet],
+    at: LatLon,
+    limit: usize,
+    radius_m: Option<f64>,
+    c: &Criteria,
+) -> Vec<(f64, ToiletId)> {
+    let mut v: Vec<(f64, ToiletId)> = all
+        .iter()
+        .filter(|t| oracle_admits(t, c))
+        .map(|t| (haversine_m(at, t.position), t.id))
+        .filter(|(d, _)| radius_m.is_none_or(|r| *d <= r))
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    v.truncate(limit);
+    v
+}
+
+fn random_point(rng: &mut ChaCha8Rng) -> (f64, f64) {
+    // Uniform on the sphere.
+    let z: f64 = rng.random_range(-1.0..=1.0);
+    (z.asin().to_degrees(), rng.random_range(-180.0..=180.0))
+}
+
+fn random_tri(rng: &mut ChaCha8Rng) -> Option<bool> {
+    match rng.random_range(0..3) {
+        0 => None,
+        1 => Some(true),
+        _ => Some(false),
+    }
+}
+
+/// 10k random toilets worldwide, plus crowds at the poles, along the
+/// antimeridian and 200 at one spot.
+fn world(rng: &mut ChaCha8Rng) -> Vec<Toilet> {
+    let hours = [
+        None,
+        Some(OpeningHours::parse("24/7").unwrap()),
+        Some(OpeningHours::parse("Mo-Fr 08:00-18:00").unwrap()),
+        Some(OpeningHours::parse("off").unwrap()),
+    ];
+    let mut positions: Vec<(f64, f64)> = (0..10_000).map(|_| random_point(rng)).collect();
+    for _ in 0..300 {
+        positions.push((
+            rng.random_range(-90.0..=90.0),
+            rng.random_range(179.9..=180.0),
+        ));
+        positions.push((
+            rng.random_range(-90.0..=90.0),
+            rng.random_range(-180.0..=-179.9),
+        ));
+        positions.push((
+            rng.random_range(89.9..=90.0),
+            rng.random_range(-180.0..=180.0),
+        ));
+        positions.push((
+            rng.random_range(-90.0..=-89.9),
+            rng.random_range(-180.0..=180.0),
+        ));
+    }
+    positions.extend([
+        (90.0, 0.0),
+        (90.0, 123.0),
+        (-90.0, -45.0),
+        (0.0, 180.0),
+        (0.0, -180.0),
+    ]);
+    positions.extend(std::iter::repeat_n((31.2304, 121.4737), 200));
+    // Shuffle so the crowd's ids are not in insertion order of the tree.
+    for i in (1..positions.len()).rev() {
+        positions.swap(i, rng.random_range(0..=i));
+    }
+    positions
+        .into_iter()
+        .enumerate()
+        .map(|(i, (lat, lon))| {
+            let mut t = toilet(i as i64 + 1, lat, lon);
+            t.wheelchair = random_tri(rng);
+            t.baby_change = random_tri(rng);
+            t.family_room = random_tri(rng);
+            t.free = random_tri(rng);
+            t.opening_hours = hours[rng.random_range(0..hours.len())].clone();
+            t.status = match rng.random_range(0..40) {
+                0 => Status::Removed,
+                1 => Status::TemporarilyClosed {
+                    reason: "repairs".into(),
+                    until: Some(now() + chrono::Duration::hours(1)),
+                },
+                2 => Status::TemporarilyClosed {
+                    reason: "was closed".into(),
+                    until: Some(now() - chrono::Duration::hours(1)),
+                },
+                _ => Status::Open,
+            };
+            t
+        })
+        .collect()
+}
+
+fn random_filters(rng: &mut ChaCha8Rng) -> Filters {
+    Filters {
+        wheelchair: rng.random_bool(0.3),
+        baby_change: rng.random_bool(0.2),
+        family_room: rng.random_bool(0.15),
+        free: rng.random_bool(0.2),
+        open_now: rng.random_bool(0.3),
+    }
+}
+
+fn assert_matches_oracle(
+    index: &Index,
+    all: &[Toilet],
+    at: LatLon,
+    limit: usize,
+    radius_m: Option<f64>,
+    c: &Criteria,
+) {
+    let ours = index.nearest(at, limit, radius_m, c);
+    let expected = oracle_nearest(all, at, limit, radius_m, c);
+    let context = format!(
+        "at {at:?} limit {limit} radius {radius_m:?} {:?}",
+        c.filters
+    );
+    assert_eq!(ours.len(), expected.len(), "{context}");
+    for (i, (hit, (d, id))) in ours.iter().zip(&expected).enumerate() {
+        let ours_d = hit.distance_m(at);
+        assert!(
+            (ours_d - d).abs() <= tolerance(*d),
+            "{context}: #{i} is {} at {ours_d} m, oracle has {id} at {d} m",
+            hit.toilet.id
+        );
+        assert!(
+            oracle_admits(&hit.toilet, c),
+            "{context}: {} fails the filters",
+            hit.toilet.id
+        );
+        if hit.toilet.id != *id {
+            // Only a near-tie may swap places.
+            let other = expected.iter().find(|(_, e)| *e == hit.toilet.id);
+            let near_tie = other.is_some_and(|(od, _)| (od - d).abs() <= tolerance(*d))
+                || (other.is_none() && i + 1 == expected.len());
+            assert!(
+                near_tie,
+                "{context}: #{i} is {} but oracle has {id}",
+                hit.toilet.id
+            );
+        }
+    }
+}
+
+#[test]
+fn nearest_equals_brute_force_worldwide() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2026);
+    let all = world(&mut rng);
+    let index = Index::build(all.clone());
+    let removed = all.iter().filter(|t| t.status == Status::Removed).count();
+    assert_eq!(index.len(), all.len() - removed);
+
+    let mut queries: Vec<(f64, f64)> = (0..400).map(|_| random_point(&mut rng)).collect();
+    queries.extend([
+        (90.0, 0.0),
+        (-90.0, 0.0),
+        (89.99, 179.99),
+        (0.0, 180.0),
+        (0.0, -180.0),
+        (-45.0, 179.999),
+        (12.0, -179.9999),
+        (31.2304, 121.4737),
+        (31.2305, 121.4737),
+    ]);
+    for (lat, lon) in queries {
+        let at = LatLon::new(lat, lon).unwrap();
+        let limit = *[1, 3, 10, 37, 100].get(rng.random_range(0..5)).unwrap();
+        let radius_m = match rng.random_range(0..4) {
+            0 => None,
+            1 => Some(rng.random_range(10.0..5_000.0)),
+            2 => Some(rng.random_range(5_000.0..2_000_000.0)),
+            _ => Some(rng.random_range(2_000_000.0..25_000_000.0)),
+        };
+        let c = Criteria {
+            filters: random_filters(&mut rng),
+            now: now(),
+        };
+        assert_matches_oracle(&index, &all, at, limit, radius_m, &c);
+        let unfiltered = Criteria {
+            filters: Filters::default(),
+            now: now(),
+        };
+        assert_matches_oracle(&index, &all, at, limit, None, &unfiltered);
+    }
+}
+
+#[test]
+fn ties_at_one_spot_are_ordered_by_id() {
+    let mut all: Vec<Toilet> = (1..=60)
+        .rev()
+        .map(|id| toilet(id, -33.8688, 151.2093))
+        .collect();
+    all.push(toilet(61, -33.8689, 151.2093));
+    let index = Index::build(all);
+    let c = Criteria {
+        filters: Filters::default(),
+        now: now(),
+    };
+    let at = LatLon::new(-33.8688, 151.2093).unwrap();
+    let ids: Vec<i64> = index
+        .nearest(at, 25, None, &c)
+        .iter()
+        .map(|h| h.toilet.id.get())
+        .collect();
+    assert_eq!(ids, (1..=25).collect::<Vec<_>>());
+    // From a little north the crowd is still one tie, ahead of toilet 61.
+    let north = LatLon::new(-33.8, 151.2093).unwrap();
+    let ids: Vec<i64> = index
+        .nearest(north, 61, None, &c)
+        .iter()
+        .map(|h| h.toilet.id.get())
+        .collect();
+    assert_eq!(ids, (1..=61).collect::<Vec<_>>());
+}
+
+#[test]
+fn filters_walk_past_non_matching_neighbours() {
+    // 500 toilets without a baby change nearer than the one that has it.
+    let mut all: Vec<Toilet> = (1..=500)
+        .map(|id| toilet(id, 0.0, id as f64 * 1e-4))
+        .collect();
+    let mut far = toilet(501, 0.0, 1.0);
+    far.baby_change = Some(true);
+    all.push(far);
+    let index = Index::build(all);
+    let c = Criteria {
+        filters: Filters {
+            baby_change: true,
+            ..Filters::default()
+        },
+        now: now(),
+    };
+    let at = LatLon::new(0.0, 0.0).unwrap();
+    let hits = index.nearest(at, 10, None, &c);
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].toilet.id.get(), 501);
+    assert!(index.nearest(at, 10, Some(100_000.0), &c).is_empty());
+    assert_eq!(index.nearest(at, 10, Some(112_000.0), &c).len(), 1);
+}
+
+#[test]
+fn upsert_and_remove_keep_the_tree_in_step() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let mut all = world(&mut rng);
+    all.truncate(2_000);
+    let mut index = Index::build(all.clone());
+    // Move some, remove some, add some.
+    for t in all.iter_mut().take(300) {
+        let (lat, lon) = random_point(&mut rng);
+        t.position = LatLon::new(lat, lon).unwrap();
+        index.upsert(t.clone());
+    }
+    for t in all.iter_mut().skip(300).take(200) {
+        t.status = Status::Removed;
+        index.upsert(t.clone());
+    }
+    for id in 2_001..2_301 {
+        let (lat, lon) = random_point(&mut rng);
+        let t = toilet(id, lat, lon);
+        index.upsert(t.clone());
+        all.push(t);
+    }
+    let live = all.iter().filter(|t| t.status != Status::Removed).count();
+    assert_eq!(index.len(), live);
+    assert!(index.get(all[350].id).is_none());
+    assert_eq!(index.get(all[10].id).unwrap().position, all[10].position);
+    let c = Criteria {
+        filters: Filters::default(),
+        now: now(),
+    };
+    for _ in 0..100 {
+        let (lat, lon) = random_point(&mut rng);
+        assert_matches_oracle(&index, &all, LatLon::new(lat, lon).unwrap(), 20, None, &c);
+    }
+}
+
+fn random_bbox(rng: &mut ChaCha8Rng) -> Bbox {
+    let a: f64 = rng.random_range(-90.0..=90.0);
+    let b: f64 = rng.random_range(-90.0..=90.0);
+    let west: f64 = rng.random_range(-180.0..=180.0);
+    let width: f64 = rng.random_range(0.0..120.0);
+    let mut east = west + width;
+    if east > 180.0 {
+        east -= 360.0; // crosses the antimeridian
+    }
+    Bbox::new(west, a.min(b), east, a.max(b)).unwrap()
+}
+
+#[test]
+fn bbox_equals_brute_force_also_across_the_antimeridian() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let all = world(&mut rng);
+    let index = Index::build(all.clone());
+    let mut boxes: Vec<Bbox> = (0..300).map(|_| random_bbox(&mut rng)).collect();
+    boxes.extend([
+        Bbox::new(179.0, -90.0, -179.0, 90.0).unwrap(),
+        Bbox::new(-180.0, 80.0, 180.0, 90.0).unwrap(),
+        Bbox::new(-180.0, -90.0, 180.0, -89.95).unwrap(),
+        Bbox::new(121.0, 31.0, 122.0, 32.0).unwrap(),
+    ]);
+    for bbox in boxes {
+        let c = Criteria {
+            filters: if rng.random_bool(0.5) {
+                random_filters(&mut rng)
+            } else {
+                Filters::default()
+            },
+            now: now(),
+        };
+        let expected: Vec<&Toilet> = all
+            .iter()
+            .filter(|t| bbox.contains(t.position) && oracle_admits(t, &c))
+            .collect();
+        let limit = if rng.random_bool(0.3) { 5 } else { 100_000 };
+        let (found, truncated) = index.within(&bbox, limit, &c);
+        assert_eq!(truncated, expected.len() > limit, "{bbox:?}");
+        assert_eq!(found.len(), expected.len().min(limit), "{bbox:?}");
+        let mut found_ids: Vec<ToiletId> = found.iter().map(|t| t.id).collect();
+        if !truncated {
+            let mut expected_ids: Vec<ToiletId> = expected.iter().map(|t| t.id).collect();
+            found_ids.sort();
+            expected_ids.sort();
+            assert_eq!(found_ids, expected_ids, "{bbox:?}");
+        } else {
+            let centre = bbox.center();
+            let worst = found
+                .iter()
+                .map(|t| haversine_m(centre, t.position))
+                .fold(0.0, f64::max);
+            let closest_left_out = expected
+                .iter()
+                .filter(|t| !found_ids.contains(&t.id))
+                .map(|t| haversine_m(centre, t.position))
+                .fold(f64::INFINITY, f64::min);
+            assert!(worst <= closest_left_out + tolerance(worst), "{bbox:?}");
+        }
+    }
+}
