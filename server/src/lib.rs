@@ -1,3 +1,5 @@
 //! gongce: the public-toilet map server.
 
+pub mod import;
 pub mod index;
+pub mod store;

@@ -1,0 +1,345 @@
+//! Storage: the toilets and their change log, in a SQLite file.
+//!
+//! Handlers and the importer never write SQL; they call this module. The
+//! store is the source of truth; the in-memory index follows its change log
+//! (`toilet_changes`, filled by triggers, so every writer is seen).
+
+use std::{collections::HashMap, str::FromStr, time::Duration};
+
+use anyhow::Context as _;
+use chrono::{DateTime, SecondsFormat, Utc};
+use futures_util::TryStreamExt as _;
+use gongce_shared::{Access, LatLon, OpeningHours, Status, TimeZone, Toilet, ToiletId, ToiletName};
+use sqlx::{
+    Row as _, SqlitePool,
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
+};
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A toilet as an import or a form proposes it, before the store gives it an id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewToilet {
+    pub source: String,
+    pub external_id: Option<String>,
+    pub name: ToiletName,
+    pub address: Option<String>,
+    pub position: LatLon,
+    pub wheelchair: Option<bool>,
+    pub baby_change: Option<bool>,
+    pub family_room: Option<bool>,
+    pub free: Option<bool>,
+    pub access: Option<Access>,
+    pub opening_hours: Option<OpeningHours>,
+    pub hours_note: Option<String>,
+    pub timezone: TimeZone,
+    pub operator: Option<String>,
+}
+
+/// What an import did to the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Everything the store holds, and the change-log position it was read at.
+pub struct Snapshot {
+    pub toilets: Vec<Toilet>,
+    pub seq: i64,
+}
+
+/// Changes after some log position.
+pub enum Changes {
+    /// These toilets changed; `toilets` holds their rows now (a missing id was deleted).
+    Some {
+        ids: Vec<ToiletId>,
+        toilets: Vec<Toilet>,
+        seq: i64,
+    },
+    /// So much changed that reloading everything is cheaper.
+    Reload(Snapshot),
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+const TOILET_COLUMNS: &str = "id, source, external_id, name, address, lat, lon, wheelchair, \
+    baby_change, family_room, free, access, opening_hours, hours_note, timezone, operator, \
+    org_id, last_verified, status, closed_reason, closed_until, version, updated_at";
+
+/// Above this many changed rows, following the log reloads everything.
+const RELOAD_THRESHOLD: i64 = 20_000;
+
+impl Store {
+    /// Opens (creating it if needed) the database at `url` and brings its schema up to date.
+    pub async fn open(url: &str) -> anyhow::Result<Store> {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            anyhow::bail!(
+                "PostgreSQL is not supported yet (it comes with multi-replica serving); use a sqlite: URL"
+            );
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| format!("invalid DATABASE_URL {url:?}: expected sqlite:PATH"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        if let Some(dir) = options
+            .get_filename()
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open the database {url:?}"))?;
+        MIGRATIONS
+            .run(&pool)
+            .await
+            .context("cannot bring the database schema up to date")?;
+        Ok(Store { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// All toilets (removed ones too), read in one transaction with the log position.
+    pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
+        let mut tx = self.pool.begin().await?;
+        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM toilet_changes")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut decoder = Decoder::default();
+        let mut toilets = Vec::new();
+        {
+            let sql = format!("SELECT {TOILET_COLUMNS} FROM toilets");
+            let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                match decoder.toilet(&row) {
+                    Ok(t) => toilets.push(t),
+                    Err(e) => tracing::warn!("skipping toilet row: {e:#}"),
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(Snapshot { toilets, seq })
+    }
+
+    /// What changed after log position `seq`.
+    pub async fn changes_since(&self, seq: i64) -> anyhow::Result<Changes> {
+        let (count, max): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM toilet_changes WHERE seq > ?")
+                .bind(seq)
+                .fetch_one(&self.pool)
+                .await?;
+        let Some(max) = max else {
+            return Ok(Changes::Some {
+                ids: Vec::new(),
+                toilets: Vec::new(),
+                seq,
+            });
+        };
+        if count > RELOAD_THRESHOLD {
+            return Ok(Changes::Reload(self.snapshot().await?));
+        }
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT toilet_id FROM toilet_changes WHERE seq > ? AND seq <= ?",
+        )
+        .bind(seq)
+        .bind(max)
+        .fetch_all(&self.pool)
+        .await?;
+        let ids: Vec<ToiletId> = ids.into_iter().filter_map(ToiletId::new).collect();
+        let toilets = self.toilets(&ids).await?;
+        Ok(Changes::Some {
+            ids,
+            toilets,
+            seq: max,
+        })
+    }
+
+    /// The toilets with these ids that exist.
+    pub async fn toilets(&self, ids: &[ToiletId]) -> anyhow::Result<Vec<Toilet>> {
+        let mut decoder = Decoder::default();
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders = vec!["?"; chunk.len()].join(",");
+            let sql = format!("SELECT {TOILET_COLUMNS} FROM toilets WHERE id IN ({placeholders})");
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(id.get());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                match decoder.toilet(&row) {
+                    Ok(t) => found.push(t),
+                    Err(e) => tracing::warn!("skipping toilet row: {e:#}"),
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    pub async fn toilet(&self, id: ToiletId) -> anyhow::Result<Option<Toilet>> {
+        Ok(self.toilets(&[id]).await?.pop())
+    }
+
+    /// Writes `rows` in one transaction: a row whose (source, external id)
+    /// is already stored updates it (or leaves it alone when nothing
+    /// differs); any other row is inserted. All or nothing.
+    pub async fn import(&self, rows: &[NewToilet]) -> anyhow::Result<ImportCounts> {
+        let now = timestamp(Utc::now());
+        let mut counts = ImportCounts::default();
+        let mut tx = self.pool.begin().await?;
+        for row in rows {
+            let version: Option<i64> = sqlx::query_scalar(UPSERT)
+                .bind(&row.source)
+                .bind(&row.external_id)
+                .bind(row.name.as_str())
+                .bind(&row.address)
+                .bind(row.position.lat())
+                .bind(row.position.lon())
+                .bind(row.wheelchair)
+                .bind(row.baby_change)
+                .bind(row.family_room)
+                .bind(row.free)
+                .bind(row.access.map(Access::as_str))
+                .bind(row.opening_hours.as_ref().map(OpeningHours::as_str))
+                .bind(&row.hours_note)
+                .bind(row.timezone.name())
+                .bind(&row.operator)
+                .bind(&now)
+                .fetch_optional(&mut *tx)
+                .await
+                .with_context(|| format!("cannot write toilet {:?}", row.name.as_str()))?;
+            match version {
+                Some(1) => counts.inserted += 1,
+                Some(_) => counts.updated += 1,
+                None => counts.unchanged += 1,
+            }
+        }
+        tx.commit().await?;
+        Ok(counts)
+    }
+}
+
+const UPSERT: &str = "
+INSERT INTO toilets (source, external_id, name, address, lat, lon, wheelchair, baby_change,
+    family_room, free, access, opening_hours, hours_note, timezone, operator, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)
+ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
+    name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
+    wheelchair = excluded.wheelchair, baby_change = excluded.baby_change,
+    family_room = excluded.family_room, free = excluded.free, access = excluded.access,
+    opening_hours = excluded.opening_hours, hours_note = excluded.hours_note,
+    timezone = excluded.timezone, operator = excluded.operator,
+    version = toilets.version + 1, updated_at = excluded.updated_at
+WHERE toilets.name IS NOT excluded.name OR toilets.address IS NOT excluded.address
+    OR toilets.lat IS NOT excluded.lat OR toilets.lon IS NOT excluded.lon
+    OR toilets.wheelchair IS NOT excluded.wheelchair
+    OR toilets.baby_change IS NOT excluded.baby_change
+    OR toilets.family_room IS NOT excluded.family_room OR toilets.free IS NOT excluded.free
+    OR toilets.access IS NOT excluded.access
+    OR toilets.opening_hours IS NOT excluded.opening_hours
+    OR toilets.hours_note IS NOT excluded.hours_note OR toilets.timezone IS NOT excluded.timezone
+    OR toilets.operator IS NOT excluded.operator
+RETURNING version";
+
+/// Timestamps are stored as RFC 3339 text in UTC, to the millisecond.
+fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn parse_timestamp(column: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .with_context(|| format!("column {column}: invalid timestamp {s:?}"))
+}
+
+/// Turns rows into toilets, sharing one parsed copy of each distinct
+/// opening-hours text (most toilets share a handful).
+#[derive(Default)]
+struct Decoder {
+    hours: HashMap<String, OpeningHours>,
+}
+
+impl Decoder {
+    fn toilet(&mut self, row: &SqliteRow) -> anyhow::Result<Toilet> {
+        let id: i64 = row.try_get("id")?;
+        let id = ToiletId::new(id).with_context(|| format!("invalid id {id}"))?;
+        let context = || format!("toilet {id}");
+        let name: String = row.try_get("name")?;
+        let hours: Option<String> = row.try_get("opening_hours")?;
+        let opening_hours = match hours {
+            None => None,
+            Some(text) => Some(match self.hours.get(&text) {
+                Some(parsed) => parsed.clone(),
+                None => {
+                    let parsed = OpeningHours::parse(&text).with_context(context)?;
+                    self.hours.insert(text, parsed.clone());
+                    parsed
+                }
+            }),
+        };
+        let access: Option<String> = row.try_get("access")?;
+        let timezone: String = row.try_get("timezone")?;
+        let last_verified: Option<String> = row.try_get("last_verified")?;
+        let updated_at: String = row.try_get("updated_at")?;
+        let status: String = row.try_get("status")?;
+        let status = match status.as_str() {
+            "open" => Status::Open,
+            "removed" => Status::Removed,
+            "temporarily_closed" => {
+                let until: Option<String> = row.try_get("closed_until")?;
+                Status::TemporarilyClosed {
+                    reason: row
+                        .try_get::<Option<String>, _>("closed_reason")?
+                        .unwrap_or_default(),
+                    until: until
+                        .map(|u| parse_timestamp("closed_until", &u))
+                        .transpose()?,
+                }
+            }
+            other => anyhow::bail!("{}: unknown status {other:?}", context()),
+        };
+        Ok(Toilet {
+            id,
+            name: ToiletName::new(&name).with_context(context)?,
+            address: row.try_get("address")?,
+            position: LatLon::new(row.try_get("lat")?, row.try_get("lon")?)
+                .with_context(context)?,
+            wheelchair: row.try_get("wheelchair")?,
+            baby_change: row.try_get("baby_change")?,
+            family_room: row.try_get("family_room")?,
+            free: row.try_get("free")?,
+            access: access
+                .map(|a| a.parse())
+                .transpose()
+                .with_context(context)?,
+            opening_hours,
+            hours_note: row.try_get("hours_note")?,
+            timezone: timezone.parse().with_context(context)?,
+            operator: row.try_get("operator")?,
+            org_id: row.try_get("org_id")?,
+            last_verified: last_verified
+                .map(|t| parse_timestamp("last_verified", &t))
+                .transpose()?,
+            status,
+            source: row.try_get("source")?,
+            external_id: row.try_get("external_id")?,
+            version: row.try_get("version")?,
+            updated_at: parse_timestamp("updated_at", &updated_at)?,
+        })
+    }
+}
