@@ -1,5 +1,14 @@
 //! gongce: the public-toilet map server.
+//!
+//! `main.rs` only parses the command line; everything it runs lives here so
+//! that tests can call it: [`http::app`] is the whole HTTP application.
 
+pub mod config;
+pub mod http;
 pub mod import;
 pub mod index;
+pub mod serve;
 pub mod store;
+pub mod sync;
+
+pub use http::{AppState, app};

@@ -523,3 +523,26 @@ fn json_text(value: &serde_json::Value) -> String {
 
 #[cfg(test)]
 mod tests;
+
+/// The rejections as a table for a terminal.
+pub fn report_table(rejected: &[Rejection]) -> String {
+    let clip = |s: &str, n: usize| -> String {
+        if s.chars().count() > n {
+            s.chars().take(n - 1).chain(['…']).collect()
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut out = format!("{:>7}  {:<24}  {:<24}  reason\n", "row", "column", "value");
+    for r in rejected {
+        out.push_str(&format!(
+            "{:>7}  {:<24}  {:<24}  {}\n",
+            r.row,
+            clip(&r.column, 24),
+            clip(&r.value, 24),
+            r.reason
+        ));
+    }
+    out.push_str(&format!("{} rejected value(s)", rejected.len()));
+    out
+}

@@ -1,1 +1,104 @@
+//! In-process tests: the real store on a SQLite file in a temporary folder,
+//! the real router, requests without a socket. One test binary.
 
+mod http;
+mod store;
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, RwLock},
+};
+
+use axum::{Router, body::Body, http::Request};
+use chrono::{DateTime, TimeZone as _, Utc};
+use gongce::{AppState, app, import, index::Index, store::Store};
+use gongce_shared::TimeZone;
+use http_body_util::BodyExt as _;
+use tower::ServiceExt as _;
+
+/// `../shared/datasets` beside the checkout, or GONGCE_SHARED_DIR.
+pub fn dataset(name: &str) -> PathBuf {
+    let shared = std::env::var_os("GONGCE_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    shared.join("datasets").join(name)
+}
+
+/// Wednesday 2026-11-25, 10:00 in Shanghai.
+pub fn fixed_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub store: Store,
+    pub index: Arc<RwLock<Index>>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn open_store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("gongce.sqlite").display());
+    (Store::open(&url).await.unwrap(), dir)
+}
+
+/// An app whose store holds the rows of `csv`, with the clock at [`fixed_now`].
+pub async fn app_with_csv(csv: &str) -> TestApp {
+    let (store, dir) = open_store().await;
+    let options = import::Options {
+        source: "test".into(),
+        timezone: TimeZone::default(),
+    };
+    let parsed = import::parse_csv(csv.as_bytes(), &options).unwrap();
+    assert!(parsed.rejected.is_empty(), "{:?}", parsed.rejected);
+    store.import(&parsed.rows).await.unwrap();
+    let index = Arc::new(RwLock::new(Index::build(
+        store.snapshot().await.unwrap().toilets,
+    )));
+    let mut state = AppState::new(Arc::clone(&index), store.clone());
+    state.clock = Arc::new(fixed_now);
+    TestApp {
+        router: app(state),
+        store,
+        index,
+        _dir: dir,
+    }
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+impl TestApp {
+    pub async fn request(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.request(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+}

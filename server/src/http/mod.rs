@@ -1,0 +1,133 @@
+//! The HTTP API. Each module owns a `router()`; [`app`] merges them and
+//! wraps them in the layers every request passes.
+
+mod error;
+mod toilets;
+
+use std::{
+    sync::{Arc, LazyLock, RwLock},
+    time::Duration,
+};
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, State},
+    http::{HeaderName, Request, StatusCode},
+    middleware,
+    routing::get,
+};
+use chrono::{DateTime, Utc};
+use gongce_shared::api::Health;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+use utoipa::OpenApi;
+
+pub use error::ApiError;
+
+use crate::{index::Index, store::Store};
+
+/// What the time is; tests fix it.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub index: Arc<RwLock<Index>>,
+    pub store: Store,
+    pub clock: Clock,
+}
+
+impl AppState {
+    pub fn new(index: Arc<RwLock<Index>>, store: Store) -> Self {
+        AppState {
+            index,
+            store,
+            clock: Arc::new(Utc::now),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+}
+
+/// Requests may carry at most this much body.
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+/// A request that takes longer is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "gongce",
+        description = "Public-toilet map API: where is the nearest toilet that fits me, open now?"
+    ),
+    paths(toilets::nearby, toilets::in_bbox, toilets::by_id, healthz),
+    components(schemas(gongce_shared::api::ErrorBody, gongce_shared::api::Health)),
+    tags((name = "toilets", description = "Finding toilets"))
+)]
+struct ApiDoc;
+
+static OPENAPI: LazyLock<serde_json::Value> = LazyLock::new(|| {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
+    // List the document itself too.
+    doc["paths"]["/api/v1/openapi.json"] = serde_json::json!({
+        "get": {"summary": "This OpenAPI document", "responses": {"200": {"description": "OpenAPI 3 JSON"}}}
+    });
+    doc
+});
+
+/// The whole application: routes and layers. Tests call it without a socket.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1/openapi.json", get(|| async { Json(&*OPENAPI) }))
+        .merge(toilets::router())
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "method not allowed on this route",
+            )
+        })
+        .with_state(state)
+        // Innermost first: each layer wraps everything above it.
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::new())
+        .layer(middleware::from_fn(error::ensure_json_errors))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Liveness and size: 200 while serving.
+#[utoipa::path(get, path = "/healthz", tag = "toilets", responses((status = 200, body = Health)))]
+async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    let toilets = state.index.read().expect("index lock").len();
+    Json(Health {
+        status: "ok".to_owned(),
+        toilets,
+    })
+}

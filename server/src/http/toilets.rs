@@ -1,0 +1,173 @@
+//! Finding toilets: nearest, in a viewport, by id.
+
+use std::sync::Arc;
+
+use axum::{
+    Json, Router,
+    extract::{Path, RawQuery, State},
+    routing::get,
+};
+use gongce_shared::{
+    Toilet, ToiletId,
+    api::{BboxQuery, FeatureCollectionType, NearbyQuery, ToiletFeature},
+};
+use serde::Serialize;
+
+use super::{AppState, error::ApiError};
+use crate::index::Criteria;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/toilets/nearby", get(nearby))
+        .route("/api/v1/toilets", get(in_bbox))
+        .route("/api/v1/toilets/{id}", get(by_id))
+}
+
+/// The wire shape of `gongce_shared::api::NearbyResponse`, borrowing the
+/// index's records instead of copying them.
+#[derive(Serialize)]
+pub(super) struct NearbyResponseView {
+    results: Vec<NearbyResultView>,
+}
+
+#[derive(Serialize)]
+pub(super) struct NearbyResultView {
+    distance_m: f64,
+    bearing_deg: f64,
+    open_now: Option<bool>,
+    toilet: Arc<Toilet>,
+}
+
+/// The nearest toilets that fit, nearest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/toilets/nearby",
+    tag = "toilets",
+    params(
+        ("lat" = f64, Query, description = "latitude, WGS-84, -90..=90"),
+        ("lon" = f64, Query, description = "longitude, WGS-84, -180..=180"),
+        ("limit" = Option<u32>, Query, description = "1..=100, default 10"),
+        ("radius_m" = Option<f64>, Query, description = "only toilets within this many metres"),
+        ("wheelchair" = Option<bool>, Query, description = "only toilets known to be wheelchair accessible"),
+        ("baby_change" = Option<bool>, Query, description = "only toilets known to have baby changing"),
+        ("family_room" = Option<bool>, Query, description = "only toilets known to have a family / all-gender room"),
+        ("free" = Option<bool>, Query, description = "only toilets known to be free of charge"),
+        ("open_now" = Option<bool>, Query, description = "only toilets known to be open now, in their own time zone"),
+    ),
+    responses(
+        (status = 200, body = gongce_shared::api::NearbyResponse),
+        (status = 400, description = "a parameter is missing or invalid; the message names it", body = gongce_shared::api::ErrorBody),
+    )
+)]
+pub(super) async fn nearby(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<NearbyResponseView>, ApiError> {
+    let q = NearbyQuery::from_query(query.as_deref().unwrap_or_default())?;
+    let criteria = Criteria {
+        filters: q.filters,
+        now: state.now(),
+    };
+    let hits = state.index.read().expect("index lock").nearest(
+        q.at,
+        q.limit as usize,
+        q.radius_m,
+        &criteria,
+    );
+    let results = hits
+        .into_iter()
+        .map(|hit| NearbyResultView {
+            distance_m: hit.distance_m(q.at),
+            bearing_deg: hit.bearing_deg(q.at),
+            open_now: hit.toilet.open_at(criteria.now),
+            toilet: hit.toilet,
+        })
+        .collect();
+    Ok(Json(NearbyResponseView { results }))
+}
+
+#[derive(Serialize)]
+pub(super) struct CollectionView {
+    #[serde(rename = "type")]
+    kind: FeatureCollectionType,
+    features: Vec<ToiletFeature>,
+    truncated: bool,
+}
+
+/// The toilets in a map viewport, as GeoJSON.
+#[utoipa::path(
+    get,
+    path = "/api/v1/toilets",
+    tag = "toilets",
+    params(
+        ("bbox" = String, Query, description = "min_lon,min_lat,max_lon,max_lat (WGS-84); min_lon > max_lon crosses the antimeridian"),
+        ("limit" = Option<u32>, Query, description = "1..=5000, default 1000; beyond it the toilets nearest the box centre are kept and `truncated` is true"),
+        ("wheelchair" = Option<bool>, Query),
+        ("baby_change" = Option<bool>, Query),
+        ("family_room" = Option<bool>, Query),
+        ("free" = Option<bool>, Query),
+        ("open_now" = Option<bool>, Query),
+    ),
+    responses(
+        (status = 200, description = "a GeoJSON FeatureCollection; each feature's properties are the toilet", body = gongce_shared::api::ToiletCollection),
+        (status = 400, body = gongce_shared::api::ErrorBody),
+    )
+)]
+pub(super) async fn in_bbox(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<CollectionView>, ApiError> {
+    let q = BboxQuery::from_query(query.as_deref().unwrap_or_default())?;
+    let criteria = Criteria {
+        filters: q.filters,
+        now: state.now(),
+    };
+    let (toilets, truncated) =
+        state
+            .index
+            .read()
+            .expect("index lock")
+            .within(&q.bbox, q.limit as usize, &criteria);
+    let features = toilets
+        .into_iter()
+        .map(|t| ToiletFeature::from(Arc::unwrap_or_clone(t)))
+        .collect();
+    Ok(Json(CollectionView {
+        kind: FeatureCollectionType::FeatureCollection,
+        features,
+        truncated,
+    }))
+}
+
+/// One toilet, including a removed one (its status says so).
+#[utoipa::path(
+    get,
+    path = "/api/v1/toilets/{id}",
+    tag = "toilets",
+    params(("id" = i64, Path, description = "the toilet's id")),
+    responses(
+        (status = 200, body = Toilet),
+        (status = 400, description = "the id is not a positive integer", body = gongce_shared::api::ErrorBody),
+        (status = 404, body = gongce_shared::api::ErrorBody),
+    )
+)]
+pub(super) async fn by_id(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+) -> Result<Json<Arc<Toilet>>, ApiError> {
+    let id: ToiletId = raw.parse().map_err(|e: gongce_shared::ParseError| {
+        ApiError::from(gongce_shared::api::QueryError::Invalid {
+            param: "id".into(),
+            value: raw.clone(),
+            reason: e.reason,
+        })
+    })?;
+    let cached = state.index.read().expect("index lock").get(id);
+    if let Some(toilet) = cached {
+        return Ok(Json(toilet));
+    }
+    match state.store.toilet(id).await.map_err(ApiError::internal)? {
+        Some(toilet) => Ok(Json(Arc::new(toilet))),
+        None => Err(ApiError::not_found(format!("no toilet with id {id}"))),
+    }
+}

@@ -1,0 +1,304 @@
+use axum::{body::Body, http::Request};
+use gongce_shared::api::{NearbyResponse, ToiletCollection};
+use serde_json::Value;
+
+use crate::{app_with_csv, fixed_now};
+
+/// Around People's Square, Shanghai.
+const SHANGHAI: &str = "\
+external_id,name,lat,lon,wheelchair,baby_change,family_room,free,opening_hours,timezone
+1,人民广场公厕,31.2325,121.4737,yes,no,,yes,24/7,
+2,南京东路公厕,31.2350,121.4800,no,yes,yes,yes,Mo-Fr 08:00-18:00,
+3,外滩公厕,31.2400,121.4900,yes,yes,,no,Sa-Su 08:00-18:00,
+4,远处公厕,31.3000,121.5000,,,,,,
+5,Sydney hours,31.2326,121.4737,yes,,,,Mo-Fr 08:00-18:00,Australia/Sydney
+";
+
+fn ids(reply: &Value) -> Vec<i64> {
+    reply["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["toilet"]["external_id"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn nearby_answers_nearest_first_with_distance_and_bearing() {
+    let app = app_with_csv(SHANGHAI).await;
+    let reply = app
+        .get("/api/v1/toilets/nearby?lat=31.2324&lon=121.4737&limit=3")
+        .await;
+    assert_eq!(reply.status, 200);
+    let body = reply.json();
+    assert_eq!(ids(&body), vec![1, 5, 2]);
+    // The body is exactly the shared type.
+    let typed: NearbyResponse = serde_json::from_slice(&reply.body).unwrap();
+    let first = &typed.results[0];
+    assert!(
+        (first.distance_m - 11.1).abs() < 0.2,
+        "{}",
+        first.distance_m
+    );
+    assert!(
+        first.bearing_deg < 1.0 || first.bearing_deg > 359.0,
+        "due north: {}",
+        first.bearing_deg
+    );
+    assert_eq!(first.toilet.name.as_str(), "人民广场公厕");
+    assert_eq!(first.open_now, Some(true));
+    assert!(
+        typed
+            .results
+            .windows(2)
+            .all(|w| w[0].distance_m <= w[1].distance_m)
+    );
+    // Unknown stays unknown.
+    let far = app
+        .get("/api/v1/toilets/nearby?lat=31.3&lon=121.5&limit=1")
+        .await
+        .json();
+    assert_eq!(far["results"][0]["toilet"]["wheelchair"], Value::Null);
+    assert_eq!(far["results"][0]["open_now"], Value::Null);
+}
+
+#[tokio::test]
+async fn filters_and_radius() {
+    let app = app_with_csv(SHANGHAI).await;
+    let at = "lat=31.2324&lon=121.4737";
+    let get = |q: String| {
+        let app = &app;
+        async move { ids(&app.get(&format!("/api/v1/toilets/nearby?{q}")).await.json()) }
+    };
+    assert_eq!(get(format!("{at}&wheelchair=true")).await, vec![1, 5, 3]);
+    assert_eq!(
+        get(format!("{at}&baby_change=true&family_room=true")).await,
+        vec![2]
+    );
+    assert_eq!(get(format!("{at}&free=true")).await, vec![1, 2]);
+    assert_eq!(get(format!("{at}&wheelchair=false")).await.len(), 5);
+    // Wednesday 10:00 in Shanghai is 13:00 in Sydney; the weekend toilet is shut.
+    assert_eq!(get(format!("{at}&open_now=true")).await, vec![1, 5, 2]);
+    assert_eq!(get(format!("{at}&radius_m=500")).await, vec![1, 5]);
+    assert_eq!(
+        get(format!("{at}&radius_m=1&limit=5")).await,
+        Vec::<i64>::new()
+    );
+}
+
+#[tokio::test]
+async fn open_now_reads_hours_in_the_toilets_own_time_zone() {
+    // 2026-11-25 09:00 UTC: 17:00 in Shanghai (open until 18:00), 20:00 in Sydney (closed).
+    let mut app = app_with_csv(SHANGHAI).await;
+    let state_now = fixed_now() + chrono::Duration::hours(7);
+    let mut state = gongce::AppState::new(app.index.clone(), app.store.clone());
+    state.clock = std::sync::Arc::new(move || state_now);
+    app.router = gongce::app(state);
+    let body = app
+        .get("/api/v1/toilets/nearby?lat=31.2324&lon=121.4737&open_now=true")
+        .await
+        .json();
+    assert_eq!(ids(&body), vec![1, 2]);
+}
+
+#[tokio::test]
+async fn bad_queries_get_json_errors_naming_parameter_and_value() {
+    let app = app_with_csv(SHANGHAI).await;
+    let cases = [
+        ("lon=121", "missing_parameter", "`lat`"),
+        ("lat=&lon=121", "invalid_parameter", "`lat` value \"\""),
+        (
+            "lat=abc&lon=121",
+            "invalid_parameter",
+            "`lat` value \"abc\"",
+        ),
+        ("lat=NaN&lon=121", "invalid_parameter", "\"NaN\""),
+        ("lat=31&lon=inf", "invalid_parameter", "`lon` value \"inf\""),
+        ("lat=31&lon=-Infinity", "invalid_parameter", "\"-Infinity\""),
+        (
+            "lat=90.5&lon=121",
+            "invalid_parameter",
+            "\"90.5\": must be within -90..=90",
+        ),
+        ("lat=31&lon=180.01", "invalid_parameter", "\"180.01\""),
+        (
+            "lat=31&lon=121&limit=0",
+            "invalid_parameter",
+            "`limit` value \"0\"",
+        ),
+        ("lat=31&lon=121&limit=101", "invalid_parameter", "1..=100"),
+        ("lat=31&lon=121&limit=ten", "invalid_parameter", "\"ten\""),
+        (
+            "lat=31&lon=121&radius_m=-1",
+            "invalid_parameter",
+            "`radius_m`",
+        ),
+        (
+            "lat=31&lon=121&wheelchair=maybe",
+            "invalid_parameter",
+            "`wheelchair` value \"maybe\"",
+        ),
+        (
+            "lat=31&lon=121&open_now=yes",
+            "invalid_parameter",
+            "`open_now`",
+        ),
+        (
+            "lat=31&lon=121&colour=blue",
+            "unknown_parameter",
+            "`colour`",
+        ),
+        ("lat=31&lon=121&lon=122", "duplicate_parameter", "`lon`"),
+        ("lat=%FF&lon=121", "invalid_parameter", "`lat`"),
+    ];
+    for (query, code, needle) in cases {
+        let reply = app.get(&format!("/api/v1/toilets/nearby?{query}")).await;
+        assert_eq!(reply.status, 400, "{query}");
+        let body = reply.json();
+        assert_eq!(body["error"]["code"], code, "{query}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{query}: {message}");
+    }
+    let reply = app.get("/api/v1/toilets/nearby").await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.json()["error"]["code"], "missing_parameter");
+}
+
+#[tokio::test]
+async fn bbox_is_geojson() {
+    let app = app_with_csv(SHANGHAI).await;
+    let reply = app
+        .get("/api/v1/toilets?bbox=121.47,31.23,121.485,31.236")
+        .await;
+    assert_eq!(reply.status, 200);
+    let collection: ToiletCollection = serde_json::from_slice(&reply.body).unwrap();
+    let mut names: Vec<&str> = collection
+        .features
+        .iter()
+        .map(|f| f.properties.name.as_str())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["Sydney hours", "人民广场公厕", "南京东路公厕"]);
+    assert!(!collection.truncated);
+    let json = reply.json();
+    assert_eq!(json["type"], "FeatureCollection");
+    assert_eq!(json["features"][0]["geometry"]["type"], "Point");
+    let truncated = app
+        .get("/api/v1/toilets?bbox=121,31,122,32&limit=2")
+        .await
+        .json();
+    assert_eq!(truncated["features"].as_array().unwrap().len(), 2);
+    assert_eq!(truncated["truncated"], true);
+    for (query, needle) in [
+        ("", "`bbox`"),
+        ("bbox=1,2,3", "four numbers"),
+        ("bbox=1,60,3,50", "min_lat 60 is greater than max_lat 50"),
+        ("bbox=1,2,3,4&limit=0", "`limit`"),
+    ] {
+        let reply = app.get(&format!("/api/v1/toilets?{query}")).await;
+        assert_eq!(reply.status, 400, "{query}");
+        assert!(
+            reply.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(needle),
+            "{query}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn one_toilet_by_id() {
+    let app = app_with_csv(SHANGHAI).await;
+    let nearby = app
+        .get("/api/v1/toilets/nearby?lat=31.2325&lon=121.4737&limit=1")
+        .await
+        .json();
+    let id = nearby["results"][0]["toilet"]["id"].as_i64().unwrap();
+    let reply = app.get(&format!("/api/v1/toilets/{id}")).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["name"], "人民广场公厕");
+    let missing = app.get("/api/v1/toilets/999999").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["error"]["code"], "not_found");
+    let bad = app.get("/api/v1/toilets/abc").await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"abc\"")
+    );
+    assert_eq!(app.get("/api/v1/toilets/-4").await.status, 400);
+}
+
+#[tokio::test]
+async fn every_error_is_json_even_from_the_framework() {
+    let app = app_with_csv(SHANGHAI).await;
+    let unknown = app.get("/no/such/route").await;
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.json()["error"]["code"], "not_found");
+    let wrong_method = app
+        .request(
+            Request::post("/api/v1/toilets/nearby")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.json()["error"]["code"], "method_not_allowed");
+    let huge = app
+        .request(
+            Request::get("/api/v1/toilets/nearby?lat=1&lon=1")
+                .header("content-length", "2000000")
+                .body(Body::from(vec![b'x'; 2_000_000]))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(huge.status, 413);
+    assert_eq!(huge.json()["error"]["code"], "payload_too_large");
+}
+
+#[tokio::test]
+async fn health_openapi_compression_and_request_ids() {
+    let app = app_with_csv(SHANGHAI).await;
+    let health = app.get("/healthz").await;
+    assert_eq!(health.status, 200);
+    assert_eq!(
+        health.json(),
+        serde_json::json!({"status": "ok", "toilets": 5})
+    );
+    assert!(health.headers.get("x-request-id").is_some());
+
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/v1/toilets/nearby",
+        "/api/v1/toilets",
+        "/api/v1/toilets/{id}",
+        "/healthz",
+        "/api/v1/openapi.json",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+
+    let compressed = app
+        .request(
+            Request::get("/api/v1/toilets?bbox=121,31,122,32")
+                .header("accept-encoding", "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(compressed.status, 200);
+    assert_eq!(compressed.headers["content-encoding"], "gzip");
+}
