@@ -7,7 +7,7 @@
 //! the poles alike. The index is a cache of the store and can be rebuilt
 //! from it at any time.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use geo::{Bearing, Distance, Haversine, Point};
@@ -17,8 +17,8 @@ use gongce_shared::{
 };
 use rstar::{AABB, Envelope, RTree, primitives::GeomWithData};
 
-/// An R-tree point: the unit vector, and the slot of its toilet in `entries`.
-type TreePoint = GeomWithData<[f64; 3], u32>;
+/// An R-tree point: the unit vector, and its toilet's id.
+type TreePoint = GeomWithData<[f64; 3], i64>;
 
 /// The facilities a toilet is known to have, as bits, so that filtering
 /// does not chase the pointer to the full record.
@@ -109,79 +109,85 @@ pub fn chord_2_for_metres(metres: f64) -> f64 {
 #[derive(Default)]
 pub struct Index {
     tree: RTree<TreePoint>,
-    /// Slot → entry; `None` marks a free slot, reused by the next insert.
+    /// Entries by toilet id. The store hands out ids densely from 1, so a
+    /// table indexed by id costs less than a hash map and needs no hashing.
     entries: Vec<Option<Entry>>,
-    slots: HashMap<ToiletId, u32>,
-    free_slots: Vec<u32>,
+    len: usize,
 }
 
 impl Index {
     /// Bulk-loads the toilets that can be served (removed ones are left out).
     pub fn build(toilets: impl IntoIterator<Item = Toilet>) -> Self {
         let mut index = Index::default();
-        let mut points = Vec::new();
         for toilet in toilets {
-            if toilet.status == Status::Removed {
-                continue;
+            if toilet.status != Status::Removed {
+                index.put(toilet);
             }
-            if let Some(&slot) = index.slots.get(&toilet.id) {
-                // A repeated id: the later record wins, at the same point list position.
-                let point = &mut points[slot as usize];
-                *point = TreePoint::new(toilet.position.to_unit_vector(), slot);
-                index.entries[slot as usize] = Some(Entry::new(toilet));
-                continue;
-            }
-            let slot = u32::try_from(index.entries.len()).expect("fewer than 4 billion toilets");
-            points.push(TreePoint::new(toilet.position.to_unit_vector(), slot));
-            index.slots.insert(toilet.id, slot);
-            index.entries.push(Some(Entry::new(toilet)));
         }
+        let points = index
+            .entries
+            .iter()
+            .flatten()
+            .map(|e| TreePoint::new(e.toilet.position.to_unit_vector(), e.toilet.id.get()))
+            .collect();
         index.tree = RTree::bulk_load(points);
         index
     }
 
+    /// Puts the entry in the table (not in the tree); returns the one it replaced.
+    fn put(&mut self, toilet: Toilet) -> Option<Entry> {
+        let at = toilet.id.get() as usize;
+        if at >= self.entries.len() {
+            self.entries.resize_with(at + 1, || None);
+        }
+        let old = self.entries[at].replace(Entry::new(toilet));
+        if old.is_none() {
+            self.len += 1;
+        }
+        old
+    }
+
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.len == 0
     }
 
     pub fn get(&self, id: ToiletId) -> Option<Arc<Toilet>> {
-        let slot = *self.slots.get(&id)?;
-        self.entry(slot).map(|e| Arc::clone(&e.toilet))
+        self.entry(id.get()).map(|e| Arc::clone(&e.toilet))
     }
 
-    fn entry(&self, slot: u32) -> Option<&Entry> {
-        self.entries.get(slot as usize).and_then(Option::as_ref)
+    fn entry(&self, id: i64) -> Option<&Entry> {
+        self.entries.get(usize::try_from(id).ok()?).and_then(Option::as_ref)
     }
 
     /// Inserts or replaces a toilet; a removed one leaves the index.
     pub fn upsert(&mut self, toilet: Toilet) {
-        self.remove(toilet.id);
         if toilet.status == Status::Removed {
+            self.remove(toilet.id);
             return;
         }
-        let slot = self.free_slots.pop().unwrap_or_else(|| {
-            self.entries.push(None);
-            u32::try_from(self.entries.len() - 1).expect("fewer than 4 billion toilets")
-        });
-        self.tree
-            .insert(TreePoint::new(toilet.position.to_unit_vector(), slot));
-        self.slots.insert(toilet.id, slot);
-        self.entries[slot as usize] = Some(Entry::new(toilet));
+        let point = TreePoint::new(toilet.position.to_unit_vector(), toilet.id.get());
+        if let Some(old) = self.put(toilet) {
+            self.tree
+                .remove(&TreePoint::new(old.toilet.position.to_unit_vector(), point.data));
+        }
+        self.tree.insert(point);
     }
 
     pub fn remove(&mut self, id: ToiletId) {
-        let Some(slot) = self.slots.remove(&id) else {
+        let Some(old) = usize::try_from(id.get())
+            .ok()
+            .and_then(|at| self.entries.get_mut(at))
+            .and_then(Option::take)
+        else {
             return;
         };
-        if let Some(entry) = self.entries[slot as usize].take() {
-            let point = TreePoint::new(entry.toilet.position.to_unit_vector(), slot);
-            self.tree.remove(&point);
-        }
-        self.free_slots.push(slot);
+        self.len -= 1;
+        self.tree
+            .remove(&TreePoint::new(old.toilet.position.to_unit_vector(), id.get()));
     }
 
     /// The `limit` toilets nearest `at` that meet `criteria`, within

@@ -268,78 +268,79 @@ fn parse_timestamp(column: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
 }
 
 /// Turns rows into toilets, sharing one parsed copy of each distinct
-/// opening-hours text (most toilets share a handful).
+/// opening-hours text and time zone (most toilets share a handful).
+/// Columns are read by position, in the order of `TOILET_COLUMNS`.
 #[derive(Default)]
 struct Decoder {
     hours: HashMap<String, OpeningHours>,
+    zones: HashMap<String, TimeZone>,
 }
 
 impl Decoder {
     fn toilet(&mut self, row: &SqliteRow) -> anyhow::Result<Toilet> {
-        let id: i64 = row.try_get("id")?;
+        let id: i64 = row.try_get(0)?;
         let id = ToiletId::new(id).with_context(|| format!("invalid id {id}"))?;
         let context = || format!("toilet {id}");
-        let name: String = row.try_get("name")?;
-        let hours: Option<String> = row.try_get("opening_hours")?;
-        let opening_hours = match hours {
+        let opening_hours = match row.try_get::<Option<&str>, _>(12)? {
             None => None,
-            Some(text) => Some(match self.hours.get(&text) {
+            Some(text) => Some(match self.hours.get(text) {
                 Some(parsed) => parsed.clone(),
                 None => {
-                    let parsed = OpeningHours::parse(&text).with_context(context)?;
-                    self.hours.insert(text, parsed.clone());
+                    let parsed = OpeningHours::parse(text).with_context(context)?;
+                    self.hours.insert(text.to_owned(), parsed.clone());
                     parsed
                 }
             }),
         };
-        let access: Option<String> = row.try_get("access")?;
-        let timezone: String = row.try_get("timezone")?;
-        let last_verified: Option<String> = row.try_get("last_verified")?;
-        let updated_at: String = row.try_get("updated_at")?;
-        let status: String = row.try_get("status")?;
-        let status = match status.as_str() {
+        let zone: &str = row.try_get(14)?;
+        let timezone = match self.zones.get(zone) {
+            Some(tz) => *tz,
+            None => {
+                let tz: TimeZone = zone.parse().with_context(context)?;
+                self.zones.insert(zone.to_owned(), tz);
+                tz
+            }
+        };
+        let status = match row.try_get::<&str, _>(18)? {
             "open" => Status::Open,
             "removed" => Status::Removed,
-            "temporarily_closed" => {
-                let until: Option<String> = row.try_get("closed_until")?;
-                Status::TemporarilyClosed {
-                    reason: row
-                        .try_get::<Option<String>, _>("closed_reason")?
-                        .unwrap_or_default(),
-                    until: until
-                        .map(|u| parse_timestamp("closed_until", &u))
-                        .transpose()?,
-                }
-            }
+            "temporarily_closed" => Status::TemporarilyClosed {
+                reason: row.try_get::<Option<String>, _>(19)?.unwrap_or_default(),
+                until: row
+                    .try_get::<Option<&str>, _>(20)?
+                    .map(|u| parse_timestamp("closed_until", u))
+                    .transpose()?,
+            },
             other => anyhow::bail!("{}: unknown status {other:?}", context()),
         };
         Ok(Toilet {
             id,
-            name: ToiletName::new(&name).with_context(context)?,
-            address: row.try_get("address")?,
-            position: LatLon::new(row.try_get("lat")?, row.try_get("lon")?)
-                .with_context(context)?,
-            wheelchair: row.try_get("wheelchair")?,
-            baby_change: row.try_get("baby_change")?,
-            family_room: row.try_get("family_room")?,
-            free: row.try_get("free")?,
-            access: access
-                .map(|a| a.parse())
+            name: ToiletName::new(row.try_get(3)?).with_context(context)?,
+            address: row.try_get(4)?,
+            position: LatLon::new(row.try_get(5)?, row.try_get(6)?).with_context(context)?,
+            wheelchair: row.try_get(7)?,
+            baby_change: row.try_get(8)?,
+            family_room: row.try_get(9)?,
+            free: row.try_get(10)?,
+            access: row
+                .try_get::<Option<&str>, _>(11)?
+                .map(str::parse)
                 .transpose()
                 .with_context(context)?,
             opening_hours,
-            hours_note: row.try_get("hours_note")?,
-            timezone: timezone.parse().with_context(context)?,
-            operator: row.try_get("operator")?,
-            org_id: row.try_get("org_id")?,
-            last_verified: last_verified
-                .map(|t| parse_timestamp("last_verified", &t))
+            hours_note: row.try_get(13)?,
+            timezone,
+            operator: row.try_get(15)?,
+            org_id: row.try_get(16)?,
+            last_verified: row
+                .try_get::<Option<&str>, _>(17)?
+                .map(|t| parse_timestamp("last_verified", t))
                 .transpose()?,
             status,
-            source: row.try_get("source")?,
-            external_id: row.try_get("external_id")?,
-            version: row.try_get("version")?,
-            updated_at: parse_timestamp("updated_at", &updated_at)?,
+            source: row.try_get(1)?,
+            external_id: row.try_get(2)?,
+            version: row.try_get(21)?,
+            updated_at: parse_timestamp("updated_at", row.try_get(22)?)?,
         })
     }
 }
