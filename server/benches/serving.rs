@@ -66,8 +66,12 @@ async fn ensure_data(db: &Path, url: &str, n: usize) -> anyhow::Result<()> {
     let partial_url = format!("sqlite:{}", partial.display());
     let store = Store::open(&partial_url).await?;
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let hours = ["24/7", "Mo-Su 06:00-22:00", "Mo-Fr 08:00-18:00; Sa 09:00-12:00"]
-        .map(|h| OpeningHours::parse(h).unwrap());
+    let hours = [
+        "24/7",
+        "Mo-Su 06:00-22:00",
+        "Mo-Fr 08:00-18:00; Sa 09:00-12:00",
+    ]
+    .map(|h| OpeningHours::parse(h).unwrap());
     let started = Instant::now();
     let tri = |rng: &mut ChaCha8Rng| [None, Some(true), Some(false)][rng.random_range(0..3)];
     for chunk in 0..n.div_ceil(100_000) {
@@ -100,7 +104,10 @@ async fn ensure_data(db: &Path, url: &str, n: usize) -> anyhow::Result<()> {
     store.close().await;
     std::fs::rename(&partial, db)?;
     let _ = url;
-    eprintln!("generated {n} toilets in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "generated {n} toilets in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -116,7 +123,8 @@ async fn index_memory(url: &str, n: usize) -> anyhow::Result<()> {
     let build = started.elapsed();
     // The Vec of records is gone; the same records now sit behind Arcs.
     let after = ALLOCATOR.allocated();
-    let index_bytes = after as f64 - (with_records - records_vec) as f64
+    let index_bytes = after as f64
+        - (with_records - records_vec) as f64
         - (n * std::mem::size_of::<gongce_shared::Toilet>()) as f64;
     println!(
         "load from SQLite: {:.0} ms; index build: {:.0} ms",
@@ -126,7 +134,8 @@ async fn index_memory(url: &str, n: usize) -> anyhow::Result<()> {
     println!(
         "index memory: {:.1} bytes/toilet (tree, slots, id map, Arc headers); records: {:.1} bytes/toilet",
         index_bytes / n as f64,
-        (with_records - records_vec) as f64 / n as f64 + std::mem::size_of::<gongce_shared::Toilet>() as f64
+        (with_records - records_vec) as f64 / n as f64
+            + std::mem::size_of::<gongce_shared::Toilet>() as f64
     );
     drop(index);
     store.close().await;
@@ -140,7 +149,9 @@ struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
     }
 }
@@ -155,7 +166,10 @@ fn start(url: &str) -> anyhow::Result<(Server, Duration)> {
         .spawn()?;
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line)?;
-    let base = line.trim().trim_start_matches("gongce listening on ").to_owned();
+    let base = line
+        .trim()
+        .trim_start_matches("gongce listening on ")
+        .to_owned();
     let health = format!("{base}/healthz");
     loop {
         let ok = Command::new("curl")
@@ -165,7 +179,10 @@ fn start(url: &str) -> anyhow::Result<(Server, Duration)> {
         if ok {
             break;
         }
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(60), "server never became healthy");
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(60),
+            "server never became healthy"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
     Ok((Server { child, base }, started.elapsed()))
@@ -185,13 +202,20 @@ fn cold_start(url: &str) -> anyhow::Result<()> {
     for _ in 0..3 {
         let (server, took) = start(url)?;
         times.push(took.as_secs_f64());
-        println!("server RSS after start: {:.0} MiB", rss_mib(server.child.id()));
+        println!(
+            "server RSS after start: {:.0} MiB",
+            rss_mib(server.child.id())
+        );
     }
     times.sort_by(f64::total_cmp);
     println!(
         "cold start to first 200 /healthz: median {:.2} s (runs: {})",
         times[1],
-        times.iter().map(|t| format!("{t:.2}")).collect::<Vec<_>>().join(", ")
+        times
+            .iter()
+            .map(|t| format!("{t:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(())
 }
@@ -203,9 +227,16 @@ fn wrk(url: &str, seconds: u64, script: Option<&Path>) -> anyhow::Result<f64> {
         cmd.arg("-s").arg(script);
     }
     let out = cmd.arg(url).output()?;
-    anyhow::ensure!(out.status.success(), "wrk failed: {}", String::from_utf8_lossy(&out.stderr));
+    anyhow::ensure!(
+        out.status.success(),
+        "wrk failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    for line in text.lines().filter(|l| l.contains("Latency") || l.contains("99%") || l.contains("Non-2xx")) {
+    for line in text
+        .lines()
+        .filter(|l| l.contains("Latency") || l.contains("99%") || l.contains("Non-2xx"))
+    {
         println!("    {}", line.trim());
     }
     text.lines()
@@ -242,6 +273,9 @@ fn throughput(url: &str, seconds: u64) -> anyhow::Result<()> {
         "nearby / healthz throughput: {:.0} % (target >= 50 %)",
         100.0 * nearby / health
     );
-    println!("server RSS under load: {:.0} MiB", rss_mib(server.child.id()));
+    println!(
+        "server RSS under load: {:.0} MiB",
+        rss_mib(server.child.id())
+    );
     Ok(())
 }

@@ -18,7 +18,13 @@ impl Server {
     /// Starts `gongce serve` on a free port and waits for its address line.
     fn start(database_url: &str) -> Server {
         let mut child = Command::new(GONGCE)
-            .args(["serve", "--bind", "127.0.0.1:0", "--database-url", database_url])
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
             .args(["--sync-interval-ms", "200"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -80,7 +86,10 @@ async fn get_json(client: &reqwest::Client, url: &str) -> (u16, serde_json::Valu
     let reply = client.get(url).send().await.unwrap();
     let status = reply.status().as_u16();
     let content_type = reply.headers()["content-type"].to_str().unwrap().to_owned();
-    assert!(content_type.starts_with("application/json"), "{url}: {content_type}");
+    assert!(
+        content_type.starts_with("application/json"),
+        "{url}: {content_type}"
+    );
     (status, reply.json().await.unwrap())
 }
 
@@ -94,7 +103,11 @@ async fn serves_imports_while_running_and_stops_cleanly() {
         "id,名称,纬度,经度,无障碍\n1,人民广场公厕,31.2325,121.4737,是\n2,南京东路公厕,31.2350,121.4800,否\n",
     );
     let out = import(&db, &first, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 inserted"));
 
     let server = Server::start(&db);
@@ -108,28 +121,47 @@ async fn serves_imports_while_running_and_stops_cleanly() {
     assert_eq!(body["results"][0]["toilet"]["name"], "人民广场公厕");
     assert_eq!(body["results"][0]["toilet"]["wheelchair"], true);
 
-    let (status, err) = get_json(&client, &server.url("/api/v1/toilets/nearby?lat=NaN&lon=1")).await;
+    let (status, err) =
+        get_json(&client, &server.url("/api/v1/toilets/nearby?lat=NaN&lon=1")).await;
     assert_eq!(status, 400);
     assert!(err["error"]["message"].as_str().unwrap().contains("`lat`"));
 
     // A file with a bad row writes nothing and says where the problem is.
-    let bad = write(dir.path(), "bad.csv", "id,name,lat,lon\n3,Good,31.23,121.47\n4,Bad,95,121.47\n");
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        "id,name,lat,lon\n3,Good,31.23,121.47\n4,Bad,95,121.47\n",
+    );
     let out = import(&db, &bad, &["--source", "first"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("invalid latitude 95") && stderr.contains("nothing written"), "{stderr}");
+    assert!(
+        stderr.contains("invalid latitude 95") && stderr.contains("nothing written"),
+        "{stderr}"
+    );
 
     // An import while the server runs is served within 5 seconds, no restart.
-    let second = write(dir.path(), "second.csv", "id,name,lat,lon\n9,新来的公厕,31.2324,121.4736\n");
+    let second = write(
+        dir.path(),
+        "second.csv",
+        "id,name,lat,lon\n9,新来的公厕,31.2324,121.4736\n",
+    );
     let out = import(&db, &second, &["--source", "first"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let imported = Instant::now();
     loop {
         let (_, body) = get_json(&client, &nearby).await;
         if body["results"][0]["toilet"]["name"] == "新来的公厕" {
             break;
         }
-        assert!(imported.elapsed() < Duration::from_secs(5), "import not served within 5 s");
+        assert!(
+            imported.elapsed() < Duration::from_secs(5),
+            "import not served within 5 s"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let (_, health) = get_json(&client, &server.url("/healthz")).await;

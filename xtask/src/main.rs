@@ -115,10 +115,48 @@ fn test() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
-    status(cargo().args(["test", "--workspace", "--locked"]))
+    run_tests(cargo().args(["test", "--workspace", "--locked"]))
+}
+
+/// Runs `cargo test`, echoing its output, and closes with one line that
+/// sums every test binary's "test result:" line.
+fn run_tests(cmd: &mut Command) -> anyhow::Result<()> {
+    use std::io::BufRead as _;
+    eprintln!("$ {}", describe(cmd));
+    let mut child = cmd.stdout(std::process::Stdio::piped()).spawn()?;
+    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+    for line in std::io::BufReader::new(child.stdout.take().expect("piped")).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some(rest) = line.strip_prefix("test result: ") {
+            for part in rest.split(['.', ';']) {
+                let mut words = part.split_whitespace();
+                if let (Some(n), Some(what)) = (words.next(), words.next()) {
+                    let n: u64 = n.parse().unwrap_or(0);
+                    match what {
+                        "passed" => passed += n,
+                        "failed" => failed += n,
+                        "ignored" => ignored += n,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    let exit = child.wait()?;
+    println!("{passed} passed, {failed} failed, {ignored} skipped");
+    if !exit.success() {
+        bail!("{} failed ({exit})", describe(cmd));
+    }
+    Ok(())
 }
 
 fn bench(extra: &[String]) -> anyhow::Result<()> {
+    let has = |tool: &str| Command::new(tool).arg("--version").output().is_ok();
+    if !has("wrk") {
+        status(Command::new("apt-get").arg("update"))?;
+        status(Command::new("apt-get").args(["install", "-y", "wrk", "curl"]))?;
+    }
     status(
         cargo()
             .args(["bench", "-p", "gongce", "--bench", "serving", "--"])

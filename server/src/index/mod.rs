@@ -160,7 +160,9 @@ impl Index {
     }
 
     fn entry(&self, id: i64) -> Option<&Entry> {
-        self.entries.get(usize::try_from(id).ok()?).and_then(Option::as_ref)
+        self.entries
+            .get(usize::try_from(id).ok()?)
+            .and_then(Option::as_ref)
     }
 
     /// Inserts or replaces a toilet; a removed one leaves the index.
@@ -171,8 +173,10 @@ impl Index {
         }
         let point = TreePoint::new(toilet.position.to_unit_vector(), toilet.id.get());
         if let Some(old) = self.put(toilet) {
-            self.tree
-                .remove(&TreePoint::new(old.toilet.position.to_unit_vector(), point.data));
+            self.tree.remove(&TreePoint::new(
+                old.toilet.position.to_unit_vector(),
+                point.data,
+            ));
         }
         self.tree.insert(point);
     }
@@ -186,8 +190,10 @@ impl Index {
             return;
         };
         self.len -= 1;
-        self.tree
-            .remove(&TreePoint::new(old.toilet.position.to_unit_vector(), id.get()));
+        self.tree.remove(&TreePoint::new(
+            old.toilet.position.to_unit_vector(),
+            id.get(),
+        ));
     }
 
     /// The `limit` toilets nearest `at` that meet `criteria`, within
