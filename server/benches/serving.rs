@@ -48,7 +48,7 @@ fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let db = dir.join(format!("toilets-{n}.sqlite"));
     let url = format!("sqlite:{}", db.display());
-    runtime.block_on(ensure_data(&db, &url, n))?;
+    runtime.block_on(ensure_data(&db, n))?;
 
     println!("== gongce serving benchmark: {n} toilets");
     runtime.block_on(index_memory(&url, n))?;
@@ -57,7 +57,7 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn ensure_data(db: &Path, url: &str, n: usize) -> anyhow::Result<()> {
+async fn ensure_data(db: &Path, n: usize) -> anyhow::Result<()> {
     if db.exists() {
         return Ok(());
     }
@@ -103,7 +103,6 @@ async fn ensure_data(db: &Path, url: &str, n: usize) -> anyhow::Result<()> {
     }
     store.close().await;
     std::fs::rename(&partial, db)?;
-    let _ = url;
     eprintln!(
         "generated {n} toilets in {:.1} s",
         started.elapsed().as_secs_f64()
