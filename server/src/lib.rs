@@ -3,11 +3,11 @@
 //! `main.rs` only parses the command line; everything it runs lives here so
 //! that tests can call it: [`http::app`] is the whole HTTP application.
 
+pub mod commands;
 pub mod config;
 pub mod http;
 pub mod import;
 pub mod index;
-pub mod serve;
 pub mod store;
 pub mod sync;
 

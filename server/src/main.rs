@@ -14,8 +14,8 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Serve(args) => gongce::serve::serve(args).await.map(|()| true),
-        Command::Import(args) => gongce::serve::import(args).await,
+        Command::Serve(args) => gongce::commands::serve(args).await.map(|()| true),
+        Command::Import(args) => gongce::commands::import(args).await,
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

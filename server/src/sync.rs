@@ -1,9 +1,12 @@
 //! Keeping the index in step with the store: follow the change log.
 
 use std::{
+    collections::HashSet,
     sync::{Arc, RwLock},
     time::Duration,
 };
+
+use gongce_shared::ToiletId;
 
 use crate::{
     index::Index,
@@ -13,13 +16,11 @@ use crate::{
 /// Applies what changed after log position `seq`; returns the new position.
 pub async fn catch_up(store: &Store, index: &RwLock<Index>, seq: i64) -> anyhow::Result<i64> {
     match store.changes_since(seq).await? {
-        Changes::Some { ids, toilets, seq } => {
+        Changes::Rows { ids, toilets, seq } => {
             if !ids.is_empty() {
+                let present: HashSet<ToiletId> = toilets.iter().map(|t| t.id).collect();
                 let mut index = index.write().expect("index lock");
-                for id in ids
-                    .iter()
-                    .filter(|id| !toilets.iter().any(|t| t.id == **id))
-                {
+                for id in ids.iter().filter(|id| !present.contains(id)) {
                     index.remove(*id);
                 }
                 for toilet in toilets {

@@ -153,7 +153,7 @@ fn run_tests(cmd: &mut Command) -> anyhow::Result<()> {
 
 fn bench(extra: &[String]) -> anyhow::Result<()> {
     let has = |tool: &str| Command::new(tool).arg("--version").output().is_ok();
-    if !has("wrk") {
+    if !has("wrk") || !has("curl") {
         status(Command::new("apt-get").arg("update"))?;
         status(Command::new("apt-get").args(["install", "-y", "wrk", "curl"]))?;
     }

@@ -31,24 +31,29 @@ impl Facilities {
     const FAMILY_ROOM: u8 = 4;
     const FREE: u8 = 8;
 
-    fn of(t: &Toilet) -> Self {
-        let bit = |known: Option<bool>, bit: u8| if known == Some(true) { bit } else { 0 };
+    fn from_flags(wheelchair: bool, baby_change: bool, family_room: bool, free: bool) -> Self {
+        let bit = |on: bool, bit: u8| if on { bit } else { 0 };
         Facilities(
-            bit(t.wheelchair, Self::WHEELCHAIR)
-                | bit(t.baby_change, Self::BABY_CHANGE)
-                | bit(t.family_room, Self::FAMILY_ROOM)
-                | bit(t.free, Self::FREE),
+            bit(wheelchair, Self::WHEELCHAIR)
+                | bit(baby_change, Self::BABY_CHANGE)
+                | bit(family_room, Self::FAMILY_ROOM)
+                | bit(free, Self::FREE),
+        )
+    }
+
+    /// What a toilet is known to have: unknown counts as not having it.
+    fn of(t: &Toilet) -> Self {
+        let known = |v: Option<bool>| v == Some(true);
+        Self::from_flags(
+            known(t.wheelchair),
+            known(t.baby_change),
+            known(t.family_room),
+            known(t.free),
         )
     }
 
     fn required(f: &Filters) -> Self {
-        let bit = |on: bool, bit: u8| if on { bit } else { 0 };
-        Facilities(
-            bit(f.wheelchair, Self::WHEELCHAIR)
-                | bit(f.baby_change, Self::BABY_CHANGE)
-                | bit(f.family_room, Self::FAMILY_ROOM)
-                | bit(f.free, Self::FREE),
-        )
+        Self::from_flags(f.wheelchair, f.baby_change, f.family_room, f.free)
     }
 
     fn has_all(self, required: Facilities) -> bool {

@@ -171,6 +171,14 @@ fn assert_matches_oracle(
         c.filters
     );
     assert_eq!(ours.len(), expected.len(), "{context}");
+    let mut unique: Vec<ToiletId> = ours.iter().map(|h| h.toilet.id).collect();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        ours.len(),
+        "{context}: a toilet came back twice"
+    );
     for (i, (hit, (d, id))) in ours.iter().zip(&expected).enumerate() {
         let ours_d = hit.distance_m(at);
         assert!(

@@ -55,7 +55,7 @@ pub struct Snapshot {
 /// Changes after some log position.
 pub enum Changes {
     /// These toilets changed; `toilets` holds their rows now (a missing id was deleted).
-    Some {
+    Rows {
         ids: Vec<ToiletId>,
         toilets: Vec<Toilet>,
         seq: i64,
@@ -145,7 +145,7 @@ impl Store {
                 .fetch_one(&self.pool)
                 .await?;
         let Some(max) = max else {
-            return Ok(Changes::Some {
+            return Ok(Changes::Rows {
                 ids: Vec::new(),
                 toilets: Vec::new(),
                 seq,
@@ -163,7 +163,7 @@ impl Store {
         .await?;
         let ids: Vec<ToiletId> = ids.into_iter().filter_map(ToiletId::new).collect();
         let toilets = self.toilets(&ids).await?;
-        Ok(Changes::Some {
+        Ok(Changes::Rows {
             ids,
             toilets,
             seq: max,
