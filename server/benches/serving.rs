@@ -115,26 +115,25 @@ async fn index_memory(url: &str, n: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     let snapshot = store.snapshot().await?;
     let load = started.elapsed();
+    // The snapshot's records are behind Arcs already; the index keeps
+    // those Arcs and frees the Vec that held them.
     let with_records = ALLOCATOR.allocated();
-    let records_vec = snapshot.toilets.capacity() * std::mem::size_of::<gongce_shared::Toilet>();
+    let vec_bytes =
+        snapshot.toilets.capacity() * std::mem::size_of::<std::sync::Arc<gongce_shared::Toilet>>();
+    let records = with_records - vec_bytes;
     let started = Instant::now();
     let index = Index::build(snapshot.toilets);
     let build = started.elapsed();
-    // The Vec of records is gone; the same records now sit behind Arcs.
-    let after = ALLOCATOR.allocated();
-    let index_bytes = after as f64
-        - (with_records - records_vec) as f64
-        - (n * std::mem::size_of::<gongce_shared::Toilet>()) as f64;
+    let index_bytes = ALLOCATOR.allocated() as f64 - records as f64;
     println!(
         "load from SQLite: {:.0} ms; index build: {:.0} ms",
         load.as_secs_f64() * 1e3,
         build.as_secs_f64() * 1e3
     );
     println!(
-        "index memory: {:.1} bytes/toilet (tree, slots, id map, Arc headers); records: {:.1} bytes/toilet",
+        "index memory: {:.1} bytes/toilet (tree, id table); records: {:.1} bytes/toilet (with Arc headers)",
         index_bytes / n as f64,
-        (with_records - records_vec) as f64 / n as f64
-            + std::mem::size_of::<gongce_shared::Toilet>() as f64
+        records as f64 / n as f64
     );
     drop(index);
     store.close().await;

@@ -3,6 +3,11 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use gongce::config::{Cli, Command};
 
+/// mimalloc: start-up allocates a million records at once, and every
+/// request allocates its response; both measured faster than glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()

@@ -122,9 +122,10 @@ pub struct Index {
 
 impl Index {
     /// Bulk-loads the toilets that can be served (removed ones are left out).
-    pub fn build(toilets: impl IntoIterator<Item = Toilet>) -> Self {
+    pub fn build<T: Into<Arc<Toilet>>>(toilets: impl IntoIterator<Item = T>) -> Self {
         let mut index = Index::default();
         for toilet in toilets {
+            let toilet = toilet.into();
             if toilet.status != Status::Removed {
                 index.put(toilet);
             }
@@ -140,7 +141,7 @@ impl Index {
     }
 
     /// Puts the entry in the table (not in the tree); returns the one it replaced.
-    fn put(&mut self, toilet: Toilet) -> Option<Entry> {
+    fn put(&mut self, toilet: Arc<Toilet>) -> Option<Entry> {
         let at = toilet.id.get() as usize;
         if at >= self.entries.len() {
             self.entries.resize_with(at + 1, || None);
@@ -177,7 +178,7 @@ impl Index {
             return;
         }
         let point = TreePoint::new(toilet.position.to_unit_vector(), toilet.id.get());
-        if let Some(old) = self.put(toilet) {
+        if let Some(old) = self.put(Arc::new(toilet)) {
             self.tree.remove(&TreePoint::new(
                 old.toilet.position.to_unit_vector(),
                 point.data,
@@ -292,10 +293,10 @@ impl Index {
 }
 
 impl Entry {
-    fn new(toilet: Toilet) -> Self {
+    fn new(toilet: Arc<Toilet>) -> Self {
         Entry {
             facilities: Facilities::of(&toilet),
-            toilet: Arc::new(toilet),
+            toilet,
         }
     }
 }
