@@ -18,10 +18,19 @@ use crate::{
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let store = Store::open(&args.store.database_url).await?;
+    let opened = started.elapsed();
     let snapshot = store.snapshot().await.context("cannot load the toilets")?;
+    let read = started.elapsed() - opened;
     let seq = snapshot.seq;
     let index = Arc::new(RwLock::new(Index::build(snapshot.toilets)));
     let toilets = index.read().expect("index lock").len();
+    tracing::info!(
+        toilets,
+        open_ms = opened.as_millis() as u64,
+        read_ms = read.as_millis() as u64,
+        index_ms = (started.elapsed() - opened - read).as_millis() as u64,
+        "loaded"
+    );
 
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

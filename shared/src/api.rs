@@ -384,9 +384,10 @@ impl BboxQuery {
 /// One toilet found near the query point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct NearbyResult {
-    /// Great-circle (haversine) distance from the query point, metres.
+    /// Great-circle (haversine) distance from the query point, metres, to 0.1 m.
     pub distance_m: f64,
-    /// Initial bearing from the query point, degrees clockwise from north, 0..360.
+    /// Initial bearing from the query point, degrees clockwise from north,
+    /// 0..360, to 0.1°.
     pub bearing_deg: f64,
     /// Open at the time of the query; `null` when its hours are unknown.
     pub open_now: Option<bool>,

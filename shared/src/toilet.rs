@@ -72,10 +72,18 @@ impl fmt::Display for ToiletId {
 }
 
 /// A toilet's display name: trimmed, not blank, at most 200 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(try_from = "String")]
 #[schema(value_type = String)]
 pub struct ToiletName(String);
+
+// By hand rather than `into = "String"`, which would copy the name on
+// every response.
+impl Serialize for ToiletName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
 
 impl ToiletName {
     pub const MAX_CHARS: usize = 200;
@@ -109,12 +117,6 @@ impl TryFrom<String> for ToiletName {
     type Error = ParseError;
     fn try_from(s: String) -> Result<Self, ParseError> {
         ToiletName::new(&s)
-    }
-}
-
-impl From<ToiletName> for String {
-    fn from(name: ToiletName) -> String {
-        name.0
     }
 }
 
@@ -169,10 +171,16 @@ pub fn parse_tri_state(s: &str) -> Result<Option<bool>, ParseError> {
 }
 
 /// An IANA time zone, in which a toilet's opening hours are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(try_from = "String")]
 #[schema(value_type = String, example = "Asia/Shanghai")]
 pub struct TimeZone(chrono_tz::Tz);
+
+impl Serialize for TimeZone {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
 
 impl TimeZone {
     pub fn tz(self) -> chrono_tz::Tz {
@@ -204,12 +212,6 @@ impl TryFrom<String> for TimeZone {
     type Error = ParseError;
     fn try_from(s: String) -> Result<Self, ParseError> {
         s.parse()
-    }
-}
-
-impl From<TimeZone> for String {
-    fn from(tz: TimeZone) -> String {
-        tz.name().to_owned()
     }
 }
 
@@ -346,6 +348,13 @@ mod tests {
         assert!(ToiletName::new("a\u{0}b").is_err());
         assert!(ToiletName::new(&"厕".repeat(200)).is_ok());
         assert!(ToiletName::new(&"厕".repeat(201)).is_err());
+        let name = ToiletName::new("公厕").unwrap();
+        assert_eq!(serde_json::to_string(&name).unwrap(), r#""公厕""#);
+        assert_eq!(
+            serde_json::from_str::<ToiletName>(r#"" 公厕 ""#).unwrap(),
+            name
+        );
+        assert!(serde_json::from_str::<ToiletName>(r#""  ""#).is_err());
     }
 
     #[test]
@@ -379,6 +388,8 @@ mod tests {
         );
         assert_eq!(TimeZone::default().name(), "Asia/Shanghai");
         assert!("Mars/Olympus".parse::<TimeZone>().is_err());
+        let tz: TimeZone = serde_json::from_str(r#""Asia/Taipei""#).unwrap();
+        assert_eq!(serde_json::to_string(&tz).unwrap(), r#""Asia/Taipei""#);
     }
 
     #[test]

@@ -76,8 +76,43 @@ pub struct Criteria {
 impl Criteria {
     fn admits(&self, entry: &Entry, required: Facilities) -> bool {
         entry.facilities.has_all(required)
-            && (!self.filters.open_now || entry.toilet.open_at(self.now) == Some(true))
+            && (!self.filters.open_now || open_at(&entry.toilet, self.now) == Some(true))
     }
+}
+
+/// [`Toilet::open_at`], remembered per thread for each distinct
+/// opening-hours text, time zone and minute: toilets share a handful of
+/// hours texts, and evaluating one costs about a microsecond. OSM hours
+/// have minute resolution, so the answer holds for the whole minute.
+pub fn open_at(toilet: &Toilet, now: DateTime<Utc>) -> Option<bool> {
+    use std::{cell::RefCell, collections::HashMap};
+    /// Hours text → (time zone, minute since the epoch, open then?).
+    type Seen = HashMap<String, (chrono_tz::Tz, i64, Option<bool>)>;
+    thread_local! {
+        static SEEN: RefCell<Seen> = RefCell::new(HashMap::new());
+    }
+    let Some(hours) = &toilet.opening_hours else {
+        return toilet.open_at(now);
+    };
+    if toilet.status.closed_at(now) {
+        return Some(false);
+    }
+    let tz = toilet.timezone.tz();
+    let minute = now.timestamp().div_euclid(60);
+    SEEN.with_borrow_mut(|seen| {
+        if let Some(&(seen_tz, seen_minute, open)) = seen.get(hours.as_str())
+            && seen_tz == tz
+            && seen_minute == minute
+        {
+            return open;
+        }
+        let open = hours.open_at(now, tz);
+        if seen.len() >= 4096 {
+            seen.clear();
+        }
+        seen.insert(hours.as_str().to_owned(), (tz, minute, open));
+        open
+    })
 }
 
 /// One toilet found by [`Index::nearest`].
@@ -122,21 +157,38 @@ pub struct Index {
 
 impl Index {
     /// Bulk-loads the toilets that can be served (removed ones are left out).
+    ///
+    /// The tree is bulk-loaded on a second thread while this one fills the
+    /// table by id: together they are most of a cold start.
     pub fn build<T: Into<Arc<Toilet>>>(toilets: impl IntoIterator<Item = T>) -> Self {
-        let mut index = Index::default();
-        for toilet in toilets {
-            let toilet = toilet.into();
-            if toilet.status != Status::Removed {
-                index.put(toilet);
-            }
-        }
-        let points = index
-            .entries
-            .iter()
-            .flatten()
-            .map(|e| TreePoint::new(e.toilet.position.to_unit_vector(), e.toilet.id.get()))
+        let servable: Vec<Arc<Toilet>> = toilets
+            .into_iter()
+            .map(Into::into)
+            .filter(|t| t.status != Status::Removed)
             .collect();
-        index.tree = RTree::bulk_load(points);
+        let point = |t: &Arc<Toilet>| TreePoint::new(t.position.to_unit_vector(), t.id.get());
+        let mut index = Index::default();
+        let (tree, repeated) = std::thread::scope(|scope| {
+            let tree = scope.spawn(|| RTree::bulk_load(servable.iter().map(point).collect()));
+            let mut repeated = false;
+            for toilet in &servable {
+                repeated |= index.put(Arc::clone(toilet)).is_some();
+            }
+            (tree.join().expect("bulk loading does not panic"), repeated)
+        });
+        index.tree = if repeated {
+            // An id came twice and the later record won: load what the table holds.
+            RTree::bulk_load(
+                index
+                    .entries
+                    .iter()
+                    .flatten()
+                    .map(|e| point(&e.toilet))
+                    .collect(),
+            )
+        } else {
+            tree
+        };
         index
     }
 

@@ -399,3 +399,64 @@ fn bbox_equals_brute_force_also_across_the_antimeridian() {
         }
     }
 }
+
+#[test]
+fn remembered_open_state_equals_evaluation() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let hours = [
+        "Mo-Fr 08:00-18:00",
+        "24/7",
+        "Sa-Su 10:00-12:00",
+        "Mo-Su 17:59-18:01",
+    ]
+    .map(|h| Some(OpeningHours::parse(h).unwrap()));
+    let zones = ["Asia/Shanghai", "Australia/Sydney", "Europe/London"];
+    let mut toilets = Vec::new();
+    for (i, h) in hours.iter().enumerate() {
+        for (j, z) in zones.iter().enumerate() {
+            let mut t = toilet((i * 10 + j + 1) as i64, 0.0, 0.0);
+            t.opening_hours = h.clone();
+            t.timezone = z.parse().unwrap();
+            toilets.push(t);
+        }
+    }
+    let mut closed = toilet(99, 0.0, 0.0);
+    closed.opening_hours = hours[1].clone();
+    closed.status = Status::TemporarilyClosed {
+        reason: "repairs".into(),
+        until: None,
+    };
+    toilets.push(closed);
+    // Walk through a week in uneven steps, seconds included, across minute edges.
+    let mut at = now();
+    for _ in 0..3_000 {
+        at += chrono::Duration::seconds(rng.random_range(1..400));
+        for t in &toilets {
+            assert_eq!(open_at(t, at), t.open_at(at), "{} at {at}", t.id);
+        }
+    }
+}
+
+#[test]
+fn a_repeated_id_keeps_the_later_record() {
+    let index = Index::build([
+        toilet(1, 10.0, 10.0),
+        toilet(2, 0.0, 0.0),
+        toilet(1, 20.0, 20.0),
+    ]);
+    assert_eq!(index.len(), 2);
+    let c = Criteria {
+        filters: Filters::default(),
+        now: now(),
+    };
+    // From the first record's old place: were its point still in the tree,
+    // toilet 1 would come back at distance zero.
+    let at = LatLon::new(10.0, 10.0).unwrap();
+    let hits = index.nearest(at, 5, None, &c);
+    assert_eq!(hits.len(), 2);
+    for hit in &hits {
+        let expected = distance_2(&at.to_unit_vector(), &hit.toilet.position.to_unit_vector());
+        assert!((hit.chord_2 - expected).abs() < 1e-12, "{}", hit.toilet.id);
+    }
+    assert_eq!(hits[0].toilet.position, LatLon::new(20.0, 20.0).unwrap());
+}
