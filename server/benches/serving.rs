@@ -262,6 +262,9 @@ fn throughput(url: &str, seconds: u64) -> anyhow::Result<()> {
             BOX.3 - BOX.2
         ),
     )?;
+    // Warm up, and let the server finish rendering its toilets' JSON.
+    println!("warm-up, discarded:");
+    wrk(&format!("{}/healthz", server.base), 3, None)?;
     println!("/healthz at 64 connections:");
     let health = wrk(&format!("{}/healthz", server.base), seconds, None)?;
     println!("  {health:.0} requests/s");

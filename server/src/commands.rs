@@ -47,6 +47,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ready_ms = started.elapsed().as_millis() as u64,
         "listening on http://{addr}"
     );
+    // Render every toilet's JSON now rather than on first request.
+    let rendering = Arc::clone(&index);
+    tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        Index::render(&rendering);
+        tracing::info!(
+            ms = started.elapsed().as_millis() as u64,
+            "rendered every toilet's JSON"
+        );
+    });
     // Scripts and tests read the address from this line.
     println!("gongce listening on http://{addr}");
 

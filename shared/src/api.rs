@@ -433,20 +433,6 @@ pub struct ToiletFeature {
     pub properties: Toilet,
 }
 
-impl From<Toilet> for ToiletFeature {
-    fn from(toilet: Toilet) -> Self {
-        ToiletFeature {
-            kind: FeatureType::Feature,
-            id: toilet.id,
-            geometry: PointGeometry {
-                kind: PointType::Point,
-                coordinates: [toilet.position.lon(), toilet.position.lat()],
-            },
-            properties: toilet,
-        }
-    }
-}
-
 /// The toilets in a viewport as a GeoJSON FeatureCollection, nearest the
 /// box centre first. `truncated` tells that the box held more than `limit`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]

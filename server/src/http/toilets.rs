@@ -1,7 +1,5 @@
 //! Finding toilets: nearest, in a viewport, by id.
 
-use std::sync::Arc;
-
 use axum::{
     Json, Router,
     extract::{Path, RawQuery, State},
@@ -11,9 +9,10 @@ use axum::{
 };
 use gongce_shared::{
     Toilet, ToiletId,
-    api::{BboxQuery, FeatureCollectionType, NearbyQuery, ToiletFeature},
+    api::{BboxQuery, FeatureCollectionType, FeatureType, NearbyQuery, PointGeometry, PointType},
 };
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::{AppState, error::ApiError};
 use crate::index::Criteria;
@@ -25,19 +24,27 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/toilets/{id}", get(by_id))
 }
 
-/// The wire shape of `gongce_shared::api::NearbyResponse`, borrowing the
-/// index's records instead of copying them.
+/// The wire shape of `gongce_shared::api::NearbyResponse`, with each
+/// toilet's JSON as the index rendered it.
 #[derive(Serialize)]
-pub(super) struct NearbyResponseView {
-    results: Vec<NearbyResultView>,
+struct NearbyResponseView<'a> {
+    results: Vec<NearbyResultView<'a>>,
 }
 
 #[derive(Serialize)]
-pub(super) struct NearbyResultView {
+struct NearbyResultView<'a> {
     distance_m: f64,
     bearing_deg: f64,
     open_now: Option<bool>,
-    toilet: Arc<Toilet>,
+    toilet: &'a RawValue,
+}
+
+/// A JSON response from a value serialised into a buffer of about the
+/// right size (growing it as we go was a visible cost under load).
+fn json_response(value: &impl Serialize, capacity: usize) -> Result<Response, ApiError> {
+    let mut body = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut body, value).map_err(|e| ApiError::internal(e.into()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// The nearest toilets that fit, nearest first.
@@ -70,27 +77,18 @@ pub(super) async fn nearby(
         filters: q.filters,
         now: state.now(),
     };
-    let hits = state.index.read().expect("index lock").nearest(
-        q.at,
-        q.limit as usize,
-        q.radius_m,
-        &criteria,
-    );
+    let index = state.index.read().expect("index lock");
+    let hits = index.nearest(q.at, q.limit as usize, q.radius_m, &criteria);
     let results = hits
-        .into_iter()
+        .iter()
         .map(|hit| NearbyResultView {
             distance_m: tenths(hit.distance_m(q.at)),
             bearing_deg: tenths(hit.bearing_deg(q.at)) % 360.0,
             open_now: crate::index::open_at(&hit.toilet, criteria.now),
-            toilet: hit.toilet,
+            toilet: index.json(hit.toilet.id).expect("a hit is in the index"),
         })
         .collect();
-    // Serialise into a buffer sized for the answer: growing it as we go
-    // cost a visible share of the handler under load.
-    let mut body = Vec::with_capacity(64 + 640 * q.limit as usize);
-    serde_json::to_writer(&mut body, &NearbyResponseView { results })
-        .map_err(|e| ApiError::internal(e.into()))?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    json_response(&NearbyResponseView { results }, 64 + 640 * hits.len())
 }
 
 /// Rounds to one decimal: 0.1 m and 0.1° are finer than any phone's fix,
@@ -99,12 +97,22 @@ fn tenths(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+/// The wire shape of `gongce_shared::api::ToiletCollection`.
 #[derive(Serialize)]
-pub(super) struct CollectionView {
+struct CollectionView<'a> {
     #[serde(rename = "type")]
     kind: FeatureCollectionType,
-    features: Vec<ToiletFeature>,
+    features: Vec<FeatureView<'a>>,
     truncated: bool,
+}
+
+#[derive(Serialize)]
+struct FeatureView<'a> {
+    #[serde(rename = "type")]
+    kind: FeatureType,
+    id: ToiletId,
+    geometry: PointGeometry,
+    properties: &'a RawValue,
 }
 
 /// The toilets in a map viewport, as GeoJSON.
@@ -129,27 +137,35 @@ pub(super) struct CollectionView {
 pub(super) async fn in_bbox(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> Result<Json<CollectionView>, ApiError> {
+) -> Result<Response, ApiError> {
     let q = BboxQuery::from_query(query.as_deref().unwrap_or_default())?;
     let criteria = Criteria {
         filters: q.filters,
         now: state.now(),
     };
-    let (toilets, truncated) =
-        state
-            .index
-            .read()
-            .expect("index lock")
-            .within(&q.bbox, q.limit as usize, &criteria);
-    let features = toilets
-        .into_iter()
-        .map(|t| ToiletFeature::from(Arc::unwrap_or_clone(t)))
+    let index = state.index.read().expect("index lock");
+    let (toilets, truncated) = index.within(&q.bbox, q.limit as usize, &criteria);
+    let features: Vec<FeatureView<'_>> = toilets
+        .iter()
+        .map(|t| FeatureView {
+            kind: FeatureType::Feature,
+            id: t.id,
+            geometry: PointGeometry {
+                kind: PointType::Point,
+                coordinates: [t.position.lon(), t.position.lat()],
+            },
+            properties: index.json(t.id).expect("a toilet found is in the index"),
+        })
         .collect();
-    Ok(Json(CollectionView {
-        kind: FeatureCollectionType::FeatureCollection,
-        features,
-        truncated,
-    }))
+    let capacity = 64 + 700 * features.len();
+    json_response(
+        &CollectionView {
+            kind: FeatureCollectionType::FeatureCollection,
+            features,
+            truncated,
+        },
+        capacity,
+    )
 }
 
 /// One toilet, including a removed one (its status says so).
@@ -167,7 +183,7 @@ pub(super) async fn in_bbox(
 pub(super) async fn by_id(
     State(state): State<AppState>,
     Path(raw): Path<String>,
-) -> Result<Json<Arc<Toilet>>, ApiError> {
+) -> Result<Response, ApiError> {
     let id: ToiletId = raw.parse().map_err(|e: gongce_shared::ParseError| {
         ApiError::from(gongce_shared::api::QueryError::Invalid {
             param: "id".into(),
@@ -175,12 +191,14 @@ pub(super) async fn by_id(
             reason: e.reason,
         })
     })?;
-    let cached = state.index.read().expect("index lock").get(id);
-    if let Some(toilet) = cached {
-        return Ok(Json(toilet));
+    {
+        let index = state.index.read().expect("index lock");
+        if let Some(json) = index.json(id) {
+            return json_response(&json, json.get().len());
+        }
     }
     match state.store.toilet(id).await.map_err(ApiError::internal)? {
-        Some(toilet) => Ok(Json(Arc::new(toilet))),
+        Some(toilet) => Ok(Json(toilet).into_response()),
         None => Err(ApiError::not_found(format!("no toilet with id {id}"))),
     }
 }

@@ -7,7 +7,7 @@
 //! the poles alike. The index is a cache of the store and can be rebuilt
 //! from it at any time.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use geo::{Bearing, Distance, Haversine, Point};
@@ -16,6 +16,7 @@ use gongce_shared::{
     api::{Bbox, Filters},
 };
 use rstar::{AABB, Envelope, RTree, primitives::GeomWithData};
+use serde_json::value::RawValue;
 
 /// An R-tree point: the unit vector, and its toilet's id.
 type TreePoint = GeomWithData<[f64; 3], i64>;
@@ -64,6 +65,10 @@ impl Facilities {
 struct Entry {
     toilet: Arc<Toilet>,
     facilities: Facilities,
+    /// The toilet as JSON, rendered on first use (or by [`Index::render`])
+    /// and served from then on: serialising records was the largest cost
+    /// of a `/nearby` answer. A change replaces the entry, and with it this.
+    json: OnceLock<Box<RawValue>>,
 }
 
 /// What a search asks beyond position: the filters and the moment "open now" means.
@@ -213,6 +218,29 @@ impl Index {
         self.len == 0
     }
 
+    /// The toilet's JSON, as the API shows it.
+    pub fn json(&self, id: ToiletId) -> Option<&RawValue> {
+        self.entry(id.get()).map(Entry::json)
+    }
+
+    /// Renders the JSON of every toilet not rendered yet, a slice at a
+    /// time so that writers are not kept waiting. Run after start-up, on a
+    /// blocking thread, so the first answers need not render.
+    pub fn render(index: &std::sync::RwLock<Index>) {
+        const SLICE: usize = 4096;
+        let mut from = 0;
+        loop {
+            let index = index.read().expect("index lock");
+            let Some(slice) = index.entries.get(from..) else {
+                return;
+            };
+            for entry in slice.iter().take(SLICE).flatten() {
+                entry.json();
+            }
+            from += SLICE;
+        }
+    }
+
     pub fn get(&self, id: ToiletId) -> Option<Arc<Toilet>> {
         self.entry(id.get()).map(|e| Arc::clone(&e.toilet))
     }
@@ -345,9 +373,16 @@ impl Index {
 }
 
 impl Entry {
+    fn json(&self) -> &RawValue {
+        self.json.get_or_init(|| {
+            serde_json::value::to_raw_value(&*self.toilet).expect("a toilet serialises")
+        })
+    }
+
     fn new(toilet: Arc<Toilet>) -> Self {
         Entry {
             facilities: Facilities::of(&toilet),
+            json: OnceLock::new(),
             toilet,
         }
     }

@@ -104,6 +104,31 @@ async fn a_following_index_sees_another_writers_import() {
     // Nothing new: nothing changes.
     assert_eq!(catch_up(&store, &index, seq).await.unwrap(), seq);
 
+    // Render the toilets' JSON, as a served answer would.
+    let a_id = {
+        let index = index.read().unwrap();
+        let a = index
+            .nearest(
+                gongce_shared::LatLon::new(1.0, 1.0).unwrap(),
+                1,
+                None,
+                &gongce::index::Criteria {
+                    filters: Default::default(),
+                    now: chrono::Utc::now(),
+                },
+            )
+            .pop()
+            .unwrap();
+        assert!(
+            index
+                .json(a.toilet.id)
+                .unwrap()
+                .get()
+                .contains(r#""lat":1.0"#)
+        );
+        a.toilet.id
+    };
+
     // An update moves a toilet.
     let moved = import::parse_csv(
         "id,name,lat,lon\na,One,5,5\n".as_bytes(),
@@ -115,6 +140,11 @@ async fn a_following_index_sees_another_writers_import() {
     assert_eq!(counts.updated, 1);
     catch_up(&store, &index, seq).await.unwrap();
     let index = index.read().unwrap();
+    let json = index.json(a_id).unwrap().get();
+    assert!(
+        json.contains(r#""lat":5.0"#) && json.contains(r#""version":2"#),
+        "{json}"
+    );
     let one = index
         .nearest(
             gongce_shared::LatLon::new(5.0, 5.0).unwrap(),
