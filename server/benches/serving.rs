@@ -272,7 +272,7 @@ fn throughput(url: &str, seconds: u64) -> anyhow::Result<()> {
     let nearby = wrk(&server.base, seconds, Some(&script))?;
     println!("  {nearby:.0} requests/s");
     println!(
-        "nearby / healthz throughput: {:.0} % (target >= 50 %)",
+        "nearby / healthz throughput: {:.1} % (target >= 50 %)",
         100.0 * nearby / health
     );
     println!(

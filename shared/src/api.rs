@@ -4,6 +4,8 @@
 //! them: every parameter is checked, and an error names the parameter and
 //! quotes its value.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -99,12 +101,13 @@ impl Filters {
     }
 }
 
-/// The query string as (name, value) pairs, each name at most once.
-struct Params(Vec<(String, String)>);
+/// The query string as (name, value) pairs, each name at most once;
+/// borrowed from the query unless percent-decoding changed them.
+struct Params<'q>(Vec<(Cow<'q, str>, Cow<'q, str>)>);
 
-impl Params {
-    fn parse(query: &str, allowed: &[&str]) -> Result<Self, QueryError> {
-        let mut pairs: Vec<(String, String)> = Vec::new();
+impl<'q> Params<'q> {
+    fn parse(query: &'q str, allowed: &[&str]) -> Result<Self, QueryError> {
+        let mut pairs: Vec<(Cow<'q, str>, Cow<'q, str>)> = Vec::with_capacity(8);
         for (name, value) in form_urlencoded::parse(query.as_bytes()) {
             if !allowed.contains(&name.as_ref()) {
                 return Err(QueryError::Unknown {
@@ -117,7 +120,7 @@ impl Params {
                     param: name.into_owned(),
                 });
             }
-            pairs.push((name.into_owned(), value.into_owned()));
+            pairs.push((name, value));
         }
         Ok(Params(pairs))
     }
@@ -126,7 +129,7 @@ impl Params {
         self.0
             .iter()
             .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     fn number(&self, name: &'static str) -> Result<Option<f64>, QueryError> {
