@@ -80,6 +80,19 @@ async fn taiwanese_list_reports_its_dirt() {
     assert!(parsed.rows.iter().any(|t| t.name.as_str().contains("公園")));
 }
 
+/// The one toilet nearest (lat, lon), unfiltered.
+fn nearest(index: &Index, lat: f64, lon: f64) -> gongce::index::Hit {
+    let criteria = gongce::index::Criteria {
+        filters: Default::default(),
+        now: chrono::Utc::now(),
+    };
+    let at = gongce_shared::LatLon::new(lat, lon).unwrap();
+    index
+        .nearest(at, 1, None, &criteria)
+        .pop()
+        .expect("a toilet")
+}
+
 #[tokio::test]
 async fn a_following_index_sees_another_writers_import() {
     let (store, dir) = open_store().await;
@@ -107,18 +120,7 @@ async fn a_following_index_sees_another_writers_import() {
     // Render the toilets' JSON, as a served answer would.
     let a_id = {
         let index = index.read().unwrap();
-        let a = index
-            .nearest(
-                gongce_shared::LatLon::new(1.0, 1.0).unwrap(),
-                1,
-                None,
-                &gongce::index::Criteria {
-                    filters: Default::default(),
-                    now: chrono::Utc::now(),
-                },
-            )
-            .pop()
-            .unwrap();
+        let a = nearest(&index, 1.0, 1.0);
         assert!(
             index
                 .json(a.toilet.id)
@@ -145,18 +147,7 @@ async fn a_following_index_sees_another_writers_import() {
         json.contains(r#""lat":5.0"#) && json.contains(r#""version":2"#),
         "{json}"
     );
-    let one = index
-        .nearest(
-            gongce_shared::LatLon::new(5.0, 5.0).unwrap(),
-            1,
-            None,
-            &gongce::index::Criteria {
-                filters: Default::default(),
-                now: chrono::Utc::now(),
-            },
-        )
-        .pop()
-        .unwrap();
+    let one = nearest(&index, 5.0, 5.0);
     assert_eq!(one.toilet.name.as_str(), "One");
     assert_eq!(one.toilet.version, 2);
 }
