@@ -158,6 +158,10 @@ pub struct Index {
     /// table indexed by id costs less than a hash map and needs no hashing.
     entries: Vec<Option<Entry>>,
     len: usize,
+    /// How many toilets have each combination of facilities, so that a
+    /// search for a combination nobody has ends at once instead of
+    /// walking every toilet.
+    with_facilities: [usize; 16],
 }
 
 impl Index {
@@ -203,11 +207,21 @@ impl Index {
         if at >= self.entries.len() {
             self.entries.resize_with(at + 1, || None);
         }
-        let old = self.entries[at].replace(Entry::new(toilet));
-        if old.is_none() {
-            self.len += 1;
+        let entry = Entry::new(toilet);
+        self.with_facilities[entry.facilities.0 as usize] += 1;
+        let old = self.entries[at].replace(entry);
+        match &old {
+            None => self.len += 1,
+            Some(old) => self.with_facilities[old.facilities.0 as usize] -= 1,
         }
         old
+    }
+
+    /// Does any toilet have all of `required`?
+    fn any_with(&self, required: Facilities) -> bool {
+        (0..16u8).any(|have| {
+            Facilities(have).has_all(required) && self.with_facilities[have as usize] > 0
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -276,6 +290,7 @@ impl Index {
             return;
         };
         self.len -= 1;
+        self.with_facilities[old.facilities.0 as usize] -= 1;
         self.tree.remove(&TreePoint::new(
             old.toilet.position.to_unit_vector(),
             id.get(),
@@ -299,6 +314,9 @@ impl Index {
         }
         let max_chord_2 = radius_m.map_or(f64::INFINITY, chord_2_for_metres);
         let required = Facilities::required(&criteria.filters);
+        if !self.any_with(required) {
+            return Vec::new();
+        }
         let mut hits: Vec<Hit> = Vec::with_capacity(limit);
         for (point, chord_2) in self
             .tree
@@ -339,6 +357,9 @@ impl Index {
         criteria: &Criteria,
     ) -> (Vec<Arc<Toilet>>, bool) {
         let required = Facilities::required(&criteria.filters);
+        if !self.any_with(required) {
+            return (Vec::new(), false);
+        }
         let centre = bbox.center().to_unit_vector();
         let mut found: Vec<(f64, &Arc<Toilet>)> = Vec::new();
         let envelopes = envelopes(bbox);

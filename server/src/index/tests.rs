@@ -460,3 +460,30 @@ fn a_repeated_id_keeps_the_later_record() {
     }
     assert_eq!(hits[0].toilet.position, LatLon::new(20.0, 20.0).unwrap());
 }
+
+#[test]
+fn a_combination_nobody_has_ends_the_search_at_once() {
+    let mut index = Index::build((1..=1000).map(|id| toilet(id, 0.0, id as f64 * 1e-3)));
+    let c = Criteria {
+        filters: Filters {
+            family_room: true,
+            free: true,
+            ..Filters::default()
+        },
+        now: now(),
+    };
+    let at = LatLon::new(0.0, 0.0).unwrap();
+    assert!(index.nearest(at, 10, None, &c).is_empty());
+    let mut one = toilet(1001, 1.0, 1.0);
+    one.family_room = Some(true);
+    one.free = Some(true);
+    one.wheelchair = Some(true);
+    index.upsert(one.clone());
+    assert_eq!(index.nearest(at, 10, None, &c).len(), 1);
+    one.free = Some(false);
+    index.upsert(one);
+    assert!(index.nearest(at, 10, None, &c).is_empty());
+    index.remove(ToiletId::new(1001).unwrap());
+    assert!(index.nearest(at, 10, None, &c).is_empty());
+    assert_eq!(index.len(), 1000);
+}
