@@ -6,10 +6,12 @@
 //! of ours and builds for `wasm32-unknown-unknown`.
 
 pub mod api;
+pub mod crs;
 mod hours;
 mod position;
 mod toilet;
 
+pub use crs::Crs;
 pub use hours::{HoursError, OpeningHours};
 pub use position::{CoordError, LatLon};
 pub use toilet::{
