@@ -8,7 +8,7 @@ use std::{
 use anyhow::Context as _;
 
 use crate::{
-    config::{ImportArgs, ServeArgs},
+    config::{ExportArgs, ImportArgs, ServeArgs},
     http::{AppState, app},
     import,
     index::Index,
@@ -93,7 +93,8 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Returns whether every row was accepted.
+/// Returns whether the import did what was asked: every row accepted (or
+/// `--skip-invalid`), or a dry run.
 pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
     let source = match args.source {
         Some(s) => s,
@@ -105,36 +106,91 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
             .to_owned(),
     };
     let options = import::Options {
-        source,
         timezone: args.timezone,
+        crs: args.crs,
+        format: args.format,
+        encoding: args.encoding,
+        sheet: args.sheet,
+        maps: args.maps,
+        fix_swapped: args.fix_swapped,
+        skip_invalid: args.skip_invalid,
+        remove_missing: args.remove_missing,
+        dry_run: args.dry_run,
+        progress: true,
+        ..import::Options::new(source)
     };
-    let parsed = import::parse_file(&args.file, args.format, &options)?;
-    if !parsed.ignored_columns.is_empty() {
-        eprintln!("ignored columns: {}", parsed.ignored_columns.join(", "));
+    // A real import brings the schema up to date first; a dry run only reads.
+    let path = if args.dry_run {
+        crate::store::sqlite_path(&args.store.database_url)?
+    } else {
+        let store = Store::open(&args.store.database_url).await?;
+        let path = store.path().to_path_buf();
+        store.close().await;
+        path
+    };
+    let file = args.file.clone();
+    let report = tokio::task::spawn_blocking(move || import::run(&file, &path, &options)).await??;
+    if let Some(out) = &args.report {
+        let json = serde_json::to_vec_pretty(&report)?;
+        std::fs::write(out, json)
+            .with_context(|| format!("cannot write the report to {}", out.display()))?;
     }
-    if !parsed.rejected.is_empty() {
-        eprintln!("{}", import::report_table(&parsed.rejected));
+    let ignored: Vec<&str> = report
+        .columns
+        .iter()
+        .filter(|c| c.field.is_none())
+        .map(|c| c.column.as_str())
+        .collect();
+    if !ignored.is_empty() {
+        eprintln!("ignored columns: {}", ignored.join(", "));
     }
-    let rejected_rows = parsed.rejected_rows();
-    if rejected_rows > 0 && !args.skip_invalid {
+    if let Some(encoding) = report.encoding {
+        eprintln!("read as {encoding}, coordinates in {}", report.crs);
+    }
+    if !report.issues.is_empty() {
+        eprintln!("{}", import::report_table(&report.issues));
+    }
+    let c = &report.counts;
+    let line = import::counts_line(c);
+    if report.dry_run {
+        println!("dry run, nothing written: {line}");
+        return Ok(true);
+    }
+    if !report.written {
         eprintln!(
-            "nothing written: {rejected_rows} of {} rows rejected; fix them, or pass --skip-invalid to import the other {}",
-            parsed.total,
-            parsed.rows.len()
+            "nothing written: {} of {} rows rejected; fix them, or pass --skip-invalid to import the others",
+            c.rejected, c.read
         );
         return Ok(false);
     }
-    let store = Store::open(&args.store.database_url).await?;
-    let counts = store.import(&parsed.rows).await?;
-    store.close().await;
-    println!(
-        "read {} rows from {}: {} inserted, {} updated, {} unchanged, {} rejected",
-        parsed.total,
-        args.file.display(),
-        counts.inserted,
-        counts.updated,
-        counts.unchanged,
-        rejected_rows
-    );
+    println!("{}: {line}", args.file.display());
     Ok(true)
+}
+
+pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let store = Store::open(&args.store.database_url).await?;
+    let snapshot = store.snapshot().await?;
+    store.close().await;
+    let toilets: Vec<_> = snapshot
+        .toilets
+        .into_iter()
+        .filter(|t| t.status != gongce_shared::Status::Removed)
+        .collect();
+    let licence = args.licence.licence();
+    match &args.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut out = std::io::BufWriter::new(file);
+            import::export(&toilets, args.format, &licence, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+            eprintln!("wrote {} toilets to {}", toilets.len(), path.display());
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            import::export(&toilets, args.format, &licence, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+        }
+    }
+    Ok(())
 }

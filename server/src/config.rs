@@ -3,9 +3,9 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 use clap::{Args, Parser, Subcommand};
-use gongce_shared::TimeZone;
+use gongce_shared::{Crs, TimeZone};
 
-use crate::import::Format;
+use crate::import::{ColumnMap, ExportFormat, Format};
 
 /// Where the embedded store lives unless DATABASE_URL says otherwise.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:gongce.sqlite";
@@ -21,8 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Serve the HTTP API.
     Serve(ServeArgs),
-    /// Import a toilet list (CSV or GeoJSON, UTF-8, WGS-84) into the store.
+    /// Import a toilet list (CSV, Excel or GeoJSON; WGS-84, GCJ-02 or BD-09) into the store.
     Import(ImportArgs),
+    /// Write every toilet on the map as open data (CSV, GeoJSON or Excel).
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -42,13 +44,15 @@ pub struct ServeArgs {
     /// How often to look for changes written by others (imports, other servers).
     #[arg(long, env = "GONGCE_SYNC_INTERVAL_MS", default_value_t = 1000)]
     pub sync_interval_ms: u64,
+    #[command(flatten)]
+    pub licence: LicenceArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The file to import.
+    /// The file to import: .csv, .xlsx, .xls or .geojson.
     pub file: PathBuf,
     /// The name of the list's source; with each row's id it keys re-imports.
     /// Defaults to the file name without its extension.
@@ -57,10 +61,88 @@ pub struct ImportArgs {
     /// The file's format, when its name does not tell.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// A CSV file's text encoding (utf-8, gbk, gb18030, big5 …); detected when left out.
+    #[arg(long, value_parser = parse_encoding)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// The Excel sheet to read, by name or number from 1 (default: the first).
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// The coordinate system of the file's coordinates.
+    #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
+    pub crs: Crs,
+    /// Read column COLUMN as FIELD (or `-` to ignore it); repeatable.
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    pub maps: Vec<ColumnMap>,
     /// Time zone for rows that do not name one.
     #[arg(long, env = "GONGCE_TIMEZONE", default_value = "Asia/Shanghai")]
     pub timezone: TimeZone,
+    /// Swap latitude and longitude where they are evidently swapped.
+    #[arg(long)]
+    pub fix_swapped: bool,
     /// Write the valid rows even when some are rejected (exit 0).
     #[arg(long)]
     pub skip_invalid: bool,
+    /// Mark this source's toilets that the list no longer has as removed.
+    #[arg(long)]
+    pub remove_missing: bool,
+    /// Print the full report and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Also write the report as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    encoding_rs::Encoding::for_label(s.trim().as_bytes())
+        .ok_or_else(|| format!("unknown encoding {s:?}: try utf-8, gbk, gb18030 or big5"))
+}
+
+fn parse_crs(s: &str) -> Result<Crs, String> {
+    s.parse()
+        .map_err(|e: gongce_shared::crs::UnknownCrs| e.to_string())
+}
+
+/// The terms exports are published under.
+#[derive(Debug, Args)]
+pub struct LicenceArgs {
+    /// The data licence, as an SPDX id or name.
+    #[arg(long, env = "GONGCE_DATA_LICENCE", default_value = "CC-BY-4.0")]
+    pub licence: String,
+    #[arg(
+        long,
+        env = "GONGCE_DATA_LICENCE_URL",
+        default_value = "https://creativecommons.org/licenses/by/4.0/"
+    )]
+    pub licence_url: String,
+    /// Who to credit.
+    #[arg(
+        long,
+        env = "GONGCE_DATA_ATTRIBUTION",
+        default_value = "gongce contributors and the sources named in each record"
+    )]
+    pub attribution: String,
+}
+
+impl LicenceArgs {
+    pub fn licence(&self) -> crate::import::Licence {
+        crate::import::Licence {
+            name: self.licence.clone(),
+            url: self.licence_url.clone(),
+            attribution: self.attribution.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub licence: LicenceArgs,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormat,
+    /// Where to write (default: standard output).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }

@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => gongce::commands::serve(args).await.map(|()| true),
         Command::Import(args) => gongce::commands::import(args).await,
+        Command::Export(args) => gongce::commands::export(args).await.map(|()| true),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

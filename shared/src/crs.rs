@@ -14,11 +14,12 @@
 use std::{f64::consts::PI, fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::{CoordError, LatLon};
 
 /// A coordinate reference system a toilet list can be published in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Crs {
     /// GPS, OpenStreetMap, Tianditu: what gongce stores.

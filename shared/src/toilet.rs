@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{LatLon, OpeningHours};
+use crate::{Crs, LatLon, OpeningHours};
 
 /// A field value that did not parse. The message quotes the value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -274,6 +274,9 @@ pub struct Toilet {
     pub source: String,
     /// The id the source gives this toilet.
     pub external_id: Option<String>,
+    /// The coordinate system the source published its position in; the
+    /// position here is always WGS-84.
+    pub source_crs: Crs,
     /// Bumped on every change; clients send it back to detect stale writes.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
@@ -306,6 +309,7 @@ impl Toilet {
             status: Status::Open,
             source: "gongce".to_owned(),
             external_id: None,
+            source_crs: Crs::Wgs84,
             version: 1,
             updated_at,
         }

@@ -1,117 +1,107 @@
-//! Reading toilet lists: CSV (UTF-8) and GeoJSON, in WGS-84.
+//! Importing toilet lists: CSV (UTF-8, GBK, Big5 …), Excel and GeoJSON, in
+//! WGS-84, GCJ-02 or BD-09.
 //!
-//! Parsing is separate from writing: [`parse_file`] turns a file into valid
-//! rows and a list of rejections (row, column, value, reason) without
-//! touching the store; the caller then writes the rows in one transaction
-//! with [`crate::store::Store::import`], or writes nothing.
+//! One pass streams the file through per-row checks ([`rows`]) into a
+//! scratch SQLite file ([`staging`]); file-wide checks follow there
+//! (duplicate ids, points far outside the file's region, rooms merged into
+//! venues, possible duplicates of toilets already stored); the result is
+//! compared with the store read-only, which is all a dry run does; a real
+//! import then writes every venue in one transaction. Nothing is written
+//! unless every row passed, or `skip_invalid` says to write the rest.
 
-use std::{collections::HashMap, fmt, io::Read, path::Path};
+mod export;
+mod fields;
+mod input;
+mod region;
+mod rows;
+mod staging;
+
+use std::{fmt, io::IsTerminal as _, path::Path, time::Instant};
 
 use anyhow::Context as _;
-use gongce_shared::{Access, LatLon, OpeningHours, TimeZone, ToiletName, parse_tri_state};
+use chrono::{SecondsFormat, Utc};
+use gongce_shared::{Crs, TimeZone};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
 
-use crate::store::NewToilet;
+pub use export::{ExportFormat, Licence, export, export_csv, export_geojson};
+pub use fields::{ColumnMap, Field, Mapping};
+pub use input::{Format, detect_encoding};
+pub use rows::{address_key, name_stem, room_kind};
+pub use staging::similar_names;
 
-/// A field of our toilet record that a column can fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    ExternalId,
-    Name,
-    Address,
-    Lat,
-    Lon,
-    Wheelchair,
-    BabyChange,
-    FamilyRoom,
-    Free,
-    Access,
-    OpeningHours,
-    HoursNote,
-    Operator,
-    Timezone,
+/// How to read a file and what to do with it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The source name that, with each row's external id, keys re-imports.
+    pub source: String,
+    /// For rows with no time zone column.
+    pub timezone: TimeZone,
+    /// The coordinate system of the file's coordinates.
+    pub crs: Crs,
+    /// The file's format, when its name does not tell.
+    pub format: Option<Format>,
+    /// A CSV file's text encoding; detected when `None`.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// An Excel sheet by name or number (from 1); the first when `None`.
+    pub sheet: Option<String>,
+    pub maps: Vec<ColumnMap>,
+    /// Swap latitude and longitude where they are evidently swapped.
+    pub fix_swapped: bool,
+    /// Write the valid rows even when some are rejected.
+    pub skip_invalid: bool,
+    /// Mark this source's toilets that the list no longer has as removed.
+    pub remove_missing: bool,
+    /// Report only; write nothing.
+    pub dry_run: bool,
+    /// Draw a progress bar on standard error when it is a terminal.
+    pub progress: bool,
 }
 
-impl Field {
-    const ALL: [Field; 14] = [
-        Field::ExternalId,
-        Field::Name,
-        Field::Address,
-        Field::Lat,
-        Field::Lon,
-        Field::Wheelchair,
-        Field::BabyChange,
-        Field::FamilyRoom,
-        Field::Free,
-        Field::Access,
-        Field::OpeningHours,
-        Field::HoursNote,
-        Field::Operator,
-        Field::Timezone,
-    ];
-
-    /// Header names accepted for this field, compared case-insensitively
-    /// with spaces, dashes and dots read as underscores.
-    pub fn aliases(self) -> &'static [&'static str] {
-        match self {
-            Field::ExternalId => &["external_id", "id", "toilet_id", "编号", "編號"],
-            Field::Name => &[
-                "name",
-                "名称",
-                "名稱",
-                "name_zh",
-                "公厕名称",
-                "公廁名稱",
-                "toilet_name",
-            ],
-            Field::Address => &["address", "地址", "address_zh", "addr"],
-            Field::Lat => &["lat", "latitude", "纬度", "緯度"],
-            Field::Lon => &["lon", "lng", "long", "longitude", "经度", "經度"],
-            Field::Wheelchair => &["wheelchair", "accessible", "无障碍", "無障礙"],
-            Field::BabyChange => &["baby_change", "changing_table", "母婴室", "母嬰室"],
-            Field::FamilyRoom => &["family_room", "第三卫生间", "第三衛生間", "家庭卫生间"],
-            Field::Free => &["free", "免费", "免費"],
-            Field::Access => &["access"],
-            Field::OpeningHours => &["opening_hours", "hours", "开放时间", "開放時間"],
-            Field::HoursNote => &["hours_note"],
-            Field::Operator => &["operator", "manager", "管理单位", "管理單位"],
-            Field::Timezone => &["timezone", "time_zone", "tz"],
+impl Options {
+    pub fn new(source: impl Into<String>) -> Options {
+        Options {
+            source: source.into(),
+            timezone: TimeZone::default(),
+            crs: Crs::Wgs84,
+            format: None,
+            encoding: None,
+            sheet: None,
+            maps: Vec::new(),
+            fix_swapped: false,
+            skip_invalid: false,
+            remove_missing: false,
+            dry_run: false,
+            progress: false,
         }
     }
-
-    pub fn name(self) -> &'static str {
-        self.aliases()[0]
-    }
-
-    fn from_header(header: &str) -> Option<Field> {
-        let wanted = normalise_header(header);
-        let squashed = wanted.replace('_', "");
-        Field::ALL.into_iter().find(|f| {
-            f.aliases()
-                .iter()
-                .any(|a| *a == wanted || a.replace('_', "") == squashed)
-        })
-    }
 }
 
-fn normalise_header(header: &str) -> String {
-    header
-        .trim_start_matches('\u{feff}')
-        .trim()
-        .to_lowercase()
-        .replace([' ', '-', '.'], "_")
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The row is not imported.
+    Rejected,
+    /// The row was corrected (with `--fix-swapped`) and imported.
+    Fixed,
+    /// Imported, but worth a look.
+    Warning,
 }
 
-/// One refused value: where it is, what it was, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Rejection {
-    /// CSV: the line in the file (the header is line 1). GeoJSON: the feature, from 1.
+/// One problem: where it is, what was there, and why it matters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    /// The row in the file (CSV: its line, the header being line 1; Excel:
+    /// the sheet's row; GeoJSON: the feature, from 1); 0 for a venue.
     pub row: usize,
+    pub external_id: Option<String>,
     pub column: String,
     pub value: String,
     pub reason: String,
+    pub severity: Severity,
 }
 
-impl fmt::Display for Rejection {
+impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -121,411 +111,235 @@ impl fmt::Display for Rejection {
     }
 }
 
-/// What a file holds: the rows that passed, and every refusal.
-#[derive(Debug, Default)]
-pub struct Parsed {
-    pub rows: Vec<NewToilet>,
-    pub rejected: Vec<Rejection>,
-    /// Rows read, accepted or not.
-    pub total: usize,
-    /// Columns that map to no field and were left out.
-    pub ignored_columns: Vec<String>,
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Rows read from the file.
+    pub read: usize,
+    /// Rows rejected.
+    pub rejected: usize,
+    /// Rows corrected and kept.
+    pub fixed: usize,
+    /// Rows folded into another row's venue.
+    pub merged: usize,
+    /// Toilets the list makes, after merging.
+    pub venues: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// This source's toilets missing from the list, marked removed.
+    pub removed: usize,
+    pub possible_duplicates: usize,
 }
 
-impl Parsed {
-    /// Rows with at least one rejection.
-    pub fn rejected_rows(&self) -> usize {
-        let mut rows: Vec<usize> = self.rejected.iter().map(|r| r.row).collect();
-        rows.dedup();
-        rows.len()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Csv,
-    Geojson,
-}
-
-impl Format {
-    pub fn from_path(path: &Path) -> Option<Format> {
-        match path.extension()?.to_str()?.to_lowercase().as_str() {
-            "csv" | "txt" => Some(Format::Csv),
-            "geojson" | "json" => Some(Format::Geojson),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// The source name that, with each row's external id, keys re-imports.
+/// Everything an admin needs to decide: printed as a table, saved as JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub file: String,
     pub source: String,
-    /// For rows with no time zone column.
-    pub timezone: TimeZone,
+    pub format: Format,
+    /// The text encoding a CSV file was read in.
+    pub encoding: Option<&'static str>,
+    pub crs: Crs,
+    pub dry_run: bool,
+    /// Whether the store was written.
+    pub written: bool,
+    /// Each column and the field it filled (`null`: ignored).
+    pub columns: Vec<ColumnReport>,
+    /// Where the file's toilets lie, as used for "far outside".
+    pub region: Option<String>,
+    pub counts: Counts,
+    /// Sorted by row.
+    pub issues: Vec<Issue>,
 }
 
-pub fn parse_file(
-    path: &Path,
-    format: Option<Format>,
-    options: &Options,
-) -> anyhow::Result<Parsed> {
-    let format = format
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnReport {
+    pub column: String,
+    pub field: Option<&'static str>,
+}
+
+impl Report {
+    pub fn rejected(&self) -> impl Iterator<Item = &Issue> {
+        self.issues
+            .iter()
+            .filter(|i| i.severity == Severity::Rejected)
+    }
+}
+
+/// Imports `path` into the SQLite store at `store` (which must be at the
+/// current schema unless this is a dry run).
+pub fn run(path: &Path, store: &Path, options: &Options) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let format = options
+        .format
         .or_else(|| Format::from_path(path))
         .with_context(|| {
             format!(
-                "cannot tell the format of {}: name it .csv or .geojson, or pass --format",
+                "cannot tell the format of {}: name it .csv, .xlsx, .xls or .geojson, or pass --format",
                 path.display()
             )
         })?;
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let reader = std::io::BufReader::new(file);
-    match format {
-        Format::Csv => parse_csv(reader, options),
-        Format::Geojson => parse_geojson(reader, options),
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot open {}", path.display()))?
+        .len();
+    let bar = progress_bar(options.progress, size);
+    let reading = bar.clone();
+    let mut input = input::Input::open(
+        path,
+        format,
+        options.encoding,
+        options.sheet.as_deref(),
+        move |file| Box::new(reading.wrap_read(file)),
+    )
+    .with_context(|| format!("cannot read {}", path.display()))?;
+    let mapping =
+        Mapping::new(&input.headers, &options.maps).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !matches!(format, Format::Geojson) {
+        for required in [Field::Name, Field::Lat, Field::Lon] {
+            if mapping.column_of(required).is_none() {
+                anyhow::bail!(
+                    "no column for {}: expected a header named one of {} (or --map COLUMN={}); the file's columns are {}",
+                    required.name(),
+                    required.aliases().join(", "),
+                    required.name(),
+                    input.headers.join(", ")
+                );
+            }
+        }
     }
-    .with_context(|| format!("cannot read {}", path.display()))
-}
 
-/// A row under construction: the raw values by field, with their column names.
-struct RawRow<'a> {
-    row: usize,
-    values: HashMap<Field, (&'a str, String)>,
-}
-
-impl RawRow<'_> {
-    fn get(&self, field: Field) -> Option<(&str, &str)> {
-        self.values
-            .get(&field)
-            .map(|(column, value)| (*column, value.trim()))
-            .filter(|(_, value)| !value.is_empty())
-    }
-}
-
-struct RowBuilder<'o> {
-    options: &'o Options,
-    seen_ids: HashMap<String, usize>,
-    parsed: Parsed,
-}
-
-impl<'o> RowBuilder<'o> {
-    fn new(options: &'o Options) -> Self {
-        RowBuilder {
+    let dir = store
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    let mut staging = staging::Staging::create(dir)?;
+    let mut issues = Vec::new();
+    let mut counts = Counts::default();
+    let mut mapping = mapping;
+    let mut headers_seen = input.headers.len();
+    while let Some(record) = input.next_record()? {
+        // GeoJSON grows columns as properties appear.
+        while headers_seen < input.headers.len() {
+            mapping.push(&input.headers[headers_seen], &options.maps);
+            headers_seen += 1;
+        }
+        counts.read += 1;
+        let checker = rows::RowChecker {
             options,
-            seen_ids: HashMap::new(),
-            parsed: Parsed::default(),
+            mapping: &mapping,
+            headers: &input.headers,
+        };
+        if let Some(at) = mapping.column_of(Field::ExternalId) {
+            let id = record.cells.get(at).map_or("", |c| c.trim());
+            if !id.is_empty() {
+                staging.see_id(id, record.row)?;
+            }
+        }
+        if let Some(candidate) = checker.check(&record, &mut issues) {
+            staging.insert(&candidate)?;
         }
     }
+    staging.finish_loading()?;
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("template"));
+    bar.set_message("checking the file as a whole");
+    staging.reject_duplicate_ids(&mut issues)?;
+    let lat_column = mapping
+        .column_of(Field::Lat)
+        .map_or("lat", |at| input.headers[at].as_str());
+    let region = staging.check_region(options.fix_swapped, lat_column, &mut issues)?;
+    bar.set_message("merging rooms into venues");
+    counts.merged = staging.merge_venues()?;
+    counts.venues = staging.venue_count()?;
+    let existing = store.exists().then_some(store);
+    counts.possible_duplicates =
+        staging.flag_possible_duplicates(existing, &options.source, &mut issues)?;
+    staging.compare(
+        existing,
+        &options.source,
+        options.remove_missing,
+        &mut counts,
+    )?;
 
-    fn reject(&mut self, row: usize, column: &str, value: &str, reason: impl Into<String>) {
-        self.parsed.rejected.push(Rejection {
-            row,
-            column: column.to_owned(),
-            value: value.to_owned(),
-            reason: reason.into(),
-        });
+    issues.sort_by_key(|i| i.row);
+    let mut rejected_rows: Vec<usize> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Rejected)
+        .map(|i| i.row)
+        .collect();
+    rejected_rows.dedup();
+    counts.rejected = rejected_rows.len();
+    counts.fixed = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Fixed)
+        .count();
+
+    let write = !options.dry_run && (counts.rejected == 0 || options.skip_invalid);
+    if write {
+        bar.set_message("writing");
+        let venues = counts.venues;
+        staging.commit(
+            store,
+            &options.source,
+            options.remove_missing,
+            &mut counts,
+            || {
+                tracing::info!(source = %options.source, venues, "writing");
+            },
+        )?;
     }
-
-    /// Validates a row; on any refusal, records every problem in it and keeps nothing.
-    fn add(&mut self, raw: &RawRow<'_>) {
-        self.parsed.total += 1;
-        let before = self.parsed.rejected.len();
-        let row = raw.row;
-
-        let name = match raw.get(Field::Name) {
-            None => {
-                self.reject(row, Field::Name.name(), "", "a name is required");
-                None
-            }
-            Some((column, value)) => match ToiletName::new(value) {
-                Ok(name) => Some(name),
-                Err(e) => {
-                    self.reject(row, column, value, e.reason);
-                    None
-                }
-            },
-        };
-
-        let mut coordinate = |field: Field| -> Option<f64> {
-            let Some((column, value)) = raw.get(field) else {
-                self.reject(
-                    row,
-                    field.name(),
-                    "",
-                    format!("{} is required", field.name()),
-                );
-                return None;
-            };
-            match value.parse::<f64>() {
-                Ok(n) if n.is_finite() => Some(n),
-                _ => {
-                    self.reject(row, column, value, "not a number");
-                    None
-                }
-            }
-        };
-        let (lat, lon) = (coordinate(Field::Lat), coordinate(Field::Lon));
-        let position = match (lat, lon) {
-            (Some(lat), Some(lon)) => match LatLon::new(lat, lon) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    let (field, value) = match e {
-                        gongce_shared::CoordError::Latitude(_) => (Field::Lat, lat),
-                        gongce_shared::CoordError::Longitude(_) => (Field::Lon, lon),
-                    };
-                    let column = raw.get(field).map_or(field.name(), |(c, _)| c);
-                    let hint = if (-90.0..=90.0).contains(&lon) && (-180.0..=180.0).contains(&lat) {
-                        " (latitude and longitude look swapped)"
-                    } else {
-                        ""
-                    };
-                    self.reject(row, column, &value.to_string(), format!("{e}{hint}"));
-                    None
-                }
-            },
-            _ => None,
-        };
-
-        let mut tri = |field: Field| -> Option<bool> {
-            let (column, value) = raw.get(field)?;
-            parse_tri_state(value).unwrap_or_else(|e| {
-                self.reject(row, column, value, e.reason);
-                None
+    bar.finish_and_clear();
+    tracing::info!(
+        ms = started.elapsed().as_millis() as u64,
+        read = counts.read,
+        written = write,
+        "import done"
+    );
+    Ok(Report {
+        file: path.display().to_string(),
+        source: options.source.clone(),
+        format,
+        encoding: input.encoding,
+        crs: options.crs,
+        dry_run: options.dry_run,
+        written: write,
+        columns: input
+            .headers
+            .iter()
+            .zip(&mapping.fields)
+            .map(|(column, field)| ColumnReport {
+                column: column.clone(),
+                field: field.map(Field::name),
             })
-        };
-        let wheelchair = tri(Field::Wheelchair);
-        let baby_change = tri(Field::BabyChange);
-        let family_room = tri(Field::FamilyRoom);
-        let free = tri(Field::Free);
-
-        let access = raw.get(Field::Access).and_then(|(column, value)| {
-            value
-                .parse::<Access>()
-                .map_err(|e| self.reject(row, column, value, e.reason))
-                .ok()
-        });
-        let opening_hours = raw.get(Field::OpeningHours).and_then(|(column, value)| {
-            OpeningHours::parse(value)
-                .map_err(|e| self.reject(row, column, value, e.reason))
-                .ok()
-        });
-        let timezone = match raw.get(Field::Timezone) {
-            None => Some(self.options.timezone),
-            Some((column, value)) => value
-                .parse::<TimeZone>()
-                .map_err(|e| self.reject(row, column, value, e.reason))
-                .ok(),
-        };
-
-        let external_id = raw.get(Field::ExternalId).map(|(_, v)| v.to_owned());
-        if let Some((column, id)) = raw.get(Field::ExternalId) {
-            if let Some(first) = self.seen_ids.get(id) {
-                let first = *first;
-                self.reject(
-                    row,
-                    column,
-                    id,
-                    format!("duplicate id: row {first} has it already"),
-                );
-            } else {
-                self.seen_ids.insert(id.to_owned(), row);
-            }
-        }
-
-        let text = |field: Field| raw.get(field).map(|(_, v)| v.to_owned());
-        if self.parsed.rejected.len() > before {
-            return;
-        }
-        let (Some(name), Some(position), Some(timezone)) = (name, position, timezone) else {
-            unreachable!("every missing value above was recorded as a rejection");
-        };
-        self.parsed.rows.push(NewToilet {
-            source: self.options.source.clone(),
-            external_id,
-            name,
-            address: text(Field::Address),
-            position,
-            wheelchair,
-            baby_change,
-            family_room,
-            free,
-            access,
-            opening_hours,
-            hours_note: text(Field::HoursNote),
-            timezone,
-            operator: text(Field::Operator),
-        });
-    }
+            .collect(),
+        region,
+        counts,
+        issues,
+    })
 }
 
-/// Reads a UTF-8 CSV file with a header row.
-pub fn parse_csv(reader: impl Read, options: &Options) -> anyhow::Result<Parsed> {
-    let mut csv = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
-    let headers = csv
-        .byte_headers()
-        .context("cannot read the header row")?
-        .clone();
-    let mut columns: Vec<(usize, Field, String)> = Vec::new();
-    let mut ignored = Vec::new();
-    for (i, raw) in headers.iter().enumerate() {
-        let header = std::str::from_utf8(raw)
-            .map_err(|_| anyhow::anyhow!("the header row is not UTF-8 text (column {})", i + 1))?
-            .trim_start_matches('\u{feff}')
-            .trim()
-            .to_owned();
-        match Field::from_header(&header) {
-            Some(field) if !columns.iter().any(|(_, f, _)| *f == field) => {
-                columns.push((i, field, header))
-            }
-            _ => ignored.push(header),
-        }
+fn progress_bar(wanted: bool, size: u64) -> ProgressBar {
+    if !wanted || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
     }
-    for required in [Field::Name, Field::Lat, Field::Lon] {
-        if !columns.iter().any(|(_, f, _)| *f == required) {
-            anyhow::bail!(
-                "no column for {}: expected a header named one of {}",
-                required.name(),
-                required.aliases().join(", ")
-            );
-        }
-    }
-
-    let mut builder = RowBuilder::new(options);
-    builder.parsed.ignored_columns = ignored;
-    let mut record = csv::ByteRecord::new();
-    loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                anyhow::bail!("malformed CSV near line {line}: {e}");
-            }
-        }
-        let row = record.position().map_or(0, |p| p.line() as usize);
-        if record.len() != headers.len() {
-            builder.parsed.total += 1;
-            builder.reject(
-                row,
-                "*",
-                &record
-                    .iter()
-                    .map(String::from_utf8_lossy)
-                    .collect::<Vec<_>>()
-                    .join(","),
-                format!(
-                    "{} fields where the header has {}",
-                    record.len(),
-                    headers.len()
-                ),
-            );
-            continue;
-        }
-        let mut raw = RawRow {
-            row,
-            values: HashMap::new(),
-        };
-        let mut bad_text = false;
-        for (i, field, header) in &columns {
-            let bytes = record.get(*i).unwrap_or_default();
-            match std::str::from_utf8(bytes) {
-                Ok(value) => {
-                    raw.values
-                        .insert(*field, (header.as_str(), value.to_owned()));
-                }
-                Err(_) => {
-                    if !bad_text {
-                        builder.parsed.total += 1;
-                    }
-                    bad_text = true;
-                    builder.reject(
-                        row,
-                        header,
-                        &String::from_utf8_lossy(bytes),
-                        "not UTF-8 text; save the file as UTF-8",
-                    );
-                }
-            }
-        }
-        if !bad_text {
-            builder.add(&raw);
-        }
-    }
-    Ok(builder.parsed)
+    let bar = ProgressBar::with_draw_target(Some(size), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "reading {bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .expect("template"),
+    );
+    bar
 }
 
-/// Reads a GeoJSON FeatureCollection of Point features; properties use the
-/// same names as CSV headers, and a feature's `id` is its external id.
-pub fn parse_geojson(reader: impl Read, options: &Options) -> anyhow::Result<Parsed> {
-    let doc: serde_json::Value = serde_json::from_reader(reader).context("not valid JSON")?;
-    let features = match doc.get("type").and_then(|t| t.as_str()) {
-        Some("FeatureCollection") => doc
-            .get("features")
-            .and_then(|f| f.as_array())
-            .context("a FeatureCollection needs a \"features\" array")?
-            .clone(),
-        Some("Feature") => vec![doc.clone()],
-        other => anyhow::bail!("expected a GeoJSON FeatureCollection, found type {other:?}"),
-    };
-    let mut builder = RowBuilder::new(options);
-    for (i, feature) in features.iter().enumerate() {
-        let row = i + 1;
-        let coordinates = feature
-            .get("geometry")
-            .filter(|g| g.get("type").and_then(|t| t.as_str()) == Some("Point"))
-            .and_then(|g| g.get("coordinates"))
-            .and_then(|c| c.as_array());
-        let Some(coordinates) = coordinates else {
-            builder.parsed.total += 1;
-            let geometry = feature
-                .get("geometry")
-                .map(|g| g.to_string())
-                .unwrap_or_default();
-            builder.reject(row, "geometry", &geometry, "expected a Point geometry");
-            continue;
-        };
-        let mut raw = RawRow {
-            row,
-            values: HashMap::new(),
-        };
-        if let [lon, lat, ..] = coordinates.as_slice() {
-            raw.values
-                .insert(Field::Lon, ("geometry.coordinates[0]", json_text(lon)));
-            raw.values
-                .insert(Field::Lat, ("geometry.coordinates[1]", json_text(lat)));
-        }
-        if let Some(id) = feature.get("id").filter(|id| !id.is_null()) {
-            raw.values.insert(Field::ExternalId, ("id", json_text(id)));
-        }
-        if let Some(properties) = feature.get("properties").and_then(|p| p.as_object()) {
-            for (key, value) in properties {
-                match Field::from_header(key) {
-                    Some(Field::Lat | Field::Lon) | None => {}
-                    Some(field) => {
-                        raw.values.insert(field, (key.as_str(), json_text(value)));
-                    }
-                }
-            }
-        }
-        builder.add(&raw);
-    }
-    Ok(builder.parsed)
+/// Timestamps are stored as RFC 3339 text in UTC, to the millisecond.
+pub(crate) fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn json_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::Null => String::new(),
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests;
-
-/// The rejections as a table for a terminal.
-pub fn report_table(rejected: &[Rejection]) -> String {
+/// The issues as a table for a terminal.
+pub fn report_table(issues: &[Issue]) -> String {
     let clip = |s: &str, n: usize| -> String {
         if s.chars().count() > n {
             s.chars().take(n - 1).chain(['…']).collect()
@@ -533,16 +347,37 @@ pub fn report_table(rejected: &[Rejection]) -> String {
             s.to_owned()
         }
     };
-    let mut out = format!("{:>7}  {:<24}  {:<24}  reason\n", "row", "column", "value");
-    for r in rejected {
+    let mut out = format!(
+        "{:>7}  {:<12}  {:<8}  {:<16}  {:<24}  reason\n",
+        "row", "id", "", "column", "value"
+    );
+    for i in issues {
+        let severity = match i.severity {
+            Severity::Rejected => "rejected",
+            Severity::Fixed => "fixed",
+            Severity::Warning => "warning",
+        };
         out.push_str(&format!(
-            "{:>7}  {:<24}  {:<24}  {}\n",
-            r.row,
-            clip(&r.column, 24),
-            clip(&r.value, 24),
-            r.reason
+            "{:>7}  {:<12}  {:<8}  {:<16}  {:<24}  {}\n",
+            i.row,
+            clip(i.external_id.as_deref().unwrap_or(""), 12),
+            severity,
+            clip(&i.column, 16),
+            clip(&i.value, 24),
+            i.reason
         ));
     }
-    out.push_str(&format!("{} rejected value(s)", rejected.len()));
+    out.push_str(&format!("{} issue(s)", issues.len()));
     out
 }
+
+/// The counts as one line.
+pub fn counts_line(c: &Counts) -> String {
+    format!(
+        "{} rows read: {} inserted, {} updated, {} unchanged, {} merged, {} removed, {} rejected",
+        c.read, c.inserted, c.updated, c.unchanged, c.merged, c.removed, c.rejected
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,24 +1,53 @@
+use std::path::{Path, PathBuf};
+
+use gongce_shared::{Crs, LatLon, Status, Toilet};
+
 use super::*;
+use crate::store::Store;
 
-fn options() -> Options {
-    Options {
-        source: "test".into(),
-        timezone: TimeZone::default(),
-    }
+/// A store at the current schema in a temporary folder.
+async fn store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("gongce.sqlite").display());
+    (Store::open(&url).await.unwrap(), dir)
 }
 
-fn csv(text: &str) -> Parsed {
-    parse_csv(text.as_bytes(), &options()).unwrap()
+fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
 }
 
-#[test]
-fn chinese_and_english_headers_map_to_fields() {
-    let p = csv(
+fn import(store: &Store, file: &Path, options: &Options) -> Report {
+    run(file, store.path(), options).unwrap()
+}
+
+async fn toilets(store: &Store) -> Vec<std::sync::Arc<Toilet>> {
+    let mut all = store.snapshot().await.unwrap().toilets;
+    all.sort_by(|a, b| a.external_id.cmp(&b.external_id));
+    all
+}
+
+fn rejected(report: &Report) -> Vec<(usize, &str, &str)> {
+    report
+        .rejected()
+        .map(|i| (i.row, i.column.as_str(), i.value.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn chinese_and_english_headers_map_to_fields() {
+    let (store, dir) = store().await;
+    let file = write(
+        dir.path(),
+        "a.csv",
         "\u{feff}编号,名称,地址,纬度,经度,无障碍,母婴室,第三卫生间,免费,开放时间,管理单位\n\
-                 A1,人民公园公厕,南京西路231号,31.2317,121.4726,是,否,,1,全天,黄浦区绿化局\n",
+         A1,人民公园公厕,南京西路231号,31.2317,121.4726,是,否,,1,全天,黄浦区绿化局\n",
     );
-    assert!(p.rejected.is_empty(), "{:?}", p.rejected);
-    let t = &p.rows[0];
+    let report = import(&store, &file, &Options::new("t"));
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    assert_eq!(report.encoding, Some("UTF-8"));
+    let t = &toilets(&store).await[0];
     assert_eq!(t.external_id.as_deref(), Some("A1"));
     assert_eq!(t.name.as_str(), "人民公园公厕");
     assert_eq!((t.position.lat(), t.position.lon()), (31.2317, 121.4726));
@@ -28,30 +57,26 @@ fn chinese_and_english_headers_map_to_fields() {
     );
     assert_eq!(t.opening_hours.as_ref().unwrap().as_str(), "24/7");
     assert_eq!(t.operator.as_deref(), Some("黄浦区绿化局"));
-
-    let p = csv("ID,Name,Latitude,Longitude,Baby Change,Extra\n7,Beach,-31.9,115.9,True,x\n");
-    assert!(p.rejected.is_empty());
-    assert_eq!(p.rows[0].baby_change, Some(true));
-    assert_eq!(p.ignored_columns, vec!["Extra".to_string()]);
 }
 
-#[test]
-fn every_bad_value_is_reported_with_row_column_value_and_reason() {
-    let p = csv("id,name,lat,lon,wheelchair,opening_hours\n\
-                 1,Good,10,20,yes,\n\
-                 2,,abc,20,maybe,whenever\n\
-                 3,Swapped,121.7,25.1,,\n\
-                 1,Again,10,20,,\n\
-                 4,Short,10\n");
-    assert_eq!(p.total, 5);
-    assert_eq!(p.rows.len(), 1);
-    let found: Vec<(usize, &str, &str)> = p
-        .rejected
-        .iter()
-        .map(|r| (r.row, r.column.as_str(), r.value.as_str()))
-        .collect();
+#[tokio::test]
+async fn every_bad_value_is_reported_and_nothing_is_written() {
+    let (store, dir) = store().await;
+    let file = write(
+        dir.path(),
+        "bad.csv",
+        "id,name,lat,lon,wheelchair,opening_hours,note\n\
+         1,Good,10,20,yes,,\n\
+         2,,abc,20,maybe,whenever,\n\
+         3,Swapped,121.7,25.1,,,\n\
+         1,Again,10.5,20.5,,,\n\
+         4,Short,10\n\
+         5,Slid,10.123456,20.5,,,10.123456\n",
+    );
+    let report = import(&store, &file, &Options::new("t"));
+    assert_eq!(report.counts.read, 6);
     assert_eq!(
-        found,
+        rejected(&report),
         vec![
             (3, "name", ""),
             (3, "lat", "abc"),
@@ -59,54 +84,545 @@ fn every_bad_value_is_reported_with_row_column_value_and_reason() {
             (3, "opening_hours", "whenever"),
             (4, "lat", "121.7"),
             (5, "id", "1"),
-            (6, "*", "4,Short,10"),
+            (
+                6,
+                "*",
+                "3 fields where the header has 7: columns are shifted"
+            ),
+            (7, "note", "10.123456"),
         ]
     );
-    assert!(
-        p.rejected[4].reason.contains("swapped"),
-        "{}",
-        p.rejected[4].reason
+    let reasons: Vec<&str> = report.rejected().map(|i| i.reason.as_str()).collect();
+    assert!(reasons[4].contains("swapped"), "{}", reasons[4]);
+    assert!(reasons[5].contains("row 2"));
+    assert!(reasons[7].contains("shifted"));
+    assert_eq!(report.counts.rejected, 5);
+    assert!(!report.written);
+    assert!(toilets(&store).await.is_empty());
+
+    // --skip-invalid writes the one good row; --fix-swapped keeps row 4.
+    let options = Options {
+        skip_invalid: true,
+        fix_swapped: true,
+        ..Options::new("t")
+    };
+    let report = import(&store, &file, &options);
+    assert!(report.written);
+    assert_eq!((report.counts.inserted, report.counts.fixed), (2, 1));
+    let all = toilets(&store).await;
+    let swapped = all.iter().find(|t| t.name.as_str() == "Swapped").unwrap();
+    assert_eq!(
+        (swapped.position.lat(), swapped.position.lon()),
+        (25.1, 121.7)
     );
-    assert!(p.rejected[5].reason.contains("row 2"));
-    assert_eq!(p.rejected_rows(), 4);
+}
+
+#[tokio::test]
+async fn missing_required_column_and_bad_map_are_file_errors() {
+    let (store, dir) = store().await;
+    let file = write(dir.path(), "x.csv", "name,lat\nA,1\n");
+    let err = run(&file, store.path(), &Options::new("t")).unwrap_err();
+    assert!(format!("{err:#}").contains("no column for lon"), "{err:#}");
+
+    let file = write(dir.path(), "y.csv", "名字,北纬,东经\n公厕,31.2,121.4\n");
+    let maps = ["名字=name", "北纬=lat", "东经=lon"]
+        .map(|m| m.parse::<ColumnMap>().unwrap())
+        .to_vec();
+    let options = Options {
+        maps,
+        ..Options::new("t")
+    };
+    let report = import(&store, &file, &options);
+    assert_eq!(report.counts.inserted, 1, "{:?}", report.issues);
+
+    let bad = "名字=colour".parse::<ColumnMap>().unwrap_err();
+    assert!(bad.contains("\"colour\""), "{bad}");
+    let options = Options {
+        maps: vec!["nope=name".parse().unwrap()],
+        ..Options::new("t")
+    };
+    let err = run(&file, store.path(), &options).unwrap_err();
+    assert!(format!("{err:#}").contains("\"nope\""), "{err:#}");
+}
+
+#[tokio::test]
+async fn gbk_and_big5_files_are_detected_and_bad_bytes_reported() {
+    let (store, dir) = store().await;
+    let text = "编号,名称,地址,纬度,经度\ng1,人民广场公厕,黄浦区人民大道120号,31.2304,121.4737\n\
+                g2,静安寺公共厕所,静安区南京西路1686号,31.2235,121.4453\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(text);
+    let file = write(dir.path(), "gbk.csv", &gbk);
+    let report = import(&store, &file, &Options::new("gbk"));
+    assert_eq!(report.encoding, Some("gb18030"));
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    let names: Vec<String> = toilets(&store)
+        .await
+        .iter()
+        .map(|t| t.name.as_str().to_owned())
+        .collect();
+    assert_eq!(names, ["人民广场公厕", "静安寺公共厕所"]);
+
+    let big5_text =
+        "編號,名稱,地址,緯度,經度\nb1,中正紀念堂公廁,臺北市中正區中山南路21號,25.0346,121.5218\n";
+    let (big5, _, _) = encoding_rs::BIG5.encode(big5_text);
+    let file = write(dir.path(), "big5.csv", &big5);
+    let report = import(&store, &file, &Options::new("big5"));
+    assert_eq!(report.encoding, Some("Big5"));
+    assert!(
+        toilets(&store)
+            .await
+            .iter()
+            .any(|t| t.name.as_str() == "中正紀念堂公廁")
+    );
+
+    // --encoding overrides: GBK bytes read as UTF-8 are refused with the row named.
+    let options = Options {
+        encoding: Some(encoding_rs::UTF_8),
+        ..Options::new("gbk")
+    };
+    let err = run(&dir.path().join("gbk.csv"), store.path(), &options).unwrap_err();
+    assert!(format!("{err:#}").contains("--encoding"), "{err:#}");
+    let mut mixed = b"name,lat,lon\nok,1,2\n".to_vec();
+    mixed.extend([0xb9, 0xab, 0xb2, 0xde]);
+    mixed.extend(b",1,2\n");
+    let file = write(dir.path(), "mixed.csv", &mixed);
+    let report = import(&store, &file, &options);
+    assert_eq!(rejected(&report).len(), 1);
+    assert_eq!(report.issues[0].row, 3);
+}
+
+#[tokio::test]
+async fn excel_sheets_by_default_name_and_number() {
+    let (store, dir) = store().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let notes = book.add_worksheet();
+    notes.set_name("说明").unwrap();
+    notes.write_string(0, 0, "本表为公厕清单").unwrap();
+    let sheet = book.add_worksheet();
+    sheet.set_name("公厕").unwrap();
+    for (c, h) in ["编号", "名称", "纬度", "经度", "免费"].iter().enumerate() {
+        sheet.write_string(1, c as u16, *h).unwrap();
+    }
+    sheet.write_number(2, 0, 101.0).unwrap();
+    sheet.write_string(2, 1, "外滩公厕").unwrap();
+    sheet.write_number(2, 2, 31.2397).unwrap();
+    sheet.write_number(2, 3, 121.4906).unwrap();
+    sheet.write_boolean(2, 4, true).unwrap();
+    sheet.write_string(3, 1, "").unwrap();
+    sheet.write_number(3, 2, 99.0).unwrap();
+    let file = dir.path().join("list.xlsx");
+    book.save(&file).unwrap();
+
+    // The first sheet has no columns we know.
+    let err = run(&file, store.path(), &Options::new("x")).unwrap_err();
+    assert!(format!("{err:#}").contains("no column for name"), "{err:#}");
+    for sheet in ["公厕", "2"] {
+        let options = Options {
+            sheet: Some(sheet.into()),
+            dry_run: true,
+            ..Options::new("x")
+        };
+        let report = import(&store, &file, &options);
+        assert_eq!(report.counts.read, 2);
+        // Row 4 of the sheet: no name, latitude 99.
+        assert_eq!(
+            rejected(&report),
+            vec![(4, "name", ""), (4, "lon", ""), (4, "纬度", "99")]
+        );
+    }
+    let options = Options {
+        sheet: Some("公厕".into()),
+        skip_invalid: true,
+        ..Options::new("x")
+    };
+    import(&store, &file, &options);
+    let t = &toilets(&store).await[0];
+    assert_eq!(t.external_id.as_deref(), Some("101"));
+    assert_eq!((t.position.lat(), t.free), (31.2397, Some(true)));
+    let options = Options {
+        sheet: Some("Sheet9".into()),
+        ..Options::new("x")
+    };
+    let err = run(&file, store.path(), &options).unwrap_err();
+    assert!(format!("{err:#}").contains("说明, 公厕"), "{err:#}");
+}
+
+/// Known WGS-84 points in Shanghai and Beijing, published in GCJ-02 and
+/// BD-09, come back within a metre of where they are.
+#[tokio::test]
+async fn gcj02_and_bd09_lists_land_within_a_metre() {
+    let truth = [
+        ("上海人民广场", 31.2304, 121.4737),
+        ("北京天安门东", 39.9075, 116.4013),
+        ("深圳市民中心", 22.5431, 114.0579),
+    ];
+    for crs in [Crs::Gcj02, Crs::Bd09] {
+        let (store, dir) = store().await;
+        let mut text = String::from("id,name,lat,lon\n");
+        for (i, (name, lat, lon)) in truth.iter().enumerate() {
+            let (a, b) = crs.from_wgs84(LatLon::new(*lat, *lon).unwrap());
+            text.push_str(&format!("{i},{name},{a},{b}\n"));
+        }
+        let file = write(dir.path(), "list.csv", &text);
+        let options = Options {
+            crs,
+            ..Options::new("mars")
+        };
+        import(&store, &file, &options);
+        let index = crate::index::Index::build(store.snapshot().await.unwrap().toilets);
+        let criteria = crate::index::Criteria {
+            filters: Default::default(),
+            now: chrono::Utc::now(),
+        };
+        for (name, lat, lon) in truth {
+            let at = LatLon::new(lat, lon).unwrap();
+            let hit = index.nearest(at, 1, None, &criteria).pop().unwrap();
+            assert_eq!(hit.toilet.name.as_str(), name);
+            assert!(
+                hit.distance_m(at) < 1.0,
+                "{crs} {name}: {} m",
+                hit.distance_m(at)
+            );
+            assert_eq!(hit.toilet.source_crs, crs);
+        }
+        // Taken as WGS-84, the same file is hundreds of metres off.
+        let (wrong, _d) = (Options::new("wrong"), ());
+        let report = import(&store, &file, &wrong);
+        assert_eq!(report.counts.inserted, 3);
+        let index = crate::index::Index::build(store.snapshot().await.unwrap().toilets);
+        let at = LatLon::new(truth[0].1, truth[0].2).unwrap();
+        let off = index
+            .nearest(at, 6, None, &criteria)
+            .into_iter()
+            .find(|h| h.toilet.source == "wrong")
+            .unwrap();
+        assert!(off.distance_m(at) > 300.0);
+    }
+}
+
+#[tokio::test]
+async fn rooms_merge_into_venues_with_their_facilities() {
+    let (store, dir) = store().await;
+    let file = write(
+        dir.path(),
+        "rooms.csv",
+        "id,name_zh,address_zh,latitude,longitude,type_zh,has_diaper\n\
+         R3,龍騰公園(女廁 ),彰化縣秀水鄉鶴鳴村民主街279巷,24.03500,120.50200,女廁所,False\n\
+         R1,龍騰公園(男廁),彰化縣秀水鄉鶴鳴村民主街279巷,24.03501,120.50201,男廁所,False\n\
+         R2,龍騰公園(無障礙),彰化縣秀水鄉鶴鳴村民主街279巷,24.03502,120.50199,無障礙廁所,True\n\
+         R4,龍騰公園-性別友善廁所,,24.03510,120.50210,性別友善廁所,False\n\
+         S1,秀水國小-男廁,彰化縣秀水鄉民主街1號,24.03500,120.50300,男廁所,False\n\
+         S2,秀水國小-女廁,彰化縣秀水鄉民主街1號,24.03500,120.50301,女廁所,False\n\
+         F1,龍騰公園(女廁),彰化縣秀水鄉鶴鳴村民主街279巷,24.04500,120.50200,女廁所,\n",
+    );
+    let report = import(&store, &file, &Options::new("tw"));
+    assert_eq!(
+        (
+            report.counts.read,
+            report.counts.venues,
+            report.counts.merged
+        ),
+        (7, 3, 4)
+    );
+    let all = toilets(&store).await;
+    let names: Vec<(&str, &str)> = all
+        .iter()
+        .map(|t| (t.external_id.as_deref().unwrap(), t.name.as_str()))
+        .collect();
+    // The smallest id names the venue; F1, 1.1 km away, stays on its own.
+    assert_eq!(
+        names,
+        [
+            ("F1", "龍騰公園(女廁)"),
+            ("R1", "龍騰公園"),
+            ("S1", "秀水國小")
+        ]
+    );
+    let park = &all[1];
+    assert_eq!(
+        (park.wheelchair, park.baby_change, park.family_room),
+        (Some(true), Some(true), Some(true))
+    );
+    let school = &all[2];
+    assert_eq!(
+        (school.wheelchair, school.baby_change, school.family_room),
+        (None, Some(false), None)
+    );
+    assert!((park.position.lat() - 24.0350325).abs() < 1e-9);
+    // Importing again changes nothing.
+    let again = import(&store, &file, &Options::new("tw"));
+    assert_eq!(
+        (
+            again.counts.inserted,
+            again.counts.updated,
+            again.counts.unchanged
+        ),
+        (0, 0, 3)
+    );
 }
 
 #[test]
-fn missing_required_column_is_a_file_error() {
-    let err = parse_csv("name,lat\nA,1\n".as_bytes(), &options()).unwrap_err();
-    assert!(err.to_string().contains("no column for lon"), "{err}");
+fn stems_drop_room_words_only() {
+    for (name, stem) in [
+        ("龍騰公園(女廁 )", "龍騰公園"),
+        ("龍騰公園（無障礙）", "龍騰公園"),
+        (
+            "基隆市仁愛室內兒童樂園6樓-女廁",
+            "基隆市仁愛室內兒童樂園6樓",
+        ),
+        ("文化園區E棟男廁", "文化園區E棟"),
+        ("隘門沙灘水上服務站無障礙廁", "隘門沙灘水上服務站"),
+        ("華興池生態埤塘公園-親子廁所", "華興池生態埤塘公園"),
+        ("萊爾富中縣雅環店-混合廁", "萊爾富中縣雅環店"),
+        ("人民公园公厕", "人民公园公厕"),
+        ("男孩公園", "男孩公園"),
+        ("女廁", "女廁"),
+        ("公園 (北側)", "公園 (北側)"),
+    ] {
+        assert_eq!(name_stem(name), stem, "{name}");
+    }
+    assert_eq!(
+        room_kind("性別友善廁所"),
+        rows::RoomKind {
+            family_room: true,
+            ..Default::default()
+        }
+    );
+    assert_eq!(
+        address_key("臺中市南　區長春里台中路１２０號"),
+        Some("臺中市南區長春里台中路120號".into())
+    );
+    assert!(similar_names("人民公园公厕", "人民公园"));
+    assert!(similar_names("Hyde Park Toilets", "hyde park toilet"));
+    assert!(!similar_names("人民公园", "静安寺"));
 }
 
-#[test]
-fn non_utf8_values_are_rejected_not_garbled() {
-    // "公厕" in GBK.
-    let mut bytes = b"name,lat,lon\n".to_vec();
-    bytes.extend([0xb9, 0xab, 0xb2, 0xde]);
-    bytes.extend(b",1,2\n");
-    let p = parse_csv(bytes.as_slice(), &options()).unwrap();
-    assert_eq!(p.rows.len(), 0);
-    assert_eq!(p.rejected.len(), 1);
-    assert!(p.rejected[0].reason.contains("UTF-8"));
+#[tokio::test]
+async fn reimports_update_and_remove_missing_marks_removed() {
+    let (store, dir) = store().await;
+    let v1 = write(
+        dir.path(),
+        "v1.csv",
+        "id,name,lat,lon\na,Alpha,10,10\nb,Beta,11,11\nc,Gamma,12,12\n",
+    );
+    let first = import(&store, &v1, &Options::new("city"));
+    assert_eq!(first.counts.inserted, 3);
+    let again = import(&store, &v1, &Options::new("city"));
+    assert_eq!(
+        (
+            again.counts.inserted,
+            again.counts.updated,
+            again.counts.unchanged
+        ),
+        (0, 0, 3)
+    );
+    let v2 = write(
+        dir.path(),
+        "v2.csv",
+        "id,name,lat,lon\na,Alpha,10,10\nb,Beta renamed,11,11\nd,Delta,13,13\n",
+    );
+    let dry = import(
+        &store,
+        &v2,
+        &Options {
+            remove_missing: true,
+            dry_run: true,
+            ..Options::new("city")
+        },
+    );
+    let c = &dry.counts;
+    assert_eq!(
+        (c.inserted, c.updated, c.unchanged, c.removed),
+        (1, 1, 1, 1)
+    );
+    assert!(!dry.written);
+    let real = import(
+        &store,
+        &v2,
+        &Options {
+            remove_missing: true,
+            ..Options::new("city")
+        },
+    );
+    assert_eq!(real.counts, dry.counts);
+    let all = toilets(&store).await;
+    let gamma = all.iter().find(|t| t.name.as_str() == "Gamma").unwrap();
+    assert_eq!(gamma.status, Status::Removed);
+    assert_eq!(gamma.version, 2);
+    // Back in the list: back on the map.
+    let back = import(&store, &v1, &Options::new("city"));
+    assert_eq!(
+        (
+            back.counts.inserted,
+            back.counts.updated,
+            back.counts.unchanged
+        ),
+        (0, 2, 1)
+    );
+    let all = toilets(&store).await;
+    assert!(all.iter().all(|t| t.status == Status::Open));
 }
 
-#[test]
-fn geojson_points_with_properties() {
-    let doc = r#"{"type":"FeatureCollection","features":[
+#[tokio::test]
+async fn rows_without_ids_reimport_without_duplicates() {
+    let (store, dir) = store().await;
+    let file = write(
+        dir.path(),
+        "noid.csv",
+        "name,lat,lon\nNorth,1,1\nSouth,-1,-1\n",
+    );
+    import(&store, &file, &Options::new("noid"));
+    let again = import(&store, &file, &Options::new("noid"));
+    assert_eq!(again.counts.unchanged, 2);
+    assert_eq!(toilets(&store).await.len(), 2);
+}
+
+#[tokio::test]
+async fn existing_toilets_nearby_with_similar_names_are_flagged() {
+    let (store, dir) = store().await;
+    let first = write(
+        dir.path(),
+        "a.csv",
+        "id,name,lat,lon\n1,人民公园公厕,31.2317,121.4726\n2,静安寺公厕,31.2235,121.4453\n",
+    );
+    import(&store, &first, &Options::new("district"));
+    // ~11 m north of the first; the second is a different place at the same spot.
+    let second = write(
+        dir.path(),
+        "b.csv",
+        "id,name,lat,lon\nx,人民公园,31.2318,121.4726\ny,久光百货,31.2235,121.4453\n",
+    );
+    let report = import(&store, &second, &Options::new("committee"));
+    let flagged: Vec<&Issue> = report
+        .issues
+        .iter()
+        .filter(|i| i.severity == Severity::Warning)
+        .collect();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0].external_id.as_deref(), Some("x"));
+    assert!(flagged[0].reason.contains("人民公园公厕"));
+    assert!(report.written);
+    assert_eq!(report.counts.possible_duplicates, 1);
+}
+
+#[tokio::test]
+async fn geojson_points_with_properties() {
+    let (store, dir) = store().await;
+    let file = write(
+        dir.path(),
+        "g.geojson",
+        r#"{"type":"FeatureCollection","features":[
         {"type":"Feature","id":"g1","geometry":{"type":"Point","coordinates":[121.47,31.23]},
          "properties":{"name":"外滩公厕","wheelchair":true,"free":false,"opening_hours":"Mo-Su 06:00-22:00"}},
         {"type":"Feature","geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]},"properties":{"name":"x"}},
         {"type":"Feature","geometry":{"type":"Point","coordinates":[200,31]},"properties":{"name":"far"}}
-    ]}"#;
-    let p = parse_geojson(doc.as_bytes(), &options()).unwrap();
-    assert_eq!(p.total, 3);
-    assert_eq!(p.rows.len(), 1);
-    let t = &p.rows[0];
+    ]}"#,
+    );
+    let report = import(
+        &store,
+        &file,
+        &Options {
+            skip_invalid: true,
+            ..Options::new("g")
+        },
+    );
+    assert_eq!(report.counts.read, 3);
+    assert_eq!(
+        rejected(&report)
+            .iter()
+            .map(|r| (r.0, r.1))
+            .collect::<Vec<_>>(),
+        [(2, "geometry"), (3, "lon")]
+    );
+    let t = &toilets(&store).await[0];
     assert_eq!(t.external_id.as_deref(), Some("g1"));
     assert_eq!((t.position.lat(), t.position.lon()), (31.23, 121.47));
     assert_eq!((t.wheelchair, t.free), (Some(true), Some(false)));
-    assert_eq!(p.rejected[0].row, 2);
-    assert_eq!(p.rejected[0].column, "geometry");
-    assert_eq!(p.rejected[1].column, "geometry.coordinates[0]");
-    assert!(parse_geojson(r#"{"type":"Point"}"#.as_bytes(), &options()).is_err());
-    assert!(parse_geojson("not json".as_bytes(), &options()).is_err());
+    for bad in [r#"{"type":"Point"}"#, "not json"] {
+        let file = write(dir.path(), "bad.geojson", bad);
+        assert!(run(&file, store.path(), &Options::new("g")).is_err());
+    }
+}
+
+#[test]
+fn formula_cells_are_escaped_and_unescaped() {
+    for text in ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx"] {
+        let escaped = export::escape_formula(text);
+        assert!(escaped.starts_with('\''), "{escaped}");
+        assert_eq!(export::unescape_formula(&escaped), text);
+    }
+    assert_eq!(export::escape_formula("公厕"), "公厕");
+    assert_eq!(export::unescape_formula("'quoted"), "'quoted");
+}
+
+/// Exporting and importing the export gives back the same toilets, in
+/// every format.
+#[tokio::test]
+async fn import_of_an_export_gives_back_the_same_toilets() {
+    let (store, dir) = store().await;
+    let file = write(
+        dir.path(),
+        "src.csv",
+        "id,name,address,lat,lon,wheelchair,baby_change,family_room,free,access,opening_hours,hours_note,operator,timezone\n\
+         1,=cmd|' /C calc'!A0,\"Road 1, Town\",31.2304,121.4737,yes,no,,yes,public,Mo-Fr 08:00-18:00,\"closed \"\"sometimes\"\"\",-Ops,Asia/Shanghai\n\
+         2,Park,,-33.8688,151.2093,,,yes,no,customers,24/7,,,Australia/Sydney\n\
+         3,公园,中山路 1 号,39.9075,116.4013,no,yes,no,,,,,@区政府,Asia/Shanghai\n",
+    );
+    import(
+        &store,
+        &file,
+        &Options {
+            crs: Crs::Gcj02,
+            ..Options::new("src")
+        },
+    );
+    let before = toilets(&store).await;
+    assert_eq!(before.len(), 3);
+    let licence = Licence {
+        name: "CC-BY-4.0".into(),
+        url: "https://creativecommons.org/licenses/by/4.0/".into(),
+        attribution: "test".into(),
+    };
+    for (format, ext) in [
+        (ExportFormat::Csv, "csv"),
+        (ExportFormat::Geojson, "geojson"),
+        (ExportFormat::Xlsx, "xlsx"),
+    ] {
+        let mut bytes = Vec::new();
+        export(&before, format, &licence, &mut bytes).unwrap();
+        if format == ExportFormat::Csv {
+            let text = String::from_utf8(bytes.clone()).unwrap();
+            assert!(text.contains("'=cmd|"), "{text}");
+            assert!(text.contains(",'-Ops,"), "{text}");
+            assert!(text.contains(",-33.8688,"), "{text}");
+        }
+        if format == ExportFormat::Geojson {
+            let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(doc["licence"]["name"], "CC-BY-4.0");
+        }
+        let (copy, copy_dir) = self::store().await;
+        let path = write(copy_dir.path(), &format!("export.{ext}"), &bytes);
+        let report = import(&copy, &path, &Options::new("src"));
+        assert!(report.issues.is_empty(), "{ext}: {:?}", report.issues);
+        let after = toilets(&copy).await;
+        assert_eq!(after.len(), before.len());
+        for (a, b) in before.iter().zip(&after) {
+            let same = |t: &Toilet| {
+                (
+                    t.external_id.clone(),
+                    t.name.clone(),
+                    t.address.clone(),
+                    t.position,
+                    (t.wheelchair, t.baby_change, t.family_room, t.free),
+                    t.access,
+                    t.opening_hours.clone(),
+                    t.hours_note.clone(),
+                    t.timezone,
+                    t.operator.clone(),
+                    t.source_crs,
+                )
+            };
+            assert_eq!(same(a), same(b), "{ext}");
+        }
+    }
 }

@@ -255,6 +255,16 @@ impl Index {
         }
     }
 
+    /// Every served toilet, by id: for exports, taken under the read lock
+    /// (cheap: one reference count each) and written out after it.
+    pub fn all(&self) -> Vec<Arc<Toilet>> {
+        self.entries
+            .iter()
+            .flatten()
+            .map(|e| Arc::clone(&e.toilet))
+            .collect()
+    }
+
     pub fn get(&self, id: ToiletId) -> Option<Arc<Toilet>> {
         self.entry(id.get()).map(|e| Arc::clone(&e.toilet))
     }

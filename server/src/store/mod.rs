@@ -79,25 +79,37 @@ pub struct Store {
 /// Above this many changed rows, following the log reloads everything.
 const RELOAD_THRESHOLD: i64 = 20_000;
 
+/// The file a `sqlite:` URL names, without opening it.
+pub fn sqlite_path(url: &str) -> anyhow::Result<std::path::PathBuf> {
+    Ok(sqlite_options(url)?.1)
+}
+
+fn sqlite_options(url: &str) -> anyhow::Result<(SqliteConnectOptions, std::path::PathBuf)> {
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        anyhow::bail!(
+            "PostgreSQL is not supported yet (it comes with multi-replica serving); use a sqlite: URL"
+        );
+    }
+    let options = SqliteConnectOptions::from_str(url)
+        .with_context(|| format!("invalid DATABASE_URL {url:?}: expected sqlite:PATH"))?;
+    let path = options.get_filename().to_path_buf();
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
+        anyhow::bail!("invalid DATABASE_URL {url:?}: name a file, as in sqlite:gongce.sqlite");
+    }
+    Ok((options, path))
+}
+
 impl Store {
     /// Opens (creating it if needed) the database at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> anyhow::Result<Store> {
-        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            anyhow::bail!(
-                "PostgreSQL is not supported yet (it comes with multi-replica serving); use a sqlite: URL"
-            );
-        }
-        let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| format!("invalid DATABASE_URL {url:?}: expected sqlite:PATH"))?
+        let (options, path) = sqlite_options(url)?;
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
-        let path: Arc<Path> = options.get_filename().into();
-        if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
-            anyhow::bail!("invalid DATABASE_URL {url:?}: name a file, as in sqlite:gongce.sqlite");
-        }
+        let path: Arc<Path> = path.into();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
@@ -112,6 +124,11 @@ impl Store {
             .await
             .context("cannot bring the database schema up to date")?;
         Ok(Store { pool, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     pub async fn close(&self) {

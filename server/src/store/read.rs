@@ -12,8 +12,8 @@ use super::Snapshot;
 
 const SELECT_TOILETS: &str = "SELECT id, source, external_id, name, address, lat, lon, \
     wheelchair, baby_change, family_room, free, access, opening_hours, hours_note, timezone, \
-    operator, org_id, last_verified, status, closed_reason, closed_until, version, updated_at \
-    FROM toilets";
+    operator, org_id, last_verified, status, closed_reason, closed_until, version, updated_at, \
+    source_crs FROM toilets";
 
 fn open(path: &Path) -> anyhow::Result<Connection> {
     let connection = Connection::open_with_flags(
@@ -198,6 +198,10 @@ impl Decoder {
             status,
             source: row.get(1)?,
             external_id: row.get(2)?,
+            source_crs: text(23)?
+                .unwrap_or_default()
+                .parse()
+                .with_context(context)?,
             version: row.get(21)?,
             updated_at: parse_timestamp("updated_at", text(22)?.unwrap_or_default())?,
         })

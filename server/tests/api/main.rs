@@ -12,7 +12,6 @@ use std::{
 use axum::{Router, body::Body, http::Request};
 use chrono::{DateTime, TimeZone as _, Utc};
 use gongce::{AppState, app, import, index::Index, store::Store};
-use gongce_shared::TimeZone;
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
 
@@ -42,16 +41,21 @@ pub async fn open_store() -> (Store, tempfile::TempDir) {
     (Store::open(&url).await.unwrap(), dir)
 }
 
+/// Imports CSV text into `store` as `source`, through a file beside it.
+pub fn import_csv(store: &Store, options: &import::Options, csv: &str) -> import::Report {
+    let file = store
+        .path()
+        .with_file_name(format!("{}.csv", options.source));
+    std::fs::write(&file, csv).unwrap();
+    import::run(&file, store.path(), options).unwrap()
+}
+
 /// An app whose store holds the rows of `csv`, with the clock at [`fixed_now`].
 pub async fn app_with_csv(csv: &str) -> TestApp {
     let (store, dir) = open_store().await;
-    let options = import::Options {
-        source: "test".into(),
-        timezone: TimeZone::default(),
-    };
-    let parsed = import::parse_csv(csv.as_bytes(), &options).unwrap();
-    assert!(parsed.rejected.is_empty(), "{:?}", parsed.rejected);
-    store.import(&parsed.rows).await.unwrap();
+    let report = import_csv(&store, &import::Options::new("test"), csv);
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    assert!(report.written);
     let index = Arc::new(RwLock::new(Index::build(
         store.snapshot().await.unwrap().toilets,
     )));

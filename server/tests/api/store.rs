@@ -1,83 +1,148 @@
-use std::sync::RwLock;
+use std::{collections::HashSet, sync::RwLock};
 
-use gongce::{import, index::Index, sync::catch_up};
+use gongce::{
+    import::{self, Severity},
+    index::Index,
+    sync::catch_up,
+};
 use gongce_shared::TimeZone;
 
-use crate::{dataset, open_store};
+use crate::{dataset, import_csv, open_store};
 
 fn options(source: &str, tz: &str) -> import::Options {
     import::Options {
-        source: source.into(),
         timezone: tz.parse::<TimeZone>().unwrap(),
+        ..import::Options::new(source)
     }
 }
 
 #[tokio::test]
 async fn australian_list_imports_whole_and_reimports_unchanged() {
-    let parsed = import::parse_file(
-        &dataset("nptm_2016_toiletdata.csv"),
-        None,
-        &options("nptm-2016", "Australia/Sydney"),
-    )
-    .unwrap();
-    assert_eq!(parsed.total, 17_985);
-    assert_eq!(parsed.rows.len(), 17_985);
-    assert!(parsed.rejected.is_empty());
-
     let (store, _dir) = open_store().await;
-    let first = store.import(&parsed.rows).await.unwrap();
+    let file = dataset("nptm_2016_toiletdata.csv");
+    let options = options("nptm-2016", "Australia/Sydney");
+    let first = import::run(&file, store.path(), &options).unwrap();
+    let c = &first.counts;
+    assert_eq!((c.read, c.rejected), (17_985, 0), "{:?}", first.issues);
+    // No room-per-row here: rows stay toilets, except where a name and a
+    // place repeat.
+    assert_eq!(c.inserted, c.venues);
+    assert_eq!(c.venues + c.merged, 17_985);
+    assert!(c.merged < 200, "{c:?}");
+    let again = import::run(&file, store.path(), &options).unwrap();
     assert_eq!(
-        (first.inserted, first.updated, first.unchanged),
-        (17_985, 0, 0)
+        (
+            again.counts.inserted,
+            again.counts.updated,
+            again.counts.unchanged
+        ),
+        (0, 0, c.venues)
     );
-    let again = store.import(&parsed.rows).await.unwrap();
-    assert_eq!(
-        (again.inserted, again.updated, again.unchanged),
-        (0, 0, 17_985)
-    );
-    assert_eq!(store.snapshot().await.unwrap().toilets.len(), 17_985);
+    assert_eq!(store.snapshot().await.unwrap().toilets.len(), c.venues);
 }
 
 #[tokio::test]
-async fn taiwanese_list_reports_its_dirt() {
-    let parsed = import::parse_file(
-        &dataset("taiwan_moenv_toilets_20251109_no_taipei.csv"),
-        None,
-        &options("taiwan-moenv", "Asia/Taipei"),
-    )
-    .unwrap();
-    assert_eq!(parsed.total, 38_906);
-    assert_eq!(parsed.rows.len(), 38_888);
-    assert_eq!(parsed.rejected.len(), 18);
-    let duplicates = parsed
-        .rejected
-        .iter()
-        .filter(|r| r.reason.starts_with("duplicate id"))
-        .count();
-    let swapped = parsed
-        .rejected
-        .iter()
-        .filter(|r| r.reason.contains("swapped"))
-        .count();
-    assert_eq!((duplicates, swapped), (7, 11));
-    assert!(parsed.rejected.iter().all(|r| r.row >= 2));
-    // C040000333 has its latitude 121.73…: its line is among the swapped.
-    let text =
-        std::fs::read_to_string(dataset("taiwan_moenv_toilets_20251109_no_taipei.csv")).unwrap();
+async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
+    let (store, _dir) = open_store().await;
+    let file = dataset("taiwan_moenv_toilets_20251109_no_taipei.csv");
+    let dry = import::Options {
+        dry_run: true,
+        ..options("taiwan-moenv", "Asia/Taipei")
+    };
+    let report = import::run(&file, store.path(), &dry).unwrap();
+    let c = &report.counts;
+    assert_eq!(c.read, 38_906);
+    assert!(!report.written);
+    let ids = |pred: &dyn Fn(&import::Issue) -> bool| -> HashSet<&str> {
+        report
+            .issues
+            .iter()
+            .filter(|i| pred(i))
+            .filter_map(|i| i.external_id.as_deref())
+            .collect()
+    };
+    let duplicates = ids(&|i| i.reason.starts_with("duplicate id"));
+    let swapped = ids(&|i| i.reason.contains("swapped"));
+    let far = ids(&|i| i.reason.starts_with("far outside"));
+    let shifted = ids(&|i| i.reason.contains("shifted"));
+    assert_eq!(duplicates.len(), 7);
+    assert!(duplicates.contains("N260000078"));
+    assert_eq!(swapped.len(), 11);
+    assert!(swapped.contains("C040000333") && swapped.contains("H010001505"));
+    // The dataset's notes list 18 rows outside Taiwan: the 11 swapped and 7
+    // more; the region check also finds a second room of the Changhua park
+    // typed a degree off (N070000123) and three rooms placed in the sea
+    // north of Keelung (F12000007x, latitude 26.1 for 25.1).
+    assert_eq!(far.len(), 11, "{far:?}");
+    for id in [
+        "N070000124",
+        "O010001860",
+        "W020000040",
+        "X020000142",
+        "B210000134",
+        "H060000443",
+        "P120000109",
+        "N070000123",
+        "F120000074",
+    ] {
+        assert!(far.contains(id), "{id}");
+    }
+    assert_eq!(shifted, HashSet::from(["B180000127", "B190000037"]));
+    assert_eq!(c.rejected, 7 + 11 + 11 + 2);
+    assert!(report.issues.iter().all(|i| i.row >= 2));
+    // C040000333's report names its line and the latitude column.
+    let text = std::fs::read_to_string(&file).unwrap();
     let line = text
         .lines()
         .position(|l| l.starts_with("C040000333,"))
         .unwrap()
         + 1;
     assert!(
-        parsed
-            .rejected
+        report
+            .issues
             .iter()
-            .any(|r| r.row == line && r.column == "latitude"),
+            .any(|i| i.row == line && i.column == "latitude"),
         "line {line}"
     );
-    // Chinese text survives.
-    assert!(parsed.rows.iter().any(|t| t.name.as_str().contains("公園")));
+    // Rooms become venues: about 2.7 rooms each.
+    assert_eq!(c.venues + c.merged, 38_906 - c.rejected);
+    assert!((14_000..15_500).contains(&c.venues), "{c:?}");
+    assert_eq!(c.inserted, c.venues);
+
+    // --fix-swapped keeps the swapped rows, in Keelung where they belong.
+    let fixed = import::Options {
+        fix_swapped: true,
+        skip_invalid: true,
+        ..options("taiwan-moenv", "Asia/Taipei")
+    };
+    let report = import::run(&file, store.path(), &fixed).unwrap();
+    assert!(report.written);
+    assert_eq!(report.counts.fixed, 11);
+    assert_eq!(report.counts.rejected, 7 + 11 + 2);
+    let toilets = store.snapshot().await.unwrap().toilets;
+    assert_eq!(toilets.len(), report.counts.venues);
+    // C040000333 and C040000332 (its 6th-floor rooms) joined the other
+    // rooms of their building, 光一路28號, as one venue.
+    let building: Vec<_> = toilets
+        .iter()
+        .filter(|t| t.address.as_deref() == Some("基隆市仁愛區光華里光一路28號"))
+        .collect();
+    assert_eq!(building.len(), 1);
+    assert!((building[0].position.lat() - 25.125).abs() < 0.001);
+    assert!(toilets.iter().any(|t| t.name.as_str().contains("公園")));
+    assert!(
+        toilets
+            .iter()
+            .filter(|t| t.wheelchair == Some(true))
+            .count()
+            > 4_000
+    );
+    assert!(
+        report
+            .issues
+            .iter()
+            .all(|i| i.severity != Severity::Warning || i.reason.contains("possible duplicate"))
+    );
 }
 
 /// The one toilet nearest (lat, lon), unfiltered.
@@ -103,13 +168,11 @@ async fn a_following_index_sees_another_writers_import() {
     // Another process's store handle on the same file.
     let url = format!("sqlite:{}", dir.path().join("gongce.sqlite").display());
     let other = gongce::store::Store::open(&url).await.unwrap();
-    let rows = import::parse_csv(
-        "id,name,lat,lon\na,One,1,1\nb,Two,2,2\n".as_bytes(),
+    import_csv(
+        &other,
         &options("x", "Asia/Shanghai"),
-    )
-    .unwrap()
-    .rows;
-    other.import(&rows).await.unwrap();
+        "id,name,lat,lon\na,One,1,1\nb,Two,2,2\n",
+    );
 
     let seq = catch_up(&store, &index, snapshot.seq).await.unwrap();
     assert_eq!(index.read().unwrap().len(), 2);
@@ -132,14 +195,12 @@ async fn a_following_index_sees_another_writers_import() {
     };
 
     // An update moves a toilet.
-    let moved = import::parse_csv(
-        "id,name,lat,lon\na,One,5,5\n".as_bytes(),
+    let report = import_csv(
+        &other,
         &options("x", "Asia/Shanghai"),
-    )
-    .unwrap()
-    .rows;
-    let counts = other.import(&moved).await.unwrap();
-    assert_eq!(counts.updated, 1);
+        "id,name,lat,lon\na,One,5,5\nb,Two,2,2\n",
+    );
+    assert_eq!(report.counts.updated, 1);
     catch_up(&store, &index, seq).await.unwrap();
     let index = index.read().unwrap();
     let json = index.json(a_id).unwrap().get();

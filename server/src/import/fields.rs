@@ -1,0 +1,257 @@
+//! Which column fills which field: header aliases in Chinese and English,
+//! and `--map COLUMN=FIELD` for anything else.
+
+use std::str::FromStr;
+
+/// A field of our toilet record that a column can fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    ExternalId,
+    Name,
+    Address,
+    Lat,
+    Lon,
+    Wheelchair,
+    BabyChange,
+    FamilyRoom,
+    Free,
+    Access,
+    OpeningHours,
+    HoursNote,
+    Operator,
+    Timezone,
+    /// What kind of room a row describes (女廁 / 無障礙 / 親子 / 性別友善 …),
+    /// for lists with one row per room.
+    Room,
+    /// The coordinate system a previous export said the source used.
+    SourceCrs,
+}
+
+impl Field {
+    pub const ALL: [Field; 16] = [
+        Field::ExternalId,
+        Field::Name,
+        Field::Address,
+        Field::Lat,
+        Field::Lon,
+        Field::Wheelchair,
+        Field::BabyChange,
+        Field::FamilyRoom,
+        Field::Free,
+        Field::Access,
+        Field::OpeningHours,
+        Field::HoursNote,
+        Field::Operator,
+        Field::Timezone,
+        Field::Room,
+        Field::SourceCrs,
+    ];
+
+    /// Header names accepted for this field, compared case-insensitively
+    /// with spaces, dashes and dots read as underscores. The first is the
+    /// field's own name, used in exports and reports.
+    pub fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Field::ExternalId => &[
+                "external_id",
+                "id",
+                "toilet_id",
+                "编号",
+                "編號",
+                "公厕编号",
+                "公廁編號",
+                "序号",
+            ],
+            Field::Name => &[
+                "name",
+                "名称",
+                "名稱",
+                "name_zh",
+                "公厕名称",
+                "公廁名稱",
+                "toilet_name",
+            ],
+            Field::Address => &[
+                "address",
+                "地址",
+                "address_zh",
+                "addr",
+                "详细地址",
+                "詳細地址",
+                "位置",
+            ],
+            Field::Lat => &["lat", "latitude", "纬度", "緯度", "y"],
+            Field::Lon => &["lon", "lng", "long", "longitude", "经度", "經度", "x"],
+            Field::Wheelchair => &[
+                "wheelchair",
+                "accessible",
+                "无障碍",
+                "無障礙",
+                "无障碍设施",
+                "無障礙設施",
+                "无障碍卫生间",
+            ],
+            Field::BabyChange => &[
+                "baby_change",
+                "changing_table",
+                "母婴室",
+                "母嬰室",
+                "has_diaper",
+                "尿布台",
+                "婴儿护理台",
+            ],
+            Field::FamilyRoom => &[
+                "family_room",
+                "第三卫生间",
+                "第三衛生間",
+                "家庭卫生间",
+                "家庭衛生間",
+            ],
+            Field::Free => &["free", "免费", "免費", "是否免费", "是否免費"],
+            Field::Access => &["access"],
+            Field::OpeningHours => &[
+                "opening_hours",
+                "hours",
+                "开放时间",
+                "開放時間",
+                "营业时间",
+                "營業時間",
+            ],
+            Field::HoursNote => &["hours_note", "备注", "備註"],
+            Field::Operator => &[
+                "operator",
+                "manager",
+                "管理单位",
+                "管理單位",
+                "管理机构",
+                "管理機構",
+            ],
+            Field::Timezone => &["timezone", "time_zone", "tz"],
+            Field::Room => &[
+                "room",
+                "room_type",
+                "type_zh",
+                "厕所类型",
+                "廁所類型",
+                "类型",
+                "類型",
+            ],
+            Field::SourceCrs => &["source_crs"],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.aliases()[0]
+    }
+
+    /// The field a header names, by any of its aliases.
+    pub fn from_header(header: &str) -> Option<Field> {
+        let wanted = normalise_header(header);
+        let squashed = wanted.replace('_', "");
+        Field::ALL.into_iter().find(|f| {
+            f.aliases()
+                .iter()
+                .any(|a| *a == wanted || a.replace('_', "") == squashed)
+        })
+    }
+}
+
+pub fn normalise_header(header: &str) -> String {
+    header
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .to_lowercase()
+        .replace([' ', '-', '.'], "_")
+}
+
+/// `--map COLUMN=FIELD`: the column's header (as in the file) and the field
+/// it fills, or `-` to ignore the column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMap {
+    pub column: String,
+    pub field: Option<Field>,
+}
+
+impl FromStr for ColumnMap {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (column, field) = s
+            .rsplit_once('=')
+            .ok_or_else(|| format!("invalid --map {s:?}: expected COLUMN=FIELD"))?;
+        let column = column.trim();
+        if column.is_empty() {
+            return Err(format!("invalid --map {s:?}: the column name is empty"));
+        }
+        let field = match field.trim() {
+            "-" => None,
+            name => Some(Field::from_header(name).ok_or_else(|| {
+                let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+                format!(
+                    "invalid --map {s:?}: unknown field {name:?}; fields are {}, or - to ignore the column",
+                    names.join(", ")
+                )
+            })?),
+        };
+        Ok(ColumnMap {
+            column: column.to_owned(),
+            field,
+        })
+    }
+}
+
+/// Which column fills which field, worked out from the headers.
+#[derive(Debug, Clone, Default)]
+pub struct Mapping {
+    /// For each column, the field it fills.
+    pub fields: Vec<Option<Field>>,
+    /// Headers that fill no field.
+    pub ignored: Vec<String>,
+}
+
+impl Mapping {
+    /// Maps `headers`; explicit `maps` win over aliases, and the first
+    /// column naming a field wins over later ones.
+    pub fn new(headers: &[String], maps: &[ColumnMap]) -> Result<Mapping, String> {
+        for map in maps {
+            if !headers
+                .iter()
+                .any(|h| normalise_header(h) == normalise_header(&map.column))
+            {
+                return Err(format!(
+                    "--map names column {:?}, which the file does not have; its columns are {}",
+                    map.column,
+                    headers.join(", ")
+                ));
+            }
+        }
+        let mut mapping = Mapping::default();
+        for header in headers {
+            mapping.push(header, maps);
+        }
+        Ok(mapping)
+    }
+
+    /// Adds a column found later (GeoJSON properties appear as they come).
+    pub fn push(&mut self, header: &str, maps: &[ColumnMap]) {
+        let explicit = maps
+            .iter()
+            .find(|m| normalise_header(&m.column) == normalise_header(header));
+        let field = match explicit {
+            Some(map) => map.field,
+            None => Field::from_header(header).filter(|f| {
+                // A field already filled by an explicit map is not filled again.
+                !maps.iter().any(|m| m.field == Some(*f))
+            }),
+        };
+        let field = field.filter(|f| !self.fields.contains(&Some(*f)));
+        if field.is_none() {
+            self.ignored
+                .push(header.trim_start_matches('\u{feff}').trim().to_owned());
+        }
+        self.fields.push(field);
+    }
+
+    pub fn column_of(&self, field: Field) -> Option<usize> {
+        self.fields.iter().position(|f| *f == Some(field))
+    }
+}

@@ -1,0 +1,394 @@
+//! Reading a file into header + rows of text, whatever its format and encoding.
+//!
+//! CSV is streamed: only the current row is in memory. Excel and GeoJSON
+//! files are read whole by their parsers (an `.xlsx` sheet holds at most
+//! 1,048,576 rows).
+
+use std::{
+    fs::File,
+    io::{BufReader, Read},
+    path::Path,
+};
+
+use anyhow::Context as _;
+use encoding_rs::Encoding;
+
+/// A file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Xlsx,
+    Xls,
+    Geojson,
+}
+
+impl Format {
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_lowercase().as_str() {
+            "csv" | "txt" | "tsv" => Some(Format::Csv),
+            "xlsx" | "xlsm" => Some(Format::Xlsx),
+            "xls" => Some(Format::Xls),
+            "geojson" | "json" => Some(Format::Geojson),
+            _ => None,
+        }
+    }
+}
+
+/// One row of cells, aligned with the header.
+pub struct Record {
+    /// CSV: the line in the file (the header is line 1). Excel: the sheet's
+    /// row number. GeoJSON: the feature, from 1.
+    pub row: usize,
+    pub cells: Vec<String>,
+    /// A problem with the row as a whole (its length, its bytes).
+    pub problem: Option<(String, String)>,
+}
+
+/// An open file: its header, and its rows one at a time.
+pub struct Input {
+    pub headers: Vec<String>,
+    /// The text encoding the file was read in (CSV), for the report.
+    pub encoding: Option<&'static str>,
+    rows: Rows,
+}
+
+enum Rows {
+    Csv {
+        reader: csv::Reader<Box<dyn Read>>,
+        record: csv::ByteRecord,
+    },
+    Table(std::vec::IntoIter<Record>),
+}
+
+impl Input {
+    /// Opens `path`. `progress` wraps the underlying reader so a progress
+    /// bar can follow the bytes read.
+    pub fn open(
+        path: &Path,
+        format: Format,
+        encoding: Option<&'static Encoding>,
+        sheet: Option<&str>,
+        progress: impl FnOnce(File) -> Box<dyn Read>,
+    ) -> anyhow::Result<Input> {
+        let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        match format {
+            Format::Csv => open_csv(progress(file), encoding, path),
+            Format::Xlsx | Format::Xls => open_excel(path, sheet),
+            Format::Geojson => open_geojson(BufReader::new(progress(file))),
+        }
+    }
+
+    /// The next row; an error only when the file cannot be read on.
+    pub fn next_record(&mut self) -> anyhow::Result<Option<Record>> {
+        match &mut self.rows {
+            Rows::Table(rows) => Ok(rows.next()),
+            Rows::Csv { reader, record } => {
+                match reader.read_byte_record(record) {
+                    Ok(false) => return Ok(None),
+                    Ok(true) => {}
+                    Err(e) => {
+                        let line = e.position().map_or(0, |p| p.line());
+                        anyhow::bail!("malformed CSV near line {line}: {e}");
+                    }
+                }
+                let row = record.position().map_or(0, |p| p.line() as usize);
+                let mut problem = None;
+                let mut cells = Vec::with_capacity(record.len());
+                for (i, bytes) in record.iter().enumerate() {
+                    match std::str::from_utf8(bytes) {
+                        Ok(text) => cells.push(text.to_owned()),
+                        Err(_) => {
+                            let column = self.headers.get(i).cloned().unwrap_or_default();
+                            problem.get_or_insert((
+                                column,
+                                format!(
+                                    "{} (not valid text in this file's encoding; pass --encoding)",
+                                    String::from_utf8_lossy(bytes)
+                                ),
+                            ));
+                            cells.push(String::new());
+                        }
+                    }
+                }
+                if cells.len() != self.headers.len() && problem.is_none() {
+                    problem = Some((
+                        "*".to_owned(),
+                        format!(
+                            "{} fields where the header has {}: columns are shifted",
+                            cells.len(),
+                            self.headers.len()
+                        ),
+                    ));
+                }
+                Ok(Some(Record {
+                    row,
+                    cells,
+                    problem,
+                }))
+            }
+        }
+    }
+}
+
+/// How many bytes are sniffed to tell the encoding.
+const SNIFF: usize = 64 * 1024;
+
+/// Tells a file's encoding from its first bytes: a byte-order mark, else
+/// UTF-8 when the bytes are valid UTF-8, else chardetng's guess (GBK,
+/// Big5, …) with Chinese as the expected language.
+pub fn detect_encoding(sample: &[u8], complete: bool) -> &'static Encoding {
+    if let Some((encoding, _)) = Encoding::for_bom(sample) {
+        return encoding;
+    }
+    match std::str::from_utf8(sample) {
+        Ok(_) => return encoding_rs::UTF_8,
+        // A character cut off at the end of the sample is still UTF-8.
+        Err(e) if e.error_len().is_none() && !complete => return encoding_rs::UTF_8,
+        Err(_) => {}
+    }
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(sample, complete);
+    let guess = detector.guess(Some(b"cn"), chardetng::Utf8Detection::Deny);
+    // GB18030 decodes everything GBK does, and more.
+    let guess = if guess == encoding_rs::GBK {
+        encoding_rs::GB18030
+    } else {
+        guess
+    };
+    // A short file gives the detector little to go on; the header row of a
+    // toilet list is a strong hint: prefer the encoding under which most
+    // header cells are column names we know.
+    let header = sample.split(|b| *b == b'\n').next().unwrap_or_default();
+    let score = |encoding: &'static Encoding| -> isize {
+        let (text, had_errors) = encoding.decode_without_bom_handling(header);
+        let known = text
+            .split([',', '\t'])
+            .filter(|h| super::Field::from_header(h).is_some())
+            .count() as isize;
+        if had_errors { known - 100 } else { known }
+    };
+    [guess, encoding_rs::GB18030, encoding_rs::BIG5]
+        .into_iter()
+        .max_by_key(|e| (score(e), *e == guess))
+        .unwrap_or(guess)
+}
+
+fn open_csv(
+    mut reader: Box<dyn Read>,
+    encoding: Option<&'static Encoding>,
+    path: &Path,
+) -> anyhow::Result<Input> {
+    let mut sample = Vec::with_capacity(SNIFF);
+    (&mut reader)
+        .take(SNIFF as u64)
+        .read_to_end(&mut sample)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let complete = sample.len() < SNIFF;
+    let encoding = encoding.unwrap_or_else(|| detect_encoding(&sample, complete));
+    let whole: Box<dyn Read> = Box::new(std::io::Cursor::new(sample).chain(reader));
+    // UTF-8 is read as bytes and checked cell by cell; anything else is
+    // decoded to UTF-8 on the way in.
+    let text: Box<dyn Read> = if encoding == encoding_rs::UTF_8 {
+        whole
+    } else {
+        Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .build(whole),
+        )
+    };
+    let delimiter = if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("tsv"))
+    {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text);
+    let headers = reader
+        .byte_headers()
+        .context("cannot read the header row")?
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            std::str::from_utf8(raw)
+                .map(|h| h.trim_start_matches('\u{feff}').trim().to_owned())
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "the header row is not valid {} text (column {}); pass --encoding",
+                        encoding.name(),
+                        i + 1
+                    )
+                })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Input {
+        headers,
+        encoding: Some(encoding.name()),
+        rows: Rows::Csv {
+            reader,
+            record: csv::ByteRecord::new(),
+        },
+    })
+}
+
+fn open_excel(path: &Path, sheet: Option<&str>) -> anyhow::Result<Input> {
+    use calamine::{Data, Reader as _};
+    let mut workbook = calamine::open_workbook_auto(path)
+        .with_context(|| format!("cannot read {} as an Excel workbook", path.display()))?;
+    let names = workbook.sheet_names();
+    let name = match sheet {
+        None => names
+            .first()
+            .cloned()
+            .context("the workbook has no sheets")?,
+        Some(wanted) => names
+            .iter()
+            .find(|n| n.as_str() == wanted)
+            .cloned()
+            .or_else(|| {
+                let n: usize = wanted.parse().ok()?;
+                names.get(n.checked_sub(1)?).cloned()
+            })
+            .with_context(|| {
+                format!(
+                    "no sheet {wanted:?} in the workbook; its sheets are {}",
+                    names.join(", ")
+                )
+            })?,
+    };
+    let range = workbook
+        .worksheet_range(&name)
+        .with_context(|| format!("cannot read sheet {name:?}"))?;
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let text = |cell: &Data| -> String {
+        match cell {
+            Data::Empty => String::new(),
+            Data::String(s) => s.clone(),
+            Data::Int(i) => i.to_string(),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            Data::Float(f) => f.to_string(),
+            Data::Bool(b) => b.to_string(),
+            Data::DateTime(d) => d
+                .as_datetime()
+                .map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string())
+                .unwrap_or_else(|| d.as_f64().to_string()),
+            Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+            Data::Error(e) => format!("#{e:?}"),
+        }
+    };
+    let mut rows = range.rows().enumerate().filter(|(_, cells)| {
+        cells
+            .iter()
+            .any(|c| !matches!(c, Data::Empty) && !text(c).trim().is_empty())
+    });
+    let Some((_, header)) = rows.next() else {
+        anyhow::bail!("sheet {name:?} is empty");
+    };
+    let headers: Vec<String> = header.iter().map(|c| text(c).trim().to_owned()).collect();
+    let records: Vec<Record> = rows
+        .map(|(i, cells)| Record {
+            row: first_row + i + 1,
+            cells: cells.iter().map(text).collect(),
+            problem: None,
+        })
+        .collect();
+    Ok(Input {
+        headers,
+        encoding: None,
+        rows: Rows::Table(records.into_iter()),
+    })
+}
+
+/// A GeoJSON FeatureCollection of Point features becomes a table: `id`,
+/// `lon`, `lat`, then every property name in order of first appearance.
+fn open_geojson(reader: impl Read) -> anyhow::Result<Input> {
+    let doc: serde_json::Value = serde_json::from_reader(reader).context("not valid JSON")?;
+    let features = match doc.get("type").and_then(|t| t.as_str()) {
+        Some("FeatureCollection") => doc
+            .get("features")
+            .and_then(|f| f.as_array())
+            .context("a FeatureCollection needs a \"features\" array")?
+            .as_slice(),
+        Some("Feature") => std::slice::from_ref(&doc),
+        other => anyhow::bail!("expected a GeoJSON FeatureCollection, found type {other:?}"),
+    };
+    let mut headers = vec!["id".to_owned(), "lon".to_owned(), "lat".to_owned()];
+    let mut records = Vec::with_capacity(features.len());
+    for (i, feature) in features.iter().enumerate() {
+        let mut cells = vec![String::new(); headers.len()];
+        let mut problem = None;
+        if let Some(id) = feature.get("id").filter(|id| !id.is_null()) {
+            cells[0] = json_text(id);
+        }
+        let geometry = feature.get("geometry");
+        match geometry
+            .filter(|g| g.get("type").and_then(|t| t.as_str()) == Some("Point"))
+            .and_then(|g| g.get("coordinates"))
+            .and_then(|c| c.as_array())
+            .map(Vec::as_slice)
+        {
+            Some([lon, lat, ..]) => {
+                cells[1] = json_text(lon);
+                cells[2] = json_text(lat);
+            }
+            _ => {
+                problem = Some((
+                    "geometry".to_owned(),
+                    format!(
+                        "{} (expected a Point geometry with coordinates [longitude, latitude])",
+                        geometry.map(|g| g.to_string()).unwrap_or_default()
+                    ),
+                ))
+            }
+        }
+        if let Some(properties) = feature.get("properties").and_then(|p| p.as_object()) {
+            for (key, value) in properties {
+                // Coordinates come from the geometry only.
+                if matches!(
+                    super::Field::from_header(key),
+                    Some(super::Field::Lat | super::Field::Lon)
+                ) {
+                    continue;
+                }
+                let at = match headers.iter().position(|h| h == key) {
+                    Some(at) => at,
+                    None => {
+                        headers.push(key.clone());
+                        headers.len() - 1
+                    }
+                };
+                if cells.len() <= at {
+                    cells.resize(at + 1, String::new());
+                }
+                cells[at] = json_text(value);
+            }
+        }
+        records.push(Record {
+            row: i + 1,
+            cells,
+            problem,
+        });
+    }
+    for record in &mut records {
+        record.cells.resize(headers.len(), String::new());
+    }
+    Ok(Input {
+        headers,
+        encoding: None,
+        rows: Rows::Table(records.into_iter()),
+    })
+}
+
+fn json_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

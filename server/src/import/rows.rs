@@ -1,0 +1,446 @@
+//! One row at a time: text cells to a checked candidate toilet, or the
+//! reasons it cannot be one.
+
+use gongce_shared::{Access, Crs, LatLon, OpeningHours, TimeZone, ToiletName, parse_tri_state};
+
+use super::{Field, Issue, Mapping, Options, Severity, input::Record};
+
+/// A row that passed every check of its own; file-wide checks come later.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub row: usize,
+    pub external_id: Option<String>,
+    pub name: ToiletName,
+    /// The name without its room ("龍騰公園(女廁)" → "龍騰公園").
+    pub stem: String,
+    pub address: Option<String>,
+    /// The address with spacing and punctuation dropped, for matching.
+    pub address_key: Option<String>,
+    pub position: LatLon,
+    pub wheelchair: Option<bool>,
+    pub baby_change: Option<bool>,
+    pub family_room: Option<bool>,
+    pub free: Option<bool>,
+    pub access: Option<Access>,
+    pub opening_hours: Option<OpeningHours>,
+    pub hours_note: Option<String>,
+    pub timezone: TimeZone,
+    pub operator: Option<String>,
+    pub source_crs: Crs,
+}
+
+pub struct RowChecker<'a> {
+    pub options: &'a Options,
+    pub mapping: &'a Mapping,
+    pub headers: &'a [String],
+}
+
+impl RowChecker<'_> {
+    fn cell<'r>(&'r self, record: &'r Record, field: Field) -> Option<(&'r str, &'r str)> {
+        let at = self.mapping.column_of(field)?;
+        let value = super::export::unescape_formula(record.cells.get(at)?.trim());
+        (!value.is_empty()).then(|| (self.headers[at].as_str(), value))
+    }
+
+    /// Checks one row. Problems found go to `issues`; the candidate is
+    /// returned only when there were none that reject it.
+    pub fn check(&self, record: &Record, issues: &mut Vec<Issue>) -> Option<Candidate> {
+        let row = record.row;
+        let external_id = self
+            .cell(record, Field::ExternalId)
+            .map(|(_, v)| v.to_owned());
+        let before = issues.len();
+        let mut reject = |column: &str, value: &str, reason: String| {
+            issues.push(Issue {
+                row,
+                external_id: external_id.clone(),
+                column: column.to_owned(),
+                value: value.to_owned(),
+                reason,
+                severity: Severity::Rejected,
+            });
+        };
+        if let Some((column, value)) = &record.problem {
+            reject(column, value, "the row cannot be read".to_owned());
+            return None;
+        }
+
+        let name = match self.cell(record, Field::Name) {
+            None => {
+                reject(Field::Name.name(), "", "a name is required".to_owned());
+                None
+            }
+            Some((column, value)) => ToiletName::new(value)
+                .map_err(|e| reject(column, value, e.reason))
+                .ok(),
+        };
+
+        let mut number = |field: Field| -> Option<(f64, &str)> {
+            let Some((column, value)) = self.cell(record, field) else {
+                reject(field.name(), "", format!("{} is required", field.name()));
+                return None;
+            };
+            match value.parse::<f64>() {
+                Ok(n) if n.is_finite() => Some((n, value)),
+                _ => {
+                    reject(column, value, "not a number".to_owned());
+                    None
+                }
+            }
+        };
+        let lat = number(Field::Lat);
+        let lon = number(Field::Lon);
+        // With one coordinate missing, the other is still checked.
+        match (lat, lon) {
+            (Some((lat, text)), None) if !(-90.0..=90.0).contains(&lat) => reject(
+                self.column_name(Field::Lat),
+                text,
+                gongce_shared::CoordError::Latitude(lat).to_string(),
+            ),
+            (None, Some((lon, text))) if !(-180.0..=180.0).contains(&lon) => reject(
+                self.column_name(Field::Lon),
+                text,
+                gongce_shared::CoordError::Longitude(lon).to_string(),
+            ),
+            _ => {}
+        }
+        let crs = self.options.crs;
+        let mut position = None;
+        if let (Some((lat, lat_text)), Some((lon, lon_text))) = (lat, lon) {
+            let lat_column = self.column_name(Field::Lat);
+            match LatLon::new(lat, lon) {
+                Ok(_) => position = crs.to_wgs84(lat, lon).ok(),
+                Err(e) if LatLon::new(lon, lat).is_ok() => {
+                    if self.options.fix_swapped {
+                        issues.push(Issue {
+                            row,
+                            external_id: external_id.clone(),
+                            column: lat_column.to_owned(),
+                            value: lat_text.to_owned(),
+                            reason: format!(
+                                "latitude and longitude swapped: read as {lon_text}, {lat_text}"
+                            ),
+                            severity: Severity::Fixed,
+                        });
+                        position = crs.to_wgs84(lon, lat).ok();
+                    } else {
+                        let column = match e {
+                            gongce_shared::CoordError::Latitude(_) => lat_column,
+                            gongce_shared::CoordError::Longitude(_) => self.column_name(Field::Lon),
+                        };
+                        let value = match e {
+                            gongce_shared::CoordError::Latitude(_) => lat_text,
+                            gongce_shared::CoordError::Longitude(_) => lon_text,
+                        };
+                        issues.push(Issue {
+                            row,
+                            external_id: external_id.clone(),
+                            column: column.to_owned(),
+                            value: value.to_owned(),
+                            reason: format!(
+                                "{e}: latitude and longitude look swapped (--fix-swapped swaps them)"
+                            ),
+                            severity: Severity::Rejected,
+                        });
+                    }
+                }
+                Err(e) => {
+                    let (column, value) = match e {
+                        gongce_shared::CoordError::Latitude(_) => (lat_column, lat_text),
+                        gongce_shared::CoordError::Longitude(_) => {
+                            (self.column_name(Field::Lon), lon_text)
+                        }
+                    };
+                    issues.push(Issue {
+                        row,
+                        external_id: external_id.clone(),
+                        column: column.to_owned(),
+                        value: value.to_owned(),
+                        reason: e.to_string(),
+                        severity: Severity::Rejected,
+                    });
+                }
+            }
+            // A coordinate repeated in another column: the columns slid.
+            if let Some(issue) = self.shifted(record, lat_text, lon_text) {
+                issues.push(Issue {
+                    external_id: external_id.clone(),
+                    ..issue
+                });
+            }
+        }
+        let mut reject = |column: &str, value: &str, reason: String| {
+            issues.push(Issue {
+                row,
+                external_id: external_id.clone(),
+                column: column.to_owned(),
+                value: value.to_owned(),
+                reason,
+                severity: Severity::Rejected,
+            });
+        };
+
+        let mut tri = |field: Field| -> Option<bool> {
+            let (column, value) = self.cell(record, field)?;
+            parse_tri_state(value).unwrap_or_else(|e| {
+                reject(column, value, e.reason);
+                None
+            })
+        };
+        let mut wheelchair = tri(Field::Wheelchair);
+        let mut baby_change = tri(Field::BabyChange);
+        let mut family_room = tri(Field::FamilyRoom);
+        let free = tri(Field::Free);
+
+        let access = self
+            .cell(record, Field::Access)
+            .and_then(|(column, value)| {
+                value
+                    .parse::<Access>()
+                    .map_err(|e| reject(column, value, e.reason))
+                    .ok()
+            });
+        let opening_hours = self
+            .cell(record, Field::OpeningHours)
+            .and_then(|(column, value)| {
+                OpeningHours::parse(value)
+                    .map_err(|e| reject(column, value, e.reason))
+                    .ok()
+            });
+        let timezone = match self.cell(record, Field::Timezone) {
+            None => Some(self.options.timezone),
+            Some((column, value)) => value
+                .parse::<TimeZone>()
+                .map_err(|e| reject(column, value, e.reason))
+                .ok(),
+        };
+        let source_crs = match self.cell(record, Field::SourceCrs) {
+            None => Some(crs),
+            Some((column, value)) => value
+                .parse::<Crs>()
+                .map_err(|e| reject(column, value, e.to_string()))
+                .ok(),
+        };
+        let text = |field: Field| self.cell(record, field).map(|(_, v)| v.to_owned());
+
+        if issues[before..]
+            .iter()
+            .any(|i| i.severity == Severity::Rejected)
+        {
+            return None;
+        }
+        let (Some(name), Some(position), Some(timezone), Some(source_crs)) =
+            (name, position, timezone, source_crs)
+        else {
+            unreachable!("every missing value above was recorded as a rejection");
+        };
+        // A room's kind says which facility it is.
+        let room = text(Field::Room);
+        for label in [room.as_deref(), Some(name.as_str())].into_iter().flatten() {
+            let kind = room_kind(label);
+            if kind.wheelchair {
+                wheelchair = Some(true);
+            }
+            if kind.baby_change {
+                baby_change = Some(true);
+            }
+            if kind.family_room {
+                family_room = Some(true);
+            }
+        }
+        let address = text(Field::Address);
+        Some(Candidate {
+            row,
+            stem: name_stem(name.as_str()),
+            address_key: address.as_deref().and_then(address_key),
+            external_id,
+            name,
+            address,
+            position,
+            wheelchair,
+            baby_change,
+            family_room,
+            free,
+            access,
+            opening_hours,
+            hours_note: text(Field::HoursNote),
+            timezone,
+            operator: text(Field::Operator),
+            source_crs,
+        })
+    }
+
+    fn column_name(&self, field: Field) -> &str {
+        self.mapping
+            .column_of(field)
+            .map_or(field.name(), |at| self.headers[at].as_str())
+    }
+
+    /// Finds a precise coordinate repeated in a column that is not a
+    /// coordinate column: the sign of cells that slid sideways.
+    fn shifted(&self, record: &Record, lat: &str, lon: &str) -> Option<Issue> {
+        let precise = |t: &str| t.split_once('.').is_some_and(|(_, d)| d.len() >= 3);
+        let (lat_at, lon_at) = (
+            self.mapping.column_of(Field::Lat),
+            self.mapping.column_of(Field::Lon),
+        );
+        record.cells.iter().enumerate().find_map(|(i, cell)| {
+            let cell = cell.trim();
+            if Some(i) == lat_at || Some(i) == lon_at {
+                return None;
+            }
+            let which = if cell == lat && precise(lat) {
+                "latitude"
+            } else if cell == lon && precise(lon) {
+                "longitude"
+            } else {
+                return None;
+            };
+            Some(Issue {
+                row: record.row,
+                external_id: None,
+                column: self.headers.get(i).cloned().unwrap_or_default(),
+                value: cell.to_owned(),
+                reason: format!(
+                    "the {which} appears again in this column: the row's columns look shifted"
+                ),
+                severity: Severity::Rejected,
+            })
+        })
+    }
+}
+
+/// What a room label says about facilities.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RoomKind {
+    pub wheelchair: bool,
+    pub baby_change: bool,
+    pub family_room: bool,
+}
+
+pub fn room_kind(label: &str) -> RoomKind {
+    let has = |words: &[&str]| words.iter().any(|w| label.contains(w));
+    RoomKind {
+        wheelchair: has(&["無障礙", "无障碍", "殘障", "残障"]),
+        baby_change: has(&["親子", "亲子", "母嬰", "母婴"]),
+        family_room: has(&[
+            "性別友善",
+            "性别友善",
+            "第三卫生间",
+            "第三衛生間",
+            "家庭卫生间",
+            "家庭衛生間",
+        ]),
+    }
+}
+
+/// Room words that end a name, longest first. Each ends in 廁/厕 or is a
+/// facility word, so a name like "男孩公園" is never cut.
+const ROOM_SUFFIXES: &[&str] = &[
+    "性別友善廁所",
+    "性别友善厕所",
+    "無障礙廁所",
+    "无障碍厕所",
+    "無障礙廁",
+    "无障碍厕",
+    "性別友善廁",
+    "性别友善厕",
+    "性別友善",
+    "性别友善",
+    "混合廁所",
+    "混合厕所",
+    "親子廁所",
+    "亲子厕所",
+    "無障礙",
+    "无障碍",
+    "混合廁",
+    "混合厕",
+    "親子廁",
+    "亲子厕",
+    "女廁所",
+    "男廁所",
+    "女厕所",
+    "男厕所",
+    "第三卫生间",
+    "親子",
+    "亲子",
+    "女廁",
+    "男廁",
+    "女厕",
+    "男厕",
+];
+
+/// The venue part of a room's name: a trailing room word, in brackets or
+/// after a dash, is dropped ("中寮鄉公所1F-男廁" → "中寮鄉公所1F").
+pub fn name_stem(name: &str) -> String {
+    const SEPARATORS: &[char] = &[' ', '-', '－', '_', '—', '–', '·', '、', '\u{3000}'];
+    let mut s = name.trim();
+    loop {
+        let before = s;
+        s = s.trim_end_matches(SEPARATORS);
+        // "(女廁 )" / "（無障礙）"
+        if let Some(inner_end) = s.strip_suffix(')').or_else(|| s.strip_suffix('）'))
+            && let Some(open) = inner_end.rfind(['(', '（'])
+        {
+            let inner = inner_end[open..]
+                .trim_start_matches(['(', '（'])
+                .trim_matches(SEPARATORS);
+            if is_room_word(inner) {
+                s = &inner_end[..open];
+                continue;
+            }
+        }
+        if let Some(suffix) = ROOM_SUFFIXES
+            .iter()
+            .find(|w| s.ends_with(*w) && s.len() > w.len())
+        {
+            s = &s[..s.len() - suffix.len()];
+        }
+        if s == before {
+            break;
+        }
+    }
+    let s = s.trim_end_matches(SEPARATORS);
+    if s.is_empty() {
+        name.trim().to_owned()
+    } else {
+        s.to_owned()
+    }
+}
+
+fn is_room_word(inner: &str) -> bool {
+    let bare = inner
+        .trim_end_matches("廁所")
+        .trim_end_matches("厕所")
+        .trim_end_matches(['廁', '厕'])
+        .trim();
+    matches!(
+        bare,
+        "女" | "男"
+            | "無障礙"
+            | "无障碍"
+            | "親子"
+            | "亲子"
+            | "性別友善"
+            | "性别友善"
+            | "混合"
+            | "第三卫生间"
+            | "母婴室"
+            | "母嬰室"
+    ) || (bare.is_empty() && !inner.is_empty())
+}
+
+/// An address reduced for matching: no spaces or punctuation, lower case,
+/// full-width digits and letters made ASCII.
+pub fn address_key(address: &str) -> Option<String> {
+    let key: String = address
+        .chars()
+        .map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            c => c,
+        })
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    (key.chars().count() >= 4).then_some(key)
+}

@@ -1,0 +1,733 @@
+//! The import's scratch database: rows are streamed into a temporary SQLite
+//! file next to the store, the file-wide checks and the merging of rooms
+//! into venues run there, and the store is then written from it in one
+//! transaction — or, for a dry run, only compared with it.
+//!
+//! Memory stays flat as files grow: SQLite keeps the rows on disk; what is
+//! held in memory is the region grid (bounded by area), one union-find
+//! slot per row (4 bytes), and the existing toilets of other sources
+//! (bounded by the store, not the file).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use geo::{Distance as _, Haversine};
+use gongce_shared::LatLon;
+use rstar::{RTree, primitives::GeomWithData};
+use rusqlite::{Connection, params};
+
+use super::{
+    Counts, Issue, Severity,
+    region::RegionBuilder,
+    rows::{Candidate, name_stem},
+};
+
+/// Rooms this close, with the same address or name stem, are one venue.
+pub const VENUE_RADIUS_M: f64 = 30.0;
+/// An existing toilet this close with a similar name may be the same one.
+pub const DUPLICATE_RADIUS_M: f64 = 20.0;
+/// Groups sharing a key are compared pairwise up to this size.
+const MAX_GROUP: usize = 500;
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+PRAGMA cache_size = -65536;
+PRAGMA temp_store = FILE;
+CREATE TABLE staged (
+    row INTEGER PRIMARY KEY, external_id TEXT, name TEXT NOT NULL, stem TEXT NOT NULL,
+    address TEXT, address_key TEXT, lat REAL NOT NULL, lon REAL NOT NULL,
+    wheelchair INTEGER, baby_change INTEGER, family_room INTEGER, free INTEGER,
+    access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
+    operator TEXT, source_crs TEXT NOT NULL,
+    rejected INTEGER NOT NULL DEFAULT 0, venue INTEGER
+);
+CREATE TABLE seen_ids (external_id TEXT NOT NULL, row INTEGER NOT NULL);
+CREATE TABLE venues (
+    external_id TEXT PRIMARY KEY, name TEXT NOT NULL, address TEXT,
+    lat REAL NOT NULL, lon REAL NOT NULL,
+    wheelchair INTEGER, baby_change INTEGER, family_room INTEGER, free INTEGER,
+    access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
+    operator TEXT, source_crs TEXT NOT NULL, rooms INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
+pub struct Staging {
+    conn: Connection,
+    file: tempfile::NamedTempFile,
+    loading: bool,
+}
+
+impl Staging {
+    /// A scratch database in `dir` (the store's folder, so it is on the same
+    /// disk and not in a memory-backed /tmp).
+    pub fn create(dir: &Path) -> anyhow::Result<Staging> {
+        let file = tempfile::Builder::new()
+            .prefix(".gongce-import-")
+            .suffix(".sqlite")
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a scratch file in {}", dir.display()))?;
+        let conn = Connection::open(file.path())?;
+        conn.execute_batch(SCHEMA)?;
+        conn.execute_batch("BEGIN")?;
+        Ok(Staging {
+            conn,
+            file,
+            loading: true,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+
+    /// Remembers a row's id, valid row or not, for the duplicate check.
+    pub fn see_id(&mut self, external_id: &str, row: usize) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO seen_ids (external_id, row) VALUES (?1, ?2)")?
+            .execute(params![external_id, row as i64])?;
+        Ok(())
+    }
+
+    pub fn insert(&mut self, c: &Candidate) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO staged (row, external_id, name, stem, address, address_key, lat, lon,
+                    wheelchair, baby_change, family_room, free, access, opening_hours, hours_note,
+                    timezone, operator, source_crs)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+            )?
+            .execute(params![
+                c.row as i64,
+                c.external_id,
+                c.name.as_str(),
+                c.stem,
+                c.address,
+                c.address_key,
+                c.position.lat(),
+                c.position.lon(),
+                c.wheelchair,
+                c.baby_change,
+                c.family_room,
+                c.free,
+                c.access.map(|a| a.as_str()),
+                c.opening_hours.as_ref().map(|h| h.as_str()),
+                c.hours_note,
+                c.timezone.name(),
+                c.operator,
+                c.source_crs.as_str(),
+            ])?;
+        Ok(())
+    }
+
+    /// Ends loading: commits the rows and indexes them.
+    pub fn finish_loading(&mut self) -> anyhow::Result<()> {
+        if self.loading {
+            self.conn.execute_batch(
+                "COMMIT;
+                 CREATE INDEX seen_ids_id ON seen_ids (external_id, row);
+                 CREATE INDEX staged_address ON staged (address_key) WHERE address_key IS NOT NULL;
+                 CREATE INDEX staged_stem ON staged (stem);",
+            )?;
+            self.loading = false;
+        }
+        Ok(())
+    }
+
+    /// Every row whose id an earlier row already has is rejected.
+    pub fn reject_duplicate_ids(&mut self, issues: &mut Vec<Issue>) -> anyhow::Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.row, s.external_id, MIN(f.row) FROM seen_ids s
+             JOIN seen_ids f ON f.external_id = s.external_id AND f.row < s.row
+             GROUP BY s.row ORDER BY s.row",
+        )?;
+        let duplicates: Vec<(i64, String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        drop(stmt);
+        let tx = self.conn.transaction()?;
+        for (row, id, first) in duplicates {
+            // Rows rejected for other reasons are already in the report.
+            let staged = tx.execute("UPDATE staged SET rejected = 1 WHERE row = ?1", [row])?;
+            if staged > 0 {
+                issues.push(Issue {
+                    row: row as usize,
+                    external_id: Some(id.clone()),
+                    column: "id".to_owned(),
+                    value: id,
+                    reason: format!("duplicate id: row {first} has it already"),
+                    severity: Severity::Rejected,
+                });
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Rejects (or, when they are swapped and `fix_swapped`, fixes) rows
+    /// far outside the region of the others. The region is returned for the report.
+    pub fn check_region(
+        &mut self,
+        fix_swapped: bool,
+        lat_column: &str,
+        issues: &mut Vec<Issue>,
+    ) -> anyhow::Result<Option<String>> {
+        let mut builder = RegionBuilder::default();
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT lat, lon FROM staged WHERE rejected = 0")?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                builder.add(r.get(0)?, r.get(1)?);
+            }
+        }
+        let Some(region) = builder.build() else {
+            return Ok(None);
+        };
+        let far: Vec<(i64, Option<String>, f64, f64, f64)> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT row, external_id, lat, lon FROM staged WHERE rejected = 0 ORDER BY row",
+            )?;
+            let mut found = Vec::new();
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let (lat, lon): (f64, f64) = (r.get(2)?, r.get(3)?);
+                if let Some(km) = region.is_far(lat, lon) {
+                    found.push((r.get(0)?, r.get(1)?, lat, lon, km));
+                }
+            }
+            found
+        };
+        let tx = self.conn.transaction()?;
+        for (row, external_id, lat, lon, km) in far {
+            let swapped_inside = LatLon::new(lon, lat).is_ok() && region.is_far(lon, lat).is_none();
+            let mut issue = Issue {
+                row: row as usize,
+                external_id,
+                column: lat_column.to_owned(),
+                value: format!("{lat}, {lon}"),
+                reason: String::new(),
+                severity: Severity::Rejected,
+            };
+            if swapped_inside && fix_swapped {
+                tx.execute(
+                    "UPDATE staged SET lat = lon, lon = lat WHERE row = ?1",
+                    [row],
+                )?;
+                issue.reason = format!(
+                    "latitude and longitude swapped: {km:.0} km outside the region of the other rows; read as {lon}, {lat}"
+                );
+                issue.severity = Severity::Fixed;
+            } else {
+                tx.execute("UPDATE staged SET rejected = 1 WHERE row = ?1", [row])?;
+                issue.reason = if swapped_inside {
+                    format!(
+                        "{km:.0} km outside the region of the other rows; latitude and longitude look swapped (--fix-swapped swaps them)"
+                    )
+                } else {
+                    format!(
+                        "far outside the region of the other rows: {km:.0} km beyond it ({})",
+                        region.describe()
+                    )
+                };
+            }
+            issues.push(issue);
+        }
+        tx.commit()?;
+        Ok(Some(region.describe()))
+    }
+
+    /// Links rows that are rooms of one venue and writes the venues table.
+    /// Returns the number of rows folded into another.
+    pub fn merge_venues(&mut self) -> anyhow::Result<usize> {
+        let max_row: i64 =
+            self.conn
+                .query_row("SELECT COALESCE(MAX(row), 0) FROM staged", [], |r| r.get(0))?;
+        let mut parent: Vec<u32> = (0..=max_row as u32).collect();
+        fn find(parent: &mut [u32], mut x: u32) -> u32 {
+            while parent[x as usize] != x {
+                parent[x as usize] = parent[parent[x as usize] as usize];
+                x = parent[x as usize];
+            }
+            x
+        }
+        for key in ["address_key", "stem"] {
+            let sql = format!(
+                "SELECT row, {key}, lat, lon FROM staged
+                 WHERE rejected = 0 AND {key} IS NOT NULL ORDER BY {key}, row"
+            );
+            let mut stmt = self.conn.prepare(&sql)?;
+            let mut rows = stmt.query([])?;
+            let mut group: Vec<(u32, LatLon)> = Vec::new();
+            let mut current: Option<String> = None;
+            let flush = |group: &mut Vec<(u32, LatLon)>, parent: &mut Vec<u32>| {
+                for i in 0..group.len().min(MAX_GROUP) {
+                    for j in i + 1..group.len().min(MAX_GROUP) {
+                        let (a, b) = (group[i], group[j]);
+                        if metres(a.1, b.1) <= VENUE_RADIUS_M {
+                            let (ra, rb) = (find(parent, a.0), find(parent, b.0));
+                            if ra != rb {
+                                // The earlier row leads.
+                                parent[ra.max(rb) as usize] = ra.min(rb);
+                            }
+                        }
+                    }
+                }
+                group.clear();
+            };
+            while let Some(r) = rows.next()? {
+                let row: i64 = r.get(0)?;
+                let value: String = r.get(1)?;
+                let p = LatLon::new(r.get(2)?, r.get(3)?)?;
+                if current.as_deref() != Some(value.as_str()) {
+                    flush(&mut group, &mut parent);
+                    current = Some(value);
+                }
+                group.push((row as u32, p));
+            }
+            flush(&mut group, &mut parent);
+        }
+        let tx = self.conn.transaction()?;
+        {
+            let mut update = tx.prepare("UPDATE staged SET venue = ?2 WHERE row = ?1")?;
+            for row in 0..=max_row as u32 {
+                let root = find(&mut parent, row);
+                update.execute(params![row, root])?;
+            }
+        }
+        tx.commit()?;
+        drop(parent);
+
+        // One venue per group: the stem of its first row as its name (when
+        // it has several rooms), the smallest of its ids as its key, the
+        // middle of its rooms as its place, and the facilities of any room.
+        let mut stmt = self.conn.prepare(
+            "SELECT venue, row, external_id, name, stem, address, lat, lon, wheelchair,
+                    baby_change, family_room, free, access, opening_hours, hours_note, timezone,
+                    operator, source_crs
+             FROM staged WHERE rejected = 0 ORDER BY venue, row",
+        )?;
+        let mut insert = self.conn.prepare(
+            "INSERT INTO venues (external_id, name, address, lat, lon, wheelchair, baby_change,
+                family_room, free, access, opening_hours, hours_note, timezone, operator,
+                source_crs, rooms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        )?;
+        self.conn.execute_batch("BEGIN")?;
+        let mut merged = 0;
+        let mut venue: Option<(i64, Venue)> = None;
+        let mut rows = stmt.query([])?;
+        loop {
+            let next = rows.next()?;
+            let group = next.map(|r| r.get::<_, i64>(0)).transpose()?;
+            if let Some((id, v)) = venue.take_if(|(id, _)| Some(*id) != group) {
+                let _ = id;
+                merged += v.rooms - 1;
+                v.insert(&mut insert)?;
+            }
+            let Some(r) = next else { break };
+            let room = Venue::from_row(r)?;
+            match &mut venue {
+                Some((_, v)) => v.absorb(room),
+                None => venue = Some((group.unwrap_or_default(), room)),
+            }
+        }
+        drop(rows);
+        drop(insert);
+        drop(stmt);
+        self.conn.execute_batch("COMMIT")?;
+        Ok(merged)
+    }
+
+    /// Venues within [`DUPLICATE_RADIUS_M`] of an existing toilet of
+    /// another source with a similar name: reported, not merged.
+    pub fn flag_possible_duplicates(
+        &mut self,
+        store: Option<&Path>,
+        source: &str,
+        issues: &mut Vec<Issue>,
+    ) -> anyhow::Result<usize> {
+        let Some(store) = store else { return Ok(0) };
+        let existing: Vec<(i64, String, LatLon)> = {
+            let conn = open_read_only(store)?;
+            let mut stmt = conn.prepare(
+                "SELECT id, name, lat, lon FROM toilets WHERE status != 'removed' AND source != ?1",
+            )?;
+            stmt.query_map([source], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get::<_, f64>(2)?,
+                    r.get::<_, f64>(3)?,
+                ))
+            })?
+            .filter_map(|r| r.ok())
+            .filter_map(|(id, name, lat, lon)| Some((id, name, LatLon::new(lat, lon).ok()?)))
+            .collect()
+        };
+        if existing.is_empty() {
+            return Ok(0);
+        }
+        let tree = RTree::bulk_load(
+            existing
+                .iter()
+                .enumerate()
+                .map(|(i, (_, _, p))| GeomWithData::new(p.to_unit_vector(), i))
+                .collect(),
+        );
+        let chord = 2.0 * (DUPLICATE_RADIUS_M / Haversine.radius() / 2.0).sin();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT external_id, name, lat, lon FROM venues ORDER BY external_id")?;
+        let mut rows = stmt.query([])?;
+        let mut found = 0;
+        while let Some(r) = rows.next()? {
+            let (external_id, name): (String, String) = (r.get(0)?, r.get(1)?);
+            let p = LatLon::new(r.get(2)?, r.get(3)?)?;
+            let stem = name_stem(&name);
+            let near = tree
+                .locate_within_distance(p.to_unit_vector(), chord * chord)
+                .map(|hit| &existing[hit.data])
+                .filter(|(_, other, _)| similar_names(&stem, &name_stem(other)))
+                .min_by(|a, b| metres(a.2, p).total_cmp(&metres(b.2, p)));
+            if let Some((id, other, q)) = near {
+                found += 1;
+                issues.push(Issue {
+                    row: 0,
+                    external_id: Some(external_id.clone()),
+                    column: "name".to_owned(),
+                    value: name.clone(),
+                    reason: format!(
+                        "possible duplicate of toilet {id} {other:?}, {:.0} m away; imported as a separate toilet",
+                        metres(*q, p)
+                    ),
+                    severity: Severity::Warning,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// Inserted / updated / unchanged / removed, compared with the store
+    /// read-only. `store` is `None` when the store does not exist yet.
+    pub fn compare(
+        &self,
+        store: Option<&Path>,
+        source: &str,
+        remove_missing: bool,
+        counts: &mut Counts,
+    ) -> anyhow::Result<()> {
+        let Some(store) = store else {
+            counts.inserted = self.venue_count()?;
+            return Ok(());
+        };
+        self.conn.execute(
+            "ATTACH DATABASE ?1 AS store",
+            [format!("file:{}?mode=ro", uri_path(store))],
+        )?;
+        let result = count(&self.conn, "store", "main", source, remove_missing, counts);
+        self.conn.execute_batch("DETACH DATABASE store")?;
+        result
+    }
+
+    pub fn venue_count(&self) -> anyhow::Result<usize> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM venues", [], |r| r.get::<_, i64>(0))?
+            as usize)
+    }
+
+    /// Writes the venues to the store in one transaction, recounting inside
+    /// it. A failure or a kill before COMMIT leaves the store as it was.
+    pub fn commit(
+        &self,
+        store: &Path,
+        source: &str,
+        remove_missing: bool,
+        counts: &mut Counts,
+        before_write: impl FnOnce(),
+    ) -> anyhow::Result<()> {
+        let mut conn = Connection::open(store)
+            .with_context(|| format!("cannot open the store {}", store.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.execute(
+            "ATTACH DATABASE ?1 AS staging",
+            [self.path().to_string_lossy()],
+        )?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        count(&tx, "main", "staging", source, remove_missing, counts)?;
+        before_write();
+        let now = super::now();
+        tx.execute(
+            &format!("{UPSERT} {DIFFERS} OR toilets.status = 'removed'"),
+            params![source, now],
+        )?;
+        if remove_missing {
+            tx.execute(REMOVE_MISSING, params![source, now])?;
+        }
+        tx.commit()?;
+        conn.execute_batch("DETACH DATABASE staging")?;
+        Ok(())
+    }
+}
+
+/// Opens the store for reading only: a dry run must not change a byte of it.
+pub fn open_read_only(store: &Path) -> anyhow::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        format!("file:{}?mode=ro", uri_path(store)),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+    )
+    .with_context(|| format!("cannot read the store {}", store.display()))?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(conn)
+}
+
+fn uri_path(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
+    absolute
+        .to_string_lossy()
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23")
+}
+
+/// Whether two of a venue's values differ, store side `t`, file side `v`.
+const DIFFERS: &str = "WHERE toilets.name IS NOT excluded.name
+    OR toilets.address IS NOT excluded.address
+    OR toilets.lat IS NOT excluded.lat OR toilets.lon IS NOT excluded.lon
+    OR toilets.wheelchair IS NOT excluded.wheelchair
+    OR toilets.baby_change IS NOT excluded.baby_change
+    OR toilets.family_room IS NOT excluded.family_room OR toilets.free IS NOT excluded.free
+    OR toilets.access IS NOT excluded.access
+    OR toilets.opening_hours IS NOT excluded.opening_hours
+    OR toilets.hours_note IS NOT excluded.hours_note
+    OR toilets.timezone IS NOT excluded.timezone
+    OR toilets.operator IS NOT excluded.operator
+    OR toilets.source_crs IS NOT excluded.source_crs";
+
+const UPSERT: &str = "
+INSERT INTO main.toilets (source, external_id, name, address, lat, lon, wheelchair, baby_change,
+    family_room, free, access, opening_hours, hours_note, timezone, operator, source_crs,
+    created_at, updated_at)
+SELECT ?1, external_id, name, address, lat, lon, wheelchair, baby_change, family_room, free,
+    access, opening_hours, hours_note, timezone, operator, source_crs, ?2, ?2
+FROM staging.venues WHERE true
+ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
+    name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
+    wheelchair = excluded.wheelchair, baby_change = excluded.baby_change,
+    family_room = excluded.family_room, free = excluded.free, access = excluded.access,
+    opening_hours = excluded.opening_hours, hours_note = excluded.hours_note,
+    timezone = excluded.timezone, operator = excluded.operator,
+    source_crs = excluded.source_crs,
+    status = CASE WHEN toilets.status = 'removed' THEN 'open' ELSE toilets.status END,
+    version = toilets.version + 1, updated_at = excluded.updated_at";
+
+/// Soft removal: the row stays, with its history, and leaves the map.
+const REMOVE_MISSING: &str = "
+UPDATE main.toilets SET status = 'removed', version = version + 1, updated_at = ?2
+WHERE source = ?1 AND status != 'removed' AND external_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM staging.venues v WHERE v.external_id = toilets.external_id)";
+
+fn count(
+    conn: &Connection,
+    store: &str,
+    staging: &str,
+    source: &str,
+    remove_missing: bool,
+    counts: &mut Counts,
+) -> anyhow::Result<()> {
+    let differs = DIFFERS
+        .trim_start_matches("WHERE ")
+        .replace("toilets.", "t.")
+        .replace("excluded.", "v.");
+    let sql = format!(
+        "SELECT COALESCE(SUM(t.id IS NULL), 0),
+                COALESCE(SUM(t.id IS NOT NULL AND (t.status = 'removed' OR {differs})), 0),
+                COALESCE(SUM(t.id IS NOT NULL AND t.status != 'removed' AND NOT ({differs})), 0)
+         FROM {staging}.venues v
+         LEFT JOIN {store}.toilets t ON t.source = ?1 AND t.external_id = v.external_id"
+    );
+    let (inserted, updated, unchanged): (i64, i64, i64) = conn
+        .query_row(&sql, [source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .context("cannot compare the list with the store")?;
+    counts.inserted = inserted as usize;
+    counts.updated = updated as usize;
+    counts.unchanged = unchanged as usize;
+    counts.removed = if remove_missing {
+        conn.query_row(
+            &format!(
+                "SELECT COUNT(*) FROM {store}.toilets t
+                 WHERE t.source = ?1 AND t.status != 'removed' AND t.external_id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM {staging}.venues v WHERE v.external_id = t.external_id)"
+            ),
+            [source],
+            |r| r.get::<_, i64>(0),
+        )? as usize
+    } else {
+        0
+    };
+    Ok(())
+}
+
+fn metres(a: LatLon, b: LatLon) -> f64 {
+    Haversine.distance(
+        geo::Point::new(a.lon(), a.lat()),
+        geo::Point::new(b.lon(), b.lat()),
+    )
+}
+
+/// Names similar enough to be the same place: equal stems, one inside the
+/// other, or at least half their character pairs shared.
+pub fn similar_names(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (norm(a), norm(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    if a == b {
+        return true;
+    }
+    let (sa, sb): (String, String) = (a.iter().collect(), b.iter().collect());
+    if (a.len() >= 2 && sb.contains(&sa)) || (b.len() >= 2 && sa.contains(&sb)) {
+        return true;
+    }
+    let pairs = |v: &[char]| -> std::collections::HashSet<(char, char)> {
+        v.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let (pa, pb) = (pairs(&a), pairs(&b));
+    let shared = pa.intersection(&pb).count();
+    let union = pa.union(&pb).count();
+    union > 0 && shared * 2 >= union
+}
+
+/// A venue being assembled from its rooms.
+struct Venue {
+    rooms: usize,
+    external_id: Option<String>,
+    name: String,
+    stem: String,
+    address: Option<String>,
+    lat_sum: f64,
+    lon_sum: f64,
+    facilities: [Option<bool>; 4],
+    access: Option<String>,
+    opening_hours: Option<String>,
+    hours_note: Option<String>,
+    timezone: String,
+    operator: Option<String>,
+    source_crs: String,
+    /// The first room's place, for venues without an id of their own.
+    first: (f64, f64),
+}
+
+impl Venue {
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Venue> {
+        let (lat, lon): (f64, f64) = (r.get(6)?, r.get(7)?);
+        Ok(Venue {
+            rooms: 1,
+            external_id: r.get(2)?,
+            name: r.get(3)?,
+            stem: r.get(4)?,
+            address: r.get(5)?,
+            lat_sum: lat,
+            lon_sum: lon,
+            facilities: [r.get(8)?, r.get(9)?, r.get(10)?, r.get(11)?],
+            access: r.get(12)?,
+            opening_hours: r.get(13)?,
+            hours_note: r.get(14)?,
+            timezone: r.get(15)?,
+            operator: r.get(16)?,
+            source_crs: r.get(17)?,
+            first: (lat, lon),
+        })
+    }
+
+    fn absorb(&mut self, room: Venue) {
+        self.rooms += 1;
+        self.external_id = match (self.external_id.take(), room.external_id) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.lat_sum += room.lat_sum;
+        self.lon_sum += room.lon_sum;
+        // Any room that has it: yes. Every room says no: no. Else unknown.
+        for (mine, theirs) in self.facilities.iter_mut().zip(room.facilities) {
+            *mine = match (*mine, theirs) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            };
+        }
+        self.address = self.address.take().or(room.address);
+        self.access = self.access.take().or(room.access);
+        self.opening_hours = self.opening_hours.take().or(room.opening_hours);
+        self.hours_note = self.hours_note.take().or(room.hours_note);
+        self.operator = self.operator.take().or(room.operator);
+    }
+
+    fn insert(self, insert: &mut rusqlite::Statement<'_>) -> anyhow::Result<()> {
+        let name = if self.rooms > 1 { self.stem } else { self.name };
+        let n = self.rooms as f64;
+        // Seven decimals is ~1 cm: enough, and stable across re-imports.
+        let round = |x: f64| (x * 1e7).round() / 1e7;
+        let (lat, lon) = if self.rooms > 1 {
+            (round(self.lat_sum / n), round(self.lon_sum / n))
+        } else {
+            (self.lat_sum, self.lon_sum)
+        };
+        // Without an id, the key is made from the name and a ~10 m place,
+        // so re-importing the same list finds the same toilet.
+        let external_id = self.external_id.unwrap_or_else(|| {
+            format!(
+                "auto:{:016x}",
+                fnv1a(&format!("{name}|{:.4}|{:.4}", self.first.0, self.first.1))
+            )
+        });
+        let mut key = external_id.clone();
+        let mut n = 1;
+        loop {
+            match insert.execute(params![
+                key,
+                name,
+                self.address,
+                lat,
+                lon,
+                self.facilities[0],
+                self.facilities[1],
+                self.facilities[2],
+                self.facilities[3],
+                self.access,
+                self.opening_hours,
+                self.hours_note,
+                self.timezone,
+                self.operator,
+                self.source_crs,
+                self.rooms as i64,
+            ]) {
+                Ok(_) => return Ok(()),
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    n += 1;
+                    key = format!("{external_id}~{n}");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: a stable hash for made-up keys (std's hasher may change
+/// between releases).
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
