@@ -60,7 +60,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Scripts and tests read the address from this line.
     println!("gongce listening on http://{addr}");
 
-    let state = AppState::new(index, store.clone());
+    let mut state = AppState::new(index, store.clone());
+    state.licence = Arc::new(args.licence.licence());
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

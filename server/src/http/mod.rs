@@ -2,6 +2,7 @@
 //! wraps them in the layers every request passes.
 
 mod error;
+mod export;
 mod toilets;
 
 use std::{
@@ -30,7 +31,7 @@ use utoipa::OpenApi;
 
 pub use error::ApiError;
 
-use crate::{index::Index, store::Store};
+use crate::{import::Licence, index::Index, store::Store};
 
 /// What the time is; tests fix it.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub index: Arc<RwLock<Index>>,
     pub store: Store,
     pub clock: Clock,
+    /// The terms exports are published under.
+    pub licence: Arc<Licence>,
 }
 
 impl AppState {
@@ -48,6 +51,11 @@ impl AppState {
             index,
             store,
             clock: Arc::new(Utc::now),
+            licence: Arc::new(Licence {
+                name: "CC-BY-4.0".to_owned(),
+                url: "https://creativecommons.org/licenses/by/4.0/".to_owned(),
+                attribution: "gongce contributors and the sources named in each record".to_owned(),
+            }),
         }
     }
 
@@ -67,9 +75,20 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
         title = "gongce",
         description = "Public-toilet map API: where is the nearest toilet that fits me, open now?"
     ),
-    paths(toilets::nearby, toilets::in_bbox, toilets::by_id, healthz),
+    paths(
+        toilets::nearby,
+        toilets::in_bbox,
+        toilets::by_id,
+        export::about,
+        export::csv,
+        export::geojson,
+        healthz
+    ),
     components(schemas(gongce_shared::api::ErrorBody, gongce_shared::api::Health)),
-    tags((name = "toilets", description = "Finding toilets"))
+    tags(
+        (name = "toilets", description = "Finding toilets"),
+        (name = "open data", description = "Every toilet, with its licence")
+    )
 )]
 struct ApiDoc;
 
@@ -89,6 +108,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(|| async { Json(&*OPENAPI) }))
         .merge(toilets::router())
+        .merge(export::router())
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

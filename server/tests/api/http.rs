@@ -284,6 +284,9 @@ async fn health_openapi_compression_and_request_ids() {
         "/api/v1/toilets/{id}",
         "/healthz",
         "/api/v1/openapi.json",
+        "/api/v1/export",
+        "/api/v1/export.csv",
+        "/api/v1/export.geojson",
     ] {
         assert!(
             doc["paths"][path].is_object(),
@@ -301,4 +304,61 @@ async fn health_openapi_compression_and_request_ids() {
         .await;
     assert_eq!(compressed.status, 200);
     assert_eq!(compressed.headers["content-encoding"], "gzip");
+}
+
+#[tokio::test]
+async fn open_data_exports_carry_the_licence_and_import_back() {
+    let app = app_with_csv(&format!(
+        "{SHANGHAI}6,=HYPERLINK(\"http://x\"),31.2330,121.4740,,,,,,\n"
+    ))
+    .await;
+    let about = app.get("/api/v1/export").await.json();
+    assert_eq!(about["count"], 6);
+    assert_eq!(about["licence"]["name"], "CC-BY-4.0");
+
+    let csv = app.get("/api/v1/export.csv").await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        csv.headers["link"]
+            .to_str()
+            .unwrap()
+            .contains("creativecommons.org/licenses/by/4.0/")
+    );
+    let text = String::from_utf8(csv.body.clone()).unwrap();
+    assert_eq!(text.lines().count(), 7);
+    assert!(
+        text.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
+        "{text}"
+    );
+
+    let geojson = app.get("/api/v1/export.geojson").await;
+    assert_eq!(geojson.headers["content-type"], "application/geo+json");
+    let doc = geojson.json();
+    assert_eq!(doc["features"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        doc["licence"]["attribution"],
+        about["licence"]["attribution"]
+    );
+    assert_eq!(doc["features"][0]["properties"]["name"], "人民广场公厕");
+
+    // The CSV imports back into an empty store as the same six toilets.
+    let (copy, _dir) = crate::open_store().await;
+    let options = gongce::import::Options::new("test");
+    let report = crate::import_csv(&copy, &options, &text);
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    assert_eq!(report.counts.inserted, 6);
+    let mut names: Vec<String> = copy
+        .snapshot()
+        .await
+        .unwrap()
+        .toilets
+        .iter()
+        .map(|t| t.name.as_str().to_owned())
+        .collect();
+    names.sort();
+    assert!(
+        names.contains(&"=HYPERLINK(\"http://x\")".to_owned()),
+        "{names:?}"
+    );
 }
