@@ -189,3 +189,258 @@ fn cli_errors_are_clear() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not-an-address"));
 }
+
+/// `../shared/datasets` beside the checkout, or GONGCE_SHARED_DIR.
+fn dataset(name: &str) -> PathBuf {
+    let shared = std::env::var_os("GONGCE_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    shared.join("datasets").join(name)
+}
+
+/// Every file of the store (the database and any WAL beside it): name,
+/// length and a hash of the bytes.
+fn store_bytes(dir: &Path) -> Vec<(String, usize, u64)> {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut files: Vec<(String, usize, u64)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("city.sqlite") && !name.ends_with("-shm")
+        })
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            bytes.hash(&mut hasher);
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                bytes.len(),
+                hasher.finish(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The store's toilets and change log, row by row, as text.
+fn store_rows(db: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut rows = Vec::new();
+    for sql in [
+        "SELECT * FROM toilets ORDER BY id",
+        "SELECT * FROM toilet_changes ORDER BY seq",
+    ] {
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let mut q = stmt.query([]).unwrap();
+        while let Some(r) = q.next().unwrap() {
+            let cells: Vec<String> = (0..n)
+                .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                .collect();
+            rows.push(cells.join("|"));
+        }
+    }
+    rows
+}
+
+#[test]
+fn dry_run_reports_everything_and_changes_no_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("city.sqlite").display());
+    let taiwan = dataset("taiwan_moenv_toilets_20251109_no_taipei.csv");
+    let args = [
+        "--source",
+        "tw",
+        "--timezone",
+        "Asia/Taipei",
+        "--skip-invalid",
+    ];
+    let out = import(&db, &taiwan, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = store_bytes(dir.path());
+    assert!(!before.is_empty());
+
+    // An updated list: one venue renamed, the rest gone.
+    let text = std::fs::read_to_string(&taiwan).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let first = lines.next().unwrap().replacen("龍騰公園", "龍騰新公園", 1);
+    let updated = write(dir.path(), "updated.csv", &format!("{header}\n{first}\n"));
+    let report = dir.path().join("report.json");
+    let out = import(
+        &db,
+        &updated,
+        &[
+            "--source",
+            "tw",
+            "--timezone",
+            "Asia/Taipei",
+            "--dry-run",
+            "--remove-missing",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("dry run, nothing written"), "{stdout}");
+    // Not a terminal: no progress bar.
+    assert!(!stderr.contains("reading"), "{stderr}");
+    assert_eq!(
+        store_bytes(dir.path()),
+        before,
+        "the dry run changed the store"
+    );
+
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["written"], false);
+    assert_eq!(report["counts"]["read"], 1);
+    assert_eq!(report["counts"]["inserted"], 0);
+    assert_eq!(report["counts"]["updated"], 1);
+    assert!(report["counts"]["removed"].as_u64().unwrap() > 14_000);
+
+    // The full list's report, as JSON, names the swapped row by id.
+    let report_path = dir.path().join("full.json");
+    let out = import(
+        &db,
+        &taiwan,
+        &[
+            "--source",
+            "tw",
+            "--timezone",
+            "Asia/Taipei",
+            "--dry-run",
+            "--report",
+            report_path.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success());
+    let full: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report_path).unwrap()).unwrap();
+    let swapped = full["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["external_id"] == "C040000333")
+        .expect("C040000333 in the report");
+    assert_eq!(swapped["severity"], "rejected");
+    assert!(swapped["reason"].as_str().unwrap().contains("swapped"));
+    assert_eq!(full["counts"]["unchanged"], full["counts"]["venues"]);
+    assert_eq!(store_bytes(dir.path()), before);
+}
+
+#[test]
+fn a_killed_import_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("city.sqlite");
+    let db = format!("sqlite:{}", path.display());
+    let small = write(
+        dir.path(),
+        "small.csv",
+        "id,name,lat,lon\n1,Alpha,30.001,120.001\n2,Beta,30.002,120.002\n",
+    );
+    assert!(import(&db, &small, &["--source", "big"]).status.success());
+    let before = store_rows(&path);
+
+    // 200,000 toilets on a 1 km grid, an update of "Alpha" among them.
+    let mut text = String::from("id,name,lat,lon\n");
+    for i in 0..200_000u32 {
+        let (lat, lon) = (
+            30.0 + f64::from(i / 1000) * 0.01,
+            120.0 + f64::from(i % 1000) * 0.01,
+        );
+        text.push_str(&format!("{i},Toilet {i},{lat:.5},{lon:.5}\n"));
+    }
+    let big = write(dir.path(), "big.csv", &text);
+    let mut child = Command::new(GONGCE)
+        .args(["import", "--database-url", &db, "--source", "big"])
+        .arg(&big)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Kill it the moment it starts writing.
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        if line.contains("writing") {
+            Command::new("kill")
+                .args(["-KILL", &child.id().to_string()])
+                .status()
+                .unwrap();
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the import finished before the kill: {seen}"
+    );
+    assert_eq!(
+        store_rows(&path),
+        before,
+        "a killed import changed the store"
+    );
+
+    // The same import, not killed, then writes everything.
+    let out = import(&db, &big, &["--source", "big"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("200000 rows read: 199998 inserted, 2 updated"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn export_cli_writes_each_format_and_imports_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("city.sqlite").display());
+    let list = write(
+        dir.path(),
+        "list.csv",
+        "id,名称,纬度,经度,无障碍\n1,人民广场公厕,31.2325,121.4737,是\n2,南京东路公厕,31.2350,121.4800,否\n",
+    );
+    assert!(import(&db, &list, &["--source", "city"]).status.success());
+    for format in ["csv", "geojson", "xlsx"] {
+        let out_file = dir.path().join(format!("export.{format}"));
+        let out = Command::new(GONGCE)
+            .args(["export", "--database-url", &db, "--format", format, "-o"])
+            .arg(&out_file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let copy = format!(
+            "sqlite:{}",
+            dir.path().join(format!("copy-{format}.sqlite")).display()
+        );
+        let out = import(&copy, &out_file, &["--source", "city"]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("2 rows read: 2 inserted"),
+            "{format}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

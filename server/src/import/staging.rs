@@ -422,10 +422,8 @@ impl Staging {
             counts.inserted = self.venue_count()?;
             return Ok(());
         };
-        self.conn.execute(
-            "ATTACH DATABASE ?1 AS store",
-            [format!("file:{}?mode=ro", uri_path(store))],
-        )?;
+        self.conn
+            .execute("ATTACH DATABASE ?1 AS store", [read_only_uri(store)])?;
         let result = count(&self.conn, "store", "main", source, remove_missing, counts);
         self.conn.execute_batch("DETACH DATABASE store")?;
         result
@@ -476,12 +474,29 @@ impl Staging {
 /// Opens the store for reading only: a dry run must not change a byte of it.
 pub fn open_read_only(store: &Path) -> anyhow::Result<Connection> {
     let conn = Connection::open_with_flags(
-        format!("file:{}?mode=ro", uri_path(store)),
+        read_only_uri(store),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
     )
     .with_context(|| format!("cannot read the store {}", store.display()))?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     Ok(conn)
+}
+
+/// A URI that reads the store without writing anything beside it. A
+/// read-only connection to a WAL database leaves an empty `-wal` file
+/// behind when none existed; no `-wal` file means no connection has the
+/// store open and everything is in the main file, so it is then read as
+/// immutable (a write that starts during a dry run may make its counts
+/// stale, as any later write would).
+fn read_only_uri(store: &Path) -> String {
+    let mut wal = store.as_os_str().to_owned();
+    wal.push("-wal");
+    let immutable = if Path::new(&wal).exists() {
+        ""
+    } else {
+        "&immutable=1"
+    };
+    format!("file:{}?mode=ro{immutable}", uri_path(store))
 }
 
 fn uri_path(path: &Path) -> String {
