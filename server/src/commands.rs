@@ -130,7 +130,13 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
         path
     };
     let file = args.file.clone();
+    let started = Instant::now();
     let report = tokio::task::spawn_blocking(move || import::run(&file, &path, &options)).await??;
+    let took = format!(
+        "{:.2} s{}",
+        started.elapsed().as_secs_f64(),
+        peak_memory_mib().map_or(String::new(), |m| format!(", peak memory {m} MiB"))
+    );
     if let Some(out) = &args.report {
         let json = serde_json::to_vec_pretty(&report)?;
         std::fs::write(out, json)
@@ -154,7 +160,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
     let c = &report.counts;
     let line = import::counts_line(c);
     if report.dry_run {
-        println!("dry run, nothing written: {line}");
+        println!("dry run, nothing written: {line} ({took})");
         return Ok(true);
     }
     if !report.written {
@@ -164,8 +170,16 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
         );
         return Ok(false);
     }
-    println!("{}: {line}", args.file.display());
+    println!("{}: {line} ({took})", args.file.display());
     Ok(true)
+}
+
+/// The process's peak resident memory, from Linux's /proc.
+fn peak_memory_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {

@@ -16,6 +16,7 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     let outcome = match cli.command {

@@ -2,7 +2,8 @@
 //!
 //! - `run`:   build, load the demo data into var/demo.sqlite (first time), serve it.
 //! - `test`:  everything CI checks: formatting, clippy (native and wasm32), all tests.
-//! - `bench`: the speed and memory benchmark (see server/benches and README).
+//! - `bench`: the serving benchmark; `bench import`: the import benchmark
+//!   (see server/benches and README).
 
 use std::{
     path::{Path, PathBuf},
@@ -152,6 +153,13 @@ fn run_tests(cmd: &mut Command) -> anyhow::Result<()> {
 }
 
 fn bench(extra: &[String]) -> anyhow::Result<()> {
+    if extra.first().map(String::as_str) == Some("import") {
+        return status(
+            cargo()
+                .args(["bench", "-p", "gongce", "--bench", "import", "--"])
+                .args(&extra[1..]),
+        );
+    }
     let has = |tool: &str| Command::new(tool).arg("--version").output().is_ok();
     if !has("wrk") || !has("curl") {
         status(Command::new("apt-get").arg("update"))?;

@@ -32,7 +32,7 @@ const MAX_GROUP: usize = 500;
 const SCHEMA: &str = "
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
-PRAGMA cache_size = -65536;
+PRAGMA cache_size = -16384;
 PRAGMA temp_store = FILE;
 CREATE TABLE staged (
     row INTEGER PRIMARY KEY, external_id TEXT, name TEXT NOT NULL, stem TEXT NOT NULL,
