@@ -68,6 +68,8 @@ fn setup_toolchain() -> anyhow::Result<()> {
 }
 
 fn run(extra: &[String]) -> anyhow::Result<()> {
+    // `cargo xtask run -- --bind …` passes the `--` along.
+    let extra = extra.strip_prefix(&["--".to_owned()]).unwrap_or(extra);
     status(cargo().args(["build", "--release", "-p", "gongce"]))?;
     let gongce = Path::new("target/release/gongce");
     let database_url =
