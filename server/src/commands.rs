@@ -8,7 +8,7 @@ use std::{
 use anyhow::Context as _;
 
 use crate::{
-    config::{ExportArgs, ImportArgs, ServeArgs},
+    config::{ExportArgs, ImportArgs, OrgArgs, OrgCommand, ServeArgs, UserArgs, UserCommand},
     http::{AppState, app},
     import,
     index::Index,
@@ -62,7 +62,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let mut state = AppState::new(index, store.clone());
     state.licence = Arc::new(args.licence.licence());
-    axum::serve(listener, app(state))
+    state.secure_cookies = args.secure_cookies;
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("the server failed")?;
@@ -207,5 +211,133 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
             std::io::Write::flush(&mut out)?;
         }
     }
+    Ok(())
+}
+
+pub async fn org(args: OrgArgs) -> anyhow::Result<()> {
+    use gongce_shared::accounts::{NewOrg, OrgPatch};
+    let store = Store::open(&args.store.database_url).await?;
+    match args.command {
+        OrgCommand::Add {
+            name,
+            kind,
+            street,
+            district,
+        } => {
+            let org = store
+                .create_org(&NewOrg {
+                    name,
+                    kind,
+                    street,
+                    district,
+                })
+                .await?;
+            println!("organisation {} {:?} ({}) added", org.id, org.name, org.kind.zh());
+        }
+        OrgCommand::List => {
+            for org in store.orgs().await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}{}",
+                    org.id,
+                    org.name,
+                    org.kind.as_str(),
+                    org.street.as_deref().unwrap_or("-"),
+                    org.district.as_deref().unwrap_or("-"),
+                    if org.disabled { "\tdisabled" } else { "" }
+                );
+            }
+        }
+        OrgCommand::Disable { name } => {
+            let org = store
+                .org_by_name(&name)
+                .await?
+                .with_context(|| format!("no organisation named {name:?}"))?;
+            let patch = OrgPatch {
+                disabled: Some(true),
+                ..OrgPatch::default()
+            };
+            store.update_org(org.id, &patch).await?;
+            println!("organisation {name:?} disabled; its members' sessions ended");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// One line from standard input, without its line ending.
+fn read_password() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    gongce_shared::accounts::check_password(&password).map_err(|m| anyhow::anyhow!(m))?;
+    Ok(password)
+}
+
+pub async fn user(args: UserArgs) -> anyhow::Result<()> {
+    use gongce_shared::accounts::check_username;
+    let store = Store::open(&args.store.database_url).await?;
+    match args.command {
+        UserCommand::Add {
+            username,
+            org,
+            role,
+        } => {
+            check_username(&username)
+                .map_err(|e| anyhow::anyhow!("invalid username {:?}: {}", e.value, e.reason))?;
+            let org_id = match &org {
+                Some(name) => Some(
+                    store
+                        .org_by_name(name)
+                        .await?
+                        .with_context(|| format!("no organisation named {name:?}"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let password = read_password()?;
+            let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+                .await??;
+            let user = store.create_user(&username, &hash, role, org_id).await?;
+            println!("user {} {:?} ({}) added", user.id, user.username, user.role);
+        }
+        UserCommand::List => {
+            for user in store.users().await? {
+                println!(
+                    "{}\t{}\t{}\t{}{}",
+                    user.id,
+                    user.username,
+                    user.role,
+                    user.org_id.map_or("-".to_owned(), |o| o.to_string()),
+                    if user.disabled { "\tdisabled" } else { "" }
+                );
+            }
+        }
+        UserCommand::Disable { username } => {
+            let user = store
+                .user_by_name(&username)
+                .await?
+                .with_context(|| format!("no user named {username:?}"))?;
+            store
+                .update_user(user.id, None, None, None, Some(true))
+                .await?;
+            println!("user {username:?} disabled; their sessions ended");
+        }
+        UserCommand::Password { username } => {
+            let user = store
+                .user_by_name(&username)
+                .await?
+                .with_context(|| format!("no user named {username:?}"))?;
+            let password = read_password()?;
+            let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+                .await??;
+            store
+                .update_user(user.id, Some(&hash), None, None, None)
+                .await?;
+            println!("password of {username:?} set; their sessions ended");
+        }
+    }
+    store.close().await;
     Ok(())
 }

@@ -25,6 +25,10 @@ pub enum Command {
     Import(ImportArgs),
     /// Write every toilet on the map as open data (CSV, GeoJSON or Excel).
     Export(ExportArgs),
+    /// Manage organisations (居委会, 村委会, community hospitals, street offices).
+    Org(OrgArgs),
+    /// Manage who can sign in.
+    User(UserArgs),
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +50,9 @@ pub struct ServeArgs {
     pub sync_interval_ms: u64,
     #[command(flatten)]
     pub licence: LicenceArgs,
+    /// Mark the session cookie Secure: set this when serving behind HTTPS.
+    #[arg(long, env = "GONGCE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Args)]
@@ -145,4 +152,69 @@ pub struct ExportArgs {
     /// Where to write (default: standard output).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct OrgArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: OrgCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an organisation.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// residents_committee (居委会), village_committee (村委会),
+        /// community_hospital (社区医院), street_office (街道办) or other.
+        #[arg(long, value_parser = parse_kind)]
+        kind: gongce_shared::accounts::OrgKind,
+        #[arg(long)]
+        street: Option<String>,
+        #[arg(long)]
+        district: Option<String>,
+    },
+    /// List the organisations.
+    List,
+    /// Disable an organisation: its members can no longer sign in.
+    Disable { name: String },
+}
+
+fn parse_kind(s: &str) -> Result<gongce_shared::accounts::OrgKind, String> {
+    s.parse().map_err(|e: gongce_shared::ParseError| format!("{:?}: {}", e.value, e.reason))
+}
+
+#[derive(Debug, Args)]
+pub struct UserArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(subcommand)]
+    pub command: UserCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input (one line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The organisation, by name (required for committee members).
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, value_parser = parse_role)]
+        role: gongce_shared::accounts::Role,
+    },
+    /// List the users.
+    List,
+    /// Disable a user and end their sessions.
+    Disable { username: String },
+    /// Set a user's password (read from standard input) and end their sessions.
+    Password { username: String },
+}
+
+fn parse_role(s: &str) -> Result<gongce_shared::accounts::Role, String> {
+    s.parse().map_err(|e: gongce_shared::ParseError| format!("{:?}: {}", e.value, e.reason))
 }

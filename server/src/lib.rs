@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line; everything it runs lives here so
 //! that tests can call it: [`http::app`] is the whole HTTP application.
 
+pub mod auth;
 pub mod commands;
 pub mod config;
 pub mod http;

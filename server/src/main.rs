@@ -23,6 +23,8 @@ async fn main() -> ExitCode {
         Command::Serve(args) => gongce::commands::serve(args).await.map(|()| true),
         Command::Import(args) => gongce::commands::import(args).await,
         Command::Export(args) => gongce::commands::export(args).await.map(|()| true),
+        Command::Org(args) => gongce::commands::org(args).await.map(|()| true),
+        Command::User(args) => gongce::commands::user(args).await.map(|()| true),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -5,6 +5,7 @@
 //! blank. Nothing downstream checks again. This crate depends on nothing else
 //! of ours and builds for `wasm32-unknown-unknown`.
 
+pub mod accounts;
 pub mod api;
 pub mod crs;
 mod hours;

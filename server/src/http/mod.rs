@@ -1,8 +1,12 @@
 //! The HTTP API. Each module owns a `router()`; [`app`] merges them and
 //! wraps them in the layers every request passes.
 
+mod admin;
+pub mod auth;
+mod edit;
 mod error;
 mod export;
+mod session;
 mod toilets;
 
 use std::{
@@ -43,6 +47,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The terms exports are published under.
     pub licence: Arc<Licence>,
+    /// Mark the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -56,6 +62,7 @@ impl AppState {
                 url: "https://creativecommons.org/licenses/by/4.0/".to_owned(),
                 attribution: "gongce contributors and the sources named in each record".to_owned(),
             }),
+            secure_cookies: false,
         }
     }
 
@@ -82,15 +89,50 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
         export::about,
         export::csv,
         export::geojson,
+        session::sign_in,
+        session::whoami,
+        session::sign_out,
+        edit::create,
+        edit::update,
+        edit::remove,
+        edit::history,
+        admin::list_orgs,
+        admin::create_org,
+        admin::get_org,
+        admin::update_org,
+        admin::org_toilets,
+        admin::list_users,
+        admin::create_user,
+        admin::get_user,
+        admin::update_user,
         healthz
     ),
     components(schemas(gongce_shared::api::ErrorBody, gongce_shared::api::Health)),
     tags(
         (name = "toilets", description = "Finding toilets"),
-        (name = "open data", description = "Every toilet, with its licence")
-    )
+        (name = "open data", description = "Every toilet, with its licence"),
+        (name = "accounts", description = "Signing in; organisations and users"),
+        (name = "editing", description = "Committees and admins changing toilets")
+    ),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// Documents the bearer token (the cookie is for the web app).
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+    }
+}
 
 static OPENAPI: LazyLock<serde_json::Value> = LazyLock::new(|| {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
@@ -109,6 +151,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/openapi.json", get(|| async { Json(&*OPENAPI) }))
         .merge(toilets::router())
         .merge(export::router())
+        .merge(session::router())
+        .merge(edit::router())
+        .merge(admin::router())
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(

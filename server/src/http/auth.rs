@@ -1,0 +1,166 @@
+//! Who is asking: the session behind a bearer token or the session cookie,
+//! with cross-site request forgery checked for cookie-borne writes.
+
+use std::net::SocketAddr;
+
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, FromRequestParts},
+    http::{HeaderMap, Method, StatusCode, header, request::Parts},
+};
+use axum_extra::extract::CookieJar;
+use gongce_shared::accounts::{Role, User};
+use serde::de::DeserializeOwned;
+
+use super::{AppState, error::ApiError};
+use crate::{auth, store::write::Actor};
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Bearer,
+    Cookie,
+}
+
+/// A signed-in caller. Extracting it answers 401 to the public, and 403 to
+/// a cookie-borne write without the session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub csrf_token: String,
+    pub token_hash: String,
+    pub via: Via,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user.id,
+            role: self.user.role,
+            org_id: self.user.org_id,
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.user.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("only an admin may do this"))
+        }
+    }
+
+    /// Admins, and members of organisation `org`.
+    pub fn require_member_of(&self, org: i64) -> Result<(), ApiError> {
+        if self.user.role == Role::Admin || self.user.org_id == Some(org) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(
+                "only members of this organisation and admins may do this",
+            ))
+        }
+    }
+}
+
+/// The session token a request carries, and how.
+pub fn token(headers: &HeaderMap) -> Option<(String, Via)> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))?;
+        return Some((token.trim().to_owned(), Via::Bearer));
+    }
+    let jar = CookieJar::from_headers(headers);
+    jar.get(auth::COOKIE)
+        .map(|c| (c.value().to_owned(), Via::Cookie))
+}
+
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// A cross-site request: its Origin names another host than the one asked.
+fn cross_site(headers: &HeaderMap) -> bool {
+    let (Some(origin), Some(host)) = (headers.get(header::ORIGIN), headers.get(header::HOST))
+    else {
+        return false;
+    };
+    let origin = origin.to_str().unwrap_or("");
+    let origin_host = origin.split("://").nth(1).unwrap_or(origin);
+    origin == "null" || origin_host.as_bytes() != host.as_bytes()
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some((token, via)) = token(&parts.headers) else {
+            return Err(ApiError::unauthenticated());
+        };
+        let token_hash = auth::token_hash(&token);
+        let Some(session) = state
+            .store
+            .session(&token_hash)
+            .await
+            .map_err(ApiError::internal)?
+        else {
+            return Err(ApiError::unauthenticated());
+        };
+        if via == Via::Cookie && is_write(&parts.method) {
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if cross_site(&parts.headers) || !auth::same_secret(sent, &session.csrf_token) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    "a write made with the session cookie needs the X-CSRF-Token header from \
+                     sign-in, from this site",
+                ));
+            }
+        }
+        Ok(Caller {
+            user: session.user,
+            csrf_token: session.csrf_token,
+            token_hash,
+            via,
+            expires_at: session.expires_at,
+        })
+    }
+}
+
+/// The client's address, when the server knows it.
+pub fn client_addr(parts: &axum::http::Extensions) -> String {
+    parts
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+}
+
+/// A JSON request body as `T`; errors name the field and say what was wrong.
+pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, ApiError> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON, with Content-Type: application/json",
+        ));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let message = if path == "." || path.is_empty() {
+            format!("invalid body: {inner}")
+        } else {
+            format!("invalid `{path}`: {inner}")
+        };
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", message)
+    })
+}

@@ -1,0 +1,408 @@
+//! Who may change what: organisations, users, sessions, and the bodies of
+//! the write requests committees and admins send.
+
+use std::{fmt, str::FromStr};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+
+use crate::{Access, OpeningHours, ParseError, Status, TimeZone, Toilet, ToiletName};
+
+/// What a signed-in user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Manages organisations and users; may change any toilet.
+    Admin,
+    /// A member of one organisation; may change that organisation's toilets.
+    Committee,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Committee => "committee",
+        }
+    }
+}
+
+impl FromStr for Role {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        match s.trim() {
+            "admin" => Ok(Role::Admin),
+            "committee" => Ok(Role::Committee),
+            _ => Err(ParseError::new(s, "expected admin or committee")),
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind of an organisation that runs toilets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    /// 居委会
+    ResidentsCommittee,
+    /// 村委会
+    VillageCommittee,
+    /// 社区医院 / 社区卫生服务中心
+    CommunityHospital,
+    /// 街道办事处
+    StreetOffice,
+    Other,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 5] = [
+        OrgKind::ResidentsCommittee,
+        OrgKind::VillageCommittee,
+        OrgKind::CommunityHospital,
+        OrgKind::StreetOffice,
+        OrgKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::ResidentsCommittee => "residents_committee",
+            OrgKind::VillageCommittee => "village_committee",
+            OrgKind::CommunityHospital => "community_hospital",
+            OrgKind::StreetOffice => "street_office",
+            OrgKind::Other => "other",
+        }
+    }
+
+    /// The Chinese name, for display.
+    pub fn zh(self) -> &'static str {
+        match self {
+            OrgKind::ResidentsCommittee => "居委会",
+            OrgKind::VillageCommittee => "村委会",
+            OrgKind::CommunityHospital => "社区医院",
+            OrgKind::StreetOffice => "街道办",
+            OrgKind::Other => "其他",
+        }
+    }
+}
+
+impl FromStr for OrgKind {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        let t = s.trim();
+        OrgKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == t || k.zh() == t)
+            .or(match t {
+                "居民委员会" => Some(OrgKind::ResidentsCommittee),
+                "村民委员会" => Some(OrgKind::VillageCommittee),
+                "社区卫生服务中心" => Some(OrgKind::CommunityHospital),
+                "街道办事处" | "街道" => Some(OrgKind::StreetOffice),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                ParseError::new(
+                    s,
+                    "expected residents_committee (居委会), village_committee (村委会), \
+                     community_hospital (社区医院), street_office (街道办) or other",
+                )
+            })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Org {
+    pub id: i64,
+    pub name: String,
+    pub kind: OrgKind,
+    pub street: Option<String>,
+    pub district: Option<String>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub org_id: Option<i64>,
+    pub disabled: bool,
+}
+
+/// `POST /api/v1/session`.
+#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub username: String,
+    pub password: String,
+}
+
+// Never print a password, not even in a debug log.
+impl fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignIn")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who is signed in. `token` is only present in the answer to signing in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    pub user: User,
+    pub org: Option<Org>,
+    /// Send back as `X-CSRF-Token` with every write made with the cookie.
+    pub csrf_token: String,
+    /// For API clients: `Authorization: Bearer <token>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Reads a field that may be absent (leave it), `null` (clear it) or a value.
+fn double<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `POST /api/v1/toilets`: a new toilet. Its position is required; the app
+/// has the user confirm the pin before sending it.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToiletDraft {
+    pub name: ToiletName,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub wheelchair: Option<bool>,
+    #[serde(default)]
+    pub baby_change: Option<bool>,
+    #[serde(default)]
+    pub family_room: Option<bool>,
+    #[serde(default)]
+    pub free: Option<bool>,
+    #[serde(default)]
+    pub access: Option<Access>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub opening_hours: Option<OpeningHours>,
+    #[serde(default)]
+    pub hours_note: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<TimeZone>,
+    #[serde(default)]
+    pub operator: Option<String>,
+    /// Admins only: the owning organisation. A committee member's toilet
+    /// belongs to their own organisation.
+    #[serde(default)]
+    pub org_id: Option<i64>,
+}
+
+/// `PATCH /api/v1/toilets/{id}`: the fields to change. An absent field is
+/// left alone; `null` clears it (unknown). `version` (or an `If-Match`
+/// header) must be the version the change was made from.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToiletPatch {
+    #[serde(default)]
+    pub version: Option<i64>,
+    #[serde(default)]
+    pub name: Option<ToiletName>,
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    #[serde(default, deserialize_with = "double")]
+    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double")]
+    pub wheelchair: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "double")]
+    pub baby_change: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "double")]
+    pub family_room: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "double")]
+    pub free: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "double")]
+    pub access: Option<Option<Access>>,
+    #[serde(default, deserialize_with = "double")]
+    #[schema(value_type = Option<String>)]
+    pub opening_hours: Option<Option<OpeningHours>>,
+    #[serde(default, deserialize_with = "double")]
+    pub hours_note: Option<Option<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub timezone: Option<TimeZone>,
+    #[serde(default, deserialize_with = "double")]
+    pub operator: Option<Option<String>>,
+    /// `{"state":"temporarily_closed","reason":…,"until":…}` closes it for
+    /// a while; `{"state":"open"}` reopens it. Removal is `DELETE`.
+    #[serde(default)]
+    pub status: Option<Status>,
+    /// Admins only: give the toilet to another organisation.
+    #[serde(default)]
+    pub org_id: Option<i64>,
+    /// Mark the information as checked now.
+    #[serde(default)]
+    pub verified: Option<bool>,
+}
+
+/// One change to a toilet, with the toilet before and after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    /// create, update, close, reopen, remove or reassign.
+    pub action: String,
+    pub user: Option<String>,
+    pub before: Option<Toilet>,
+    pub after: Option<Toilet>,
+}
+
+/// `POST /api/v1/orgs`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrg {
+    pub name: String,
+    pub kind: OrgKind,
+    #[serde(default)]
+    pub street: Option<String>,
+    #[serde(default)]
+    pub district: Option<String>,
+}
+
+/// `PATCH /api/v1/orgs/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrgPatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub kind: Option<OrgKind>,
+    #[serde(default, deserialize_with = "double")]
+    pub street: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double")]
+    pub district: Option<Option<String>>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// `POST /api/v1/users`.
+#[derive(Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+    #[serde(default)]
+    pub org_id: Option<i64>,
+}
+
+impl fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .field("org_id", &self.org_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `PATCH /api/v1/users/{id}`.
+#[derive(Clone, Default, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub org_id: Option<i64>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+impl fmt::Debug for UserPatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserPatch")
+            .field("role", &self.role)
+            .field("org_id", &self.org_id)
+            .field("disabled", &self.disabled)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Usernames: 2 to 64 letters, digits, `_`, `-` or `.` (Chinese letters too).
+pub fn check_username(name: &str) -> Result<(), ParseError> {
+    let ok = (2..=64).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ParseError::new(
+            name,
+            "a username is 2 to 64 letters, digits, _, - or .",
+        ))
+    }
+}
+
+/// Passwords: at least 10 characters, at most 256. The value is never quoted.
+pub fn check_password(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if n < 10 {
+        Err(format!(
+            "the password is {n} characters; it needs at least 10"
+        ))
+    } else if n > 256 {
+        Err("the password is longer than 256 characters".to_owned())
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patch_tells_absent_from_null() {
+        let p: ToiletPatch =
+            serde_json::from_str(r#"{"version":3,"wheelchair":null,"free":true}"#).unwrap();
+        assert_eq!(p.version, Some(3));
+        assert_eq!(p.wheelchair, Some(None));
+        assert_eq!(p.free, Some(Some(true)));
+        assert_eq!(p.baby_change, None);
+        assert!(serde_json::from_str::<ToiletPatch>(r#"{"colour":"red"}"#).is_err());
+    }
+
+    #[test]
+    fn kinds_read_english_and_chinese() {
+        assert_eq!("居委会".parse(), Ok(OrgKind::ResidentsCommittee));
+        assert_eq!("street_office".parse(), Ok(OrgKind::StreetOffice));
+        assert!("club".parse::<OrgKind>().is_err());
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let s = SignIn {
+            username: "li".into(),
+            password: "hunter2hunter2".into(),
+        };
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(check_password("short").is_err());
+        assert!(check_password("long enough!").is_ok());
+        assert!(check_username("张三").is_ok());
+        assert!(check_username("a b").is_err());
+    }
+}
