@@ -63,8 +63,7 @@ pub fn token_hash(token: &str) -> String {
 /// Compares secrets without stopping at the first difference.
 pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

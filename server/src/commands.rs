@@ -67,9 +67,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("the server failed")?;
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("the server failed")?;
     follower.abort();
     store.close().await;
     tracing::info!("stopped");
@@ -232,7 +232,12 @@ pub async fn org(args: OrgArgs) -> anyhow::Result<()> {
                     district,
                 })
                 .await?;
-            println!("organisation {} {:?} ({}) added", org.id, org.name, org.kind.zh());
+            println!(
+                "organisation {} {:?} ({}) added",
+                org.id,
+                org.name,
+                org.kind.zh()
+            );
         }
         OrgCommand::List => {
             for org in store.orgs().await? {

@@ -34,7 +34,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct StoreArgs {
     /// The store: sqlite:PATH (created with its schema on first use).
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 }
 
@@ -184,7 +184,8 @@ pub enum OrgCommand {
 }
 
 fn parse_kind(s: &str) -> Result<gongce_shared::accounts::OrgKind, String> {
-    s.parse().map_err(|e: gongce_shared::ParseError| format!("{:?}: {}", e.value, e.reason))
+    s.parse()
+        .map_err(|e: gongce_shared::ParseError| format!("{:?}: {}", e.value, e.reason))
 }
 
 #[derive(Debug, Args)]
@@ -216,5 +217,6 @@ pub enum UserCommand {
 }
 
 fn parse_role(s: &str) -> Result<gongce_shared::accounts::Role, String> {
-    s.parse().map_err(|e: gongce_shared::ParseError| format!("{:?}: {}", e.value, e.reason))
+    s.parse()
+        .map_err(|e: gongce_shared::ParseError| format!("{:?}: {}", e.value, e.reason))
 }

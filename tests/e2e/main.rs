@@ -17,6 +17,11 @@ struct Server {
 impl Server {
     /// Starts `gongce serve` on a free port and waits for its address line.
     fn start(database_url: &str) -> Server {
+        Server::start_logging(database_url, Stdio::null(), "info")
+    }
+
+    /// The same, with its log (at `level`) going to `stderr`.
+    fn start_logging(database_url: &str, stderr: impl Into<Stdio>, level: &str) -> Server {
         let mut child = Command::new(GONGCE)
             .args([
                 "serve",
@@ -26,8 +31,9 @@ impl Server {
                 database_url,
             ])
             .args(["--sync-interval-ms", "200"])
+            .env("RUST_LOG", level)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("gongce starts");
         let stdout = child.stdout.take().unwrap();
@@ -443,4 +449,154 @@ fn export_cli_writes_each_format_and_imports_back() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+/// Runs a `gongce` subcommand with `stdin` as its input.
+fn gongce(args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write as _;
+    let mut child = Command::new(GONGCE)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn committees_bootstrapped_from_the_cli_edit_over_http_and_logs_keep_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("city.sqlite").display());
+    let password = "Tr0ub4dor&3-secret";
+    let out = gongce(
+        &[
+            "org",
+            "add",
+            "--database-url",
+            &db,
+            "--name",
+            "贵州居委会",
+            "--kind",
+            "居委会",
+        ],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = gongce(
+        &[
+            "org",
+            "add",
+            "--database-url",
+            &db,
+            "--name",
+            "x",
+            "--kind",
+            "club",
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"club\""));
+    for (user, role, org) in [
+        ("li", "committee", Some("贵州居委会")),
+        ("root", "admin", None),
+    ] {
+        let mut args = vec![
+            "user",
+            "add",
+            "--database-url",
+            &db,
+            "--username",
+            user,
+            "--role",
+            role,
+        ];
+        if let Some(org) = org {
+            args.extend(["--org", org]);
+        }
+        let out = gongce(&args, &format!("{password}\n"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = gongce(
+        &[
+            "user",
+            "add",
+            "--database-url",
+            &db,
+            "--username",
+            "wang",
+            "--role",
+            "committee",
+            "--org",
+            "贵州居委会",
+        ],
+        "short\n",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10"));
+
+    let log = dir.path().join("server.log");
+    let server = Server::start_logging(&db, std::fs::File::create(&log).unwrap(), "debug");
+    let client = reqwest::Client::new();
+    let session: serde_json::Value = client
+        .post(server.url("/api/v1/session"))
+        .json(&serde_json::json!({"username": "li", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().unwrap().to_owned();
+    let created = client
+        .post(server.url("/api/v1/toilets"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "贵州路公厕", "lat": 31.2360, "lon": 121.4790, "baby_change": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let (_, nearby) = get_json(
+        &client,
+        &server.url("/api/v1/toilets/nearby?lat=31.236&lon=121.479&limit=1"),
+    )
+    .await;
+    assert_eq!(nearby["results"][0]["toilet"]["name"], "贵州路公厕");
+
+    // Disabling the user from the command line ends their session.
+    let out = gongce(&["user", "disable", "--database-url", &db, "li"], "");
+    assert!(out.status.success());
+    let after = client
+        .get(server.url("/api/v1/session"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), 401);
+    let status = server.terminate();
+    assert!(status.success());
+
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("signed in"), "the log is empty? {log}");
+    assert!(!log.contains(password), "the password is in the log");
+    assert!(!log.contains(&token), "the token is in the log");
+    assert!(
+        !log.contains(session["csrf_token"].as_str().unwrap()),
+        "the CSRF token is in the log"
+    );
 }

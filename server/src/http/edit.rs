@@ -215,7 +215,5 @@ async fn history(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
     let id = parse_id(&id)?;
-    Ok(Json(
-        state.store.toilet_history(id, caller.actor()).await?,
-    ))
+    Ok(Json(state.store.toilet_history(id, caller.actor()).await?))
 }

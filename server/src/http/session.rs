@@ -126,11 +126,7 @@ async fn sign_in(
         Some(id) => state.store.org(id).await.map_err(ApiError::internal)?,
         None => None,
     };
-    let cookie = session_cookie(
-        &state,
-        token.clone(),
-        auth::SESSION_LIFETIME.num_seconds(),
-    );
+    let cookie = session_cookie(&state, token.clone(), auth::SESSION_LIFETIME.num_seconds());
     let info = SessionInfo {
         user: credentials.user,
         org,
@@ -184,10 +180,9 @@ async fn sign_out(
         .map_err(ApiError::internal)?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     if caller.via == Via::Cookie {
-        response.headers_mut().insert(
-            header::SET_COOKIE,
-            session_cookie(&state, String::new(), 0),
-        );
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, session_cookie(&state, String::new(), 0));
     }
     Ok(response)
 }

@@ -251,26 +251,38 @@ impl Store {
     }
 
     pub async fn users(&self) -> anyhow::Result<Vec<User>> {
-        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u ORDER BY u.id"))
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(user_from)
-            .collect()
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u ORDER BY u.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(user_from)
+        .collect()
     }
 
     pub async fn user(&self, id: i64) -> anyhow::Result<Option<User>> {
-        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.id = ?1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(user_from)
-            .transpose()
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u WHERE u.id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from)
+        .transpose()
     }
 
     pub async fn user_by_name(&self, username: &str) -> anyhow::Result<Option<User>> {
-        sqlx::query(concat!("SELECT ", user_columns!(), " FROM users u WHERE u.username = ?1"))
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u WHERE u.username = ?1"
+        ))
         .bind(username)
         .fetch_optional(&self.pool)
         .await?
@@ -297,8 +309,7 @@ impl Store {
         {
             return Err(AccountError::NotFound(format!("no organisation {org}")));
         }
-        if role.unwrap_or(current.role) == Role::Committee && org_id.or(current.org_id).is_none()
-        {
+        if role.unwrap_or(current.role) == Role::Committee && org_id.or(current.org_id).is_none() {
             return Err(AccountError::Conflict(
                 "a committee member belongs to an organisation: give org_id".to_owned(),
             ));
@@ -347,8 +358,12 @@ impl Store {
     }
 
     pub async fn credentials(&self, username: &str) -> anyhow::Result<Option<Credentials>> {
-        let row = sqlx::query(concat!("SELECT ", user_columns!(), ", u.password_hash, o.disabled_at AS org_disabled_at
-             FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.username = ?1"))
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", u.password_hash, o.disabled_at AS org_disabled_at
+             FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.username = ?1"
+        ))
         .bind(username)
         .fetch_optional(&self.pool)
         .await?;
@@ -395,10 +410,14 @@ impl Store {
     /// The session's user, if the session is live and the user (and their
     /// organisation) enabled.
     pub async fn session(&self, token_hash: &str) -> anyhow::Result<Option<SessionRow>> {
-        let row = sqlx::query(concat!("SELECT ", user_columns!(), ", s.csrf_token, s.expires_at FROM sessions s
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", s.csrf_token, s.expires_at FROM sessions s
              JOIN users u ON u.id = s.user_id LEFT JOIN orgs o ON o.id = u.org_id
              WHERE s.token_hash = ?1 AND s.expires_at > ?2
-               AND u.disabled_at IS NULL AND o.disabled_at IS NULL"))
+               AND u.disabled_at IS NULL AND o.disabled_at IS NULL"
+        ))
         .bind(token_hash)
         .bind(timestamp(Utc::now()))
         .fetch_optional(&self.pool)

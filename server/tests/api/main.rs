@@ -1,6 +1,7 @@
 //! In-process tests: the real store on a SQLite file in a temporary folder,
 //! the real router, requests without a socket. One test binary.
 
+mod accounts;
 mod http;
 mod store;
 

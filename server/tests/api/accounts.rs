@@ -1,0 +1,751 @@
+//! Accounts, sessions and committee writes, in-process against a real store.
+
+use axum::{body::Body, http::Request};
+use gongce::auth;
+use gongce_shared::accounts::{NewOrg, OrgKind, Role};
+use serde_json::{Value, json};
+
+use crate::{TestApp, app_with_csv};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Two toilets of the imported list, owned by nobody.
+const LIST: &str = "id,name,lat,lon\nx1,Station,31.2300,121.4700\nx2,Market,31.2400,121.4800\n";
+
+struct World {
+    app: TestApp,
+    org_a: i64,
+    org_b: i64,
+    user_ids: Vec<i64>,
+    /// Bearer tokens: admin, alice (org A), bob (org B).
+    admin: String,
+    alice: String,
+    bob: String,
+}
+
+async fn world() -> World {
+    let app = app_with_csv(LIST).await;
+    let store = &app.store;
+    let org = |name: &str| NewOrg {
+        name: name.into(),
+        kind: OrgKind::ResidentsCommittee,
+        street: Some("南京东路街道".into()),
+        district: Some("黄浦区".into()),
+    };
+    let org_a = store.create_org(&org("贵州居委会")).await.unwrap().id;
+    let org_b = store.create_org(&org("云南居委会")).await.unwrap().id;
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    let mut user_ids = Vec::new();
+    for (name, role, org) in [
+        ("admin", Role::Admin, None),
+        ("alice", Role::Committee, Some(org_a)),
+        ("bob", Role::Committee, Some(org_b)),
+    ] {
+        user_ids.push(store.create_user(name, &hash, role, org).await.unwrap().id);
+    }
+    let admin = sign_in(&app, "admin").await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let alice = sign_in(&app, "alice").await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bob = sign_in(&app, "bob").await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    World {
+        app,
+        org_a,
+        org_b,
+        user_ids,
+        admin,
+        alice,
+        bob,
+    }
+}
+
+async fn sign_in(app: &TestApp, username: &str) -> Value {
+    let reply = send(
+        app,
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(json!({"username": username, "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(reply.0, 200, "{}", reply.1);
+    reply.1
+}
+
+/// Sends a request with an optional bearer token and JSON body; returns
+/// status and JSON (or null).
+async fn send(
+    app: &TestApp,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let reply = app.request(request(method, uri, token, body, &[])).await;
+    let json = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
+    (reply.status, json)
+}
+
+fn request(
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> Request<Body> {
+    let mut builder = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    match body {
+        Some(body) => builder
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+        None => builder.body(Body::empty()).unwrap(),
+    }
+}
+
+async fn create_toilet(w: &World, token: &str, name: &str) -> Value {
+    let (status, body) = send(
+        &w.app,
+        "POST",
+        "/api/v1/toilets",
+        Some(token),
+        Some(json!({"name": name, "lat": 31.2311, "lon": 121.4711, "wheelchair": true})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+/// Every protected route, as the public, a member of another organisation,
+/// a member of the owning organisation, and an admin.
+#[tokio::test]
+async fn every_protected_route_answers_each_kind_of_caller() {
+    let w = world().await;
+    let callers = [
+        ("public", None),
+        ("other org", Some(w.bob.as_str())),
+        ("owning org", Some(w.alice.as_str())),
+        ("admin", Some(w.admin.as_str())),
+    ];
+    let a = w.org_a;
+    let alice_id = w.user_ids[1];
+    // (method, path, body, expected status for each caller); toilets are
+    // made fresh per caller where the request changes them.
+    type Case = (&'static str, String, Option<Value>, [u16; 4]);
+    let fixed: Vec<Case> = vec![
+        ("GET", "/api/v1/session".into(), None, [401, 200, 200, 200]),
+        ("GET", "/api/v1/orgs".into(), None, [401, 403, 403, 200]),
+        (
+            "POST",
+            "/api/v1/orgs".into(),
+            Some(json!({"name": "新居委会", "kind": "residents_committee"})),
+            [401, 403, 403, 201],
+        ),
+        (
+            "GET",
+            format!("/api/v1/orgs/{a}"),
+            None,
+            [401, 403, 200, 200],
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/orgs/{a}"),
+            Some(json!({"street": "外滩街道"})),
+            [401, 403, 403, 200],
+        ),
+        (
+            "GET",
+            format!("/api/v1/orgs/{a}/toilets"),
+            None,
+            [401, 403, 200, 200],
+        ),
+        ("GET", "/api/v1/users".into(), None, [401, 403, 403, 200]),
+        (
+            "GET",
+            format!("/api/v1/users/{alice_id}"),
+            None,
+            [401, 403, 200, 200],
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/users/{alice_id}"),
+            Some(json!({"role": "committee"})),
+            [401, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/api/v1/toilets".into(),
+            Some(json!({"name": "新公厕", "lat": 31.2, "lon": 121.4})),
+            [401, 201, 201, 201],
+        ),
+        (
+            "POST",
+            "/api/v1/toilets".into(),
+            Some(json!({"name": "别人的", "lat": 31.2, "lon": 121.4, "org_id": a})),
+            [401, 403, 201, 201],
+        ),
+    ];
+    let mut n = 0;
+    for (method, path, body, expected) in fixed {
+        for ((who, token), want) in callers.iter().zip(expected) {
+            let mut body = body.clone();
+            // Unique names for the organisations admins create.
+            if let Some(Value::Object(map)) = &mut body
+                && path == "/api/v1/orgs"
+            {
+                n += 1;
+                map.insert("name".into(), json!(format!("新居委会{n}")));
+            }
+            let (status, reply) = send(&w.app, method, &path, *token, body).await;
+            assert_eq!(status, want, "{method} {path} as {who}: {reply}");
+            assert!(
+                reply.is_object() || reply.is_array(),
+                "{method} {path}: not JSON"
+            );
+        }
+    }
+    let per_toilet: [(&str, &str, Option<Value>, [u16; 4]); 5] = [
+        (
+            "PATCH",
+            "",
+            Some(json!({"version": 1, "free": true})),
+            [401, 403, 200, 200],
+        ),
+        (
+            "PATCH",
+            "",
+            Some(
+                json!({"version": 1, "status": {"state": "temporarily_closed", "reason": "维修"}}),
+            ),
+            [401, 403, 200, 200],
+        ),
+        (
+            "PATCH",
+            "",
+            Some(json!({"version": 1, "org_id": w.org_b})),
+            [401, 403, 403, 200],
+        ),
+        ("DELETE", "", None, [401, 403, 200, 200]),
+        ("GET", "/history", None, [401, 403, 200, 200]),
+    ];
+    for (method, suffix, body, expected) in per_toilet {
+        for ((who, token), want) in callers.iter().zip(expected) {
+            let toilet = create_toilet(&w, &w.alice, "贵州路公厕").await;
+            let path = format!("/api/v1/toilets/{}{suffix}", toilet["id"]);
+            let (status, reply) = send(&w.app, method, &path, *token, body.clone()).await;
+            assert_eq!(status, want, "{method} {path} as {who}: {reply}");
+        }
+    }
+    // Signing out ends the session, for each signed-in caller.
+    for (who, token) in &callers[1..] {
+        let (status, _) = send(&w.app, "DELETE", "/api/v1/session", *token, None).await;
+        assert_eq!(status, 204, "sign out as {who}");
+        let (status, _) = send(&w.app, "GET", "/api/v1/session", *token, None).await;
+        assert_eq!(status, 401, "after signing out as {who}");
+    }
+}
+
+#[tokio::test]
+async fn stale_writes_conflict_and_changes_are_served_at_once_with_history() {
+    let w = world().await;
+    let toilet = create_toilet(&w, &w.alice, "福州路公厕").await;
+    let id = toilet["id"].as_i64().unwrap();
+    assert_eq!(toilet["org_id"], w.org_a);
+    assert_eq!(toilet["version"], 1);
+    // Served by /nearby as soon as the write was answered.
+    let nearby = w
+        .app
+        .get("/api/v1/toilets/nearby?lat=31.2311&lon=121.4711&limit=1")
+        .await
+        .json();
+    assert_eq!(nearby["results"][0]["toilet"]["name"], "福州路公厕");
+
+    let path = format!("/api/v1/toilets/{id}");
+    let (status, body) = send(
+        &w.app,
+        "PATCH",
+        &path,
+        Some(&w.alice),
+        Some(json!({"free": true})),
+    )
+    .await;
+    assert_eq!(status, 428, "{body}");
+    let (status, first) = send(
+        &w.app,
+        "PATCH",
+        &path,
+        Some(&w.alice),
+        Some(json!({"version": 1, "free": true, "opening_hours": "Mo-Su 06:00-22:00"})),
+    )
+    .await;
+    assert_eq!(
+        (status, first["version"].clone()),
+        (200, json!(2)),
+        "{first}"
+    );
+    // A second edit made from version 1 is refused, not applied.
+    let (status, stale) = send(
+        &w.app,
+        "PATCH",
+        &path,
+        Some(&w.admin),
+        Some(json!({"version": 1, "free": false})),
+    )
+    .await;
+    assert_eq!(status, 409, "{stale}");
+    assert!(
+        stale["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 2")
+    );
+    // If-Match works too.
+    let reply = w
+        .app
+        .request(request(
+            "PATCH",
+            &path,
+            Some(&w.admin),
+            Some(json!({"wheelchair": null})),
+            &[("if-match", "\"2\"")],
+        ))
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.headers["etag"], "\"3\"");
+    assert_eq!(reply.json()["wheelchair"], Value::Null);
+
+    // Closed for a while: open_now is false in search at once.
+    let (status, closed) = send(
+        &w.app,
+        "PATCH",
+        &path,
+        Some(&w.alice),
+        Some(json!({"version": 3, "status": {"state": "temporarily_closed", "reason": "管道维修", "until": "2099-01-01T00:00:00Z"}})),
+    )
+    .await;
+    assert_eq!(status, 200, "{closed}");
+    let nearby = w
+        .app
+        .get("/api/v1/toilets/nearby?lat=31.2311&lon=121.4711&limit=1")
+        .await
+        .json();
+    assert_eq!(nearby["results"][0]["open_now"], false);
+    assert_eq!(
+        nearby["results"][0]["toilet"]["status"]["reason"],
+        "管道维修"
+    );
+    let (status, _) = send(
+        &w.app,
+        "PATCH",
+        &path,
+        Some(&w.alice),
+        Some(json!({"version": 4, "status": {"state": "open"}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    // Removed: gone from search, kept in the organisation's list.
+    let reply = w
+        .app
+        .request(request(
+            "DELETE",
+            &path,
+            Some(&w.alice),
+            None,
+            &[("if-match", "\"4\"")],
+        ))
+        .await;
+    assert_eq!(reply.status, 409);
+    let (status, _) = send(&w.app, "DELETE", &path, Some(&w.alice), None).await;
+    assert_eq!(status, 200);
+    let nearby = w
+        .app
+        .get("/api/v1/toilets/nearby?lat=31.2311&lon=121.4711&limit=1")
+        .await
+        .json();
+    assert_ne!(nearby["results"][0]["toilet"]["id"], id);
+    // A shared link to it says it is gone.
+    let gone = w.app.get(&path).await;
+    assert_eq!(gone.status, 200);
+    assert_eq!(gone.json()["status"]["state"], "removed");
+    let (_, list) = send(
+        &w.app,
+        "GET",
+        &format!("/api/v1/orgs/{}/toilets", w.org_a),
+        Some(&w.alice),
+        None,
+    )
+    .await;
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == id && t["status"]["state"] == "removed")
+    );
+
+    // Who, when, before and after — newest first.
+    let (status, history) = send(
+        &w.app,
+        "GET",
+        &format!("{path}/history"),
+        Some(&w.alice),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let actions: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["remove", "reopen", "close", "update", "update", "create"]
+    );
+    let users: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        users,
+        ["alice", "alice", "alice", "admin", "alice", "alice"]
+    );
+    let update = &history[4];
+    assert_eq!(
+        (
+            update["before"]["free"].clone(),
+            update["after"]["free"].clone()
+        ),
+        (Value::Null, json!(true))
+    );
+    assert_eq!(history[5]["before"], Value::Null);
+    // The imported toilets belong to nobody: committees cannot touch them.
+    let (status, _) = send(
+        &w.app,
+        "PATCH",
+        "/api/v1/toilets/1",
+        Some(&w.alice),
+        Some(json!({"version": 1, "free": true})),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Bad input names the field and value.
+    let (status, bad) = send(
+        &w.app,
+        "POST",
+        "/api/v1/toilets",
+        Some(&w.alice),
+        Some(json!({"name": "x", "lat": 95, "lon": 121})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        bad["error"]["message"].as_str().unwrap().contains("`lat`"),
+        "{bad}"
+    );
+    let (status, bad) = send(
+        &w.app,
+        "POST",
+        "/api/v1/toilets",
+        Some(&w.alice),
+        Some(json!({"name": "x", "lat": 31, "lon": 121, "opening_hours": "whenever"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("opening_hours"),
+        "{bad}"
+    );
+    let (status, bad) = send(
+        &w.app,
+        "POST",
+        "/api/v1/toilets",
+        Some(&w.alice),
+        Some(json!({"name": "  ", "lat": 31, "lon": 121})),
+    )
+    .await;
+    assert_eq!(status, 400, "{bad}");
+    let (status, bad) = send(
+        &w.app,
+        "PATCH",
+        &format!("/api/v1/toilets/{}", id + 1000),
+        Some(&w.admin),
+        Some(json!({"version": 1})),
+    )
+    .await;
+    assert_eq!(status, 404, "{bad}");
+    let (status, _) = send(
+        &w.app,
+        "PATCH",
+        "/api/v1/toilets/abc",
+        Some(&w.admin),
+        Some(json!({"version": 1})),
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn disabled_users_and_organisations_lose_their_sessions() {
+    let w = world().await;
+    let alice_id = w.user_ids[1];
+    let (status, _) = send(&w.app, "GET", "/api/v1/session", Some(&w.alice), None).await;
+    assert_eq!(status, 200);
+    let (status, user) = send(
+        &w.app,
+        "PATCH",
+        &format!("/api/v1/users/{alice_id}"),
+        Some(&w.admin),
+        Some(json!({"disabled": true})),
+    )
+    .await;
+    assert_eq!((status, user["disabled"].clone()), (200, json!(true)));
+    let (status, _) = send(&w.app, "GET", "/api/v1/session", Some(&w.alice), None).await;
+    assert_eq!(status, 401);
+    let (status, _) = send(
+        &w.app,
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(json!({"username": "alice", "password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // A disabled organisation's members are signed out too.
+    let (status, _) = send(
+        &w.app,
+        "PATCH",
+        &format!("/api/v1/orgs/{}", w.org_b),
+        Some(&w.admin),
+        Some(json!({"disabled": true})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = send(&w.app, "GET", "/api/v1/session", Some(&w.bob), None).await;
+    assert_eq!(status, 401);
+    // Admins manage users; passwords are checked and never shown.
+    let (status, created) = send(
+        &w.app,
+        "POST",
+        "/api/v1/users",
+        Some(&w.admin),
+        Some(json!({"username": "carol", "password": "short", "role": "committee", "org_id": w.org_a})),
+    )
+    .await;
+    assert_eq!(status, 400, "{created}");
+    let (status, created) = send(
+        &w.app,
+        "POST",
+        "/api/v1/users",
+        Some(&w.admin),
+        Some(json!({"username": "carol", "password": PASSWORD, "role": "committee", "org_id": w.org_a})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert!(!created.to_string().contains("argon2"));
+    let (status, _) = send(
+        &w.app,
+        "POST",
+        "/api/v1/users",
+        Some(&w.admin),
+        Some(json!({"username": "Carol", "password": PASSWORD, "role": "admin"})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, _) = send(
+        &w.app,
+        "POST",
+        "/api/v1/users",
+        Some(&w.admin),
+        Some(json!({"username": "dave", "password": PASSWORD, "role": "committee"})),
+    )
+    .await;
+    assert_eq!(status, 409);
+    sign_in(&w.app, "carol").await;
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_throttled() {
+    let w = world().await;
+    for _ in 0..auth::MAX_FAILURES {
+        let (status, body) = send(
+            &w.app,
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "alice", "password": "wrong password!"})),
+        )
+        .await;
+        assert_eq!(status, 401, "{body}");
+        assert_eq!(body["error"]["message"], "wrong username or password");
+    }
+    // Now even the right password waits.
+    let reply = w
+        .app
+        .request(request(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "alice", "password": PASSWORD})),
+            &[],
+        ))
+        .await;
+    assert_eq!(reply.status, 429);
+    let wait: u64 = reply.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&wait), "{wait}");
+    // An unknown username fails the same way, and is counted the same.
+    let (status, body) = send(
+        &w.app,
+        "POST",
+        "/api/v1/session",
+        None,
+        Some(json!({"username": "nobody", "password": PASSWORD})),
+    )
+    .await;
+    // The client address has five failures already.
+    assert_eq!(status, 429, "{body}");
+}
+
+#[tokio::test]
+async fn cookie_writes_need_the_csrf_token_from_this_site() {
+    let w = world().await;
+    let reply = w
+        .app
+        .request(request(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"username": "alice", "password": PASSWORD})),
+            &[],
+        ))
+        .await;
+    let set_cookie = reply.headers["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    let csrf = reply.json()["csrf_token"].as_str().unwrap().to_owned();
+
+    // Reading with the cookie needs nothing more.
+    let ok = w
+        .app
+        .request(request(
+            "GET",
+            "/api/v1/session",
+            None,
+            None,
+            &[("cookie", &cookie)],
+        ))
+        .await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.json()["csrf_token"], csrf);
+    assert_eq!(ok.json()["token"], Value::Null);
+
+    // A cross-site HTML form: cookie, form body, no token.
+    let form = Request::builder()
+        .method("POST")
+        .uri("/api/v1/toilets")
+        .header("cookie", &cookie)
+        .header("origin", "https://evil.example")
+        .header("host", "gongce.example")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("name=x&lat=31&lon=121"))
+        .unwrap();
+    let reply = w.app.request(form).await;
+    assert_eq!(reply.status, 403);
+    assert_eq!(reply.json()["error"]["code"], "csrf");
+    let body = json!({"name": "饼干公厕", "lat": 31.2, "lon": 121.4});
+    // The token from another site's page still fails on its Origin.
+    let reply = w
+        .app
+        .request(request(
+            "POST",
+            "/api/v1/toilets",
+            None,
+            Some(body.clone()),
+            &[
+                ("cookie", &cookie),
+                ("x-csrf-token", &csrf),
+                ("origin", "https://evil.example"),
+                ("host", "gongce.example"),
+            ],
+        ))
+        .await;
+    assert_eq!(reply.status, 403);
+    let reply = w
+        .app
+        .request(request(
+            "POST",
+            "/api/v1/toilets",
+            None,
+            Some(body.clone()),
+            &[("cookie", &cookie), ("x-csrf-token", "guess")],
+        ))
+        .await;
+    assert_eq!(reply.status, 403);
+    // The app itself: same origin, with the token.
+    let reply = w
+        .app
+        .request(request(
+            "POST",
+            "/api/v1/toilets",
+            None,
+            Some(body),
+            &[
+                ("cookie", &cookie),
+                ("x-csrf-token", &csrf),
+                ("origin", "https://gongce.example"),
+                ("host", "gongce.example"),
+            ],
+        ))
+        .await;
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    // Signing out with the cookie clears it.
+    let reply = w
+        .app
+        .request(request(
+            "DELETE",
+            "/api/v1/session",
+            None,
+            None,
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+        ))
+        .await;
+    assert_eq!(reply.status, 204);
+    assert!(
+        reply.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+}
