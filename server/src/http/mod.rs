@@ -6,6 +6,7 @@ pub mod auth;
 mod edit;
 mod error;
 mod export;
+mod imports;
 mod session;
 mod toilets;
 
@@ -105,6 +106,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
         admin::create_user,
         admin::get_user,
         admin::update_user,
+        imports::upload,
+        imports::commit,
         healthz
     ),
     components(schemas(gongce_shared::api::ErrorBody, gongce_shared::api::Health)),
@@ -146,7 +149,8 @@ static OPENAPI: LazyLock<serde_json::Value> = LazyLock::new(|| {
 /// The whole application: routes and layers. Tests call it without a socket.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    // Everything but uploads: small bodies, quick answers.
+    let api = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(|| async { Json(&*OPENAPI) }))
         .merge(toilets::router())
@@ -154,6 +158,23 @@ pub fn app(state: AppState) -> Router {
         .merge(session::router())
         .merge(edit::router())
         .merge(admin::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
+    // Uploaded lists: large bodies, long imports.
+    let uploads = imports::router()
+        .layer(DefaultBodyLimit::max(imports::UPLOAD_LIMIT_BYTES))
+        .layer(RequestBodyLimitLayer::new(imports::UPLOAD_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            imports::IMPORT_TIMEOUT,
+        ));
+    Router::new()
+        .merge(api)
+        .merge(uploads)
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -164,12 +185,6 @@ pub fn app(state: AppState) -> Router {
         })
         .with_state(state)
         // Innermost first: each layer wraps everything above it.
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(error::ensure_json_errors))

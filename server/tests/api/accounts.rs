@@ -749,3 +749,125 @@ async fn cookie_writes_need_the_csrf_token_from_this_site() {
             .contains("Max-Age=0")
     );
 }
+
+#[tokio::test]
+async fn admins_upload_a_list_read_the_dry_run_then_commit_it() {
+    let w = world().await;
+    let taiwan = std::fs::read(crate::dataset(
+        "taiwan_moenv_toilets_20251109_no_taipei.csv",
+    ))
+    .unwrap();
+    let upload = |token: Option<String>, query: &str, body: Vec<u8>| {
+        let mut builder = Request::builder()
+            .method("POST")
+            .uri(format!("/api/v1/imports?{query}"))
+            .header("content-type", "text/csv");
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        builder.body(Body::from(body)).unwrap()
+    };
+    let query = "source=taiwan-moenv&filename=taiwan.csv&timezone=Asia/Taipei&fix_swapped=true&skip_invalid=true";
+    for (token, want) in [(None, 401), (Some(w.alice.clone()), 403)] {
+        let reply = w
+            .app
+            .request(upload(token, query, b"name,lat,lon\n".to_vec()))
+            .await;
+        assert_eq!(reply.status, want);
+    }
+    for (bad, needle) in [
+        ("source=x&filename=a.csv&crs=utm", "`crs`"),
+        ("filename=a.csv", "`source`"),
+        ("source=x&filename=a.pdf", "`filename`"),
+        ("source=x&filename=a.csv&colour=red", "`colour`"),
+        ("source=x&filename=a.csv&map=nothing", "`map`"),
+    ] {
+        let reply = w
+            .app
+            .request(upload(
+                Some(w.admin.clone()),
+                bad,
+                b"name,lat,lon\n".to_vec(),
+            ))
+            .await;
+        assert_eq!(reply.status, 400, "{bad}");
+        assert!(
+            reply.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(needle),
+            "{bad}"
+        );
+    }
+    let reply = w
+        .app
+        .request(upload(
+            Some(w.admin.clone()),
+            "source=x&filename=a.csv",
+            b"name,lat\nA,1\n".to_vec(),
+        ))
+        .await;
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no column for lon")
+    );
+
+    // The 10 MB list: more than the API's 1 MiB body limit, fine for uploads.
+    let before = w.app.store.snapshot().await.unwrap().toilets.len();
+    let reply = w
+        .app
+        .request(upload(Some(w.admin.clone()), query, taiwan))
+        .await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let dry = reply.json();
+    assert_eq!(dry["report"]["dry_run"], true);
+    assert_eq!(dry["report"]["written"], false);
+    assert_eq!(dry["report"]["file"], "taiwan.csv");
+    assert_eq!(dry["report"]["counts"]["read"], 38_906);
+    assert_eq!(dry["report"]["counts"]["fixed"], 11);
+    assert!(
+        dry["report"]["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["external_id"] == "C040000333")
+    );
+    assert_eq!(w.app.store.snapshot().await.unwrap().toilets.len(), before);
+
+    let id = dry["import_id"].as_str().unwrap();
+    let commit = format!("/api/v1/imports/{id}/commit");
+    let (status, _) = send(&w.app, "POST", &commit, Some(&w.alice), None).await;
+    assert_eq!(status, 403);
+    let (status, done) = send(&w.app, "POST", &commit, Some(&w.admin), None).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["report"]["written"], true);
+    assert_eq!(
+        done["report"]["counts"]["inserted"],
+        dry["report"]["counts"]["inserted"]
+    );
+    let inserted = done["report"]["counts"]["inserted"].as_u64().unwrap() as usize;
+    assert_eq!(
+        w.app.store.snapshot().await.unwrap().toilets.len(),
+        before + inserted
+    );
+    // Once only.
+    let (status, _) = send(&w.app, "POST", &commit, Some(&w.admin), None).await;
+    assert_eq!(status, 404);
+    let (status, _) = send(
+        &w.app,
+        "POST",
+        "/api/v1/imports/..%2F..%2Fetc/commit",
+        Some(&w.admin),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+}
