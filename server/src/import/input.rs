@@ -287,10 +287,25 @@ fn open_excel(path: &Path, sheet: Option<&str>) -> anyhow::Result<Input> {
             .iter()
             .any(|c| !matches!(c, Data::Empty) && !text(c).trim().is_empty())
     });
-    let Some((_, header)) = rows.next() else {
+    // Sheets often carry a title above the header: the header is the row,
+    // among the first few, with the most column names we know.
+    let known = |cells: &[Data]| {
+        cells
+            .iter()
+            .filter(|c| super::Field::from_header(&text(c)).is_some())
+            .count()
+    };
+    let top: Vec<(usize, &[Data])> = rows.by_ref().take(10).collect();
+    let Some(&(at, header)) = top
+        .iter()
+        .enumerate()
+        .max_by_key(|(i, (_, cells))| (known(cells), std::cmp::Reverse(*i)))
+        .map(|(_, row)| row)
+    else {
         anyhow::bail!("sheet {name:?} is empty");
     };
     let headers: Vec<String> = header.iter().map(|c| text(c).trim().to_owned()).collect();
+    let rows = top.into_iter().filter(|(i, _)| *i > at).chain(rows);
     let records: Vec<Record> = rows
         .map(|(i, cells)| Record {
             row: first_row + i + 1,

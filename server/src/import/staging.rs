@@ -458,6 +458,11 @@ impl Staging {
         count(&tx, "main", "staging", source, remove_missing, counts)?;
         before_write();
         let now = super::now();
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM main.toilet_changes",
+            [],
+            |r| r.get(0),
+        )?;
         tx.execute(
             &format!("{UPSERT} {DIFFERS} OR toilets.status = 'removed'"),
             params![source, now],
@@ -465,6 +470,9 @@ impl Staging {
         if remove_missing {
             tx.execute(REMOVE_MISSING, params![source, now])?;
         }
+        // Each toilet the import changed gets a history entry with no user:
+        // an import. (The file and its report say what changed.)
+        tx.execute(IMPORT_HISTORY, params![seq, now])?;
         tx.commit()?;
         conn.execute_batch("DETACH DATABASE staging")?;
         Ok(())
@@ -544,6 +552,14 @@ const REMOVE_MISSING: &str = "
 UPDATE main.toilets SET status = 'removed', version = version + 1, updated_at = ?2
 WHERE source = ?1 AND status != 'removed' AND external_id IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM staging.venues v WHERE v.external_id = toilets.external_id)";
+
+const IMPORT_HISTORY: &str = "
+INSERT INTO main.toilet_history (toilet_id, user_id, action, at)
+SELECT t.id, NULL,
+    CASE WHEN t.status = 'removed' THEN 'remove' WHEN t.version = 1 THEN 'create' ELSE 'update' END,
+    ?2
+FROM main.toilets t
+WHERE t.id IN (SELECT toilet_id FROM main.toilet_changes WHERE seq > ?1)";
 
 fn count(
     conn: &Connection,

@@ -449,6 +449,18 @@ async fn reimports_update_and_remove_missing_marks_removed() {
     let gamma = all.iter().find(|t| t.name.as_str() == "Gamma").unwrap();
     assert_eq!(gamma.status, Status::Removed);
     assert_eq!(gamma.version, 2);
+    // The history says an import (no user) created and then removed it.
+    let admin = crate::store::write::Actor {
+        user_id: 0,
+        role: gongce_shared::accounts::Role::Admin,
+        org_id: None,
+    };
+    let history = store.toilet_history(gamma.id, admin).await.unwrap();
+    let actions: Vec<(&str, Option<&str>)> = history
+        .iter()
+        .map(|h| (h.action.as_str(), h.user.as_deref()))
+        .collect();
+    assert_eq!(actions, [("remove", None), ("create", None)]);
     // Back in the list: back on the map.
     let back = import(&store, &v1, &Options::new("city"));
     assert_eq!(
@@ -625,4 +637,36 @@ async fn import_of_an_export_gives_back_the_same_toilets() {
             assert_eq!(same(a), same(b), "{ext}");
         }
     }
+}
+
+/// A legacy .xls from a street office: a title row above the header,
+/// Chinese headers, GCJ-02 coordinates (fixture made by
+/// tests/fixtures/make_xls.py).
+#[tokio::test]
+async fn legacy_xls_with_a_title_row_and_gcj02() {
+    let (store, _dir) = store().await;
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/committee-list.xls");
+    let options = Options {
+        crs: Crs::Gcj02,
+        ..Options::new("street-office")
+    };
+    let report = import(&store, &file, &options);
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    assert_eq!(report.counts.inserted, 2);
+    let all = toilets(&store).await;
+    let square = &all[0];
+    assert_eq!(square.name.as_str(), "人民广场公厕");
+    assert_eq!(square.external_id.as_deref(), Some("1"));
+    assert_eq!(
+        (square.wheelchair, square.family_room),
+        (Some(true), Some(true))
+    );
+    assert_eq!(square.opening_hours.as_ref().unwrap().as_str(), "24/7");
+    let truth = LatLon::new(31.2304, 121.4737).unwrap();
+    let d = geo::Distance::distance(
+        &geo::Haversine,
+        geo::Point::new(truth.lon(), truth.lat()),
+        geo::Point::new(square.position.lon(), square.position.lat()),
+    );
+    assert!(d < 1.0, "{d} m from the true point");
 }

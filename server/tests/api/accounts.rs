@@ -585,6 +585,38 @@ async fn disabled_users_and_organisations_lose_their_sessions() {
 }
 
 #[tokio::test]
+async fn sessions_expire() {
+    let w = world().await;
+    let (status, _) = send(&w.app, "GET", "/api/v1/session", Some(&w.alice), None).await;
+    assert_eq!(status, 200);
+    let conn = rusqlite::Connection::open(w.app.store.path()).unwrap();
+    conn.execute(
+        "UPDATE sessions SET expires_at = '2020-01-01T00:00:00.000Z' WHERE token_hash = ?1",
+        [auth::token_hash(&w.alice)],
+    )
+    .unwrap();
+    let (status, _) = send(&w.app, "GET", "/api/v1/session", Some(&w.alice), None).await;
+    assert_eq!(status, 401);
+    // Nobody else's session ended.
+    let (status, _) = send(&w.app, "GET", "/api/v1/session", Some(&w.bob), None).await;
+    assert_eq!(status, 200);
+    // The store holds hashes, never the tokens themselves.
+    let tokens: Vec<String> = conn
+        .prepare("SELECT token_hash FROM sessions")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!tokens.is_empty());
+    assert!(
+        tokens
+            .iter()
+            .all(|t| *t != w.alice && *t != w.bob && *t != w.admin)
+    );
+}
+
+#[tokio::test]
 async fn failed_sign_ins_are_throttled() {
     let w = world().await;
     for _ in 0..auth::MAX_FAILURES {

@@ -106,7 +106,7 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
     );
     // Rooms become venues: about 2.7 rooms each.
     assert_eq!(c.venues + c.merged, 38_906 - c.rejected);
-    assert!((14_000..15_500).contains(&c.venues), "{c:?}");
+    assert_eq!((c.venues, c.merged), (14_580, 24_295), "{c:?}");
     assert_eq!(c.inserted, c.venues);
 
     // --fix-swapped keeps the swapped rows, in Keelung where they belong.
@@ -119,6 +119,10 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
     assert!(report.written);
     assert_eq!(report.counts.fixed, 11);
     assert_eq!(report.counts.rejected, 7 + 11 + 2);
+    assert_eq!(
+        (report.counts.venues, report.counts.merged),
+        (14_582, 24_304)
+    );
     let toilets = store.snapshot().await.unwrap().toilets;
     assert_eq!(toilets.len(), report.counts.venues);
     // C040000333 and C040000332 (its 6th-floor rooms) joined the other
