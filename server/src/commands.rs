@@ -63,6 +63,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut state = AppState::new(index, store.clone());
     state.licence = Arc::new(args.licence.licence());
     state.secure_cookies = args.secure_cookies;
+    state.trust_forwarded_for = args.trust_forwarded_for;
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

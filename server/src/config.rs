@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure: set this when serving behind HTTPS.
     #[arg(long, env = "GONGCE_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Behind a reverse proxy: take each client's address (for sign-in
+    /// throttling) from the last X-Forwarded-For entry the proxy appends.
+    #[arg(long, env = "GONGCE_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Args)]

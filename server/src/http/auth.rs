@@ -132,9 +132,24 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The client's address, when the server knows it.
-pub fn client_addr(parts: &axum::http::Extensions) -> String {
+/// The client's address: the socket's peer, or — behind a reverse proxy
+/// the operator trusts (`--trust-forwarded-for`) — the last address the
+/// proxy appended to `X-Forwarded-For`.
+pub fn client_addr(state: &AppState, parts: &axum::http::request::Parts) -> String {
+    if state.trust_forwarded_for
+        && let Some(last) = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|a| !a.is_empty())
+    {
+        return last.to_owned();
+    }
     parts
+        .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
 }

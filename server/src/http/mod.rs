@@ -50,6 +50,8 @@ pub struct AppState {
     pub licence: Arc<Licence>,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Take the client's address from `X-Forwarded-For` (behind a proxy).
+    pub trust_forwarded_for: bool,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
                 attribution: "gongce contributors and the sources named in each record".to_owned(),
             }),
             secure_cookies: false,
+            trust_forwarded_for: false,
         }
     }
 

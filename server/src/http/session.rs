@@ -58,7 +58,7 @@ async fn sign_in(
     let username = form.username.trim().to_lowercase();
     let keys = [
         format!("user:{username}"),
-        format!("ip:{}", client_addr(&parts.extensions)),
+        format!("ip:{}", client_addr(&state, &parts)),
     ];
     for key in &keys {
         let (failures, since) = state

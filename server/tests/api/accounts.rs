@@ -5,7 +5,7 @@ use gongce::auth;
 use gongce_shared::accounts::{NewOrg, OrgKind, Role};
 use serde_json::{Value, json};
 
-use crate::{TestApp, app_with_csv};
+use crate::TestApp;
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -24,7 +24,11 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = app_with_csv(LIST).await;
+    world_with(|_| {}).await
+}
+
+async fn world_with(tweak: impl FnOnce(&mut gongce::AppState)) -> World {
+    let app = crate::app_with(LIST, tweak).await;
     let store = &app.store;
     let org = |name: &str| NewOrg {
         name: name.into(),
@@ -902,4 +906,48 @@ async fn admins_upload_a_list_read_the_dry_run_then_commit_it() {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_throttling_counts_each_client_apart() {
+    let w = world_with(|state| state.trust_forwarded_for = true).await;
+    let attempt = |user: &str, password: &str, from: &str| {
+        request(
+            "POST",
+            "/api/v1/session",
+            None,
+            Some(json!({"username": user, "password": password})),
+            &[("x-forwarded-for", &format!("203.0.113.9, {from}"))],
+        )
+    };
+    for _ in 0..auth::MAX_FAILURES {
+        let reply = w
+            .app
+            .request(attempt("alice", "wrong password!", "10.0.0.1"))
+            .await;
+        assert_eq!(reply.status, 401);
+    }
+    // Alice's name is locked wherever she comes from; that address is locked for anyone.
+    assert_eq!(
+        w.app
+            .request(attempt("alice", PASSWORD, "10.0.0.2"))
+            .await
+            .status,
+        429
+    );
+    assert_eq!(
+        w.app
+            .request(attempt("bob", PASSWORD, "10.0.0.1"))
+            .await
+            .status,
+        429
+    );
+    // Everyone else signs in.
+    assert_eq!(
+        w.app
+            .request(attempt("bob", PASSWORD, "10.0.0.2"))
+            .await
+            .status,
+        200
+    );
 }

@@ -53,6 +53,11 @@ pub fn import_csv(store: &Store, options: &import::Options, csv: &str) -> import
 
 /// An app whose store holds the rows of `csv`, with the clock at [`fixed_now`].
 pub async fn app_with_csv(csv: &str) -> TestApp {
+    app_with(csv, |_| {}).await
+}
+
+/// The same, with the state changed by `tweak` first.
+pub async fn app_with(csv: &str, tweak: impl FnOnce(&mut AppState)) -> TestApp {
     let (store, dir) = open_store().await;
     let report = import_csv(&store, &import::Options::new("test"), csv);
     assert!(report.issues.is_empty(), "{:?}", report.issues);
@@ -62,6 +67,7 @@ pub async fn app_with_csv(csv: &str) -> TestApp {
     )));
     let mut state = AppState::new(Arc::clone(&index), store.clone());
     state.clock = Arc::new(fixed_now);
+    tweak(&mut state);
     TestApp {
         router: app(state),
         store,
