@@ -212,12 +212,7 @@ async fn upload(
         .map_err(|e| ApiError::internal(e.into()))?;
     forget_old_uploads(&dir).await;
     let id = crate::auth::new_token();
-    let ext = match params.format()? {
-        Format::Csv => "csv",
-        Format::Xlsx => "xlsx",
-        Format::Xls => "xls",
-        Format::Geojson => "geojson",
-    };
+    let ext = params.format()?.extension();
     let file = dir.join(format!("{id}.{ext}"));
     let mut out = tokio::fs::File::create(&file)
         .await
@@ -292,12 +287,7 @@ async fn commit(
     if tokio::fs::rename(&params_file, &claimed).await.is_err() {
         return Err(not_found());
     }
-    let ext = match params.format()? {
-        Format::Csv => "csv",
-        Format::Xlsx => "xlsx",
-        Format::Xls => "xls",
-        Format::Geojson => "geojson",
-    };
+    let ext = params.format()?.extension();
     let file = dir.join(format!("{id}.{ext}"));
     let result = run(file.clone(), &state, params.options(false)?).await;
     let _ = tokio::fs::remove_file(&file).await;

@@ -24,6 +24,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// The file name ending this format is saved under.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+            Format::Xls => "xls",
+            Format::Geojson => "geojson",
+        }
+    }
+
     pub fn from_path(path: &Path) -> Option<Format> {
         match path.extension()?.to_str()?.to_lowercase().as_str() {
             "csv" | "txt" | "tsv" => Some(Format::Csv),

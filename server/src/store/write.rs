@@ -95,17 +95,7 @@ impl Store {
         org_id: Option<i64>,
         actor: Actor,
     ) -> Result<Toilet, WriteError> {
-        let position = LatLon::new(draft.lat, draft.lon).map_err(|e| {
-            let (field, value) = match e {
-                gongce_shared::CoordError::Latitude(v) => ("lat", v),
-                gongce_shared::CoordError::Longitude(v) => ("lon", v),
-            };
-            WriteError::Invalid {
-                field,
-                value: value.to_string(),
-                reason: e.to_string(),
-            }
-        })?;
+        let position = position(draft.lat, draft.lon)?;
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             if let Some(org) = org_id {
@@ -174,17 +164,7 @@ impl Store {
             let mut t = before.clone();
             let lat = patch.lat.unwrap_or(t.position.lat());
             let lon = patch.lon.unwrap_or(t.position.lon());
-            t.position = LatLon::new(lat, lon).map_err(|e| {
-                let (field, value) = match e {
-                    gongce_shared::CoordError::Latitude(v) => ("lat", v),
-                    gongce_shared::CoordError::Longitude(v) => ("lon", v),
-                };
-                WriteError::Invalid {
-                    field,
-                    value: value.to_string(),
-                    reason: e.to_string(),
-                }
-            })?;
+            t.position = position(lat, lon)?;
             if let Some(name) = patch.name {
                 t.name = name;
             }
@@ -379,6 +359,21 @@ impl Store {
         })
         .await?
     }
+}
+
+/// A position, or the field that is out of range.
+fn position(lat: f64, lon: f64) -> Result<LatLon, WriteError> {
+    LatLon::new(lat, lon).map_err(|e| {
+        let (field, value) = match e {
+            gongce_shared::CoordError::Latitude(v) => ("lat", v),
+            gongce_shared::CoordError::Longitude(v) => ("lon", v),
+        };
+        WriteError::Invalid {
+            field,
+            value: value.to_string(),
+            reason: e.to_string(),
+        }
+    })
 }
 
 fn load(conn: &Connection, id: i64) -> anyhow::Result<Option<Toilet>> {
