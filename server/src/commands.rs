@@ -22,6 +22,27 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let snapshot = store.snapshot().await.context("cannot load the toilets")?;
     let read = started.elapsed() - opened;
     let seq = snapshot.seq;
+    let map_center = crate::http::webapp::median_center(
+        snapshot
+            .toilets
+            .iter()
+            .filter(|t| t.status != gongce_shared::Status::Removed)
+            .map(|t| t.position),
+    );
+    let tiles = crate::http::webapp::Tiles::from_setting(
+        &args.tiles,
+        args.tiles_crs,
+        &args.tiles_attribution,
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    if let Some(dir) = &args.webapp_dir
+        && !dir.join("index.html").exists()
+    {
+        anyhow::bail!(
+            "no web app in {}: build it with `cargo xtask webapp`",
+            dir.display()
+        );
+    }
     let index = Arc::new(RwLock::new(Index::build(snapshot.toilets)));
     let toilets = index.read().expect("index lock").len();
     tracing::info!(
@@ -64,6 +85,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     state.licence = Arc::new(args.licence.licence());
     state.secure_cookies = args.secure_cookies;
     state.trust_forwarded_for = args.trust_forwarded_for;
+    state.tiles = Arc::new(tiles);
+    state.map_center = map_center;
+    state.webapp_dir = args.webapp_dir.clone();
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -57,6 +57,19 @@ pub struct ServeArgs {
     /// throttling) from the last X-Forwarded-For entry the proxy appends.
     #[arg(long, env = "GONGCE_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// The built web app to serve at / (`cargo xtask webapp` writes webapp/dist).
+    #[arg(long, env = "GONGCE_WEBAPP_DIR")]
+    pub webapp_dir: Option<PathBuf>,
+    /// Map tiles for the web app: osm, amap, tianditu:KEY, or a URL
+    /// template such as https://tiles.example/{z}/{x}/{y}.png.
+    #[arg(long, env = "GONGCE_TILES", default_value = "osm")]
+    pub tiles: String,
+    /// With a URL template: the tiles' coordinate system.
+    #[arg(long, env = "GONGCE_TILES_CRS", default_value = "wgs84", value_parser = parse_crs)]
+    pub tiles_crs: Crs,
+    /// With a URL template: the attribution the tiles require.
+    #[arg(long, env = "GONGCE_TILES_ATTRIBUTION", default_value = "")]
+    pub tiles_attribution: String,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,9 @@
 //! Build automation: `cargo xtask <task>`. Plain Rust, no extra tools.
 //!
-//! - `run`:   build, load the demo data into var/demo.sqlite (first time), serve it.
+//! - `run`:   build the server and the web app, load the demo data into
+//!   var/demo.sqlite, serve both.
 //! - `test`:  everything CI checks: formatting, clippy (native and wasm32), all tests.
+//! - `webapp`: build the mini-app into webapp/dist (see xtask/src/webapp.rs).
 //! - `bench`: the serving benchmark; `bench import`: the import benchmark
 //!   (see server/benches and README).
 
@@ -11,6 +13,8 @@ use std::{
 };
 
 use anyhow::{Context as _, bail};
+
+mod webapp;
 
 const DEMO_DATA: &str = "data/taiwan_moenv_toilets_20251109_no_taipei.csv";
 const DEMO_DB: &str = "var/demo.sqlite";
@@ -23,8 +27,9 @@ fn main() -> anyhow::Result<()> {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
+        Some("webapp") => webapp::build(args.iter().any(|a| a == "--dev")),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench>");
+            eprintln!("usage: cargo xtask <run|test|bench|webapp>");
             std::process::exit(2);
         }
     }
@@ -94,8 +99,15 @@ fn run(extra: &[String]) -> anyhow::Result<()> {
             DEMO_DATA,
         ]))?;
     }
+    webapp::build(false)?;
     let mut serve = Command::new(gongce);
-    serve.args(["serve", "--database-url", &database_url]);
+    serve.args([
+        "serve",
+        "--database-url",
+        &database_url,
+        "--webapp-dir",
+        webapp::DIST,
+    ]);
     if demo {
         serve
             .env("GONGCE_DATA_LICENCE", "OGDL-Taiwan-1.0")
@@ -124,6 +136,8 @@ fn test() -> anyhow::Result<()> {
         "clippy",
         "-p",
         "gongce-shared",
+        "-p",
+        "gongce-webapp",
         "--target",
         "wasm32-unknown-unknown",
         "--locked",
@@ -131,16 +145,67 @@ fn test() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
-    run_tests(cargo().args(["test", "--workspace", "--locked"]))
+    let mut totals = run_tests(cargo().args(["test", "--workspace", "--locked"]))?;
+    // The web app in a real browser, against the real server.
+    webapp::build(false)?;
+    ensure_chromium()?;
+    status(cargo().args(["build", "--locked", "-p", "gongce"]))?;
+    let browser = run_tests(
+        Command::new("node")
+            .arg("webapp/tests/browser.mjs")
+            .env("GONGCE_BIN", "target/debug/gongce"),
+    )?;
+    totals.add(&browser);
+    totals.report()
 }
 
-/// Runs `cargo test`, echoing its output, and closes with one line that
-/// sums every test binary's "test result:" line.
-fn run_tests(cmd: &mut Command) -> anyhow::Result<()> {
+/// Debian's Chromium (headless, driven by playwright-core) and a CJK font
+/// for legible screenshots.
+fn ensure_chromium() -> anyhow::Result<()> {
+    let has_font = Path::new("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists();
+    if Command::new("chromium").arg("--version").output().is_err() || !has_font {
+        status(Command::new("apt-get").arg("update"))?;
+        status(Command::new("apt-get").args(["install", "-y", "chromium", "fonts-wqy-microhei"]))?;
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Totals {
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+    failed_runs: u32,
+}
+
+impl Totals {
+    fn add(&mut self, other: &Totals) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.ignored += other.ignored;
+        self.failed_runs += other.failed_runs;
+    }
+
+    /// The closing line CI reads, and failure if anything failed.
+    fn report(&self) -> anyhow::Result<()> {
+        println!(
+            "{} passed, {} failed, {} skipped",
+            self.passed, self.failed, self.ignored
+        );
+        if self.failed > 0 || self.failed_runs > 0 {
+            bail!("tests failed");
+        }
+        Ok(())
+    }
+}
+
+/// Runs a test command (cargo's, or the browser tests, which print the
+/// same "test result:" lines), echoing its output, and sums those lines.
+fn run_tests(cmd: &mut Command) -> anyhow::Result<Totals> {
     use std::io::BufRead as _;
     eprintln!("$ {}", describe(cmd));
     let mut child = cmd.stdout(std::process::Stdio::piped()).spawn()?;
-    let (mut passed, mut failed, mut ignored) = (0u64, 0u64, 0u64);
+    let mut totals = Totals::default();
     for line in std::io::BufReader::new(child.stdout.take().expect("piped")).lines() {
         let line = line?;
         println!("{line}");
@@ -150,9 +215,9 @@ fn run_tests(cmd: &mut Command) -> anyhow::Result<()> {
                 if let (Some(n), Some(what)) = (words.next(), words.next()) {
                     let n: u64 = n.parse().unwrap_or(0);
                     match what {
-                        "passed" => passed += n,
-                        "failed" => failed += n,
-                        "ignored" => ignored += n,
+                        "passed" => totals.passed += n,
+                        "failed" => totals.failed += n,
+                        "ignored" => totals.ignored += n,
                         _ => {}
                     }
                 }
@@ -160,11 +225,11 @@ fn run_tests(cmd: &mut Command) -> anyhow::Result<()> {
         }
     }
     let exit = child.wait()?;
-    println!("{passed} passed, {failed} failed, {ignored} skipped");
     if !exit.success() {
-        bail!("{} failed ({exit})", describe(cmd));
+        eprintln!("{} failed ({exit})", describe(cmd));
+        totals.failed_runs += 1;
     }
-    Ok(())
+    Ok(totals)
 }
 
 fn bench(extra: &[String]) -> anyhow::Result<()> {

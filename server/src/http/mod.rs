@@ -9,6 +9,7 @@ mod export;
 mod imports;
 mod session;
 mod toilets;
+pub mod webapp;
 
 use std::{
     sync::{Arc, LazyLock, RwLock},
@@ -52,6 +53,12 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Take the client's address from `X-Forwarded-For` (behind a proxy).
     pub trust_forwarded_for: bool,
+    /// The web app's map tiles.
+    pub tiles: Arc<webapp::Tiles>,
+    /// Where the web app looks first.
+    pub map_center: Option<gongce_shared::LatLon>,
+    /// The built web app, served at `/` when set.
+    pub webapp_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -67,6 +74,12 @@ impl AppState {
             }),
             secure_cookies: false,
             trust_forwarded_for: false,
+            tiles: Arc::new(
+                webapp::Tiles::from_setting("osm", gongce_shared::Crs::Wgs84, "")
+                    .expect("the osm preset"),
+            ),
+            map_center: None,
+            webapp_dir: None,
         }
     }
 
@@ -111,6 +124,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
         admin::update_user,
         imports::upload,
         imports::commit,
+        webapp::app_config,
         healthz
     ),
     components(schemas(gongce_shared::api::ErrorBody, gongce_shared::api::Health)),
@@ -161,6 +175,7 @@ pub fn app(state: AppState) -> Router {
         .merge(session::router())
         .merge(edit::router())
         .merge(admin::router())
+        .merge(webapp::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -175,10 +190,18 @@ pub fn app(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             imports::IMPORT_TIMEOUT,
         ));
-    Router::new()
-        .merge(api)
-        .merge(uploads)
-        .fallback(|| async { ApiError::not_found("no such route") })
+    let router = Router::new().merge(api).merge(uploads);
+    // The web app's files at /, precompressed by the build (br, gzip).
+    let router = match &state.webapp_dir {
+        Some(dir) => router.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .append_index_html_on_directories(true),
+        ),
+        None => router.fallback(|| async { ApiError::not_found("no such route") }),
+    };
+    router
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -1,0 +1,169 @@
+//! Talking to the gongce server: same origin, JSON, the session cookie, and
+//! the CSRF token on every write.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use gongce_shared::{
+    LatLon,
+    accounts::{SessionInfo, SignIn},
+    api::{ErrorBody, NearbyQuery},
+};
+
+use crate::model::{NearbyResponse, Toilet};
+use serde::{Deserialize, de::DeserializeOwned};
+
+use crate::map::Tiles;
+
+/// What went wrong, for the screen: the server's message, or the network's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    fn network(e: impl std::fmt::Display) -> Self {
+        ApiError {
+            status: 0,
+            code: "network".into(),
+            message: e.to_string(),
+        }
+    }
+
+    pub fn is_offline(&self) -> bool {
+        self.status == 0
+    }
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let status = response.status();
+    if (200..300).contains(&status) {
+        return response.json::<T>().await.map_err(ApiError::network);
+    }
+    let body = response.json::<ErrorBody>().await.ok();
+    Err(ApiError {
+        status,
+        code: body
+            .as_ref()
+            .map_or_else(|| "http".into(), |b| b.error.code.clone()),
+        message: body.map_or_else(|| format!("HTTP {status}"), |b| b.error.message),
+    })
+}
+
+async fn send<T: DeserializeOwned>(request: Request) -> Result<T, ApiError> {
+    read(request.send().await.map_err(ApiError::network)?).await
+}
+
+fn write(builder: RequestBuilder, csrf: &str) -> RequestBuilder {
+    builder.header("X-CSRF-Token", csrf)
+}
+
+/// The server's settings for the app.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AppConfig {
+    pub tiles: Tiles,
+    /// Where to look before the resident's position is known.
+    pub center: Option<LatLon>,
+}
+
+pub async fn config() -> Result<AppConfig, ApiError> {
+    send(
+        Request::get("/api/v1/app-config")
+            .build()
+            .map_err(ApiError::network)?,
+    )
+    .await
+}
+
+pub async fn nearby(query: &NearbyQuery) -> Result<NearbyResponse, ApiError> {
+    let url = format!("/api/v1/toilets/nearby?{}", query.to_query());
+    send(Request::get(&url).build().map_err(ApiError::network)?).await
+}
+
+pub async fn sign_in(username: &str, password: &str) -> Result<SessionInfo, ApiError> {
+    let body = SignIn {
+        username: username.to_owned(),
+        password: password.to_owned(),
+    };
+    send(
+        Request::post("/api/v1/session")
+            .json(&body)
+            .map_err(ApiError::network)?,
+    )
+    .await
+}
+
+pub async fn session() -> Result<SessionInfo, ApiError> {
+    send(
+        Request::get("/api/v1/session")
+            .build()
+            .map_err(ApiError::network)?,
+    )
+    .await
+}
+
+pub async fn sign_out(csrf: &str) -> Result<(), ApiError> {
+    let response = write(Request::delete("/api/v1/session"), csrf)
+        .send()
+        .await
+        .map_err(ApiError::network)?;
+    if response.ok() {
+        Ok(())
+    } else {
+        read::<serde_json::Value>(response).await.map(|_| ())
+    }
+}
+
+pub async fn org_toilets(org: i64) -> Result<Vec<Toilet>, ApiError> {
+    let url = format!("/api/v1/orgs/{org}/toilets");
+    send(Request::get(&url).build().map_err(ApiError::network)?).await
+}
+
+pub async fn create_toilet(draft: &serde_json::Value, csrf: &str) -> Result<Toilet, ApiError> {
+    send(
+        write(Request::post("/api/v1/toilets"), csrf)
+            .json(draft)
+            .map_err(ApiError::network)?,
+    )
+    .await
+}
+
+pub async fn patch_toilet(
+    id: i64,
+    patch: &serde_json::Value,
+    csrf: &str,
+) -> Result<Toilet, ApiError> {
+    let url = format!("/api/v1/toilets/{id}");
+    send(
+        write(Request::patch(&url), csrf)
+            .json(patch)
+            .map_err(ApiError::network)?,
+    )
+    .await
+}
+
+/// Uploads a list for a dry run; `query` holds the import's options.
+pub async fn upload(
+    file: &web_sys::File,
+    query: &str,
+    csrf: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let url = format!("/api/v1/imports?{query}");
+    send(
+        write(Request::post(&url), csrf)
+            .header("Content-Type", "application/octet-stream")
+            .body(wasm_bindgen::JsValue::from(file.clone()))
+            .map_err(ApiError::network)?,
+    )
+    .await
+}
+
+pub async fn commit(import_id: &str, csrf: &str) -> Result<serde_json::Value, ApiError> {
+    let url = format!("/api/v1/imports/{import_id}/commit");
+    send(
+        write(Request::post(&url), csrf)
+            .build()
+            .map_err(ApiError::network)?,
+    )
+    .await
+}

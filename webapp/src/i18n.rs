@@ -1,0 +1,306 @@
+//! Every string the app shows, in Chinese (zh-CN) and English.
+//!
+//! A string is a [`Text`] variant; [`Lang::t`] gives it in a language. A
+//! `match` without a wildcard means a new string cannot ship untranslated.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// From a browser language tag: Chinese for any `zh*`, else English.
+    pub fn from_tag(tag: &str) -> Lang {
+        if tag.to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Text {
+    AppName,
+    Tagline,
+    SwitchLanguage,
+    Locating,
+    LocationRefused,
+    LocationFound,
+    SearchHere,
+    Nearest,
+    NoResults,
+    Loading,
+    Offline,
+    FetchFailed,
+    FilterWheelchair,
+    FilterBabyChange,
+    FilterFamilyRoom,
+    FilterFree,
+    FilterOpenNow,
+    Filters,
+    OpenNow,
+    ClosedNow,
+    HoursUnknown,
+    TemporarilyClosed,
+    Until,
+    Wheelchair,
+    BabyChange,
+    FamilyRoom,
+    Free,
+    Yes,
+    No,
+    Unknown,
+    OpeningHours,
+    HoursNote,
+    Address,
+    Operator,
+    LastVerified,
+    NeverVerified,
+    Navigate,
+    Close,
+    Details,
+    North,
+    NorthEast,
+    East,
+    SouthEast,
+    South,
+    SouthWest,
+    West,
+    NorthWest,
+    Away,
+    YouAreHere,
+    MapCentre,
+    SignIn,
+    SignOut,
+    Username,
+    Password,
+    WrongPassword,
+    TooManyTries,
+    Committee,
+    Admin,
+    Residents,
+    OurToilets,
+    AddToilet,
+    TapTheMap,
+    ConfirmPin,
+    MovePin,
+    Cancel,
+    Save,
+    Name,
+    Edit,
+    CloseTemporarily,
+    Reopen,
+    Reason,
+    Saved,
+    StaleEdit,
+    Removed,
+    ImportList,
+    Source,
+    File,
+    CoordinateSystem,
+    CheckFile,
+    ConfirmImport,
+    Row,
+    Column,
+    Value,
+    Problem,
+    Imported,
+    NothingWritten,
+    DaysAgo,
+    Today,
+    Metres,
+    Kilometres,
+}
+
+impl Lang {
+    pub fn t(self, text: Text) -> &'static str {
+        use Text::*;
+        let (zh, en) = match text {
+            AppName => ("公厕", "Gongce"),
+            Tagline => ("附近的公共厕所", "Public toilets near you"),
+            SwitchLanguage => ("English", "中文"),
+            Locating => ("正在获取您的位置…", "Finding where you are…"),
+            LocationRefused => (
+                "无法获取位置，正在显示地图中心附近的公厕",
+                "Location unavailable: showing toilets near the map centre",
+            ),
+            LocationFound => ("已按您的位置排序", "Sorted by distance from you"),
+            SearchHere => ("搜索此区域", "Search this area"),
+            Nearest => ("最近的公厕", "Nearest toilets"),
+            NoResults => ("附近没有符合条件的公厕", "No matching toilets nearby"),
+            Loading => ("加载中…", "Loading…"),
+            Offline => ("离线：显示上次的结果", "Offline: showing the last results"),
+            FetchFailed => ("加载失败，请重试", "Could not load; try again"),
+            FilterWheelchair => ("无障碍", "Wheelchair"),
+            FilterBabyChange => ("母婴", "Baby change"),
+            FilterFamilyRoom => ("第三卫生间", "Family room"),
+            FilterFree => ("免费", "Free"),
+            FilterOpenNow => ("现在开放", "Open now"),
+            Filters => ("筛选", "Filters"),
+            OpenNow => ("开放中", "Open now"),
+            ClosedNow => ("已关闭", "Closed now"),
+            HoursUnknown => ("开放时间未知", "Hours unknown"),
+            TemporarilyClosed => ("暂停开放", "Temporarily closed"),
+            Until => ("至", "until"),
+            Wheelchair => ("无障碍设施", "Wheelchair accessible"),
+            BabyChange => ("母婴设施", "Baby changing"),
+            FamilyRoom => ("第三卫生间", "Family room"),
+            Free => ("免费", "Free of charge"),
+            Yes => ("有", "Yes"),
+            No => ("无", "No"),
+            Unknown => ("未知", "Unknown"),
+            OpeningHours => ("开放时间", "Opening hours"),
+            HoursNote => ("说明", "Note"),
+            Address => ("地址", "Address"),
+            Operator => ("管理单位", "Run by"),
+            LastVerified => ("信息核实于", "Last checked"),
+            NeverVerified => ("信息未核实", "Never checked"),
+            Navigate => ("导航前往", "Directions"),
+            Close => ("关闭", "Close"),
+            Details => ("详情", "Details"),
+            North => ("北", "N"),
+            NorthEast => ("东北", "NE"),
+            East => ("东", "E"),
+            SouthEast => ("东南", "SE"),
+            South => ("南", "S"),
+            SouthWest => ("西南", "SW"),
+            West => ("西", "W"),
+            NorthWest => ("西北", "NW"),
+            Away => ("方向", "away"),
+            YouAreHere => ("您的位置", "You are here"),
+            MapCentre => ("地图中心", "Map centre"),
+            SignIn => ("登录", "Sign in"),
+            SignOut => ("退出登录", "Sign out"),
+            Username => ("用户名", "Username"),
+            Password => ("密码", "Password"),
+            WrongPassword => ("用户名或密码错误", "Wrong username or password"),
+            TooManyTries => (
+                "尝试次数过多，请稍后再试",
+                "Too many tries; wait and try again",
+            ),
+            Committee => ("居委会", "Committee"),
+            Admin => ("管理员", "Admin"),
+            Residents => ("找厕所", "Find"),
+            OurToilets => ("我们管理的公厕", "Our toilets"),
+            AddToilet => ("新增公厕", "Add a toilet"),
+            TapTheMap => ("在地图上点选公厕位置", "Tap the map where the toilet is"),
+            ConfirmPin => ("确认位置", "Confirm this place"),
+            MovePin => ("重新选择", "Choose again"),
+            Cancel => ("取消", "Cancel"),
+            Save => ("保存", "Save"),
+            Name => ("名称", "Name"),
+            Edit => ("编辑", "Edit"),
+            CloseTemporarily => ("暂停开放", "Close for a while"),
+            Reopen => ("恢复开放", "Reopen"),
+            Reason => ("原因", "Reason"),
+            Saved => ("已保存", "Saved"),
+            StaleEdit => (
+                "此公厕已被他人修改，请刷新后再改",
+                "Someone changed this toilet meanwhile; reload and edit again",
+            ),
+            Removed => ("已撤销", "Removed"),
+            ImportList => ("导入公厕清单", "Import a list"),
+            Source => ("数据来源名称", "Source name"),
+            File => ("文件", "File"),
+            CoordinateSystem => ("坐标系", "Coordinates"),
+            CheckFile => ("检查文件", "Check the file"),
+            ConfirmImport => ("确认导入", "Import it"),
+            Row => ("行", "Row"),
+            Column => ("列", "Column"),
+            Value => ("值", "Value"),
+            Problem => ("问题", "Problem"),
+            Imported => ("已导入", "Imported"),
+            NothingWritten => ("未写入任何数据", "Nothing was written"),
+            DaysAgo => ("天前", "days ago"),
+            Today => ("今天", "today"),
+            Metres => ("米", "m"),
+            Kilometres => ("公里", "km"),
+        };
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// "120 m" / "1.2 km", "120米" / "1.2公里".
+    pub fn distance(self, metres: f64) -> String {
+        let sep = if self == Lang::En { " " } else { "" };
+        if metres < 1000.0 {
+            format!("{:.0}{sep}{}", metres, self.t(Text::Metres))
+        } else {
+            format!("{:.1}{sep}{}", metres / 1000.0, self.t(Text::Kilometres))
+        }
+    }
+
+    /// The compass point of a bearing in degrees.
+    pub fn compass(self, bearing: f64) -> &'static str {
+        use Text::*;
+        let points = [
+            North, NorthEast, East, SouthEast, South, SouthWest, West, NorthWest,
+        ];
+        let i = ((bearing.rem_euclid(360.0) + 22.5) / 45.0) as usize % 8;
+        self.t(points[i])
+    }
+
+    /// "today" / "3 days ago", for how fresh the information is.
+    pub fn days_ago(self, days: i64) -> String {
+        match (self, days) {
+            (_, d) if d <= 0 => self.t(Text::Today).to_owned(),
+            (Lang::Zh, d) => format!("{d}{}", self.t(Text::DaysAgo)),
+            (Lang::En, 1) => "1 day ago".to_owned(),
+            (Lang::En, d) => format!("{d} {}", self.t(Text::DaysAgo)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_tags_choose_the_language() {
+        assert_eq!(Lang::from_tag("zh-CN"), Lang::Zh);
+        assert_eq!(Lang::from_tag("zh-Hant-TW"), Lang::Zh);
+        assert_eq!(Lang::from_tag("en-GB"), Lang::En);
+        assert_eq!(Lang::from_tag("fr"), Lang::En);
+    }
+
+    #[test]
+    fn distances_directions_and_ages_read_naturally() {
+        assert_eq!(Lang::En.distance(87.4), "87 m");
+        assert_eq!(Lang::Zh.distance(1234.0), "1.2公里");
+        assert_eq!(Lang::En.compass(0.0), "N");
+        assert_eq!(Lang::En.compass(359.0), "N");
+        assert_eq!(Lang::Zh.compass(135.0), "东南");
+        assert_eq!(Lang::En.compass(-90.0), "W");
+        assert_eq!(Lang::En.days_ago(0), "today");
+        assert_eq!(Lang::Zh.days_ago(3), "3天前");
+    }
+
+    #[test]
+    fn no_string_is_left_blank_or_untranslated() {
+        // Spot-check that each language differs where words exist in both.
+        for text in [Text::Nearest, Text::OpenNow, Text::Navigate, Text::SignIn] {
+            assert_ne!(Lang::Zh.t(text), Lang::En.t(text));
+            assert!(!Lang::Zh.t(text).is_empty() && !Lang::En.t(text).is_empty());
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! The map: Leaflet (with marker clustering), loaded by `index.html` as the
+//! global `L`, driven through a few wasm-bindgen bindings.
+//!
+//! Positions cross this module's edge in WGS-84; inside, they are drawn in
+//! the tiles' coordinate system (Amap tiles are GCJ-02), so a marker sits
+//! on the right street whatever the tiles. Without tiles the markers, the
+//! user's position and the pin still work.
+
+use std::{cell::RefCell, rc::Rc};
+
+use gongce_shared::{Crs, LatLon};
+use js_sys::{Array, Object, Reflect};
+use serde::Deserialize;
+use wasm_bindgen::{JsCast as _, JsValue, prelude::*};
+use yew::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    pub type LMap;
+    #[wasm_bindgen(js_namespace = L, js_name = map)]
+    fn l_map(element: &web_sys::HtmlElement, options: &JsValue) -> LMap;
+    #[wasm_bindgen(method, js_name = setView)]
+    fn set_view(this: &LMap, center: &Array, zoom: f64) -> LMap;
+    #[wasm_bindgen(method, js_name = getZoom)]
+    fn get_zoom(this: &LMap) -> f64;
+    #[wasm_bindgen(method, js_name = getCenter)]
+    fn get_center(this: &LMap) -> LLatLng;
+    #[wasm_bindgen(method)]
+    fn on(this: &LMap, event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> LMap;
+    #[wasm_bindgen(method, js_name = invalidateSize)]
+    fn invalidate_size(this: &LMap);
+    #[wasm_bindgen(method)]
+    fn remove(this: &LMap);
+
+    pub type LLatLng;
+    #[wasm_bindgen(method, getter)]
+    fn lat(this: &LLatLng) -> f64;
+    #[wasm_bindgen(method, getter)]
+    fn lng(this: &LLatLng) -> f64;
+
+    pub type LLayer;
+    #[wasm_bindgen(js_namespace = L, js_name = tileLayer)]
+    fn l_tile_layer(url: &str, options: &JsValue) -> LLayer;
+    #[wasm_bindgen(js_namespace = L, js_name = marker)]
+    fn l_marker(at: &Array, options: &JsValue) -> LLayer;
+    #[wasm_bindgen(js_namespace = L, js_name = circleMarker)]
+    fn l_circle_marker(at: &Array, options: &JsValue) -> LLayer;
+    #[wasm_bindgen(js_namespace = L, js_name = markerClusterGroup)]
+    fn l_marker_cluster_group(options: &JsValue) -> LLayer;
+    #[wasm_bindgen(js_namespace = L, js_name = layerGroup)]
+    fn l_layer_group() -> LLayer;
+    #[wasm_bindgen(method, js_name = addTo)]
+    fn add_to(this: &LLayer, map: &LMap) -> LLayer;
+    #[wasm_bindgen(method, js_name = addLayer)]
+    fn add_layer(this: &LLayer, layer: &LLayer) -> LLayer;
+    #[wasm_bindgen(method, js_name = clearLayers)]
+    fn clear_layers(this: &LLayer) -> LLayer;
+    #[wasm_bindgen(method, js_name = bindTooltip)]
+    fn bind_tooltip(this: &LLayer, text: &str) -> LLayer;
+    #[wasm_bindgen(method, js_name = on)]
+    fn layer_on(this: &LLayer, event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> LLayer;
+}
+
+/// Where map tiles come from, and their coordinate system.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Tiles {
+    pub url: String,
+    pub attribution: String,
+    pub crs: Crs,
+    #[serde(default)]
+    pub subdomains: Option<String>,
+    #[serde(default = "max_zoom")]
+    pub max_zoom: u8,
+}
+
+fn max_zoom() -> u8 {
+    18
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marker {
+    pub id: i64,
+    pub at: LatLon,
+    pub label: String,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct MapProps {
+    pub tiles: Tiles,
+    /// Where to look (WGS-84); the map moves when this changes.
+    pub view: Option<LatLon>,
+    pub markers: Vec<Marker>,
+    pub me: Option<LatLon>,
+    /// The pin being placed by a committee member, if any.
+    pub pin: Option<LatLon>,
+    pub on_marker: Callback<i64>,
+    pub on_click: Callback<LatLon>,
+    pub on_move: Callback<LatLon>,
+}
+
+struct Live {
+    map: LMap,
+    cluster: LLayer,
+    me: LLayer,
+    pin: LLayer,
+    crs: Crs,
+    _handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+    marker_handlers: Vec<Closure<dyn FnMut(JsValue)>>,
+}
+
+fn opts(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o.into()
+}
+
+/// A WGS-84 position as the tiles draw it: `[lat, lng]`.
+fn to_tiles(crs: Crs, p: LatLon) -> Array {
+    let (lat, lon) = crs.from_wgs84(p);
+    Array::of2(&lat.into(), &lon.into())
+}
+
+/// A point on the tiles back to WGS-84.
+fn from_tiles(crs: Crs, lat: f64, lon: f64) -> Option<LatLon> {
+    let lon = (lon + 180.0).rem_euclid(360.0) - 180.0;
+    crs.to_wgs84(lat.clamp(-90.0, 90.0), lon).ok()
+}
+
+fn leaflet_loaded() -> bool {
+    web_sys::window()
+        .and_then(|w| Reflect::get(&w, &JsValue::from_str("L")).ok())
+        .is_some_and(|l| !l.is_undefined())
+}
+
+#[function_component(MapView)]
+pub fn map_view(props: &MapProps) -> Html {
+    let node = use_node_ref();
+    let live: Rc<RefCell<Option<Live>>> = use_mut_ref(|| None);
+    // The latest callbacks, read by the handlers made once at start.
+    let callbacks = use_mut_ref(|| {
+        (
+            props.on_marker.clone(),
+            props.on_click.clone(),
+            props.on_move.clone(),
+        )
+    });
+    *callbacks.borrow_mut() = (
+        props.on_marker.clone(),
+        props.on_click.clone(),
+        props.on_move.clone(),
+    );
+
+    {
+        let live = live.clone();
+        let node = node.clone();
+        let tiles = props.tiles.clone();
+        let callbacks = callbacks.clone();
+        use_effect_with((), move |_| {
+            if let Some(element) = node.cast::<web_sys::HtmlElement>()
+                && leaflet_loaded()
+            {
+                let map = l_map(
+                    &element,
+                    &opts(&[
+                        ("zoomControl", true.into()),
+                        ("attributionControl", true.into()),
+                    ]),
+                );
+                let crs = tiles.crs;
+                let mut tile_opts = vec![
+                    ("attribution", JsValue::from_str(&tiles.attribution)),
+                    ("maxZoom", f64::from(tiles.max_zoom).into()),
+                ];
+                if let Some(s) = &tiles.subdomains {
+                    tile_opts.push(("subdomains", JsValue::from_str(s)));
+                }
+                l_tile_layer(&tiles.url, &opts(&tile_opts)).add_to(&map);
+                map.set_view(&Array::of2(&35.0.into(), &105.0.into()), 4.0);
+                let cluster = l_marker_cluster_group(&opts(&[
+                    ("showCoverageOnHover", false.into()),
+                    ("maxClusterRadius", 40.into()),
+                ]))
+                .add_to(&map);
+                let me = l_layer_group().add_to(&map);
+                let pin = l_layer_group().add_to(&map);
+                let click = {
+                    let callbacks = callbacks.clone();
+                    Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+                        let Ok(latlng) = Reflect::get(&event, &"latlng".into()) else {
+                            return;
+                        };
+                        let latlng: LLatLng = latlng.unchecked_into();
+                        if let Some(p) = from_tiles(crs, latlng.lat(), latlng.lng()) {
+                            callbacks.borrow().1.emit(p);
+                        }
+                    })
+                };
+                let moved = {
+                    let callbacks = callbacks.clone();
+                    let map_ref: LMap = map.clone().unchecked_into();
+                    Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+                        let c = map_ref.get_center();
+                        if let Some(p) = from_tiles(crs, c.lat(), c.lng()) {
+                            callbacks.borrow().2.emit(p);
+                        }
+                    })
+                };
+                map.on("click", &click);
+                map.on("moveend", &moved);
+                *live.borrow_mut() = Some(Live {
+                    map,
+                    cluster,
+                    me,
+                    pin,
+                    crs,
+                    _handlers: vec![click, moved],
+                    marker_handlers: Vec::new(),
+                });
+            }
+            move || {
+                if let Some(live) = live.borrow_mut().take() {
+                    live.map.remove();
+                }
+            }
+        });
+    }
+
+    {
+        let live = live.clone();
+        use_effect_with(props.view, move |view| {
+            if let (Some(live), Some(view)) = (live.borrow().as_ref(), view) {
+                let zoom = live.map.get_zoom().max(16.0);
+                live.map.set_view(&to_tiles(live.crs, *view), zoom);
+            }
+        });
+    }
+
+    {
+        let live = live.clone();
+        let callbacks = callbacks.clone();
+        use_effect_with(props.markers.clone(), move |markers| {
+            if let Some(live) = live.borrow_mut().as_mut() {
+                live.cluster.clear_layers();
+                live.marker_handlers.clear();
+                for m in markers {
+                    let marker = l_marker(
+                        &to_tiles(live.crs, m.at),
+                        &opts(&[
+                            ("title", JsValue::from_str(&m.label)),
+                            ("alt", JsValue::from_str(&m.label)),
+                        ]),
+                    );
+                    marker.bind_tooltip(&m.label);
+                    let id = m.id;
+                    let callbacks = callbacks.clone();
+                    let handler = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+                        callbacks.borrow().0.emit(id);
+                    });
+                    marker.layer_on("click", &handler);
+                    live.marker_handlers.push(handler);
+                    live.cluster.add_layer(&marker);
+                }
+            }
+        });
+    }
+
+    {
+        let live = live.clone();
+        use_effect_with((props.me, props.pin), move |(me, pin)| {
+            if let Some(live) = live.borrow().as_ref() {
+                live.me.clear_layers();
+                if let Some(me) = me {
+                    live.me.add_layer(&l_circle_marker(
+                        &to_tiles(live.crs, *me),
+                        &opts(&[
+                            ("radius", 8.into()),
+                            ("color", "#ffffff".into()),
+                            ("weight", 3.into()),
+                            ("fillColor", "#1a73e8".into()),
+                            ("fillOpacity", 1.into()),
+                        ]),
+                    ));
+                }
+                live.pin.clear_layers();
+                if let Some(pin) = pin {
+                    live.pin.add_layer(&l_marker(
+                        &to_tiles(live.crs, *pin),
+                        &opts(&[("opacity", 0.9.into())]),
+                    ));
+                }
+            }
+        });
+    }
+
+    html! {
+        <div ref={node} class="map" role="application" aria-label="map"></div>
+    }
+}

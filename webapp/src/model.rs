@@ -1,0 +1,79 @@
+//! The server's answers as the app reads them: the fields it shows, in
+//! light types. (The shared `Toilet` validates opening hours and time zones
+//! as it deserialises, which would ship a parser and the whole time-zone
+//! database to every phone; the server has validated them already.)
+
+use chrono::{DateTime, Utc};
+use gongce_shared::LatLon;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    TemporarilyClosed {
+        reason: String,
+        until: Option<DateTime<Utc>>,
+    },
+    Removed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Toilet {
+    pub id: i64,
+    pub name: String,
+    pub address: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub wheelchair: Option<bool>,
+    pub baby_change: Option<bool>,
+    pub family_room: Option<bool>,
+    pub free: Option<bool>,
+    pub opening_hours: Option<String>,
+    pub hours_note: Option<String>,
+    pub operator: Option<String>,
+    pub org_id: Option<i64>,
+    pub last_verified: Option<DateTime<Utc>>,
+    pub status: Status,
+    pub version: i64,
+}
+
+impl Toilet {
+    pub fn position(&self) -> LatLon {
+        LatLon::new(self.lat, self.lon).unwrap_or_else(|_| LatLon::new(0.0, 0.0).expect("zero"))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearbyResult {
+    pub distance_m: f64,
+    pub bearing_deg: f64,
+    pub open_now: Option<bool>,
+    pub toilet: Toilet,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearbyResponse {
+    pub results: Vec<NearbyResult>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_the_server_sends() {
+        let json = r#"{"results":[{"distance_m":15.3,"bearing_deg":59.4,"open_now":null,
+            "toilet":{"id":7,"name":"臺中火車站","address":null,"lat":24.13,"lon":120.68,
+            "wheelchair":true,"baby_change":false,"family_room":null,"free":null,"access":null,
+            "opening_hours":"24/7","hours_note":null,"timezone":"Asia/Taipei","operator":"x",
+            "org_id":null,"last_verified":null,
+            "status":{"state":"temporarily_closed","reason":"維修","until":"2026-12-01T00:00:00Z"},
+            "source":"t","external_id":"B1","source_crs":"wgs84","version":2,
+            "updated_at":"2026-11-26T20:05:50.487Z"}}]}"#;
+        let r: NearbyResponse = serde_json::from_str(json).unwrap();
+        let t = &r.results[0].toilet;
+        assert_eq!((t.id, t.wheelchair, t.family_room), (7, Some(true), None));
+        assert!(matches!(&t.status, Status::TemporarilyClosed { reason, .. } if reason == "維修"));
+    }
+}

@@ -1,0 +1,224 @@
+// End-to-end in real headless Chromium against the real `gongce serve`, at
+// a phone's viewport. Run by `cargo xtask test` after the web app is built:
+//   GONGCE_BIN=target/debug/gongce node webapp/tests/browser.mjs
+// Prints one line per test and a closing "test result:" line like cargo's.
+// Screenshots go to target/browser-artifacts/.
+
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const root = resolve(new URL("../..", import.meta.url).pathname);
+const bin = resolve(root, process.env.GONGCE_BIN ?? "target/debug/gongce");
+const artifacts = join(root, "target/browser-artifacts");
+mkdirSync(artifacts, { recursive: true });
+const PASSWORD = "correct horse battery staple";
+// The resident stands at People's Square; the fixture's toilets lie 50 m,
+// 122 m, 300 m, 600 m and 1.8 km away.
+const HERE = { latitude: 31.2304, longitude: 121.4737 };
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+function run(args, input) {
+  return execFileSync(bin, args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
+}
+
+async function startServer() {
+  const dir = mkdtempSync(join(tmpdir(), "gongce-browser-"));
+  const db = `sqlite:${join(dir, "city.sqlite")}`;
+  run(["import", "--database-url", db, "--source", "fixture", join(root, "webapp/tests/fixture.csv")]);
+  run(["org", "add", "--database-url", db, "--name", "人民广场居委会", "--kind", "居委会"]);
+  run(["user", "add", "--database-url", db, "--username", "li", "--org", "人民广场居委会", "--role", "committee"], PASSWORD + "\n");
+  const child = spawn(bin, ["serve", "--database-url", db, "--bind", "127.0.0.1:0", "--webapp-dir", join(root, "webapp/dist"),
+    "--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--tiles-attribution", "no tiles in tests"],
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
+  const line = await new Promise((ok, fail) => {
+    createInterface({ input: child.stdout }).once("line", ok);
+    child.once("exit", (code) => fail(new Error(`gongce serve exited ${code}`)));
+  });
+  const base = line.replace("gongce listening on ", "").trim();
+  return { base, stop: () => child.kill("SIGTERM") };
+}
+
+// The published GCJ-02 formula, written again here so the app's Amap link
+// is checked against an independent implementation.
+function wgsToGcj(lat, lon) {
+  const a = 6378245.0, ee = 0.00669342162296594323, PI = Math.PI;
+  const x = lon - 105, y = lat - 35;
+  let dLat = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+  dLat += (20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2 / 3;
+  dLat += (20 * Math.sin(y * PI) + 40 * Math.sin(y / 3 * PI)) * 2 / 3;
+  dLat += (160 * Math.sin(y / 12 * PI) + 320 * Math.sin(y * PI / 30)) * 2 / 3;
+  let dLon = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+  dLon += (20 * Math.sin(6 * x * PI) + 20 * Math.sin(2 * x * PI)) * 2 / 3;
+  dLon += (20 * Math.sin(x * PI) + 40 * Math.sin(x / 3 * PI)) * 2 / 3;
+  dLon += (150 * Math.sin(x / 12 * PI) + 300 * Math.sin(x / 30 * PI)) * 2 / 3;
+  const radLat = lat / 180 * PI;
+  let magic = Math.sin(radLat); magic = 1 - ee * magic * magic;
+  const sqrtMagic = Math.sqrt(magic);
+  dLat = (dLat * 180) / ((a * (1 - ee)) / (magic * sqrtMagic) * PI);
+  dLon = (dLon * 180) / (a / sqrtMagic * Math.cos(radLat) * PI);
+  return [lat + dLat, lon + dLon];
+}
+
+function assert(cond, message) { if (!cond) throw new Error(message); }
+function assertEq(a, b, message) {
+  assert(JSON.stringify(a) === JSON.stringify(b), `${message}: ${JSON.stringify(a)} != ${JSON.stringify(b)}`);
+}
+
+const names = (page) => page.$$eval(".results .name", (els) => els.map((e) => e.textContent));
+
+async function resident(browser, base, extra = {}) {
+  const context = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN", ...extra });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  await page.goto(base);
+  return { context, page };
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test("the nearest toilets appear in order, nearest first", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base);
+  await page.waitForSelector(".results li");
+  assertEq((await names(page)).slice(0, 5),
+    ["人民广场公厕", "南京东路公厕", "福州路无障碍公厕", "延安东路母婴公厕", "外滩公厕"], "order");
+  const first = await page.textContent(".results li:first-child .distance");
+  assert(/^\d+米$/.test(first) && Math.abs(parseInt(first) - 50) <= 2, `distance ${first}`);
+  await page.screenshot({ path: join(artifacts, "residents-zh.png") });
+  await context.close();
+});
+
+test("a filter changes the list and is remembered", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base);
+  await page.waitForSelector(".results li");
+  await page.click('[data-filter="wheelchair"]');
+  await page.waitForFunction(() => document.querySelectorAll(".results li").length === 2);
+  assertEq(await names(page), ["福州路无障碍公厕", "外滩公厕"], "wheelchair only");
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll(".results li").length === 2);
+  assertEq(await page.getAttribute('[data-filter="wheelchair"]', "aria-pressed"), "true", "remembered");
+  await page.click('[data-filter="baby_change"]');
+  await page.waitForFunction(() => document.querySelectorAll(".results li").length === 1);
+  assertEq(await names(page), ["外滩公厕"], "wheelchair and baby change");
+  await page.screenshot({ path: join(artifacts, "filtered.png") });
+  await context.close();
+});
+
+test("the detail sheet shows unknown as unknown and hands off to Amap in GCJ-02", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base);
+  await page.waitForSelector(".results li");
+  await page.click(".results li:nth-child(2) button");
+  await page.waitForSelector(".sheet");
+  const rows = await page.$$eval(".sheet .row", (rs) => rs.map((r) => [r.querySelector("dt").textContent, r.querySelector("dd").textContent]));
+  const row = Object.fromEntries(rows);
+  assertEq(row["无障碍设施"], "未知", "wheelchair unknown");
+  assertEq(row["免费"], "有", "free");
+  assertEq(row["开放时间"], "未知", "hours unknown");
+  const amap = await page.getAttribute('.nav-links a[data-app^="高德"]', "href");
+  const m = amap.match(/to=([\d.]+),([\d.]+),/);
+  assert(m, `amap link ${amap}`);
+  const [gLat, gLon] = wgsToGcj(31.2315, 121.4737);
+  assert(Math.abs(parseFloat(m[1]) - gLon) < 2e-6 && Math.abs(parseFloat(m[2]) - gLat) < 2e-6,
+    `amap ${m[2]},${m[1]} vs GCJ-02 ${gLat},${gLon}`);
+  // ~500 m from the WGS-84 position: really converted.
+  assert(Math.abs(parseFloat(m[1]) - 121.4737) > 0.003, "amap coordinates not shifted");
+  const google = await page.getAttribute('.nav-links a[data-app="Google Maps"]', "href");
+  assert(google.includes("destination=31.231500,121.473700"), google);
+  await page.screenshot({ path: join(artifacts, "detail.png") });
+  await context.close();
+});
+
+test("the page renders in English and switches to Chinese", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base, { locale: "en-GB" });
+  await page.waitForSelector(".results li");
+  assertEq(await page.textContent("main h2"), "Nearest toilets", "English heading");
+  assertEq(await page.getAttribute("html", "lang"), "en", "lang attribute");
+  assert((await page.textContent(".results li:first-child .distance")).endsWith(" m"), "metres in English");
+  await page.screenshot({ path: join(artifacts, "residents-en.png") });
+  await page.click("header button.lang");
+  assertEq(await page.textContent("main h2"), "最近的公厕", "switched to Chinese");
+  assertEq(await page.getAttribute("html", "lang"), "zh-CN", "lang attribute");
+  await context.close();
+});
+
+test("without location the map centre is used, and the app says so", async ({ browser, base }) => {
+  const context = await browser.newContext({ ...PHONE, locale: "zh-CN" });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.waitForSelector(".results li");
+  assert((await page.textContent(".find .note")).includes("地图中心"), await page.textContent(".find .note"));
+  await context.close();
+});
+
+test("a committee member adds a toilet by tapping and confirming; a resident finds it", async ({ browser, base }) => {
+  const context = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN" });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+  await page.goto(base);
+  await page.waitForSelector(".results li");
+  await page.click("header button.signin");
+  await page.fill('input[name="username"]', "li");
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('.signin-form button[type="submit"]');
+  await page.waitForSelector(".committee .add");
+  await page.click(".committee .add");
+  await page.waitForSelector(".pin-hint");
+  // Nothing is saved until the pin is confirmed: tap, then confirm.
+  const box = await page.locator(".map").boundingBox();
+  await page.touchscreen.tap(box.x + box.width * 0.7, box.y + box.height * 0.3);
+  await page.waitForSelector(".confirm-pin");
+  const at = (await page.textContent(".committee .note")).split(",").map((s) => parseFloat(s));
+  assert(at.length === 2 && at.every(Number.isFinite), `pin ${at}`);
+  await page.screenshot({ path: join(artifacts, "committee-pin.png") });
+  await page.click(".confirm-pin");
+  await page.fill('.toilet-form input[name="name"]', "新建的居委会公厕");
+  await page.check('.toilet-form input[name="wheelchair"]');
+  await page.click('.toilet-form button[type="submit"]');
+  await page.waitForFunction(() => [...document.querySelectorAll(".ours .name")].some((e) => e.textContent === "新建的居委会公厕"));
+  await page.screenshot({ path: join(artifacts, "committee-saved.png") });
+  await context.close();
+
+  // A resident standing at the pin finds it first.
+  const { context: c2, page: p2 } = await resident(browser, base, { geolocation: { latitude: at[0], longitude: at[1] } });
+  await p2.waitForSelector(".results li");
+  assertEq((await names(p2))[0], "新建的居委会公厕", "the new toilet is nearest");
+  await p2.screenshot({ path: join(artifacts, "resident-finds-new.png") });
+  await c2.close();
+});
+
+test("the app opens offline and shows the last list", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base);
+  await page.waitForSelector(".results li");
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload();
+  await page.waitForSelector(".results li");
+  await context.setOffline(true);
+  await page.reload();
+  await page.waitForSelector(".results li");
+  assertEq((await names(page))[0], "人民广场公厕", "last list offline");
+  assert((await page.textContent(".find .note")).includes("离线"), await page.textContent(".find .note"));
+  await page.screenshot({ path: join(artifacts, "offline.png") });
+  await context.close();
+});
+
+const server = await startServer();
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
+let passed = 0, failed = 0;
+for (const t of tests) {
+  try {
+    await t.fn({ browser, base: server.base });
+    passed++;
+    console.log(`test browser::${t.name} ... ok`);
+  } catch (e) {
+    failed++;
+    console.log(`test browser::${t.name} ... FAILED\n${e.stack}`);
+  }
+}
+await browser.close();
+server.stop();
+console.log(`\ntest result: ${failed ? "FAILED" : "ok"}. ${passed} passed; ${failed} failed; 0 ignored; 0 measured; 0 filtered out`);
+process.exit(failed ? 1 : 0);
