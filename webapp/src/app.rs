@@ -763,6 +763,11 @@ fn committee_view(props: &CommitteeProps) -> Html {
                 { for props.ours.iter().map(|t| html! {
                     <li data-id={t.id.to_string()}>
                         <span class="name">{ t.name.as_str() }</span>
+                        if t.status != Status::Removed {
+                            <EditForm lang={lang} toilet={t.clone()} csrf={csrf.clone()}
+                                on_saved={{ let m = message.clone(); let c = props.on_changed.clone();
+                                    Callback::from(move |text: String| { m.set(Some(text)); c.emit(()); }) }} />
+                        }
                         { match &t.status {
                             Status::Open => html! {
                                 <button onclick={set_status(t, Status::TemporarilyClosed { reason: String::new(), until: None })}>{ lang.t(Text::CloseTemporarily) }</button>
@@ -891,7 +896,7 @@ fn admin_view(props: &AdminProps) -> Html {
             let c = &rep["counts"];
             html! {
                 <div class="report">
-                    <p>{ format!("{} {} · {} {} · {} {}", c["read"], "read", c["venues"], "toilets", c["rejected"], "rejected") }</p>
+                    <p class="counts">{ format!("{}: {} · {}: {} · {}: {}", lang.t(Text::RowsRead), c["read"], lang.t(Text::Toilets), c["venues"], lang.t(Text::RowsRejected), c["rejected"]) }</p>
                     <table>
                         <thead><tr><th>{ lang.t(Text::Row) }</th><th>{ "id" }</th><th>{ lang.t(Text::Column) }</th><th>{ lang.t(Text::Value) }</th><th>{ lang.t(Text::Problem) }</th></tr></thead>
                         <tbody>
@@ -925,12 +930,122 @@ fn admin_view(props: &AdminProps) -> Html {
                         <option value="bd09">{ "BD-09 (百度)" }</option>
                     </select>
                 </label>
-                <label class="check"><input type="checkbox" ref={fix} name="fix_swapped" />{ "fix_swapped" }</label>
-                <label class="check"><input type="checkbox" ref={skip} name="skip_invalid" />{ "skip_invalid" }</label>
+                <label class="check"><input type="checkbox" ref={fix} name="fix_swapped" />{ lang.t(Text::FixSwapped) }</label>
+                <label class="check"><input type="checkbox" ref={skip} name="skip_invalid" />{ lang.t(Text::SkipInvalid) }</label>
                 <button class="primary" type="submit">{ lang.t(Text::CheckFile) }</button>
             </form>
             if let Some(m) = &*message { <p class="note" role="status">{ m }</p> }
             { table }
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct EditProps {
+    lang: Lang,
+    toilet: Toilet,
+    csrf: String,
+    /// A message for the committee: saved, or why not.
+    on_saved: Callback<String>,
+}
+
+/// Edits a toilet's name, hours and facilities; each facility can be set
+/// to yes, no or unknown. The edit names the version it was made from, so
+/// a change made meanwhile by someone else is refused, not overwritten.
+#[function_component(EditForm)]
+fn edit_form(props: &EditProps) -> Html {
+    let lang = props.lang;
+    let open = use_state(|| false);
+    let name = use_node_ref();
+    let hours = use_node_ref();
+    let selects = [
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+    ];
+    let t = &props.toilet;
+    if !*open {
+        let open = open.clone();
+        return html! { <button class="edit" onclick={Callback::from(move |_| open.set(true))}>{ lang.t(Text::Edit) }</button> };
+    }
+    let save = {
+        let (name, hours, selects) = (name.clone(), hours.clone(), selects.clone());
+        let (id, version, csrf, on_saved, open) = (
+            t.id,
+            t.version,
+            props.csrf.clone(),
+            props.on_saved.clone(),
+            open.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let text = |r: &NodeRef| {
+                r.cast::<web_sys::HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            let tri = |r: &NodeRef| -> serde_json::Value {
+                match r
+                    .cast::<web_sys::HtmlSelectElement>()
+                    .map(|s| s.value())
+                    .as_deref()
+                {
+                    Some("yes") => true.into(),
+                    Some("no") => false.into(),
+                    _ => serde_json::Value::Null,
+                }
+            };
+            let hours_text = text(&hours);
+            let patch = serde_json::json!({
+                "version": version,
+                "name": text(&name),
+                "opening_hours": if hours_text.trim().is_empty() { serde_json::Value::Null } else { hours_text.into() },
+                "wheelchair": tri(&selects[0]),
+                "baby_change": tri(&selects[1]),
+                "family_room": tri(&selects[2]),
+                "free": tri(&selects[3]),
+                "verified": true,
+            });
+            let (csrf, on_saved, open) = (csrf.clone(), on_saved.clone(), open.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::patch_toilet(id, &patch, &csrf).await {
+                    Ok(_) => {
+                        open.set(false);
+                        on_saved.emit(lang.t(Text::Saved).to_owned());
+                    }
+                    Err(e) if e.status == 409 => on_saved.emit(lang.t(Text::StaleEdit).to_owned()),
+                    Err(e) => on_saved.emit(e.message),
+                }
+            });
+        })
+    };
+    let choice = |r: &NodeRef, label: Text, value: Option<bool>, field: &'static str| {
+        let current = match value {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "",
+        };
+        html! {
+            <label>{ lang.t(label) }
+                <select ref={r.clone()} name={field}>
+                    <option value="" selected={current.is_empty()}>{ lang.t(Text::Unknown) }</option>
+                    <option value="yes" selected={current == "yes"}>{ lang.t(Text::Yes) }</option>
+                    <option value="no" selected={current == "no"}>{ lang.t(Text::No) }</option>
+                </select>
+            </label>
+        }
+    };
+    html! {
+        <form class="edit-form" onsubmit={save}>
+            <label>{ lang.t(Text::Name) }<input ref={name} name="name" value={t.name.clone()} required=true /></label>
+            <label>{ lang.t(Text::OpeningHours) }<input ref={hours} name="opening_hours" value={t.opening_hours.clone().unwrap_or_default()} placeholder="Mo-Su 06:00-22:00" /></label>
+            { choice(&selects[0], Text::Wheelchair, t.wheelchair, "wheelchair") }
+            { choice(&selects[1], Text::BabyChange, t.baby_change, "baby_change") }
+            { choice(&selects[2], Text::FamilyRoom, t.family_room, "family_room") }
+            { choice(&selects[3], Text::Free, t.free, "free") }
+            <button class="primary" type="submit">{ lang.t(Text::Save) }</button>
+            <button type="button" onclick={{ let open = open.clone(); Callback::from(move |_| open.set(false)) }}>{ lang.t(Text::Cancel) }</button>
+        </form>
     }
 }

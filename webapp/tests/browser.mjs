@@ -31,6 +31,7 @@ async function startServer() {
   run(["import", "--database-url", db, "--source", "fixture", join(root, "webapp/tests/fixture.csv")]);
   run(["org", "add", "--database-url", db, "--name", "人民广场居委会", "--kind", "居委会"]);
   run(["user", "add", "--database-url", db, "--username", "li", "--org", "人民广场居委会", "--role", "committee"], PASSWORD + "\n");
+  run(["user", "add", "--database-url", db, "--username", "root", "--role", "admin"], PASSWORD + "\n");
   const child = spawn(bin, ["serve", "--database-url", db, "--bind", "127.0.0.1:0", "--webapp-dir", join(root, "webapp/dist"),
     "--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--tiles-attribution", "no tiles in tests"],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
@@ -188,6 +189,80 @@ test("a committee member adds a toilet by tapping and confirming; a resident fin
   assertEq((await names(p2))[0], "新建的居委会公厕", "the new toilet is nearest");
   await p2.screenshot({ path: join(artifacts, "resident-finds-new.png") });
   await c2.close();
+});
+
+async function signIn(page, username) {
+  await page.click("header button.signin");
+  await page.fill('input[name="username"]', username);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('.signin-form button[type="submit"]');
+}
+
+test("a committee edits hours and facilities, closes a toilet for a while, and residents see it", async ({ browser, base }) => {
+  const context = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "en-GB" });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.waitForSelector(".results li");
+  await signIn(page, "li");
+  // The toilet added by the previous test is this organisation's.
+  const item = page.locator(".ours li", { hasText: "新建的居委会公厕" });
+  await item.locator("button.edit").click();
+  await item.locator('input[name="opening_hours"]').fill("Mo-Su 07:00-21:00");
+  await item.locator('select[name="baby_change"]').selectOption("yes");
+  await item.locator('select[name="wheelchair"]').selectOption("");
+  await item.locator('.edit-form button[type="submit"]').click();
+  await page.waitForFunction(() => document.querySelector(".committee .note")?.textContent === "Saved");
+  await page.fill('input[name="reason"]', "Pipe repairs");
+  await item.locator("button", { hasText: "Close for a while" }).click();
+  await page.waitForSelector(".ours li .badge.closed");
+  await page.screenshot({ path: join(artifacts, "committee-closed.png") });
+  await context.close();
+
+  const { context: c2, page: p2 } = await resident(browser, base, { locale: "en-GB" });
+  await p2.waitForSelector(".results li");
+  const row = p2.locator(".results li", { hasText: "新建的居委会公厕" });
+  await row.locator("button").click();
+  await p2.waitForSelector(".sheet .closed-note");
+  assert((await p2.textContent(".sheet .closed-note")).includes("Pipe repairs"), "closure reason shown");
+  const rows = Object.fromEntries(await p2.$$eval(".sheet .row", (rs) => rs.map((r) => [r.querySelector("dt").textContent, r.querySelector("dd").textContent])));
+  assertEq(rows["Opening hours"], "Mo-Su 07:00-21:00", "hours edited");
+  assertEq(rows["Baby changing"], "Yes", "baby change set");
+  assertEq(rows["Wheelchair accessible"], "Unknown", "wheelchair back to unknown");
+  assert((await p2.textContent(".sheet .fresh")).includes("today"), "verified today");
+  await p2.screenshot({ path: join(artifacts, "resident-sees-closure.png") });
+  await c2.close();
+});
+
+test("an admin uploads a list, reads the dry-run table, and imports it", async ({ browser, base }) => {
+  const context = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN" });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.waitForSelector(".results li");
+  await signIn(page, "root");
+  await page.click("nav.tabs button:nth-child(3)");
+  await page.fill('.admin input[name="source"]', "street-office");
+  await page.setInputFiles('.admin input[name="file"]', {
+    name: "list.csv", mimeType: "text/csv",
+    buffer: Buffer.from("编号,名称,纬度,经度\ns1,黄河路公厕,31.2330,121.4710\ns2,坏行,95,121.47\n"),
+  });
+  await page.check('.admin input[name="skip_invalid"]');
+  await page.click('.admin form button[type="submit"]');
+  await page.waitForSelector(".report tbody tr");
+  const cells = await page.$$eval(".report tbody tr td", (tds) => tds.map((t) => t.textContent));
+  assertEq(cells.slice(0, 4), ["3", "s2", "纬度", "95"], "the rejected row in the table");
+  await page.screenshot({ path: join(artifacts, "admin-dry-run.png") });
+  await page.click(".report button.primary");
+  await page.waitForFunction(() => document.querySelector(".admin .note")?.textContent.startsWith("已导入"));
+  await page.click("nav.tabs button:nth-child(1)");
+  // The server picks the import up from the store's change log within a second or so.
+  const found = () => page.$$eval(".results .name", (els) => els.some((e) => e.textContent === "黄河路公厕"));
+  const deadline = Date.now() + 10000;
+  while (!(await found())) {
+    assert(Date.now() < deadline, "the imported toilet is not served within 10 s");
+    await page.click(".search-here");
+    await page.waitForTimeout(250);
+  }
+  await context.close();
 });
 
 test("the app opens offline and shows the last list", async ({ browser, base }) => {
