@@ -925,7 +925,7 @@ fn admin_view(props: &AdminProps) -> Html {
                 <label>{ lang.t(Text::File) }<input ref={file} type="file" name="file" accept=".csv,.xlsx,.xls,.geojson,.json" required=true /></label>
                 <label>{ lang.t(Text::CoordinateSystem) }
                     <select ref={crs} name="crs">
-                        <option value="wgs84">{ "WGS-84 (GPS, OSM, 天地图)" }</option>
+                        <option value="wgs84" selected=true>{ "WGS-84 (GPS, OSM, 天地图)" }</option>
                         <option value="gcj02">{ "GCJ-02 (高德, 腾讯, 微信)" }</option>
                         <option value="bd09">{ "BD-09 (百度)" }</option>
                     </select>

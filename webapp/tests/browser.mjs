@@ -245,6 +245,7 @@ test("an admin uploads a list, reads the dry-run table, and imports it", async (
     name: "list.csv", mimeType: "text/csv",
     buffer: Buffer.from("编号,名称,纬度,经度\ns1,黄河路公厕,31.2330,121.4710\ns2,坏行,95,121.47\n"),
   });
+  assertEq(await page.inputValue('.admin select[name="crs"]'), "wgs84", "WGS-84 by default");
   await page.check('.admin input[name="skip_invalid"]');
   await page.click('.admin form button[type="submit"]');
   await page.waitForSelector(".report tbody tr");
@@ -262,6 +263,9 @@ test("an admin uploads a list, reads the dry-run table, and imports it", async (
     await page.click(".search-here");
     await page.waitForTimeout(250);
   }
+  // Read as WGS-84, as chosen: 31.2330,121.4710 is ~390 m from the resident.
+  const distance = await page.locator(".results li", { hasText: "黄河路公厕" }).locator(".distance").textContent();
+  assert(Math.abs(parseInt(distance) - 390) < 20, `distance ${distance}`);
   await context.close();
 });
 
