@@ -233,6 +233,12 @@ fn run_tests(cmd: &mut Command) -> anyhow::Result<Totals> {
 }
 
 fn bench(extra: &[String]) -> anyhow::Result<()> {
+    if extra.first().map(String::as_str) == Some("webapp") {
+        webapp::build(false)?;
+        ensure_chromium()?;
+        status(cargo().args(["build", "--release", "-p", "gongce"]))?;
+        return status(Command::new("node").arg("webapp/tests/bench.mjs"));
+    }
     if extra.first().map(String::as_str) == Some("import") {
         return status(
             cargo()
