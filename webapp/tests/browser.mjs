@@ -25,15 +25,14 @@ function run(args, input) {
   return execFileSync(bin, args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
 }
 
-async function startServer() {
+async function startServer(tiles = ["--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--tiles-attribution", "no tiles in tests"]) {
   const dir = mkdtempSync(join(tmpdir(), "gongce-browser-"));
   const db = `sqlite:${join(dir, "city.sqlite")}`;
   run(["import", "--database-url", db, "--source", "fixture", join(root, "webapp/tests/fixture.csv")]);
   run(["org", "add", "--database-url", db, "--name", "人民广场居委会", "--kind", "居委会"]);
   run(["user", "add", "--database-url", db, "--username", "li", "--org", "人民广场居委会", "--role", "committee"], PASSWORD + "\n");
   run(["user", "add", "--database-url", db, "--username", "root", "--role", "admin"], PASSWORD + "\n");
-  const child = spawn(bin, ["serve", "--database-url", db, "--bind", "127.0.0.1:0", "--webapp-dir", join(root, "webapp/dist"),
-    "--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--tiles-attribution", "no tiles in tests"],
+  const child = spawn(bin, ["serve", "--database-url", db, "--bind", "127.0.0.1:0", "--webapp-dir", join(root, "webapp/dist"), ...tiles],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
   const line = await new Promise((ok, fail) => {
     createInterface({ input: child.stdout }).once("line", ok);
@@ -267,6 +266,44 @@ test("an admin uploads a list, reads the dry-run table, and imports it", async (
   const distance = await page.locator(".results li", { hasText: "黄河路公厕" }).locator(".distance").textContent();
   assert(Math.abs(parseInt(distance) - 390) < 20, `distance ${distance}`);
   await context.close();
+});
+
+test("on GCJ-02 tiles (Amap) markers are drawn shifted, and a tap reads back WGS-84", async ({ browser }) => {
+  const amap = await startServer(["--tiles", "amap"]);
+  try {
+    const context = await browser.newContext({ ...PHONE, viewport: { width: 360, height: 740 }, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN" });
+    const page = await context.newPage();
+    // Amap's servers are out of reach here: note which tiles are asked for.
+    const tiles = [];
+    await page.route("**/appmaptile**", (route) => { tiles.push(new URL(route.request().url())); route.abort(); });
+    await page.goto(amap.base);
+    await page.waitForSelector(".results li");
+    await page.waitForFunction(() => document.querySelectorAll(".leaflet-tile").length > 0);
+    // Leaflet asks for the centre tile first: it must hold GCJ-02(HERE), not HERE.
+    const tile = (lat, lon, z) => [Math.floor((lon + 180) / 360 * 2 ** z),
+      Math.floor((1 - Math.log(Math.tan(lat * Math.PI / 180) + 1 / Math.cos(lat * Math.PI / 180)) / Math.PI) / 2 * 2 ** z)];
+    const last16 = tiles.filter((u) => u.searchParams.get("z") === "16");
+    assert(last16.length > 0, `no zoom-16 tiles asked for: ${tiles.map((u) => u.search).join(" ")}`);
+    const first = [Number(last16[0].searchParams.get("x")), Number(last16[0].searchParams.get("y"))];
+    const [gLat, gLon] = wgsToGcj(HERE.latitude, HERE.longitude);
+    assertEq(first, tile(gLat, gLon, 16), "centre tile is GCJ-02's");
+    assert(JSON.stringify(first) !== JSON.stringify(tile(HERE.latitude, HERE.longitude, 16)), "the shift crosses a tile here");
+    await signIn(page, "li");
+    await page.click(".committee .add");
+    await page.waitForSelector(".pin-hint");
+    // The user's dot is drawn at GCJ-02(HERE); tapping its centre must read back HERE in WGS-84.
+    await page.waitForSelector(".leaflet-interactive");
+    const dot = await page.locator("path.leaflet-interactive").first().boundingBox();
+    await page.touchscreen.tap(dot.x + dot.width / 2, dot.y + dot.height / 2);
+    await page.waitForSelector(".confirm-pin");
+    const [lat, lon] = (await page.textContent(".committee .note")).split(",").map((s) => parseFloat(s));
+    const metres = Math.hypot((lat - HERE.latitude) * 111320, (lon - HERE.longitude) * 111320 * Math.cos(HERE.latitude * Math.PI / 180));
+    assert(metres < 15, `tap read back ${lat},${lon}: ${metres.toFixed(1)} m from the user (≈540 m if not shifted)`);
+    await page.screenshot({ path: join(artifacts, "amap-360px.png") });
+    await context.close();
+  } finally {
+    amap.stop();
+  }
 });
 
 test("the app opens offline and shows the last list", async ({ browser, base }) => {
