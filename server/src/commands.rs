@@ -57,6 +57,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;
+    let deliveries = tokio::spawn(crate::webhooks::run(
+        store.clone(),
+        Duration::from_millis(args.sync_interval_ms.clamp(100, 1000)),
+    ));
     let follower = tokio::spawn(crate::sync::follow(
         store.clone(),
         Arc::clone(&index),
@@ -96,6 +100,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .await
     .context("the server failed")?;
     follower.abort();
+    deliveries.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -11,5 +11,6 @@ pub mod import;
 pub mod index;
 pub mod store;
 pub mod sync;
+pub mod webhooks;
 
 pub use http::{AppState, app};

@@ -58,15 +58,18 @@ pub struct Filters {
     pub free: bool,
     /// Open at the moment of the query, by status and hours in the toilet's own time zone.
     pub open_now: bool,
+    /// Leave out toilets that several residents reported closed or gone.
+    pub hide_reported_closed: bool,
 }
 
 impl Filters {
-    const NAMES: [&'static str; 5] = [
+    const NAMES: [&'static str; 6] = [
         "wheelchair",
         "baby_change",
         "family_room",
         "free",
         "open_now",
+        "hide_reported_closed",
     ];
 
     fn set(&mut self, name: &str, value: &str) -> Result<(), QueryError> {
@@ -81,6 +84,7 @@ impl Filters {
             "family_room" => self.family_room = on,
             "free" => self.free = on,
             "open_now" => self.open_now = on,
+            "hide_reported_closed" => self.hide_reported_closed = on,
             _ => unreachable!("only called with names from Filters::NAMES"),
         }
         Ok(())
@@ -93,6 +97,7 @@ impl Filters {
             ("family_room", self.family_room),
             ("free", self.free),
             ("open_now", self.open_now),
+            ("hide_reported_closed", self.hide_reported_closed),
         ] {
             if on {
                 out.append_pair(name, "true");
@@ -201,7 +206,7 @@ pub struct NearbyQuery {
 impl NearbyQuery {
     pub const MAX_LIMIT: u32 = 100;
     pub const DEFAULT_LIMIT: u32 = 10;
-    const PARAMS: [&'static str; 9] = [
+    const PARAMS: [&'static str; 10] = [
         "lat",
         "lon",
         "limit",
@@ -211,6 +216,7 @@ impl NearbyQuery {
         "family_room",
         "free",
         "open_now",
+        "hide_reported_closed",
     ];
 
     pub fn new(at: LatLon) -> Self {
@@ -334,7 +340,7 @@ pub struct BboxQuery {
 impl BboxQuery {
     pub const MAX_LIMIT: u32 = 5000;
     pub const DEFAULT_LIMIT: u32 = 1000;
-    const PARAMS: [&'static str; 7] = [
+    const PARAMS: [&'static str; 8] = [
         "bbox",
         "limit",
         "wheelchair",
@@ -342,6 +348,7 @@ impl BboxQuery {
         "family_room",
         "free",
         "open_now",
+        "hide_reported_closed",
     ];
 
     pub fn from_query(query: &str) -> Result<Self, QueryError> {

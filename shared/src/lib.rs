@@ -10,6 +10,7 @@ pub mod api;
 pub mod crs;
 mod hours;
 mod position;
+pub mod reports;
 mod toilet;
 
 pub use crs::Crs;

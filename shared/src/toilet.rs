@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{Crs, LatLon, OpeningHours};
+use crate::{Crs, LatLon, OpeningHours, reports::ReportSummary};
 
 /// A field value that did not parse. The message quotes the value.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -277,6 +277,9 @@ pub struct Toilet {
     /// The coordinate system the source published its position in; the
     /// position here is always WGS-84.
     pub source_crs: Crs,
+    /// What residents have reported, and what its owner did about it.
+    #[serde(default)]
+    pub reports: ReportSummary,
     /// Bumped on every change; clients send it back to detect stale writes.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
@@ -310,6 +313,7 @@ impl Toilet {
             source: "gongce".to_owned(),
             external_id: None,
             source_crs: Crs::Wgs84,
+            reports: ReportSummary::default(),
             version: 1,
             updated_at,
         }

@@ -7,6 +7,7 @@ mod edit;
 mod error;
 mod export;
 mod imports;
+mod reports;
 mod session;
 mod toilets;
 pub mod webapp;
@@ -125,6 +126,14 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
         imports::upload,
         imports::commit,
         webapp::app_config,
+        reports::report,
+        reports::confirm,
+        reports::queue,
+        reports::acknowledge,
+        reports::resolve,
+        reports::stats,
+        reports::set_webhook,
+        reports::delete_webhook,
         healthz
     ),
     components(schemas(gongce_shared::api::ErrorBody, gongce_shared::api::Health)),
@@ -132,7 +141,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
         (name = "toilets", description = "Finding toilets"),
         (name = "open data", description = "Every toilet, with its licence"),
         (name = "accounts", description = "Signing in; organisations and users"),
-        (name = "editing", description = "Committees and admins changing toilets")
+        (name = "editing", description = "Committees and admins changing toilets"),
+        (name = "reports", description = "Residents' problem reports and their owners' answers")
     ),
     modifiers(&BearerAuth)
 )]
@@ -176,6 +186,7 @@ pub fn app(state: AppState) -> Router {
         .merge(edit::router())
         .merge(admin::router())
         .merge(webapp::router())
+        .merge(reports::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(

@@ -82,6 +82,7 @@ impl Criteria {
     fn admits(&self, entry: &Entry, required: Facilities) -> bool {
         entry.facilities.has_all(required)
             && (!self.filters.open_now || open_at(&entry.toilet, self.now) == Some(true))
+            && !(self.filters.hide_reported_closed && entry.toilet.reports.reported_closed)
     }
 }
 

@@ -44,6 +44,7 @@ fn oracle_admits(t: &Toilet, c: &Criteria) -> bool {
         && (!f.family_room || t.family_room == Some(true))
         && (!f.free || t.free == Some(true))
         && (!f.open_now || t.open_at(c.now) == Some(true))
+        && !(f.hide_reported_closed && t.reports.reported_closed)
         && t.status != Status::Removed
 }
 
@@ -128,6 +129,7 @@ fn world(rng: &mut ChaCha8Rng) -> Vec<Toilet> {
             t.baby_change = random_tri(rng);
             t.family_room = random_tri(rng);
             t.free = random_tri(rng);
+            t.reports.reported_closed = rng.random_bool(0.1);
             t.opening_hours = hours[rng.random_range(0..hours.len())].clone();
             t.status = match rng.random_range(0..40) {
                 0 => Status::Removed,
@@ -153,6 +155,7 @@ fn random_filters(rng: &mut ChaCha8Rng) -> Filters {
         family_room: rng.random_bool(0.15),
         free: rng.random_bool(0.2),
         open_now: rng.random_bool(0.3),
+        hide_reported_closed: rng.random_bool(0.3),
     }
 }
 

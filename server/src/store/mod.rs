@@ -11,6 +11,7 @@
 
 pub mod accounts;
 mod read;
+pub mod reports;
 pub mod write;
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};

@@ -5,7 +5,9 @@ use std::{collections::HashMap, path::Path, sync::Arc};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use gongce_shared::{LatLon, OpeningHours, Status, TimeZone, Toilet, ToiletId, ToiletName};
+use gongce_shared::{
+    LatLon, OpeningHours, Status, TimeZone, Toilet, ToiletId, ToiletName, reports::ReportSummary,
+};
 use rusqlite::{Connection, OpenFlags, Row};
 
 use super::Snapshot;
@@ -13,7 +15,8 @@ use super::Snapshot;
 const SELECT_TOILETS: &str = "SELECT id, source, external_id, name, address, lat, lon, \
     wheelchair, baby_change, family_room, free, access, opening_hours, hours_note, timezone, \
     operator, org_id, last_verified, status, closed_reason, closed_until, version, updated_at, \
-    source_crs FROM toilets";
+    source_crs, open_reports, reported_closed, last_report_kind, last_report_at, last_fixed_at \
+    FROM toilets";
 
 fn open(path: &Path) -> anyhow::Result<Connection> {
     let connection = Connection::open_with_flags(
@@ -202,6 +205,17 @@ impl Decoder {
                 .unwrap_or_default()
                 .parse()
                 .with_context(context)?,
+            reports: ReportSummary {
+                open: row.get::<_, i64>(24)?.max(0) as u32,
+                reported_closed: row.get::<_, i64>(25)? != 0,
+                last_kind: text(26)?.and_then(|k| k.parse().ok()),
+                last_at: text(27)?
+                    .map(|t| parse_timestamp("last_report_at", t))
+                    .transpose()?,
+                fixed_at: text(28)?
+                    .map(|t| parse_timestamp("last_fixed_at", t))
+                    .transpose()?,
+            },
             version: row.get(21)?,
             updated_at: parse_timestamp("updated_at", text(22)?.unwrap_or_default())?,
         })

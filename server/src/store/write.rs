@@ -67,7 +67,7 @@ impl From<rusqlite::Error> for WriteError {
 pub(super) struct Writer(Arc<Mutex<Option<Connection>>>);
 
 impl Store {
-    async fn write<T: Send + 'static>(
+    pub(super) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, WriteError> + Send + 'static,
     ) -> Result<T, WriteError> {
@@ -376,7 +376,7 @@ fn position(lat: f64, lon: f64) -> Result<LatLon, WriteError> {
     })
 }
 
-fn load(conn: &Connection, id: i64) -> anyhow::Result<Option<Toilet>> {
+pub(super) fn load(conn: &Connection, id: i64) -> anyhow::Result<Option<Toilet>> {
     Ok(read::matching(conn, "id = ?1", [id])?.pop())
 }
 

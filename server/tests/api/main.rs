@@ -3,6 +3,7 @@
 
 mod accounts;
 mod http;
+mod reports;
 mod store;
 
 use std::{

@@ -1,0 +1,493 @@
+//! Problem reports, confirmations, the summary residents see on each
+//! toilet, rate limits, report statistics and webhook deliveries.
+//!
+//! A report and the toilet's summary change in one transaction on the
+//! writer connection; the summary lives in the toilet's row (without a
+//! version bump: it is not an edit), so the change log carries it to every
+//! server's index.
+
+use chrono::{DateTime, Duration, Utc};
+use gongce_shared::{
+    Status, Toilet, ToiletId,
+    reports::{NewReport, OrgReportStats, Report, ReportReceipt, ReportState, ReportStats},
+};
+use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
+
+use super::{
+    Store, timestamp,
+    write::{Actor, WriteError, load},
+};
+
+/// Independent closed/gone reports (distinct reporters) that mark a toilet
+/// "reported closed" until its owner answers.
+pub const CROWD_THRESHOLD: i64 = 2;
+
+fn parse_time(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    Ok(DateTime::parse_from_rfc3339(s)?.with_timezone(&Utc))
+}
+
+/// Recomputes a toilet's report summary from its reports.
+fn refresh_summary(conn: &Connection, toilet_id: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE toilets SET
+            open_reports = (SELECT COUNT(*) FROM reports
+                WHERE toilet_id = ?1 AND state != 'resolved'),
+            reported_closed = (SELECT COUNT(DISTINCT client_hash) FROM reports
+                WHERE toilet_id = ?1 AND state != 'resolved' AND kind IN ('closed', 'gone')) >= ?2,
+            last_report_kind = (SELECT kind FROM reports WHERE toilet_id = ?1 ORDER BY id DESC LIMIT 1),
+            last_report_at = (SELECT created_at FROM reports WHERE toilet_id = ?1 ORDER BY id DESC LIMIT 1),
+            last_fixed_at = (SELECT MAX(resolved_at) FROM reports WHERE toilet_id = ?1)
+         WHERE id = ?1",
+        params![toilet_id, CROWD_THRESHOLD],
+    )?;
+    Ok(())
+}
+
+fn report_from(r: &rusqlite::Row<'_>) -> anyhow::Result<Report> {
+    let time = |i: usize| -> anyhow::Result<Option<DateTime<Utc>>> {
+        r.get::<_, Option<String>>(i)?
+            .map(|t| parse_time(&t))
+            .transpose()
+    };
+    Ok(Report {
+        id: r.get(0)?,
+        toilet_id: r.get(1)?,
+        toilet_name: r.get(2)?,
+        kind: r
+            .get::<_, String>(3)?
+            .parse()
+            .map_err(|e: gongce_shared::ParseError| anyhow::anyhow!(e.reason))?,
+        note: r.get(4)?,
+        contact: r.get(5)?,
+        state: r
+            .get::<_, String>(6)?
+            .parse()
+            .map_err(|e: gongce_shared::ParseError| anyhow::anyhow!(e.reason))?,
+        created_at: parse_time(&r.get::<_, String>(7)?)?,
+        acknowledged_at: time(8)?,
+        resolved_at: time(9)?,
+        resolution: r.get(10)?,
+    })
+}
+
+const REPORT_COLUMNS: &str = "r.id, r.toilet_id, t.name, r.kind, r.note, r.contact, r.state,
+    r.created_at, r.acknowledged_at, r.resolved_at, r.resolution";
+
+/// A webhook delivery due now.
+pub struct Delivery {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+impl Store {
+    /// Files a resident's report; answers the receipt, the toilet as it now
+    /// stands (for the index), and whether a webhook delivery was queued.
+    pub async fn create_report(
+        &self,
+        toilet: ToiletId,
+        report: NewReport,
+        client_hash: String,
+    ) -> Result<(ReportReceipt, Toilet), WriteError> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let t = load(&tx, toilet.get())?.ok_or(WriteError::NotFound(toilet))?;
+            if t.status == Status::Removed {
+                return Err(WriteError::NotFound(toilet));
+            }
+            let now = Utc::now();
+            let id: i64 = tx.query_row(
+                "INSERT INTO reports (toilet_id, kind, note, contact, client_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                params![
+                    toilet.get(),
+                    report.kind.as_str(),
+                    report.note,
+                    report.contact,
+                    client_hash,
+                    timestamp(now)
+                ],
+                |r| r.get(0),
+            )?;
+            refresh_summary(&tx, toilet.get())?;
+            // A webhook of the owning organisation gets it, later, from a queue.
+            if let Some(org) = t.org_id {
+                let has_hook: Option<i64> = tx
+                    .query_row(
+                        "SELECT org_id FROM webhooks WHERE org_id = ?1",
+                        [org],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if has_hook.is_some() {
+                    let payload = serde_json::json!({
+                        "event": "report.created",
+                        "report": {
+                            "id": id,
+                            "kind": report.kind,
+                            "note": report.note,
+                            "contact": report.contact,
+                            "created_at": now,
+                        },
+                        "toilet": {
+                            "id": t.id,
+                            "name": t.name,
+                            "address": t.address,
+                            "lat": t.position.lat(),
+                            "lon": t.position.lon(),
+                        },
+                        "org_id": org,
+                    });
+                    tx.execute(
+                        "INSERT INTO webhook_deliveries (org_id, report_id, payload, next_at)
+                         VALUES (?1, ?2, ?3, ?4)",
+                        params![org, id, payload.to_string(), timestamp(now)],
+                    )?;
+                }
+            }
+            let after = load(&tx, toilet.get())?.ok_or(WriteError::NotFound(toilet))?;
+            tx.commit()?;
+            Ok((
+                ReportReceipt {
+                    id,
+                    state: ReportState::Open,
+                    created_at: now,
+                },
+                after,
+            ))
+        })
+        .await
+    }
+
+    /// "Still correct": sets the last-verified time. From the toilet's owner
+    /// it also answers the open closed/gone reports (they are resolved).
+    pub async fn confirm_toilet(
+        &self,
+        toilet: ToiletId,
+        owner: Option<Actor>,
+    ) -> Result<Toilet, WriteError> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let t = load(&tx, toilet.get())?.ok_or(WriteError::NotFound(toilet))?;
+            if t.status == Status::Removed {
+                return Err(WriteError::NotFound(toilet));
+            }
+            let now = timestamp(Utc::now());
+            tx.execute(
+                "UPDATE toilets SET last_verified = ?2 WHERE id = ?1",
+                params![toilet.get(), now],
+            )?;
+            if let Some(actor) = owner.filter(|a| a.may_change(t.org_id)) {
+                tx.execute(
+                    "UPDATE reports SET state = 'resolved', resolved_at = ?2, resolved_by = ?3,
+                        resolution = 'confirmed in service by its owner',
+                        acknowledged_at = COALESCE(acknowledged_at, ?2),
+                        acknowledged_by = COALESCE(acknowledged_by, ?3)
+                     WHERE toilet_id = ?1 AND state != 'resolved' AND kind IN ('closed', 'gone')",
+                    params![toilet.get(), now, actor.user_id],
+                )?;
+            }
+            refresh_summary(&tx, toilet.get())?;
+            let after = load(&tx, toilet.get())?.ok_or(WriteError::NotFound(toilet))?;
+            tx.commit()?;
+            Ok(after)
+        })
+        .await
+    }
+
+    /// Moves a report on (acknowledged, or resolved with a note) if `actor`
+    /// owns its toilet. Answers the report and its toilet.
+    pub async fn answer_report(
+        &self,
+        report: i64,
+        state: ReportState,
+        resolution: Option<String>,
+        actor: Actor,
+    ) -> Result<(Report, Toilet), WriteError> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let found: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT toilet_id, state FROM reports WHERE id = ?1",
+                    [report],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let missing = || WriteError::Invalid {
+                field: "id",
+                value: report.to_string(),
+                reason: "no such report".to_owned(),
+            };
+            let (toilet_id, current) = found.ok_or_else(missing)?;
+            let toilet = load(&tx, toilet_id)?.ok_or_else(missing)?;
+            if !actor.may_change(toilet.org_id) {
+                return Err(WriteError::Forbidden(toilet.id));
+            }
+            let now = timestamp(Utc::now());
+            match (current.as_str(), state) {
+                ("resolved", _) => {
+                    return Err(WriteError::Stale {
+                        id: toilet.id,
+                        expected: 0,
+                        current: 0,
+                    });
+                }
+                (_, ReportState::Acknowledged) => {
+                    tx.execute(
+                        "UPDATE reports SET state = 'acknowledged',
+                            acknowledged_at = COALESCE(acknowledged_at, ?2),
+                            acknowledged_by = COALESCE(acknowledged_by, ?3)
+                         WHERE id = ?1",
+                        params![report, now, actor.user_id],
+                    )?;
+                }
+                (_, ReportState::Resolved) => {
+                    tx.execute(
+                        "UPDATE reports SET state = 'resolved', resolved_at = ?2, resolved_by = ?3,
+                            resolution = ?4,
+                            acknowledged_at = COALESCE(acknowledged_at, ?2),
+                            acknowledged_by = COALESCE(acknowledged_by, ?3)
+                         WHERE id = ?1",
+                        params![report, now, actor.user_id, resolution],
+                    )?;
+                }
+                (_, ReportState::Open) => {}
+            }
+            refresh_summary(&tx, toilet_id)?;
+            let answered = tx.query_row(
+                &format!(
+                    "SELECT {REPORT_COLUMNS} FROM reports r JOIN toilets t ON t.id = r.toilet_id
+                     WHERE r.id = ?1"
+                ),
+                [report],
+                |r| Ok(report_from(r)),
+            )??;
+            let after = load(&tx, toilet_id)?.ok_or_else(missing)?;
+            tx.commit()?;
+            Ok((answered, after))
+        })
+        .await
+    }
+
+    /// An organisation's reports, newest first; `state` None for all.
+    pub async fn org_reports(
+        &self,
+        org: i64,
+        state: Option<ReportState>,
+    ) -> Result<Vec<Report>, WriteError> {
+        self.write(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {REPORT_COLUMNS} FROM reports r JOIN toilets t ON t.id = r.toilet_id
+                 WHERE t.org_id = ?1 AND (?2 IS NULL OR r.state = ?2) ORDER BY r.id DESC LIMIT 1000"
+            ))?;
+            let rows = stmt.query_map(params![org, state.map(ReportState::as_str)], |r| {
+                Ok(report_from(r))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row??);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Per organisation: open, overdue (open longer than `overdue`),
+    /// resolved, and the median times to acknowledge and to resolve.
+    pub async fn report_stats(
+        &self,
+        overdue: Duration,
+        org: Option<i64>,
+    ) -> Result<ReportStats, WriteError> {
+        self.write(move |conn| {
+            let now = Utc::now();
+            let mut stmt = conn.prepare(
+                "SELECT o.id, o.name, r.state, r.created_at, r.acknowledged_at, r.resolved_at
+                 FROM orgs o LEFT JOIN toilets t ON t.org_id = o.id
+                 LEFT JOIN reports r ON r.toilet_id = t.id
+                 WHERE (?1 IS NULL OR o.id = ?1) ORDER BY o.id",
+            )?;
+            let mut rows = stmt.query(params![org])?;
+            let mut orgs: Vec<(OrgReportStats, Vec<f64>, Vec<f64>)> = Vec::new();
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                if orgs.last().is_none_or(|(o, _, _)| o.org_id != id) {
+                    orgs.push((
+                        OrgReportStats {
+                            org_id: id,
+                            org_name: r.get(1)?,
+                            open: 0,
+                            overdue: 0,
+                            resolved: 0,
+                            median_ack_s: None,
+                            median_resolve_s: None,
+                        },
+                        Vec::new(),
+                        Vec::new(),
+                    ));
+                }
+                let Some(state) = r.get::<_, Option<String>>(2)? else {
+                    continue;
+                };
+                let (stats, acks, resolves) = orgs.last_mut().expect("pushed above");
+                let created = parse_time(&r.get::<_, String>(3)?)?;
+                let since = |i: usize| -> anyhow::Result<Option<f64>> {
+                    Ok(r.get::<_, Option<String>>(i)?
+                        .map(|t| parse_time(&t))
+                        .transpose()?
+                        .map(|t| (t - created).num_milliseconds() as f64 / 1000.0))
+                };
+                if let Some(s) = since(4)? {
+                    acks.push(s);
+                }
+                if state == "resolved" {
+                    stats.resolved += 1;
+                    if let Some(s) = since(5)? {
+                        resolves.push(s);
+                    }
+                } else {
+                    stats.open += 1;
+                    if now - created > overdue {
+                        stats.overdue += 1;
+                    }
+                }
+            }
+            let median = |v: &mut Vec<f64>| -> Option<f64> {
+                if v.is_empty() {
+                    return None;
+                }
+                v.sort_by(f64::total_cmp);
+                let n = v.len();
+                Some(if n % 2 == 1 {
+                    v[n / 2]
+                } else {
+                    (v[n / 2 - 1] + v[n / 2]) / 2.0
+                })
+            };
+            Ok(ReportStats {
+                overdue_hours: overdue.num_seconds() as f64 / 3600.0,
+                orgs: orgs
+                    .into_iter()
+                    .map(|(mut s, mut a, mut r)| {
+                        s.median_ack_s = median(&mut a);
+                        s.median_resolve_s = median(&mut r);
+                        s
+                    })
+                    .collect(),
+            })
+        })
+        .await
+    }
+
+    /// Counts one use of `key` in a window of `window`; answers the seconds
+    /// to wait when the window already holds `limit` uses.
+    pub async fn rate_limit(
+        &self,
+        key: String,
+        limit: i64,
+        window: Duration,
+    ) -> Result<Option<i64>, WriteError> {
+        self.write(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = Utc::now();
+            let row: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT count, window_start FROM rate_limits WHERE key = ?1",
+                    [&key],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (count, start) = match row {
+                Some((n, s)) => {
+                    let start = parse_time(&s)?;
+                    if now - start < window {
+                        (n, start)
+                    } else {
+                        (0, now)
+                    }
+                }
+                None => (0, now),
+            };
+            if count >= limit {
+                return Ok(Some((start + window - now).num_seconds().max(1)));
+            }
+            tx.execute(
+                "INSERT INTO rate_limits (key, count, window_start) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET count = excluded.count,
+                    window_start = excluded.window_start",
+                params![key, count + 1, timestamp(start)],
+            )?;
+            tx.commit()?;
+            Ok(None)
+        })
+        .await
+    }
+
+    pub async fn set_webhook(
+        &self,
+        org: i64,
+        hook: Option<(String, String)>,
+    ) -> Result<(), WriteError> {
+        self.write(move |conn| {
+            match hook {
+                Some((url, secret)) => conn.execute(
+                    "INSERT INTO webhooks (org_id, url, secret) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (org_id) DO UPDATE SET url = excluded.url, secret = excluded.secret",
+                    params![org, url, secret],
+                )?,
+                None => conn.execute("DELETE FROM webhooks WHERE org_id = ?1", [org])?,
+            };
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deliveries whose time has come, oldest first.
+    pub async fn due_deliveries(&self, limit: i64) -> Result<Vec<Delivery>, WriteError> {
+        self.write(move |conn| {
+            let mut stmt = conn.prepare(
+                "SELECT d.id, w.url, w.secret, d.payload, d.attempts FROM webhook_deliveries d
+                 JOIN webhooks w ON w.org_id = d.org_id
+                 WHERE d.delivered_at IS NULL AND d.next_at <= ?1 ORDER BY d.id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![timestamp(Utc::now()), limit], |r| {
+                Ok(Delivery {
+                    id: r.get(0)?,
+                    url: r.get(1)?,
+                    secret: r.get(2)?,
+                    payload: r.get(3)?,
+                    attempts: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    /// Records a delivery's outcome: delivered, or tried again after `retry`.
+    pub async fn delivery_done(
+        &self,
+        id: i64,
+        outcome: Result<(), (String, Duration)>,
+    ) -> Result<(), WriteError> {
+        self.write(move |conn| {
+            let now = Utc::now();
+            match outcome {
+                Ok(()) => conn.execute(
+                    "UPDATE webhook_deliveries SET delivered_at = ?2, attempts = attempts + 1
+                     WHERE id = ?1",
+                    params![id, timestamp(now)],
+                )?,
+                Err((error, retry)) => conn.execute(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?2,
+                        next_at = ?3 WHERE id = ?1",
+                    params![id, error, timestamp(now + retry)],
+                )?,
+            };
+            Ok(())
+        })
+        .await
+    }
+}
