@@ -167,3 +167,59 @@ pub async fn commit(import_id: &str, csrf: &str) -> Result<serde_json::Value, Ap
     )
     .await
 }
+
+/// Files a resident's report (no account).
+pub async fn report(toilet: i64, kind: &str) -> Result<serde_json::Value, ApiError> {
+    let url = format!("/api/v1/toilets/{toilet}/reports");
+    send(
+        Request::post(&url)
+            .json(&serde_json::json!({ "kind": kind }))
+            .map_err(ApiError::network)?,
+    )
+    .await
+}
+
+/// "Still correct". Signed in, it is sent with the session (an owner's
+/// confirmation also answers closed reports).
+pub async fn confirm(toilet: i64, csrf: Option<&str>) -> Result<crate::model::Toilet, ApiError> {
+    let url = format!("/api/v1/toilets/{toilet}/confirmations");
+    let builder = Request::post(&url);
+    let builder = match csrf {
+        Some(csrf) => write(builder, csrf),
+        None => builder,
+    };
+    send(builder.build().map_err(ApiError::network)?).await
+}
+
+pub async fn org_reports(org: i64) -> Result<Vec<crate::model::Report>, ApiError> {
+    let url = format!("/api/v1/orgs/{org}/reports");
+    send(Request::get(&url).build().map_err(ApiError::network)?).await
+}
+
+/// Moves a report on: `action` is "acknowledge" or "resolve".
+pub async fn answer_report(
+    id: i64,
+    action: &str,
+    note: Option<String>,
+    csrf: &str,
+) -> Result<crate::model::Report, ApiError> {
+    let url = format!("/api/v1/reports/{id}/{action}");
+    let builder = write(Request::post(&url), csrf);
+    let request = if action == "resolve" {
+        builder
+            .json(&serde_json::json!({ "note": note }))
+            .map_err(ApiError::network)?
+    } else {
+        builder.build().map_err(ApiError::network)?
+    };
+    send(request).await
+}
+
+pub async fn report_stats() -> Result<serde_json::Value, ApiError> {
+    send(
+        Request::get("/api/v1/stats/reports")
+            .build()
+            .map_err(ApiError::network)?,
+    )
+    .await
+}

@@ -217,6 +217,7 @@ pub fn app() -> Html {
                 "baby_change" => &mut f.baby_change,
                 "family_room" => &mut f.family_room,
                 "free" => &mut f.free,
+                "hide_reported_closed" => &mut f.hide_reported_closed,
                 _ => &mut f.open_now,
             };
             *flag = !*flag;
@@ -395,6 +396,7 @@ pub fn app() -> Html {
                         { chip("family_room", f.family_room, Text::FilterFamilyRoom) }
                         { chip("free", f.free, Text::FilterFree) }
                         { chip("open_now", f.open_now, Text::FilterOpenNow) }
+                        { chip("hide_reported_closed", f.hide_reported_closed, Text::HideReportedClosed) }
                     </div>
                     <button class="search-here" onclick={search_here}>{ t(Text::SearchHere) }</button>
                     <h2>{ t(Text::Nearest) }</h2>
@@ -417,7 +419,10 @@ pub fn app() -> Html {
     };
 
     let sheet = match selected.as_ref() {
-        Some(r) => detail_sheet(*lang, r, &selected),
+        Some(r) => html! {
+            <DetailSheet lang={*lang} result={r.clone()} csrf={session.as_ref().map(|s| s.csrf_token.clone())}
+                on_close={{ let selected = selected.clone(); Callback::from(move |_| selected.set(None)) }} />
+        },
         None => html! {},
     };
 
@@ -463,6 +468,7 @@ fn result_item(
                     <span class="bearing" aria-hidden="true" style={format!("transform: rotate({}deg)", r.bearing_deg)}>{ "↑" }</span>
                     <span class="compass">{ lang.compass(r.bearing_deg) }</span>
                     { open_badge(lang, r) }
+                    if t.reports.reported_closed { <span class="badge closed reported">{ lang.t(Text::ReportedClosed) }</span> }
                     { for icons.iter().map(|(icon, text)| html! { <span class="icon" title={lang.t(*text)} aria-label={lang.t(*text)}>{ *icon }</span> }) }
                 </span>
             </button>
@@ -478,15 +484,45 @@ fn yes_no(lang: Lang, v: Option<bool>) -> &'static str {
     })
 }
 
-fn detail_sheet(
+#[derive(Properties, PartialEq)]
+struct SheetProps {
     lang: Lang,
-    r: &NearbyResult,
-    selected: &UseStateHandle<Option<NearbyResult>>,
-) -> Html {
+    result: NearbyResult,
+    csrf: Option<String>,
+    on_close: Callback<()>,
+}
+
+/// What residents see of a toilet's reports: "reported closed", the last
+/// open report, "fixed".
+fn report_state(lang: Lang, t: &Toilet) -> Html {
+    let now = Utc::now();
+    let r = &t.reports;
+    html! {
+        <>
+            if r.reported_closed {
+                <p class="reported-closed" role="status">{ lang.t(Text::ReportedClosed) }</p>
+            }
+            if let (true, Some(kind), Some(at)) = (r.open > 0, &r.last_kind, r.last_at) {
+                <p class="last-report">{ format!("{}: {} · {}", lang.t(Text::OpenReports), lang.kind(kind), lang.ago((now - at).num_hours())) }</p>
+            }
+            if let Some(at) = r.fixed_at {
+                <p class="fixed">{ format!("{} {}", lang.t(Text::FixedOn), lang.days_ago((now - at).num_days())) }</p>
+            }
+        </>
+    }
+}
+
+/// A toilet's details; reporting a problem is two taps (the button, the kind).
+#[function_component(DetailSheet)]
+fn detail_sheet(props: &SheetProps) -> Html {
+    let lang = props.lang;
+    let r = &props.result;
     let t = &r.toilet;
+    let reporting = use_state(|| false);
+    let message = use_state(|| None::<String>);
     let close = {
-        let selected = selected.clone();
-        Callback::from(move |_: MouseEvent| selected.set(None))
+        let on_close = props.on_close.clone();
+        Callback::from(move |_: MouseEvent| on_close.emit(()))
     };
     let verified = match t.last_verified {
         Some(at) => format!(
@@ -501,8 +537,49 @@ fn detail_sheet(
             <div class="row"><dt>{ lang.t(label) }</dt><dd>{ value }</dd></div>
         }
     };
+    let kinds = [
+        "closed",
+        "dirty",
+        "no_paper",
+        "no_water",
+        "broken",
+        "wrong_location",
+        "gone",
+        "other",
+    ];
+    let send_report = |kind: &'static str| {
+        let (message, reporting, id) = (message.clone(), reporting.clone(), t.id);
+        Callback::from(move |_: MouseEvent| {
+            let (message, reporting) = (message.clone(), reporting.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::report(id, kind).await {
+                    Ok(_) => message.set(Some(lang.t(Text::Thanks).to_owned())),
+                    Err(e) if e.status == 429 => {
+                        message.set(Some(lang.t(Text::TooManyTries).to_owned()))
+                    }
+                    Err(e) => message.set(Some(e.message)),
+                }
+                reporting.set(false);
+            });
+        })
+    };
+    let still_correct = {
+        let (message, id, csrf) = (message.clone(), t.id, props.csrf.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (message, csrf) = (message.clone(), csrf.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::confirm(id, csrf.as_deref()).await {
+                    Ok(_) => message.set(Some(lang.t(Text::Thanks).to_owned())),
+                    Err(e) if e.status == 429 => {
+                        message.set(Some(lang.t(Text::TooManyTries).to_owned()))
+                    }
+                    Err(e) => message.set(Some(e.message)),
+                }
+            });
+        })
+    };
     html! {
-        <aside class="sheet" role="dialog" aria-modal="true" aria-label={t.name.as_str().to_owned()}>
+        <aside class="sheet" role="dialog" aria-modal="true" aria-label={t.name.clone()}>
             <header>
                 <h2>{ t.name.as_str() }</h2>
                 <button class="close" onclick={close} aria-label={lang.t(Text::Close)}>{ "✕" }</button>
@@ -513,6 +590,7 @@ fn detail_sheet(
                     if let Some(u) = until { { " (" }{ lang.t(Text::Until) }{ " " }{ u.format("%Y-%m-%d").to_string() }{ ")" } }
                 </p>
             }
+            { report_state(lang, t) }
             <dl>
                 { row(Text::Wheelchair, yes_no(lang, t.wheelchair).to_owned()) }
                 { row(Text::BabyChange, yes_no(lang, t.baby_change).to_owned()) }
@@ -524,6 +602,19 @@ fn detail_sheet(
                 if let Some(o) = &t.operator { { row(Text::Operator, o.clone()) } }
             </dl>
             <p class="fresh">{ verified }</p>
+            if let Some(m) = &*message { <p class="note thanks" role="status">{ m }</p> }
+            if *reporting {
+                <div class="kinds" role="group" aria-label={lang.t(Text::ReportProblem)}>
+                    { for kinds.iter().map(|k| html! {
+                        <button class="kind" data-kind={*k} onclick={send_report(k)}>{ lang.kind(k) }</button>
+                    }) }
+                </div>
+            } else {
+                <div class="actions">
+                    <button class="report" onclick={{ let r = reporting.clone(); Callback::from(move |_| r.set(true)) }}>{ lang.t(Text::ReportProblem) }</button>
+                    <button class="confirm" onclick={still_correct}>{ lang.t(Text::StillCorrect) }</button>
+                </div>
+            }
             <h3>{ lang.t(Text::Navigate) }</h3>
             <ul class="nav-links">
                 { for links::navigation(t.position(), &t.name).into_iter().map(|l| html! {
@@ -758,6 +849,7 @@ fn committee_view(props: &CommitteeProps) -> Html {
                     <button type="button" onclick={cancel}>{ lang.t(Text::Cancel) }</button>
                 </form>
             }
+            <ReportQueue lang={lang} session={session.clone()} on_changed={props.on_changed.clone()} />
             <label>{ lang.t(Text::Reason) }<input ref={reason.clone()} name="reason" /></label>
             <ul class="ours">
                 { for props.ours.iter().map(|t| html! {
@@ -936,6 +1028,7 @@ fn admin_view(props: &AdminProps) -> Html {
             </form>
             if let Some(m) = &*message { <p class="note" role="status">{ m }</p> }
             { table }
+            <Stats lang={lang} />
         </section>
     }
 }
@@ -1047,5 +1140,131 @@ fn edit_form(props: &EditProps) -> Html {
             <button class="primary" type="submit">{ lang.t(Text::Save) }</button>
             <button type="button" onclick={{ let open = open.clone(); Callback::from(move |_| open.set(false)) }}>{ lang.t(Text::Cancel) }</button>
         </form>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct QueueProps {
+    lang: Lang,
+    session: SessionInfo,
+    on_changed: Callback<()>,
+}
+
+/// The reports on the organisation's toilets, to acknowledge and resolve.
+#[function_component(ReportQueue)]
+fn report_queue(props: &QueueProps) -> Html {
+    let lang = props.lang;
+    let reports = use_state(Vec::<crate::model::Report>::new);
+    let note = use_node_ref();
+    let reload = {
+        let reports = reports.clone();
+        let org = props.session.user.org_id;
+        Callback::from(move |_: ()| {
+            let reports = reports.clone();
+            if let Some(org) = org {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(list) = api::org_reports(org).await {
+                        reports.set(list.into_iter().filter(|r| r.state != "resolved").collect());
+                    }
+                });
+            }
+        })
+    };
+    {
+        let reload = reload.clone();
+        use_effect_with((), move |_| reload.emit(()));
+    }
+    let act = |id: i64, action: &'static str| {
+        let (csrf, reload, on_changed, note) = (
+            props.session.csrf_token.clone(),
+            reload.clone(),
+            props.on_changed.clone(),
+            note.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let text = note
+                .cast::<web_sys::HtmlInputElement>()
+                .map(|i| i.value())
+                .filter(|v| !v.trim().is_empty());
+            let (csrf, reload, on_changed) = (csrf.clone(), reload.clone(), on_changed.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = api::answer_report(id, action, text, &csrf).await;
+                reload.emit(());
+                on_changed.emit(());
+            });
+        })
+    };
+    let now = Utc::now();
+    html! {
+        <div class="queue">
+            <h3>{ lang.t(Text::ReportQueue) }</h3>
+            if reports.is_empty() { <p class="note">{ lang.t(Text::NoReports) }</p> }
+            <label>{ lang.t(Text::ResolutionNote) }<input ref={note.clone()} name="resolution" /></label>
+            <ul class="reports">
+                { for reports.iter().map(|r| html! {
+                    <li data-report={r.id.to_string()} class={r.state.clone()}>
+                        <span class="name">{ format!("{} · {}", r.toilet_name, lang.kind(&r.kind)) }</span>
+                        <span class="meta">{ lang.ago((now - r.created_at).num_hours()) }</span>
+                        if let Some(n) = &r.note { <span class="report-note">{ n }</span> }
+                        if let Some(c) = &r.contact { <span class="contact">{ c }</span> }
+                        if r.state == "open" {
+                            <button class="acknowledge" onclick={act(r.id, "acknowledge")}>{ lang.t(Text::Acknowledge) }</button>
+                        }
+                        <button class="resolve primary" onclick={act(r.id, "resolve")}>{ lang.t(Text::Resolve) }</button>
+                    </li>
+                }) }
+            </ul>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StatsProps {
+    lang: Lang,
+}
+
+/// How fast each organisation answers its reports.
+#[function_component(Stats)]
+fn stats(props: &StatsProps) -> Html {
+    let lang = props.lang;
+    let stats = use_state(|| None::<serde_json::Value>);
+    {
+        let stats = stats.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(s) = api::report_stats().await {
+                    stats.set(Some(s));
+                }
+            });
+        });
+    }
+    let Some(s) = stats.as_ref() else {
+        return html! {};
+    };
+    let time = |v: &serde_json::Value| {
+        v.as_f64()
+            .map_or_else(|| "–".to_owned(), |s| lang.duration(s))
+    };
+    html! {
+        <div class="stats">
+            <h2>{ lang.t(Text::Statistics) }</h2>
+            <table>
+                <thead><tr>
+                    <th>{ lang.t(Text::Organisation) }</th><th>{ lang.t(Text::OpenCount) }</th>
+                    <th>{ lang.t(Text::Overdue) }</th><th>{ lang.t(Text::MedianAck) }</th><th>{ lang.t(Text::MedianResolve) }</th>
+                </tr></thead>
+                <tbody>
+                    { for s["orgs"].as_array().cloned().unwrap_or_default().iter().map(|o| html! {
+                        <tr data-org={o["org_id"].to_string()}>
+                            <td>{ o["org_name"].as_str().unwrap_or("") }</td>
+                            <td class="open">{ o["open"].to_string() }</td>
+                            <td class="overdue">{ o["overdue"].to_string() }</td>
+                            <td class="ack">{ time(&o["median_ack_s"]) }</td>
+                            <td class="resolve">{ time(&o["median_resolve_s"]) }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </div>
     }
 }

@@ -129,6 +129,33 @@ pub enum Text {
     RowsRead,
     RowsRejected,
     Toilets,
+    ReportProblem,
+    StillCorrect,
+    Thanks,
+    KindClosed,
+    KindDirty,
+    KindNoPaper,
+    KindNoWater,
+    KindBroken,
+    KindWrongLocation,
+    KindGone,
+    KindOther,
+    ReportedClosed,
+    OpenReports,
+    FixedOn,
+    HideReportedClosed,
+    ReportQueue,
+    Acknowledge,
+    Resolve,
+    ResolutionNote,
+    NoReports,
+    Statistics,
+    Organisation,
+    OpenCount,
+    Overdue,
+    MedianAck,
+    MedianResolve,
+    HoursAgo,
     DaysAgo,
     Today,
     Metres,
@@ -239,6 +266,33 @@ impl Lang {
             RowsRead => ("读取行数", "Rows read"),
             RowsRejected => ("被拒绝的行", "Rows rejected"),
             Toilets => ("公厕数", "Toilets"),
+            ReportProblem => ("报告问题", "Report a problem"),
+            StillCorrect => ("信息仍然正确", "Still correct"),
+            Thanks => ("谢谢，已收到", "Thank you, received"),
+            KindClosed => ("关闭了", "Closed"),
+            KindDirty => ("不干净", "Dirty"),
+            KindNoPaper => ("没有厕纸", "No paper"),
+            KindNoWater => ("没有水", "No water"),
+            KindBroken => ("设施损坏", "Something broken"),
+            KindWrongLocation => ("位置不对", "Wrong place on the map"),
+            KindGone => ("已经没有了", "Gone"),
+            KindOther => ("其他问题", "Something else"),
+            ReportedClosed => ("多人报告已关闭", "Reported closed by several people"),
+            OpenReports => ("待处理的报告", "Open reports"),
+            FixedOn => ("已修复", "Fixed"),
+            HideReportedClosed => ("隐藏被报告关闭的", "Hide reported closed"),
+            ReportQueue => ("居民报告", "Residents' reports"),
+            Acknowledge => ("已知悉", "Acknowledge"),
+            Resolve => ("已处理", "Resolve"),
+            ResolutionNote => ("处理说明", "What was done"),
+            NoReports => ("没有待处理的报告", "No open reports"),
+            Statistics => ("处理情况统计", "Report handling"),
+            Organisation => ("单位", "Organisation"),
+            OpenCount => ("待处理", "Open"),
+            Overdue => ("超时", "Overdue"),
+            MedianAck => ("响应用时中位数", "Median time to acknowledge"),
+            MedianResolve => ("处理用时中位数", "Median time to resolve"),
+            HoursAgo => ("小时前", "hours ago"),
             DaysAgo => ("天前", "days ago"),
             Today => ("今天", "today"),
             Metres => ("米", "m"),
@@ -268,6 +322,55 @@ impl Lang {
         ];
         let i = ((bearing.rem_euclid(360.0) + 22.5) / 45.0) as usize % 8;
         self.t(points[i])
+    }
+
+    /// The words for a report kind as the API names it.
+    pub fn kind(self, kind: &str) -> &'static str {
+        use Text::*;
+        self.t(match kind {
+            "closed" => KindClosed,
+            "dirty" => KindDirty,
+            "no_paper" => KindNoPaper,
+            "no_water" => KindNoWater,
+            "broken" => KindBroken,
+            "wrong_location" => KindWrongLocation,
+            "gone" => KindGone,
+            _ => KindOther,
+        })
+    }
+
+    /// "2 hours ago" / "3 days ago", from an age in hours.
+    pub fn ago(self, hours: i64) -> String {
+        if hours < 24 {
+            match (self, hours.max(0)) {
+                (Lang::Zh, h) => format!("{h}{}", self.t(Text::HoursAgo)),
+                (Lang::En, 1) => "1 hour ago".to_owned(),
+                (Lang::En, h) => format!("{h} {}", self.t(Text::HoursAgo)),
+            }
+        } else {
+            self.days_ago(hours / 24)
+        }
+    }
+
+    /// A duration in seconds, short: "45 s", "12 min", "3.5 h".
+    pub fn duration(self, seconds: f64) -> String {
+        let (value, unit) = if seconds < 90.0 {
+            (
+                format!("{seconds:.0}"),
+                if self == Lang::Zh { "秒" } else { " s" },
+            )
+        } else if seconds < 5400.0 {
+            (
+                format!("{:.0}", seconds / 60.0),
+                if self == Lang::Zh { "分钟" } else { " min" },
+            )
+        } else {
+            (
+                format!("{:.1}", seconds / 3600.0),
+                if self == Lang::Zh { "小时" } else { " h" },
+            )
+        };
+        format!("{value}{unit}")
     }
 
     /// "today" / "3 days ago", for how fresh the information is.
@@ -303,6 +406,11 @@ mod tests {
         assert_eq!(Lang::En.compass(-90.0), "W");
         assert_eq!(Lang::En.days_ago(0), "today");
         assert_eq!(Lang::Zh.days_ago(3), "3天前");
+        assert_eq!(Lang::En.ago(2), "2 hours ago");
+        assert_eq!(Lang::Zh.ago(50), "2天前");
+        assert_eq!(Lang::En.duration(30.0), "30 s");
+        assert_eq!(Lang::Zh.duration(7200.0), "2.0小时");
+        assert_eq!(Lang::En.kind("no_paper"), "No paper");
     }
 
     #[test]

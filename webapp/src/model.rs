@@ -36,6 +36,31 @@ pub struct Toilet {
     pub last_verified: Option<DateTime<Utc>>,
     pub status: Status,
     pub version: i64,
+    #[serde(default)]
+    pub reports: Reports,
+}
+
+/// What residents have reported about a toilet, and what its owner did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reports {
+    pub open: u32,
+    pub reported_closed: bool,
+    pub last_kind: Option<String>,
+    pub last_at: Option<DateTime<Utc>>,
+    pub fixed_at: Option<DateTime<Utc>>,
+}
+
+/// A report as the owner's queue shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub id: i64,
+    pub toilet_id: i64,
+    pub toilet_name: String,
+    pub kind: String,
+    pub note: Option<String>,
+    pub contact: Option<String>,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
 }
 
 impl Toilet {

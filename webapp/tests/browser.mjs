@@ -195,6 +195,7 @@ async function signIn(page, username) {
   await page.fill('input[name="username"]', username);
   await page.fill('input[name="password"]', PASSWORD);
   await page.click('.signin-form button[type="submit"]');
+  await page.waitForSelector("nav.tabs button:nth-child(2)");
 }
 
 test("a committee edits hours and facilities, closes a toilet for a while, and residents see it", async ({ browser, base }) => {
@@ -304,6 +305,67 @@ test("on GCJ-02 tiles (Amap) markers are drawn shifted, and a tap reads back WGS
   } finally {
     amap.stop();
   }
+});
+
+test("a resident reports in two taps; the owner acknowledges and resolves; the resident sees it fixed; admins see the times", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base);
+  await page.waitForSelector(".results li");
+  await page.click(".results li:first-child button");
+  await page.waitForSelector(".sheet .report");
+  // Tap one: "report a problem"; tap two: the kind.
+  await page.click(".sheet .report");
+  await page.click('.sheet .kind[data-kind="no_paper"]');
+  await page.waitForSelector(".sheet .thanks");
+  await page.screenshot({ path: join(artifacts, "report-sent.png") });
+  await context.close();
+
+  const owner = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN" });
+  const op = await owner.newPage();
+  await op.goto(base);
+  await op.waitForSelector(".results li");
+  // 人民广场公厕 belongs to nobody yet: an admin gives it to the committee.
+  await signIn(op, "root");
+  const me = await op.evaluate(async () => {
+    const s = await (await fetch("/api/v1/session")).json();
+    const orgs = await (await fetch("/api/v1/orgs")).json();
+    const near = await (await fetch("/api/v1/toilets/nearby?lat=31.2304&lon=121.4737&limit=1")).json();
+    const t = near.results[0].toilet;
+    const r = await fetch(`/api/v1/toilets/${t.id}`, { method: "PATCH",
+      headers: { "content-type": "application/json", "x-csrf-token": s.csrf_token },
+      body: JSON.stringify({ version: t.version, org_id: orgs.find((o) => o.name === "人民广场居委会").id }) });
+    return r.status;
+  });
+  assertEq(me, 200, "reassigned");
+  await op.click("header button.signin");
+  await signIn(op, "li");
+  await op.waitForSelector(".queue .reports li");
+  assert((await op.textContent(".queue .reports li .name")).includes("没有厕纸"), await op.textContent(".queue .reports li .name"));
+  await op.click(".queue .reports li .acknowledge");
+  await op.waitForFunction(() => !document.querySelector(".queue .reports li .acknowledge"));
+  await op.fill('.queue input[name="resolution"]', "已补充厕纸");
+  await op.click(".queue .reports li .resolve");
+  await op.waitForFunction(() => document.querySelectorAll(".queue .reports li").length === 0);
+  await op.screenshot({ path: join(artifacts, "owner-queue-done.png") });
+  await owner.close();
+
+  const again = await resident(browser, base);
+  await again.page.waitForSelector(".results li");
+  await again.page.click(".results li:first-child button");
+  await again.page.waitForSelector(".sheet .fixed");
+  assertEq(await again.page.textContent(".sheet .fixed"), "已修复 今天", "fixed today");
+  await again.context.close();
+
+  const admin = await browser.newContext({ ...PHONE, locale: "en-GB" });
+  const ap = await admin.newPage();
+  await ap.goto(base);
+  await signIn(ap, "root");
+  await ap.click("nav.tabs button:nth-child(3)");
+  await ap.waitForSelector(".stats tbody tr");
+  const row = ap.locator(".stats tbody tr", { hasText: "人民广场居委会" });
+  assertEq(await row.locator(".open").textContent(), "0", "no open reports");
+  assert(/ s$| min$/.test(await row.locator(".resolve").textContent()), await row.locator(".resolve").textContent());
+  await ap.screenshot({ path: join(artifacts, "admin-stats.png") });
+  await admin.close();
 });
 
 test("the app opens offline and shows the last list", async ({ browser, base }) => {
