@@ -86,6 +86,22 @@ mod tests {
         );
     }
 
+    /// A city's hotline system is on HTTPS: the client speaks it (here the
+    /// connection is refused, which is not "unsupported scheme").
+    #[tokio::test]
+    async fn https_receivers_are_supported() {
+        let client = reqwest::Client::new();
+        let d = Delivery {
+            id: 1,
+            url: "https://127.0.0.1:9/hook".into(),
+            secret: "s".into(),
+            payload: "{}".into(),
+            attempts: 0,
+        };
+        let err = deliver(&client, &d).await.unwrap_err();
+        assert!(!err.to_lowercase().contains("scheme"), "{err}");
+    }
+
     #[test]
     fn backoff_doubles_up_to_an_hour() {
         assert_eq!(backoff(0).num_seconds(), 1);
