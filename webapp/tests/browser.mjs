@@ -368,10 +368,16 @@ test("a resident reports in two taps; the owner acknowledges and resolves; the r
   await admin.close();
 });
 
-test("the app opens offline and shows the last list", async ({ browser, base }) => {
+test("the app is installable, opens offline and shows the last list", async ({ browser, base }) => {
   const { context, page } = await resident(browser, base);
   await page.waitForSelector(".results li");
   await page.evaluate(() => navigator.serviceWorker.ready);
+  // Installable: Chromium finds nothing wrong with the manifest, icons or
+  // worker ("in-incognito" is the test browser's own context).
+  const cdp = await context.newCDPSession(page);
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  assertEq(installabilityErrors.map((e) => e.errorId).filter((e) => e !== "in-incognito"), [], "installability");
+  assertEq((await cdp.send("Page.getAppManifest")).errors, [], "manifest errors");
   await page.reload();
   await page.waitForSelector(".results li");
   await context.setOffline(true);
