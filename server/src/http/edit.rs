@@ -60,15 +60,6 @@ fn toilet_response(status: StatusCode, toilet: &Toilet) -> Response {
     response
 }
 
-/// The index follows the write at once.
-fn apply(state: &AppState, toilet: &Toilet) {
-    state
-        .index
-        .write()
-        .expect("index lock")
-        .upsert(toilet.clone());
-}
-
 /// Creates a toilet owned by the caller's organisation (an admin may name
 /// another with `org_id`).
 #[utoipa::path(post, path = "/api/v1/toilets", tag = "editing",
@@ -99,7 +90,7 @@ async fn create(
         .store
         .create_toilet(draft, org_id, caller.actor())
         .await?;
-    apply(&state, &toilet);
+    state.apply(&toilet);
     let mut response = toilet_response(StatusCode::CREATED, &toilet);
     response.headers_mut().insert(
         header::LOCATION,
@@ -169,7 +160,7 @@ async fn update(
         .store
         .update_toilet(id, patch, expected, caller.actor())
         .await?;
-    apply(&state, &toilet);
+    state.apply(&toilet);
     Ok(toilet_response(StatusCode::OK, &toilet))
 }
 
@@ -195,7 +186,7 @@ async fn remove(
         .store
         .remove_toilet(id, expected, caller.actor())
         .await?;
-    apply(&state, &toilet);
+    state.apply(&toilet);
     Ok(toilet_response(StatusCode::OK, &toilet))
 }
 

@@ -87,6 +87,15 @@ impl AppState {
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
+
+    /// Puts a toilet this server just wrote into the index, so the answer
+    /// to the write and the next search agree.
+    pub fn apply(&self, toilet: &gongce_shared::Toilet) {
+        self.index
+            .write()
+            .expect("index lock")
+            .upsert(toilet.clone());
+    }
 }
 
 /// Requests may carry at most this much body.

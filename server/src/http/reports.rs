@@ -84,15 +84,6 @@ async fn limit(state: &AppState, key: String, limit: i64, what: &str) -> Result<
     Ok(())
 }
 
-/// The index follows the change at once.
-fn apply(state: &AppState, toilet: &Toilet) {
-    state
-        .index
-        .write()
-        .expect("index lock")
-        .upsert(toilet.clone());
-}
-
 /// Reports a problem with a toilet; no account needed. Kinds: closed,
 /// dirty, no_paper, no_water, broken, wrong_location, gone, other; a note
 /// (≤ 500 characters) and a contact (≤ 100) are optional and kept as plain
@@ -136,7 +127,7 @@ async fn report(
     )
     .await?;
     let (receipt, toilet) = state.store.create_report(id, new, client).await?;
-    apply(&state, &toilet);
+    state.apply(&toilet);
     tracing::info!(toilet = %id, report = receipt.id, "report filed");
     Ok((StatusCode::CREATED, Json(receipt)).into_response())
 }
@@ -173,7 +164,7 @@ async fn confirm(
         .store
         .confirm_toilet(id, caller.map(|c| c.actor()))
         .await?;
-    apply(&state, &toilet);
+    state.apply(&toilet);
     Ok(Json(toilet))
 }
 
@@ -226,7 +217,7 @@ async fn answer(
         .await
     {
         Ok((report, toilet)) => {
-            apply(state, &toilet);
+            state.apply(&toilet);
             Ok(Json(report))
         }
         Err(WriteError::Invalid { .. }) => Err(ApiError::not_found(format!("no report {id}"))),
