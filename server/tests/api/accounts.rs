@@ -5,7 +5,7 @@ use gongce::auth;
 use gongce_shared::accounts::{NewOrg, OrgKind, Role};
 use serde_json::{Value, json};
 
-use crate::TestApp;
+use crate::{TestApp, json_request as request};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -92,32 +92,7 @@ async fn send(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let reply = app.request(request(method, uri, token, body, &[])).await;
-    let json = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
-    (reply.status, json)
-}
-
-fn request(
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-    headers: &[(&str, &str)],
-) -> Request<Body> {
-    let mut builder = Request::builder().method(method).uri(uri);
-    if let Some(token) = token {
-        builder = builder.header("authorization", format!("Bearer {token}"));
-    }
-    for (k, v) in headers {
-        builder = builder.header(*k, *v);
-    }
-    match body {
-        Some(body) => builder
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-        None => builder.body(Body::empty()).unwrap(),
-    }
+    crate::call(app, request(method, uri, token, body, &[])).await
 }
 
 async fn create_toilet(w: &World, token: &str, name: &str) -> Value {

@@ -114,3 +114,34 @@ impl TestApp {
             .await
     }
 }
+
+/// A request with an optional bearer token, JSON body and extra headers.
+pub fn json_request(
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+    headers: &[(&str, &str)],
+) -> Request<Body> {
+    let mut builder = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    match body {
+        Some(body) => builder
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+        None => builder.body(Body::empty()).unwrap(),
+    }
+}
+
+/// Sends `request`; answers the status and the JSON body (null if none).
+pub async fn call(app: &TestApp, request: Request<Body>) -> (u16, serde_json::Value) {
+    let reply = app.request(request).await;
+    let json = serde_json::from_slice(&reply.body).unwrap_or(serde_json::Value::Null);
+    (reply.status, json)
+}

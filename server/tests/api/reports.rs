@@ -87,11 +87,10 @@ async fn send(
     body: Option<Value>,
     from: &str,
 ) -> (u16, Value) {
-    let reply = app.request(request(method, uri, token, body, from)).await;
-    let json = serde_json::from_slice(&reply.body).unwrap_or(Value::Null);
-    (reply.status, json)
+    crate::call(app, request(method, uri, token, body, from)).await
 }
 
+/// A request from the client address `from` (the app trusts X-Forwarded-For here).
 fn request(
     method: &str,
     uri: &str,
@@ -99,20 +98,7 @@ fn request(
     body: Option<Value>,
     from: &str,
 ) -> Request<Body> {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header("x-forwarded-for", from);
-    if let Some(t) = token {
-        b = b.header("authorization", format!("Bearer {t}"));
-    }
-    match body {
-        Some(body) => b
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    }
+    crate::json_request(method, uri, token, body, &[("x-forwarded-for", from)])
 }
 
 async fn nearby_toilet(w: &World, query: &str) -> Option<Value> {
