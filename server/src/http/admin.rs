@@ -18,6 +18,7 @@ use super::{
     AppState,
     auth::{Caller, json_body},
     error::ApiError,
+    id_param,
 };
 use crate::{auth, store::accounts::AccountError};
 
@@ -38,15 +39,6 @@ impl From<AccountError> for ApiError {
             AccountError::Other(e) => ApiError::internal(e),
         }
     }
-}
-
-fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_parameter",
-            format!("invalid {what} id {raw:?}: must be a positive integer"),
-        )
-    })
 }
 
 /// Every organisation (admins).
@@ -84,7 +76,7 @@ async fn get_org(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Org>, ApiError> {
-    let id = parse_id(&id, "organisation")?;
+    let id = id_param(&id, "organisation")?;
     caller.require_member_of(id)?;
     state
         .store
@@ -107,7 +99,7 @@ async fn update_org(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Org>, ApiError> {
-    let id = parse_id(&id, "organisation")?;
+    let id = id_param(&id, "organisation")?;
     caller.require_admin()?;
     let patch: OrgPatch = json_body(&headers, &body)?;
     Ok(Json(state.store.update_org(id, &patch).await?))
@@ -122,7 +114,7 @@ async fn org_toilets(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<Toilet>>, ApiError> {
-    let id = parse_id(&id, "organisation")?;
+    let id = id_param(&id, "organisation")?;
     caller.require_member_of(id)?;
     Ok(Json(
         state
@@ -186,7 +178,7 @@ async fn get_user(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<User>, ApiError> {
-    let id = parse_id(&id, "user")?;
+    let id = id_param(&id, "user")?;
     if caller.user.id != id {
         caller.require_admin()?;
     }
@@ -211,7 +203,7 @@ async fn update_user(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<User>, ApiError> {
-    let id = parse_id(&id, "user")?;
+    let id = id_param(&id, "user")?;
     caller.require_admin()?;
     let patch: UserPatch = json_body(&headers, &body)?;
     let password_hash = match patch.password {

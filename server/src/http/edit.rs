@@ -13,7 +13,7 @@ use axum::{
     routing::{get, patch, post},
 };
 use gongce_shared::{
-    Toilet, ToiletId,
+    Toilet,
     accounts::{HistoryEntry, Role, ToiletDraft, ToiletPatch},
 };
 
@@ -21,6 +21,7 @@ use super::{
     AppState,
     auth::{Caller, json_body},
     error::ApiError,
+    toilet_id_param,
 };
 use crate::store::write::WriteError;
 
@@ -41,15 +42,6 @@ impl From<WriteError> for ApiError {
             WriteError::Other(e) => ApiError::internal(e),
         }
     }
-}
-
-fn parse_id(raw: &str) -> Result<ToiletId, ApiError> {
-    raw.parse::<ToiletId>().map_err(|e| {
-        ApiError::bad_request(
-            "invalid_parameter",
-            format!("invalid toilet id {:?}: {}", e.value, e.reason),
-        )
-    })
 }
 
 /// The toilet as JSON, with its version as the ETag.
@@ -147,7 +139,7 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id)?;
+    let id = toilet_id_param(&id)?;
     let patch: ToiletPatch = json_body(&headers, &body)?;
     let Some(expected) = expected_version(&headers, patch.version)? else {
         return Err(ApiError::new(
@@ -180,7 +172,7 @@ async fn remove(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id)?;
+    let id = toilet_id_param(&id)?;
     let expected = expected_version(&headers, None)?;
     let toilet = state
         .store
@@ -205,6 +197,6 @@ async fn history(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
-    let id = parse_id(&id)?;
+    let id = toilet_id_param(&id)?;
     Ok(Json(state.store.toilet_history(id, caller.actor()).await?))
 }

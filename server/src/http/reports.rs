@@ -11,7 +11,7 @@ use axum::{
 };
 use chrono::Duration;
 use gongce_shared::{
-    Toilet, ToiletId,
+    Toilet,
     reports::{
         CONTACT_MAX, NOTE_MAX, NewReport, Report, ReportReceipt, ReportState, ReportStats, Resolve,
         Webhook, clean_text,
@@ -22,6 +22,7 @@ use super::{
     AppState,
     auth::{Caller, client_addr, json_body, token},
     error::ApiError,
+    id_param, toilet_id_param,
 };
 use crate::store::write::WriteError;
 
@@ -44,24 +45,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports/{id}/acknowledge", post(acknowledge))
         .route("/api/v1/reports/{id}/resolve", post(resolve))
         .route("/api/v1/stats/reports", get(stats))
-}
-
-fn toilet_id(raw: &str) -> Result<ToiletId, ApiError> {
-    raw.parse::<ToiletId>().map_err(|e| {
-        ApiError::bad_request(
-            "invalid_parameter",
-            format!("invalid toilet id {:?}: {}", e.value, e.reason),
-        )
-    })
-}
-
-fn number_id(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_parameter",
-            format!("invalid {what} id {raw:?}: must be a positive integer"),
-        )
-    })
 }
 
 /// Who a client is, for rate limits and for telling independent reports
@@ -97,7 +80,7 @@ async fn report(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let id = toilet_id(&id)?;
+    let id = toilet_id_param(&id)?;
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, super::BODY_LIMIT_BYTES)
         .await
@@ -144,7 +127,7 @@ async fn confirm(
     Path(id): Path<String>,
     request: Request,
 ) -> Result<Json<Toilet>, ApiError> {
-    let id = toilet_id(&id)?;
+    let id = toilet_id_param(&id)?;
     let (mut parts, _) = request.into_parts();
     let caller = match token(&parts.headers) {
         Some(_) => Some(Caller::from_request_parts(&mut parts, &state).await?),
@@ -179,7 +162,7 @@ async fn queue(
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<Report>>, ApiError> {
-    let org = number_id(&id, "organisation")?;
+    let org = id_param(&id, "organisation")?;
     caller.require_member_of(org)?;
     let mut wanted = None;
     for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
@@ -210,7 +193,7 @@ async fn answer(
     to: ReportState,
     note: Option<String>,
 ) -> Result<Json<Report>, ApiError> {
-    let id = number_id(id, "report")?;
+    let id = id_param(id, "report")?;
     match state
         .store
         .answer_report(id, to, note, caller.actor())
@@ -295,7 +278,7 @@ async fn stats(
                         )
                     })?
             }
-            "org" => org = Some(number_id(&v, "organisation")?),
+            "org" => org = Some(id_param(&v, "organisation")?),
             other => {
                 return Err(ApiError::bad_request(
                     "unknown_parameter",
@@ -329,7 +312,7 @@ async fn set_webhook(
     headers: axum::http::HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let org = number_id(&id, "organisation")?;
+    let org = id_param(&id, "organisation")?;
     caller.require_admin()?;
     let hook: Webhook = json_body(&headers, &body)?;
     if !(hook.url.starts_with("http://") || hook.url.starts_with("https://"))
@@ -374,7 +357,7 @@ async fn delete_webhook(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let org = number_id(&id, "organisation")?;
+    let org = id_param(&id, "organisation")?;
     caller.require_admin()?;
     state.store.set_webhook(org, None).await?;
     Ok(StatusCode::NO_CONTENT)
