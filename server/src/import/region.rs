@@ -5,7 +5,9 @@
 //! positions. A lone toilet in the outback lies inside the hull of a
 //! country's towns and passes; a point typed into the sea, the other
 //! hemisphere, or another country lies outside it and is reported with its
-//! distance. Memory grows with the area covered, not with the rows.
+//! distance. A list with fewer than half its rows in dense places has no
+//! region, and nothing is rejected as far. Memory grows with the area
+//! covered, not with the rows.
 
 use std::collections::HashMap;
 
@@ -19,10 +21,13 @@ pub const MIN_ROWS: usize = 20;
 /// Kilometres per degree of latitude.
 const KM_PER_DEG: f64 = 111.2;
 
+/// Positions rounded to ~10 m.
+type Spots = Vec<(i32, i32)>;
+
 #[derive(Default)]
 pub struct RegionBuilder {
-    /// Up to `DENSE` distinct positions (to ~10 m) per cell.
-    cells: HashMap<(i32, i32), Vec<(i32, i32)>>,
+    /// Up to `DENSE` distinct positions (to ~10 m) per cell, and the rows in it.
+    cells: HashMap<(i32, i32), (Spots, usize)>,
     rows: usize,
 }
 
@@ -37,7 +42,8 @@ impl RegionBuilder {
     pub fn add(&mut self, lat: f64, lon: f64) {
         self.rows += 1;
         let spot = ((lat * 1e4).round() as i32, (lon * 1e4).round() as i32);
-        let seen = self.cells.entry(cell(lat, lon)).or_default();
+        let (seen, rows) = self.cells.entry(cell(lat, lon)).or_default();
+        *rows += 1;
         if seen.len() < DENSE && !seen.contains(&spot) {
             seen.push(spot);
         }
@@ -55,14 +61,20 @@ impl RegionBuilder {
                 let mut n = 0;
                 for dr in -1..=1 {
                     for dc in -1..=1 {
-                        n += self.cells.get(&(r + dr, c + dc)).map_or(0, Vec::len);
+                        n += self
+                            .cells
+                            .get(&(r + dr, c + dc))
+                            .map_or(0, |(s, _)| s.len());
                     }
                 }
                 n >= DENSE
             })
             .copied()
             .collect();
-        if dense.is_empty() {
+        // A list spread thin (a national list of rest areas, say) has no
+        // dense places to speak of: then there is no region to be far from.
+        let in_dense: usize = dense.iter().map(|c| self.cells[c].1).sum();
+        if in_dense * 2 < self.rows {
             return None;
         }
         let mean_lat =

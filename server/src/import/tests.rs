@@ -670,3 +670,27 @@ async fn legacy_xls_with_a_title_row_and_gcj02() {
     );
     assert!(d < 1.0, "{d} m from the true point");
 }
+
+/// A list spread thin and even (rest areas across a country) has no dense
+/// places, so no row is "far outside" them.
+#[tokio::test]
+async fn a_thinly_spread_list_has_no_region_to_be_far_from() {
+    let (store, dir) = store().await;
+    let mut text = String::from("id,name,lat,lon\n");
+    for i in 0..400 {
+        // A 20 × 20 grid, one degree apart: nothing is dense.
+        text.push_str(&format!(
+            "{i},Rest area {i},{},{}\n",
+            20 + i / 20,
+            100 + i % 20
+        ));
+    }
+    let file = write(dir.path(), "thin.csv", &text);
+    let report = import(&store, &file, &Options::new("thin"));
+    assert!(
+        report.issues.is_empty(),
+        "{:?}",
+        &report.issues[..3.min(report.issues.len())]
+    );
+    assert_eq!(report.counts.inserted, 400);
+}
