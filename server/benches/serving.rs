@@ -19,7 +19,6 @@ use std::{
 
 use cap::Cap;
 use gongce::{index::Index, store::Store};
-use gongce_shared::{LatLon, OpeningHours, TimeZone, ToiletName};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -57,52 +56,63 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Generates `n` toilets as a CSV list and imports it with the real
+/// importer (distinct names and addresses: nothing merges).
 async fn ensure_data(db: &Path, n: usize) -> anyhow::Result<()> {
+    use std::io::Write as _;
     if db.exists() {
         return Ok(());
     }
     let partial = db.with_extension("partial.sqlite");
     let _ = std::fs::remove_file(&partial);
-    let partial_url = format!("sqlite:{}", partial.display());
-    let store = Store::open(&partial_url).await?;
+    let csv = db.with_extension("csv");
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let hours = [
         "24/7",
         "Mo-Su 06:00-22:00",
         "Mo-Fr 08:00-18:00; Sa 09:00-12:00",
-    ]
-    .map(|h| OpeningHours::parse(h).unwrap());
+    ];
     let started = Instant::now();
-    let tri = |rng: &mut ChaCha8Rng| [None, Some(true), Some(false)][rng.random_range(0..3)];
-    for chunk in 0..n.div_ceil(100_000) {
-        let rows: Vec<_> = (chunk * 100_000..((chunk + 1) * 100_000).min(n))
-            .map(|i| gongce::store::NewToilet {
-                source: "bench".into(),
-                external_id: Some(i.to_string()),
-                name: ToiletName::new(&format!("公厕 {i}")).unwrap(),
-                address: Some(format!("测试路 {i} 号")),
-                // Six decimals (0.1 m), as real lists have.
-                position: LatLon::new(
-                    (rng.random_range(BOX.0..BOX.1) * 1e6_f64).round() / 1e6,
-                    (rng.random_range(BOX.2..BOX.3) * 1e6_f64).round() / 1e6,
-                )
-                .unwrap(),
-                wheelchair: tri(&mut rng),
-                baby_change: tri(&mut rng),
-                family_room: tri(&mut rng),
-                free: tri(&mut rng),
-                access: None,
-                opening_hours: rng
-                    .random_bool(0.7)
-                    .then(|| hours[rng.random_range(0..hours.len())].clone()),
-                hours_note: None,
-                timezone: TimeZone::default(),
-                operator: None,
-            })
-            .collect();
-        store.import(&rows).await?;
+    let tri = |rng: &mut ChaCha8Rng| ["", "yes", "no"][rng.random_range(0..3)];
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&csv)?);
+        writeln!(
+            out,
+            "id,name,address,lat,lon,wheelchair,baby_change,family_room,free,opening_hours"
+        )?;
+        for i in 0..n {
+            // Six decimals (0.1 m), as real lists have.
+            let lat = rng.random_range(BOX.0..BOX.1);
+            let lon = rng.random_range(BOX.2..BOX.3);
+            let (w, b, f, free) = (tri(&mut rng), tri(&mut rng), tri(&mut rng), tri(&mut rng));
+            let h = if rng.random_bool(0.7) {
+                hours[rng.random_range(0..hours.len())]
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{i},公厕 {i},测试路 {i} 号,{lat:.6},{lon:.6},{w},{b},{f},{free},{h}"
+            )?;
+        }
+        out.flush()?;
     }
-    store.close().await;
+    // The importer wants the schema in place.
+    Store::open(&format!("sqlite:{}", partial.display()))
+        .await?
+        .close()
+        .await;
+    let report = tokio::task::spawn_blocking({
+        let (csv, partial) = (csv.clone(), partial.clone());
+        move || gongce::import::run(&csv, &partial, &gongce::import::Options::new("bench"))
+    })
+    .await??;
+    anyhow::ensure!(
+        report.written && report.counts.inserted == n,
+        "the generated list did not import whole: {:?}",
+        report.counts
+    );
+    std::fs::remove_file(&csv)?;
     std::fs::rename(&partial, db)?;
     eprintln!(
         "generated {n} toilets in {:.1} s",

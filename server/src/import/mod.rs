@@ -19,7 +19,7 @@ mod staging;
 use std::{fmt, io::IsTerminal as _, path::Path, time::Instant};
 
 use anyhow::Context as _;
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use gongce_shared::{Crs, TimeZone};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -333,9 +333,9 @@ fn progress_bar(wanted: bool, size: u64) -> ProgressBar {
     bar
 }
 
-/// Timestamps are stored as RFC 3339 text in UTC, to the millisecond.
+/// Now, as the store writes times.
 pub(crate) fn now() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+    crate::store::timestamp(Utc::now())
 }
 
 /// The issues as a table for a terminal.

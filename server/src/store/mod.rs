@@ -21,7 +21,7 @@ use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use chrono::{DateTime, SecondsFormat, Utc};
-use gongce_shared::{Access, LatLon, OpeningHours, TimeZone, Toilet, ToiletId, ToiletName};
+use gongce_shared::{Toilet, ToiletId};
 use sqlx::{
     SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -29,33 +29,7 @@ use sqlx::{
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// A toilet as an import or a form proposes it, before the store gives it an id.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewToilet {
-    pub source: String,
-    pub external_id: Option<String>,
-    pub name: ToiletName,
-    pub address: Option<String>,
-    pub position: LatLon,
-    pub wheelchair: Option<bool>,
-    pub baby_change: Option<bool>,
-    pub family_room: Option<bool>,
-    pub free: Option<bool>,
-    pub access: Option<Access>,
-    pub opening_hours: Option<OpeningHours>,
-    pub hours_note: Option<String>,
-    pub timezone: TimeZone,
-    pub operator: Option<String>,
-}
-
 /// What an import did to the store.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ImportCounts {
-    pub inserted: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-}
-
 /// Everything the store holds, and the change-log position it was read at.
 pub struct Snapshot {
     /// Shared already, as the index will hold them.
@@ -198,69 +172,9 @@ impl Store {
     pub async fn toilet(&self, id: ToiletId) -> anyhow::Result<Option<Toilet>> {
         Ok(self.toilets(&[id]).await?.pop())
     }
-
-    /// Writes `rows` in one transaction: a row whose (source, external id)
-    /// is already stored updates it (or leaves it alone when nothing
-    /// differs); any other row is inserted. All or nothing.
-    pub async fn import(&self, rows: &[NewToilet]) -> anyhow::Result<ImportCounts> {
-        let now = timestamp(Utc::now());
-        let mut counts = ImportCounts::default();
-        let mut tx = self.pool.begin().await?;
-        for row in rows {
-            let version: Option<i64> = sqlx::query_scalar(UPSERT)
-                .bind(&row.source)
-                .bind(&row.external_id)
-                .bind(row.name.as_str())
-                .bind(&row.address)
-                .bind(row.position.lat())
-                .bind(row.position.lon())
-                .bind(row.wheelchair)
-                .bind(row.baby_change)
-                .bind(row.family_room)
-                .bind(row.free)
-                .bind(row.access.map(Access::as_str))
-                .bind(row.opening_hours.as_ref().map(OpeningHours::as_str))
-                .bind(&row.hours_note)
-                .bind(row.timezone.name())
-                .bind(&row.operator)
-                .bind(&now)
-                .fetch_optional(&mut *tx)
-                .await
-                .with_context(|| format!("cannot write toilet {:?}", row.name.as_str()))?;
-            match version {
-                Some(1) => counts.inserted += 1,
-                Some(_) => counts.updated += 1,
-                None => counts.unchanged += 1,
-            }
-        }
-        tx.commit().await?;
-        Ok(counts)
-    }
 }
 
-const UPSERT: &str = "
-INSERT INTO toilets (source, external_id, name, address, lat, lon, wheelchair, baby_change,
-    family_room, free, access, opening_hours, hours_note, timezone, operator, created_at, updated_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)
-ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
-    name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
-    wheelchair = excluded.wheelchair, baby_change = excluded.baby_change,
-    family_room = excluded.family_room, free = excluded.free, access = excluded.access,
-    opening_hours = excluded.opening_hours, hours_note = excluded.hours_note,
-    timezone = excluded.timezone, operator = excluded.operator,
-    version = toilets.version + 1, updated_at = excluded.updated_at
-WHERE toilets.name IS NOT excluded.name OR toilets.address IS NOT excluded.address
-    OR toilets.lat IS NOT excluded.lat OR toilets.lon IS NOT excluded.lon
-    OR toilets.wheelchair IS NOT excluded.wheelchair
-    OR toilets.baby_change IS NOT excluded.baby_change
-    OR toilets.family_room IS NOT excluded.family_room OR toilets.free IS NOT excluded.free
-    OR toilets.access IS NOT excluded.access
-    OR toilets.opening_hours IS NOT excluded.opening_hours
-    OR toilets.hours_note IS NOT excluded.hours_note OR toilets.timezone IS NOT excluded.timezone
-    OR toilets.operator IS NOT excluded.operator
-RETURNING version";
-
 /// Timestamps are stored as RFC 3339 text in UTC, to the millisecond.
-fn timestamp(t: DateTime<Utc>) -> String {
+pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
