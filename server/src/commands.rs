@@ -12,7 +12,7 @@ use crate::{
     http::{AppState, app},
     import,
     index::Index,
-    store::Store,
+    store::{ImportTarget, Store},
 };
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -61,11 +61,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         store.clone(),
         Duration::from_millis(args.sync_interval_ms.clamp(100, 1000)),
     ));
+    let sync = Arc::new(crate::sync::SyncStatus::new(
+        seq,
+        Duration::from_millis(args.sync_interval_ms.max(10)),
+    ));
     let follower = tokio::spawn(crate::sync::follow(
         store.clone(),
         Arc::clone(&index),
-        seq,
-        Duration::from_millis(args.sync_interval_ms.max(10)),
+        Arc::clone(&sync),
     ));
     tracing::info!(
         toilets,
@@ -92,6 +95,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     state.tiles = Arc::new(tiles);
     state.map_center = map_center;
     state.webapp_dir = args.webapp_dir.clone();
+    state.sync = Some(sync);
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -155,17 +159,22 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
         ..import::Options::new(source)
     };
     // A real import brings the schema up to date first; a dry run only reads.
-    let path = if args.dry_run {
-        crate::store::sqlite_path(&args.store.database_url)?
+    let target = if args.dry_run {
+        Store::open_for_reading(&args.store.database_url).await?
     } else {
         let store = Store::open(&args.store.database_url).await?;
-        let path = store.path().to_path_buf();
-        store.close().await;
-        path
+        match store.import_target() {
+            // The importer opens the file itself.
+            target @ ImportTarget::Sqlite(_) => {
+                store.close().await;
+                target
+            }
+            target => target,
+        }
     };
     let file = args.file.clone();
     let started = Instant::now();
-    let report = tokio::task::spawn_blocking(move || import::run(&file, &path, &options)).await??;
+    let report = tokio::task::spawn_blocking(move || import::run(&file, &target, &options)).await??;
     let took = format!(
         "{:.2} s{}",
         started.elapsed().as_secs_f64(),

@@ -1,17 +1,64 @@
 //! Keeping the index in step with the store: follow the change log.
+//!
+//! The change log is the truth; being told of a change only says when to
+//! read it. On SQLite the log is polled every sync interval. On PostgreSQL
+//! a listening connection is woken by the trigger's NOTIFY (so another
+//! replica's write is applied within milliseconds), and the log is also read
+//! after the listening connection comes back (notifications sent while it
+//! was down are lost, the log rows are not) and on the same interval as a
+//! safety net. A replica restarted with `kill -9` loads a snapshot and
+//! follows from its position, like any new replica.
 
 use std::{
     collections::HashSet,
-    sync::{Arc, RwLock},
-    time::Duration,
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::{Duration, Instant},
 };
 
 use gongce_shared::ToiletId;
+use tokio::sync::Notify;
 
 use crate::{
     index::Index,
     store::{Changes, Store},
 };
+
+/// How far this server has followed the log, for `/readyz`.
+#[derive(Debug)]
+pub struct SyncStatus {
+    /// The last log position applied.
+    pub seq: AtomicI64,
+    /// When the log was last read without error.
+    last_ok: Mutex<Instant>,
+    /// How often the log is read at the least.
+    pub every: Duration,
+}
+
+impl SyncStatus {
+    pub fn new(seq: i64, every: Duration) -> Self {
+        SyncStatus {
+            seq: AtomicI64::new(seq),
+            last_ok: Mutex::new(Instant::now()),
+            every,
+        }
+    }
+
+    fn caught_up(&self, seq: i64) {
+        self.seq.store(seq, Ordering::Relaxed);
+        *self.last_ok.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+
+    /// How long since the log was last read without error.
+    pub fn since_ok(&self) -> Duration {
+        self.last_ok
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .elapsed()
+    }
+}
 
 /// Applies what changed after log position `seq`; returns the new position.
 pub async fn catch_up(store: &Store, index: &RwLock<Index>, seq: i64) -> anyhow::Result<i64> {
@@ -29,6 +76,7 @@ pub async fn catch_up(store: &Store, index: &RwLock<Index>, seq: i64) -> anyhow:
                 tracing::info!(
                     changed = ids.len(),
                     toilets = index.len(),
+                    seq,
                     "applied changes"
                 );
             }
@@ -44,15 +92,74 @@ pub async fn catch_up(store: &Store, index: &RwLock<Index>, seq: i64) -> anyhow:
     }
 }
 
-/// Polls the change log every `every`, forever; errors are logged and retried.
-pub async fn follow(store: Store, index: Arc<RwLock<Index>>, mut seq: i64, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+/// Follows the change log forever from `status.seq`; errors are logged
+/// and retried.
+pub async fn follow(store: Store, index: Arc<RwLock<Index>>, status: Arc<SyncStatus>) {
+    let wake = Arc::new(Notify::new());
+    // Stopped when this task is.
+    let _listening = match &store {
+        Store::Postgres(pg) => Some(AbortOnDrop(tokio::spawn(listen(
+            pg.clone(),
+            Arc::clone(&wake),
+        )))),
+        Store::Sqlite(_) => None,
+    };
+    let mut seq = status.seq.load(Ordering::Relaxed);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(status.every) => {}
+        }
         match catch_up(&store, &index, seq).await {
-            Ok(next) => seq = next,
+            Ok(next) => {
+                seq = next;
+                status.caught_up(seq);
+            }
             Err(e) => tracing::warn!("cannot follow the change log: {e:#}"),
+        }
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Wakes the follower on each notification, and whenever the listening
+/// connection was lost and is back (what was sent meanwhile is lost).
+async fn listen(pg: crate::store::postgres::Postgres, wake: Arc<Notify>) {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let mut listener = match pg.listen().await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!("cannot listen for changes: {e:#}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(100);
+        // Anything committed before LISTEN took effect is read now.
+        wake.notify_one();
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => wake.notify_one(),
+                Ok(None) => {
+                    tracing::warn!("lost the listening connection; reconnecting and catching up");
+                    wake.notify_one();
+                }
+                Err(sqlx::Error::PoolClosed) => return,
+                Err(e) => {
+                    tracing::warn!("listening for changes failed: {e:#}");
+                    wake.notify_one();
+                    tokio::time::sleep(backoff).await;
+                    break;
+                }
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use hmac::{KeyInit as _, Mac as _};
 
-use crate::store::{Store, reports::Delivery};
+use crate::store::{Delivery, Store};
 
 /// `sha256=<hex>`: HMAC-SHA256 of the body with the organisation's secret.
 pub fn signature(secret: &str, body: &[u8]) -> String {

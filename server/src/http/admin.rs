@@ -20,7 +20,7 @@ use super::{
     error::ApiError,
     id_param,
 };
-use crate::{auth, store::accounts::AccountError};
+use crate::{auth, store::AccountError};
 
 pub fn router() -> Router<AppState> {
     Router::new()

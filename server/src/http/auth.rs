@@ -13,7 +13,7 @@ use gongce_shared::accounts::{Role, User};
 use serde::de::DeserializeOwned;
 
 use super::{AppState, error::ApiError};
-use crate::{auth, store::write::Actor};
+use crate::{auth, store::Actor};
 
 /// How the caller proved who they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

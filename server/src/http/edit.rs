@@ -23,7 +23,7 @@ use super::{
     error::ApiError,
     toilet_id_param,
 };
-use crate::store::write::WriteError;
+use crate::store::WriteError;
 
 pub fn router() -> Router<AppState> {
     Router::new()

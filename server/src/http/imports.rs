@@ -165,13 +165,13 @@ pub struct UploadReply {
     report: Report,
 }
 
+/// Beside a SQLite store; for PostgreSQL in the temporary folder (a
+/// replica's own: the deployment guide routes imports to one replica).
 fn uploads_dir(state: &AppState) -> PathBuf {
-    state
-        .store
-        .path()
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("uploads")
+    match state.store.sqlite_file() {
+        Some(file) => file.parent().unwrap_or(Path::new(".")).join("uploads"),
+        None => std::env::temp_dir().join("gongce-uploads"),
+    }
 }
 
 /// Runs the import on a blocking thread; a bad file is the caller's 400.
@@ -180,7 +180,7 @@ async fn run(
     state: &AppState,
     options: import::Options,
 ) -> Result<Report, ApiError> {
-    let store = state.store.path().to_path_buf();
+    let store = state.store.import_target();
     tokio::task::spawn_blocking(move || import::run(&file, &store, &options))
         .await
         .map_err(|e| ApiError::internal(e.into()))?

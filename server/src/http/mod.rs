@@ -34,6 +34,7 @@ use tower_http::{
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
+use serde::Serialize;
 use utoipa::OpenApi;
 
 pub use error::ApiError;
@@ -60,6 +61,9 @@ pub struct AppState {
     pub map_center: Option<gongce_shared::LatLon>,
     /// The built web app, served at `/` when set.
     pub webapp_dir: Option<std::path::PathBuf>,
+    /// How far the index has followed the change log (None: not followed,
+    /// as in tests that apply changes themselves).
+    pub sync: Option<Arc<crate::sync::SyncStatus>>,
 }
 
 impl AppState {
@@ -81,6 +85,7 @@ impl AppState {
             ),
             map_center: None,
             webapp_dir: None,
+            sync: None,
         }
     }
 
@@ -163,9 +168,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
         reports::stats,
         reports::set_webhook,
         reports::delete_webhook,
-        healthz
+        healthz,
+        readyz
     ),
-    components(schemas(gongce_shared::api::ErrorBody, gongce_shared::api::Health)),
+    components(schemas(gongce_shared::api::ErrorBody, gongce_shared::api::Health, Readiness)),
     tags(
         (name = "toilets", description = "Finding toilets"),
         (name = "open data", description = "Every toilet, with its licence"),
@@ -208,6 +214,7 @@ pub fn app(state: AppState) -> Router {
     // Everything but uploads: small bodies, quick answers.
     let api = Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(|| async { Json(&*OPENAPI) }))
         .merge(toilets::router())
         .merge(export::router())
@@ -266,6 +273,62 @@ pub fn app(state: AppState) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// Readiness, for a load balancer: 200 when the store answers and the
+/// index has read the change log recently (within five sync intervals, at
+/// least 5 s); otherwise 503 saying why, so traffic goes to other replicas.
+#[utoipa::path(get, path = "/readyz", tag = "toilets", responses(
+    (status = 200, body = Readiness), (status = 503, body = Readiness)))]
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let toilets = state.index.read().expect("index lock").len();
+    let (seq, lag) = match &state.sync {
+        Some(s) => (
+            Some(s.seq.load(std::sync::atomic::Ordering::Relaxed)),
+            Some(s.since_ok()),
+        ),
+        None => (None, None),
+    };
+    let limit = state
+        .sync
+        .as_ref()
+        .map_or(std::time::Duration::from_secs(5), |s| {
+            (s.every * 5).max(std::time::Duration::from_secs(5))
+        });
+    let problem = match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping())
+        .await
+    {
+        Err(_) => Some("the store does not answer within 2 s".to_owned()),
+        Ok(Err(e)) => Some(format!("the store does not answer: {e:#}")),
+        Ok(Ok(())) => lag
+            .filter(|lag| *lag > limit)
+            .map(|lag| format!("the change log was last read {:.1} s ago", lag.as_secs_f64())),
+    };
+    let ready = problem.is_none();
+    (
+        if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(Readiness {
+            status: if ready { "ready" } else { "not_ready" }.to_owned(),
+            toilets,
+            seq,
+            problem,
+        }),
+    )
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// "ready" or "not_ready".
+    status: String,
+    toilets: usize,
+    /// The change-log position the index has reached.
+    seq: Option<i64>,
+    /// Why it is not ready.
+    problem: Option<String>,
 }
 
 /// Liveness and size: 200 while serving.

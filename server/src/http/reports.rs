@@ -24,7 +24,7 @@ use super::{
     error::ApiError,
     id_param, toilet_id_param,
 };
-use crate::store::write::WriteError;
+use crate::store::WriteError;
 
 /// Reports one client may file about one toilet per hour.
 pub const REPORTS_PER_TOILET_HOUR: i64 = 3;

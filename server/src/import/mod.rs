@@ -24,6 +24,8 @@ use gongce_shared::{Crs, TimeZone};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
+use crate::store::{ImportTarget, postgres};
+
 pub use export::{ExportFormat, Licence, export, export_csv, export_geojson};
 pub use fields::{ColumnMap, Field, Mapping};
 pub use input::{Format, detect_encoding};
@@ -166,9 +168,10 @@ impl Report {
     }
 }
 
-/// Imports `path` into the SQLite store at `store` (which must be at the
-/// current schema unless this is a dry run).
-pub fn run(path: &Path, store: &Path, options: &Options) -> anyhow::Result<Report> {
+/// Imports `path` into `store` (which must be at the current schema unless
+/// this is a dry run). Call it from a blocking thread: on PostgreSQL it
+/// waits for the database on the current runtime.
+pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Result<Report> {
     let started = Instant::now();
     let format = options
         .format
@@ -208,10 +211,16 @@ pub fn run(path: &Path, store: &Path, options: &Options) -> anyhow::Result<Repor
         }
     }
 
-    let dir = store
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    // The scratch file goes beside a SQLite store (same disk, not a
+    // memory-backed /tmp); for PostgreSQL, in the temporary folder.
+    let temp = std::env::temp_dir();
+    let dir = match store {
+        ImportTarget::Sqlite(file) => file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+        ImportTarget::Postgres(_) => temp.as_path(),
+    };
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the folder {}", dir.display()))?;
     let mut staging = staging::Staging::create(dir)?;
@@ -252,15 +261,29 @@ pub fn run(path: &Path, store: &Path, options: &Options) -> anyhow::Result<Repor
     bar.set_message("merging rooms into venues");
     counts.merged = staging.merge_venues()?;
     counts.venues = staging.venue_count()?;
-    let existing = store.exists().then_some(store);
-    counts.possible_duplicates =
-        staging.flag_possible_duplicates(existing, &options.source, &mut issues)?;
-    staging.compare(
-        existing,
-        &options.source,
-        options.remove_missing,
-        &mut counts,
-    )?;
+    let others = match store {
+        ImportTarget::Sqlite(file) => {
+            staging::others(file.exists().then_some(file.as_path()), &options.source)?
+        }
+        ImportTarget::Postgres(pg) => postgres::import::others(pg, &options.source)?,
+    };
+    counts.possible_duplicates = staging.flag_possible_duplicates(&others, &mut issues)?;
+    drop(others);
+    match store {
+        ImportTarget::Sqlite(file) => staging.compare(
+            file.exists().then_some(file.as_path()),
+            &options.source,
+            options.remove_missing,
+            &mut counts,
+        )?,
+        ImportTarget::Postgres(pg) => postgres::import::compare(
+            pg,
+            staging.connection(),
+            &options.source,
+            options.remove_missing,
+            &mut counts,
+        )?,
+    }
 
     issues.sort_by_key(|i| i.row);
     let mut rejected_rows: Vec<usize> = issues
@@ -279,15 +302,24 @@ pub fn run(path: &Path, store: &Path, options: &Options) -> anyhow::Result<Repor
     if write {
         bar.set_message("writing");
         let venues = counts.venues;
-        staging.commit(
-            store,
-            &options.source,
-            options.remove_missing,
-            &mut counts,
-            || {
-                tracing::info!(source = %options.source, venues, "writing");
-            },
-        )?;
+        let before_write = || tracing::info!(source = %options.source, venues, "writing");
+        match store {
+            ImportTarget::Sqlite(file) => staging.commit(
+                file,
+                &options.source,
+                options.remove_missing,
+                &mut counts,
+                before_write,
+            )?,
+            ImportTarget::Postgres(pg) => postgres::import::commit(
+                pg,
+                staging.connection(),
+                &options.source,
+                options.remove_missing,
+                &mut counts,
+                before_write,
+            )?,
+        }
     }
     bar.finish_and_clear();
     tracing::info!(

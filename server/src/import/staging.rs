@@ -344,28 +344,9 @@ impl Staging {
     /// another source with a similar name: reported, not merged.
     pub fn flag_possible_duplicates(
         &mut self,
-        store: Option<&Path>,
-        source: &str,
+        existing: &[(i64, String, LatLon)],
         issues: &mut Vec<Issue>,
     ) -> anyhow::Result<usize> {
-        let Some(store) = store else { return Ok(0) };
-        let existing: Vec<(i64, String, LatLon)> = {
-            let conn = open_read_only(store)?;
-            let mut stmt = conn.prepare(
-                "SELECT id, name, lat, lon FROM toilets WHERE status != 'removed' AND source != ?1",
-            )?;
-            stmt.query_map([source], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get::<_, f64>(2)?,
-                    r.get::<_, f64>(3)?,
-                ))
-            })?
-            .filter_map(|r| r.ok())
-            .filter_map(|(id, name, lat, lon)| Some((id, name, LatLon::new(lat, lon).ok()?)))
-            .collect()
-        };
         if existing.is_empty() {
             return Ok(0);
         }
@@ -407,6 +388,11 @@ impl Staging {
             }
         }
         Ok(found)
+    }
+
+    /// The scratch database (its `venues` table is what gets written).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
     }
 
     /// Inserted / updated / unchanged / removed, compared with the store
@@ -477,6 +463,29 @@ impl Staging {
         conn.execute_batch("DETACH DATABASE staging")?;
         Ok(())
     }
+}
+
+/// Other sources' toilets in a SQLite store, for the possible-duplicate check.
+pub fn others(store: Option<&Path>, source: &str) -> anyhow::Result<Vec<(i64, String, LatLon)>> {
+    let Some(store) = store else {
+        return Ok(Vec::new());
+    };
+    let conn = open_read_only(store)?;
+    let mut stmt = conn.prepare(
+        "SELECT id, name, lat, lon FROM toilets WHERE status != 'removed' AND source != ?1",
+    )?;
+    Ok(stmt
+        .query_map([source], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, f64>(2)?,
+                r.get::<_, f64>(3)?,
+            ))
+        })?
+        .filter_map(|r| r.ok())
+        .filter_map(|(id, name, lat, lon)| Some((id, name, LatLon::new(lat, lon).ok()?)))
+        .collect())
 }
 
 /// Opens the store for reading only: a dry run must not change a byte of it.

@@ -19,7 +19,7 @@ fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
 }
 
 fn import(store: &Store, file: &Path, options: &Options) -> Report {
-    run(file, store.path(), options).unwrap()
+    run(file, &store.import_target(), options).unwrap()
 }
 
 async fn toilets(store: &Store) -> Vec<std::sync::Arc<Toilet>> {
@@ -121,7 +121,7 @@ async fn every_bad_value_is_reported_and_nothing_is_written() {
 async fn missing_required_column_and_bad_map_are_file_errors() {
     let (store, dir) = store().await;
     let file = write(dir.path(), "x.csv", "name,lat\nA,1\n");
-    let err = run(&file, store.path(), &Options::new("t")).unwrap_err();
+    let err = run(&file, &store.import_target(), &Options::new("t")).unwrap_err();
     assert!(format!("{err:#}").contains("no column for lon"), "{err:#}");
 
     let file = write(dir.path(), "y.csv", "名字,北纬,东经\n公厕,31.2,121.4\n");
@@ -141,7 +141,7 @@ async fn missing_required_column_and_bad_map_are_file_errors() {
         maps: vec!["nope=name".parse().unwrap()],
         ..Options::new("t")
     };
-    let err = run(&file, store.path(), &options).unwrap_err();
+    let err = run(&file, &store.import_target(), &options).unwrap_err();
     assert!(format!("{err:#}").contains("\"nope\""), "{err:#}");
 }
 
@@ -180,7 +180,7 @@ async fn gbk_and_big5_files_are_detected_and_bad_bytes_reported() {
         encoding: Some(encoding_rs::UTF_8),
         ..Options::new("gbk")
     };
-    let err = run(&dir.path().join("gbk.csv"), store.path(), &options).unwrap_err();
+    let err = run(&dir.path().join("gbk.csv"), &store.import_target(), &options).unwrap_err();
     assert!(format!("{err:#}").contains("--encoding"), "{err:#}");
     let mut mixed = b"name,lat,lon\nok,1,2\n".to_vec();
     mixed.extend([0xb9, 0xab, 0xb2, 0xde]);
@@ -214,7 +214,7 @@ async fn excel_sheets_by_default_name_and_number() {
     book.save(&file).unwrap();
 
     // The first sheet has no columns we know.
-    let err = run(&file, store.path(), &Options::new("x")).unwrap_err();
+    let err = run(&file, &store.import_target(), &Options::new("x")).unwrap_err();
     assert!(format!("{err:#}").contains("no column for name"), "{err:#}");
     for sheet in ["公厕", "2"] {
         let options = Options {
@@ -243,7 +243,7 @@ async fn excel_sheets_by_default_name_and_number() {
         sheet: Some("Sheet9".into()),
         ..Options::new("x")
     };
-    let err = run(&file, store.path(), &options).unwrap_err();
+    let err = run(&file, &store.import_target(), &options).unwrap_err();
     assert!(format!("{err:#}").contains("说明, 公厕"), "{err:#}");
 }
 
@@ -450,7 +450,7 @@ async fn reimports_update_and_remove_missing_marks_removed() {
     assert_eq!(gamma.status, Status::Removed);
     assert_eq!(gamma.version, 2);
     // The history says an import (no user) created and then removed it.
-    let admin = crate::store::write::Actor {
+    let admin = crate::store::Actor {
         user_id: 0,
         role: gongce_shared::accounts::Role::Admin,
         org_id: None,
@@ -552,7 +552,7 @@ async fn geojson_points_with_properties() {
     assert_eq!((t.wheelchair, t.free), (Some(true), Some(false)));
     for bad in [r#"{"type":"Point"}"#, "not json"] {
         let file = write(dir.path(), "bad.geojson", bad);
-        assert!(run(&file, store.path(), &Options::new("g")).is_err());
+        assert!(run(&file, &store.import_target(), &Options::new("g")).is_err());
     }
 }
 

@@ -1,35 +1,30 @@
-//! Storage: the toilets and their change log, in a SQLite file.
+//! Storage: the toilets, their change log, accounts and reports, in a SQLite
+//! file ([`sqlite`]) or a PostgreSQL database ([`postgres`]) shared by
+//! several replicas.
 //!
-//! Handlers never write SQL; they call this module (the importer writes its
-//! one transaction from its scratch database, `import::staging`). The store
-//! is the source of truth; the in-memory index follows its change log
-//! (`toilet_changes`, filled by triggers, so every writer is seen).
+//! Handlers never write SQL; they call [`Store`], which forwards to the
+//! backend the `DATABASE_URL` names. Both keep the same tables under the
+//! same migration versions (`server/migrations/{sqlite,postgres}`) and pass
+//! the same contract tests (`server/tests/api/contract.rs`). The store is
+//! the source of truth; every server's in-memory index follows its change
+//! log (`toilet_changes`, filled by triggers, so every writer is seen).
 //!
-//! Migrations, accounts and the change log go through sqlx; single-toilet
-//! writes, reports and their history through one rusqlite writer connection
-//! ([`write`], [`reports`]). Reading toilet rows
-//! goes through rusqlite on the same SQLite library ([`read`]): sqlx-sqlite
-//! hands rows one by one across a worker thread, 10.5 s for 1M rows here,
-//! against 0.64 s for a plain statement loop.
+//! What does not depend on the backend lives here: the types the backends
+//! answer with, who may change what ([`Actor`]), how a patch changes a
+//! toilet ([`apply_patch`]) and how report times become statistics.
 
-pub mod accounts;
-mod read;
-pub mod reports;
-pub mod write;
+pub mod postgres;
+pub mod sqlite;
 
-use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
+use std::{path::Path, sync::Arc};
 
-use anyhow::Context as _;
-use chrono::{DateTime, SecondsFormat, Utc};
-use gongce_shared::{Toilet, ToiletId};
-use sqlx::{
-    SqlitePool,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use gongce_shared::{
+    LatLon, Status, Toilet, ToiletId,
+    accounts::{HistoryEntry, NewOrg, Org, OrgPatch, Role, ToiletDraft, ToiletPatch, User},
+    reports::{NewReport, OrgReportStats, Report, ReportReceipt, ReportState, ReportStats},
 };
 
-static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// What an import did to the store.
 /// Everything the store holds, and the change-log position it was read at.
 pub struct Snapshot {
     /// Shared already, as the index will hold them.
@@ -49,132 +44,496 @@ pub enum Changes {
     Reload(Snapshot),
 }
 
-#[derive(Clone)]
-pub struct Store {
-    pool: SqlitePool,
-    /// The database file, for the bulk readers in [`read`].
-    path: Arc<Path>,
-    /// The connection API writes go through ([`write`]).
-    writer: write::Writer,
-}
-
 /// Above this many changed rows, following the log reloads everything.
 const RELOAD_THRESHOLD: i64 = 20_000;
 
-/// The file a `sqlite:` URL names, without opening it.
-pub fn sqlite_path(url: &str) -> anyhow::Result<std::path::PathBuf> {
-    Ok(sqlite_options(url)?.1)
+/// Who is making a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub role: Role,
+    pub org_id: Option<i64>,
 }
 
-fn sqlite_options(url: &str) -> anyhow::Result<(SqliteConnectOptions, std::path::PathBuf)> {
-    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        anyhow::bail!(
-            "PostgreSQL is not supported yet (it comes with multi-replica serving); use a sqlite: URL"
-        );
+impl Actor {
+    /// Whether this actor may change a toilet owned by `owner`.
+    pub fn may_change(&self, owner: Option<i64>) -> bool {
+        self.role == Role::Admin || (owner.is_some() && owner == self.org_id)
     }
-    let options = SqliteConnectOptions::from_str(url)
-        .with_context(|| format!("invalid DATABASE_URL {url:?}: expected sqlite:PATH"))?;
-    let path = options.get_filename().to_path_buf();
-    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" {
-        anyhow::bail!("invalid DATABASE_URL {url:?}: name a file, as in sqlite:gongce.sqlite");
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("no toilet {0}")]
+    NotFound(ToiletId),
+    #[error("toilet {0} belongs to another organisation")]
+    Forbidden(ToiletId),
+    #[error("toilet {id} has changed since version {expected}: it is at version {current}")]
+    Stale {
+        id: ToiletId,
+        expected: i64,
+        current: i64,
+    },
+    /// A field and its bad value.
+    #[error("invalid `{field}` value {value:?}: {reason}")]
+    Invalid {
+        field: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<rusqlite::Error> for WriteError {
+    fn from(e: rusqlite::Error) -> Self {
+        WriteError::Other(e.into())
     }
-    Ok((options, path))
+}
+
+impl From<sqlx::Error> for WriteError {
+    fn from(e: sqlx::Error) -> Self {
+        WriteError::Other(e.into())
+    }
+}
+
+/// Why a write about accounts was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AccountError {
+    fn from(e: sqlx::Error) -> Self {
+        AccountError::Other(e.into())
+    }
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation)
+}
+
+/// A user with what signing in needs.
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+    pub org_disabled: bool,
+}
+
+/// A live session's user, found by token hash.
+pub struct SessionRow {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Independent closed/gone reports (distinct reporters) that mark a toilet
+/// "reported closed" until its owner answers.
+pub const CROWD_THRESHOLD: i64 = 2;
+
+/// A webhook delivery due now.
+pub struct Delivery {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// The store: a SQLite file, or a PostgreSQL database.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(sqlite::Sqlite),
+    Postgres(postgres::Postgres),
+}
+
+/// Whether `url` names a PostgreSQL database.
+pub fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres:") || url.starts_with("postgresql:")
+}
+
+pub use sqlite::sqlite_path;
+
+/// Calls the same method on whichever backend this is.
+macro_rules! forward {
+    ($(pub async fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {$(
+        pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+            match self {
+                Store::Sqlite(s) => s.$name($($arg),*).await,
+                Store::Postgres(s) => s.$name($($arg),*).await,
+            }
+        }
+    )*};
 }
 
 impl Store {
-    /// Opens (creating it if needed) the database at `url` and brings its schema up to date.
+    /// Opens (creating it if needed) the database at `url` and brings its
+    /// schema up to date: `sqlite:PATH` or `postgres://…`.
     pub async fn open(url: &str) -> anyhow::Result<Store> {
-        let (options, path) = sqlite_options(url)?;
-        let options = options
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let path: Arc<Path> = path.into();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+        if is_postgres(url) {
+            Ok(Store::Postgres(postgres::Postgres::open(url, true).await?))
+        } else {
+            Ok(Store::Sqlite(sqlite::Sqlite::open(url).await?))
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await
-            .with_context(|| format!("cannot open the database {url:?}"))?;
-        MIGRATIONS
-            .run(&pool)
-            .await
-            .context("cannot bring the database schema up to date")?;
-        Ok(Store {
-            pool,
-            path,
-            writer: write::Writer::default(),
-        })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Opens an existing database without changing its schema (a dry-run
+    /// import). For SQLite nothing is opened: the importer reads the file.
+    pub async fn open_for_reading(url: &str) -> anyhow::Result<ImportTarget> {
+        if is_postgres(url) {
+            Ok(ImportTarget::Postgres(
+                postgres::Postgres::open(url, false).await?,
+            ))
+        } else {
+            Ok(ImportTarget::Sqlite(sqlite_path(url)?))
+        }
+    }
+
+    /// The SQLite file, if this is one.
+    pub fn sqlite_file(&self) -> Option<&Path> {
+        match self {
+            Store::Sqlite(s) => Some(s.path()),
+            Store::Postgres(_) => None,
+        }
+    }
+
+    /// Where the importer writes this store.
+    pub fn import_target(&self) -> ImportTarget {
+        match self {
+            Store::Sqlite(s) => ImportTarget::Sqlite(s.path().to_path_buf()),
+            Store::Postgres(p) => ImportTarget::Postgres(p.clone()),
+        }
     }
 
     pub async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    /// All toilets (removed ones too), and a log position read before them:
-    /// following the log from there may re-apply a change the snapshot
-    /// already holds, which is harmless, but never misses one.
-    pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
-        let path = Arc::clone(&self.path);
-        tokio::task::spawn_blocking(move || read::snapshot(&path)).await?
-    }
-
-    /// What changed after log position `seq`.
-    pub async fn changes_since(&self, seq: i64) -> anyhow::Result<Changes> {
-        let (count, max): (i64, Option<i64>) =
-            sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM toilet_changes WHERE seq > ?")
-                .bind(seq)
-                .fetch_one(&self.pool)
-                .await?;
-        let Some(max) = max else {
-            return Ok(Changes::Rows {
-                ids: Vec::new(),
-                toilets: Vec::new(),
-                seq,
-            });
-        };
-        if count > RELOAD_THRESHOLD {
-            return Ok(Changes::Reload(self.snapshot().await?));
+        match self {
+            Store::Sqlite(s) => s.close().await,
+            Store::Postgres(s) => s.close().await,
         }
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT DISTINCT toilet_id FROM toilet_changes WHERE seq > ? AND seq <= ?",
-        )
-        .bind(seq)
-        .bind(max)
-        .fetch_all(&self.pool)
-        .await?;
-        let ids: Vec<ToiletId> = ids.into_iter().filter_map(ToiletId::new).collect();
-        let toilets = self.toilets(&ids).await?;
-        Ok(Changes::Rows {
-            ids,
-            toilets,
-            seq: max,
-        })
     }
 
-    /// The toilets with these ids that exist.
-    pub async fn toilets(&self, ids: &[ToiletId]) -> anyhow::Result<Vec<Toilet>> {
-        let path = Arc::clone(&self.path);
-        let ids = ids.to_vec();
-        tokio::task::spawn_blocking(move || read::by_ids(&path, &ids)).await?
+    /// Whether the store answers (for a readiness check).
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        match self {
+            Store::Sqlite(s) => s.ping().await,
+            Store::Postgres(s) => s.ping().await,
+        }
     }
 
     pub async fn toilet(&self, id: ToiletId) -> anyhow::Result<Option<Toilet>> {
         Ok(self.toilets(&[id]).await?.pop())
     }
+
+    forward! {
+        pub async fn snapshot(&self) -> anyhow::Result<Snapshot>;
+        pub async fn changes_since(&self, seq: i64) -> anyhow::Result<Changes>;
+        pub async fn toilets(&self, ids: &[ToiletId]) -> anyhow::Result<Vec<Toilet>>;
+        pub async fn create_toilet(&self, draft: ToiletDraft, org_id: Option<i64>, actor: Actor) -> Result<Toilet, WriteError>;
+        pub async fn update_toilet(&self, id: ToiletId, patch: ToiletPatch, expected: i64, actor: Actor) -> Result<Toilet, WriteError>;
+        pub async fn remove_toilet(&self, id: ToiletId, expected: Option<i64>, actor: Actor) -> Result<Toilet, WriteError>;
+        pub async fn toilet_history(&self, id: ToiletId, actor: Actor) -> Result<Vec<HistoryEntry>, WriteError>;
+        pub async fn org_toilets(&self, org_id: i64) -> anyhow::Result<Vec<Toilet>>;
+        pub async fn create_org(&self, org: &NewOrg) -> Result<Org, AccountError>;
+        pub async fn orgs(&self) -> anyhow::Result<Vec<Org>>;
+        pub async fn org(&self, id: i64) -> anyhow::Result<Option<Org>>;
+        pub async fn org_by_name(&self, name: &str) -> anyhow::Result<Option<Org>>;
+        pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, AccountError>;
+        pub async fn create_user(&self, username: &str, password_hash: &str, role: Role, org_id: Option<i64>) -> Result<User, AccountError>;
+        pub async fn users(&self) -> anyhow::Result<Vec<User>>;
+        pub async fn user(&self, id: i64) -> anyhow::Result<Option<User>>;
+        pub async fn user_by_name(&self, username: &str) -> anyhow::Result<Option<User>>;
+        pub async fn update_user(&self, id: i64, password_hash: Option<&str>, role: Option<Role>, org_id: Option<i64>, disabled: Option<bool>) -> Result<User, AccountError>;
+        pub async fn credentials(&self, username: &str) -> anyhow::Result<Option<Credentials>>;
+        pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, lifetime: Duration) -> anyhow::Result<DateTime<Utc>>;
+        pub async fn session(&self, token_hash: &str) -> anyhow::Result<Option<SessionRow>>;
+        pub async fn delete_session(&self, token_hash: &str) -> anyhow::Result<()>;
+        pub async fn sign_in_failures(&self, key: &str, window: Duration) -> anyhow::Result<(u32, DateTime<Utc>)>;
+        pub async fn record_sign_in_failure(&self, key: &str, window: Duration) -> anyhow::Result<()>;
+        pub async fn clear_sign_in_failures(&self, key: &str) -> anyhow::Result<()>;
+        pub async fn create_report(&self, toilet: ToiletId, report: NewReport, client_hash: String) -> Result<(ReportReceipt, Toilet), WriteError>;
+        pub async fn confirm_toilet(&self, toilet: ToiletId, owner: Option<Actor>) -> Result<Toilet, WriteError>;
+        pub async fn answer_report(&self, report: i64, state: ReportState, resolution: Option<String>, actor: Actor) -> Result<(Report, Toilet), WriteError>;
+        pub async fn org_reports(&self, org: i64, state: Option<ReportState>) -> Result<Vec<Report>, WriteError>;
+        pub async fn report_stats(&self, overdue: Duration, org: Option<i64>) -> Result<ReportStats, WriteError>;
+        pub async fn rate_limit(&self, key: String, limit: i64, window: Duration) -> Result<Option<i64>, WriteError>;
+        pub async fn set_webhook(&self, org: i64, hook: Option<(String, String)>) -> Result<(), WriteError>;
+        pub async fn due_deliveries(&self, limit: i64) -> Result<Vec<Delivery>, WriteError>;
+        pub async fn delivery_done(&self, id: i64, outcome: Result<(), (String, Duration)>) -> Result<(), WriteError>;
+    }
 }
 
-/// Timestamps are stored as RFC 3339 text in UTC, to the millisecond.
+/// Where an import writes (or, in a dry run, what it compares with).
+#[derive(Clone)]
+pub enum ImportTarget {
+    /// The SQLite file (it may not exist yet).
+    Sqlite(std::path::PathBuf),
+    Postgres(postgres::Postgres),
+}
+
+/// Timestamps are stored as RFC 3339 text in UTC, to the millisecond (SQLite).
 pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A position, or the field that is out of range.
+fn position(lat: f64, lon: f64) -> Result<LatLon, WriteError> {
+    LatLon::new(lat, lon).map_err(|e| {
+        let (field, value) = match e {
+            gongce_shared::CoordError::Latitude(v) => ("lat", v),
+            gongce_shared::CoordError::Longitude(v) => ("lon", v),
+        };
+        WriteError::Invalid {
+            field,
+            value: value.to_string(),
+            reason: e.to_string(),
+        }
+    })
+}
+
+/// May `actor` change `before`, and was the change made from its current version?
+fn check(before: &Toilet, expected: i64, actor: Actor) -> Result<(), WriteError> {
+    if !actor.may_change(before.org_id) {
+        return Err(WriteError::Forbidden(before.id));
+    }
+    if before.version != expected {
+        return Err(WriteError::Stale {
+            id: before.id,
+            expected,
+            current: before.version,
+        });
+    }
+    Ok(())
+}
+
+/// A patch applied to a toilet: the toilet as it will be written, the
+/// history action, and the organisation the store must check exists.
+struct Patched {
+    toilet: Toilet,
+    action: &'static str,
+    new_org: Option<i64>,
+}
+
+/// What `patch` makes of `before` (checked: the caller may, from the current
+/// version, with valid values). The store then checks `new_org` exists.
+fn apply_patch(
+    before: &Toilet,
+    patch: ToiletPatch,
+    expected: i64,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<Patched, WriteError> {
+    let id = before.id;
+    check(before, expected, actor)?;
+    if patch.org_id.is_some() && actor.role != Role::Admin {
+        return Err(WriteError::Forbidden(id));
+    }
+    let mut t = before.clone();
+    let lat = patch.lat.unwrap_or(t.position.lat());
+    let lon = patch.lon.unwrap_or(t.position.lon());
+    t.position = position(lat, lon)?;
+    if let Some(name) = patch.name {
+        t.name = name;
+    }
+    macro_rules! set {
+        ($($field:ident),*) => {$(
+            if let Some(value) = patch.$field {
+                t.$field = value;
+            }
+        )*};
+    }
+    set!(
+        address,
+        wheelchair,
+        baby_change,
+        family_room,
+        free,
+        access,
+        opening_hours,
+        hours_note,
+        operator
+    );
+    if let Some(tz) = patch.timezone {
+        t.timezone = tz;
+    }
+    let mut action = "update";
+    if let Some(status) = patch.status {
+        match (&before.status, &status) {
+            (_, Status::Removed) => {
+                return Err(WriteError::Invalid {
+                    field: "status",
+                    value: "removed".to_owned(),
+                    reason: "remove a toilet with DELETE".to_owned(),
+                });
+            }
+            (Status::Removed, _) if actor.role != Role::Admin => {
+                return Err(WriteError::NotFound(id));
+            }
+            (_, Status::TemporarilyClosed { reason, .. }) if reason.trim().is_empty() => {
+                return Err(WriteError::Invalid {
+                    field: "status.reason",
+                    value: reason.clone(),
+                    reason: "say why it is closed".to_owned(),
+                });
+            }
+            (_, Status::TemporarilyClosed { .. }) => action = "close",
+            (Status::TemporarilyClosed { .. } | Status::Removed, Status::Open) => {
+                action = "reopen"
+            }
+            _ => {}
+        }
+        t.status = status;
+    }
+    if let Some(org) = patch.org_id {
+        if Some(org) != before.org_id {
+            action = "reassign";
+        }
+        t.org_id = Some(org);
+    }
+    if patch.verified == Some(true) {
+        t.last_verified = Some(now);
+    }
+    Ok(Patched {
+        toilet: t,
+        action,
+        new_org: patch.org_id,
+    })
+}
+
+fn no_such_org(org: i64) -> WriteError {
+    WriteError::Invalid {
+        field: "org_id",
+        value: org.to_string(),
+        reason: "no such organisation".to_owned(),
+    }
+}
+
+fn no_such_report(report: i64) -> WriteError {
+    WriteError::Invalid {
+        field: "id",
+        value: report.to_string(),
+        reason: "no such report".to_owned(),
+    }
+}
+
+/// The status as stored: its name, the closed reason and until.
+fn status_parts(status: &Status) -> (&'static str, Option<&str>, Option<DateTime<Utc>>) {
+    match status {
+        Status::Open => ("open", None, None),
+        Status::TemporarilyClosed { reason, until } => {
+            ("temporarily_closed", Some(reason.as_str()), *until)
+        }
+        Status::Removed => ("removed", None, None),
+    }
+}
+
+/// The payload a webhook receives for a new report.
+fn report_payload(
+    id: i64,
+    report: &NewReport,
+    now: DateTime<Utc>,
+    t: &Toilet,
+    org: i64,
+) -> serde_json::Value {
+    serde_json::json!({
+        "event": "report.created",
+        "report": {
+            "id": id,
+            "kind": report.kind,
+            "note": report.note,
+            "contact": report.contact,
+            "created_at": now,
+        },
+        "toilet": {
+            "id": t.id,
+            "name": t.name,
+            "address": t.address,
+            "lat": t.position.lat(),
+            "lon": t.position.lon(),
+        },
+        "org_id": org,
+    })
+}
+
+/// One organisation's report, as read for statistics.
+struct StatsRow {
+    org_id: i64,
+    org_name: String,
+    /// None when the organisation has no reports (a row from the outer join).
+    state: Option<String>,
+    created: Option<DateTime<Utc>>,
+    acknowledged: Option<DateTime<Utc>>,
+    resolved: Option<DateTime<Utc>>,
+}
+
+/// Per organisation (rows ordered by organisation): open, overdue, resolved,
+/// and the median times to acknowledge and to resolve.
+fn report_stats_from(rows: Vec<StatsRow>, overdue: Duration, now: DateTime<Utc>) -> ReportStats {
+    let mut orgs: Vec<(OrgReportStats, Vec<f64>, Vec<f64>)> = Vec::new();
+    for r in rows {
+        if orgs.last().is_none_or(|(o, _, _)| o.org_id != r.org_id) {
+            orgs.push((
+                OrgReportStats {
+                    org_id: r.org_id,
+                    org_name: r.org_name,
+                    open: 0,
+                    overdue: 0,
+                    resolved: 0,
+                    median_ack_s: None,
+                    median_resolve_s: None,
+                },
+                Vec::new(),
+                Vec::new(),
+            ));
+        }
+        let (Some(state), Some(created)) = (r.state, r.created) else {
+            continue;
+        };
+        let (stats, acks, resolves) = orgs.last_mut().expect("pushed above");
+        let since = |t: Option<DateTime<Utc>>| {
+            t.map(|t| (t - created).num_milliseconds() as f64 / 1000.0)
+        };
+        if let Some(s) = since(r.acknowledged) {
+            acks.push(s);
+        }
+        if state == "resolved" {
+            stats.resolved += 1;
+            if let Some(s) = since(r.resolved) {
+                resolves.push(s);
+            }
+        } else {
+            stats.open += 1;
+            if now - created > overdue {
+                stats.overdue += 1;
+            }
+        }
+    }
+    let median = |v: &mut Vec<f64>| -> Option<f64> {
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        Some(if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        })
+    };
+    ReportStats {
+        overdue_hours: overdue.num_seconds() as f64 / 3600.0,
+        orgs: orgs
+            .into_iter()
+            .map(|(mut s, mut a, mut r)| {
+                s.median_ack_s = median(&mut a);
+                s.median_resolve_s = median(&mut r);
+                s
+            })
+            .collect(),
+    }
 }

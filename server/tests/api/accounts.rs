@@ -568,7 +568,7 @@ async fn sessions_expire() {
     let w = world().await;
     let (status, _) = send(&w.app, "GET", "/api/v1/session", Some(&w.alice), None).await;
     assert_eq!(status, 200);
-    let conn = rusqlite::Connection::open(w.app.store.path()).unwrap();
+    let conn = rusqlite::Connection::open(w.app.store.sqlite_file().unwrap()).unwrap();
     conn.execute(
         "UPDATE sessions SET expires_at = '2020-01-01T00:00:00.000Z' WHERE token_hash = ?1",
         [auth::token_hash(&w.alice)],

@@ -46,10 +46,11 @@ pub async fn open_store() -> (Store, tempfile::TempDir) {
 /// Imports CSV text into `store` as `source`, through a file beside it.
 pub fn import_csv(store: &Store, options: &import::Options, csv: &str) -> import::Report {
     let file = store
-        .path()
+        .sqlite_file()
+        .expect("a SQLite store (contract tests import through a blocking thread)")
         .with_file_name(format!("{}.csv", options.source));
     std::fs::write(&file, csv).unwrap();
-    import::run(&file, store.path(), options).unwrap()
+    import::run(&file, &store.import_target(), options).unwrap()
 }
 
 /// An app whose store holds the rows of `csv`, with the clock at [`fixed_now`].

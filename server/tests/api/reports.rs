@@ -556,7 +556,7 @@ async fn webhooks_get_signed_reports_and_a_receiver_that_is_down_is_retried() {
     // Delivered once, and recorded as such after at least one failure.
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(received.lock().unwrap().len(), 1);
-    let conn = rusqlite::Connection::open(w.app.store.path()).unwrap();
+    let conn = rusqlite::Connection::open(w.app.store.sqlite_file().unwrap()).unwrap();
     let (attempts, delivered): (i64, Option<String>) = conn
         .query_row(
             "SELECT attempts, delivered_at FROM webhook_deliveries",

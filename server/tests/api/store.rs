@@ -21,7 +21,7 @@ async fn australian_list_imports_whole_and_reimports_unchanged() {
     let (store, _dir) = open_store().await;
     let file = dataset("nptm_2016_toiletdata.csv");
     let options = options("nptm-2016", "Australia/Sydney");
-    let first = import::run(&file, store.path(), &options).unwrap();
+    let first = import::run(&file, &store.import_target(), &options).unwrap();
     let c = &first.counts;
     assert_eq!((c.read, c.rejected), (17_985, 0), "{:?}", first.issues);
     // No room-per-row here: rows stay toilets, except where a name and a
@@ -29,7 +29,7 @@ async fn australian_list_imports_whole_and_reimports_unchanged() {
     assert_eq!(c.inserted, c.venues);
     assert_eq!(c.venues + c.merged, 17_985);
     assert!(c.merged < 200, "{c:?}");
-    let again = import::run(&file, store.path(), &options).unwrap();
+    let again = import::run(&file, &store.import_target(), &options).unwrap();
     assert_eq!(
         (
             again.counts.inserted,
@@ -49,7 +49,7 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
         dry_run: true,
         ..options("taiwan-moenv", "Asia/Taipei")
     };
-    let report = import::run(&file, store.path(), &dry).unwrap();
+    let report = import::run(&file, &store.import_target(), &dry).unwrap();
     let c = &report.counts;
     assert_eq!(c.read, 38_906);
     assert!(!report.written);
@@ -115,7 +115,7 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
         skip_invalid: true,
         ..options("taiwan-moenv", "Asia/Taipei")
     };
-    let report = import::run(&file, store.path(), &fixed).unwrap();
+    let report = import::run(&file, &store.import_target(), &fixed).unwrap();
     assert!(report.written);
     assert_eq!(report.counts.fixed, 11);
     assert_eq!(report.counts.rejected, 7 + 11 + 2);

@@ -1,49 +1,15 @@
-//! Organisations, users, sessions and sign-in failures in the store.
+//! Organisations, users, sessions and sign-in failures on PostgreSQL: in
+//! the database, so whichever replica a request reaches sees the same.
 
 use anyhow::Context as _;
 use chrono::{DateTime, Duration, Utc};
 use gongce_shared::accounts::{NewOrg, Org, OrgKind, OrgPatch, Role, User};
-use sqlx::Row as _;
+use sqlx::{Row as _, postgres::PgRow};
 
-use super::{Store, timestamp};
+use super::Postgres;
+use crate::store::{AccountError, Credentials, SessionRow, is_unique_violation};
 
-/// A user with what signing in needs.
-pub struct Credentials {
-    pub user: User,
-    pub password_hash: String,
-    pub org_disabled: bool,
-}
-
-/// A live session's user, found by token hash.
-pub struct SessionRow {
-    pub user: User,
-    pub csrf_token: String,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// Why a write about accounts was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
-
-impl From<sqlx::Error> for AccountError {
-    fn from(e: sqlx::Error) -> Self {
-        AccountError::Other(e.into())
-    }
-}
-
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .is_some_and(|d| d.kind() == sqlx::error::ErrorKind::UniqueViolation)
-}
-
-fn org_from(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Org> {
+fn org_from(row: &PgRow) -> anyhow::Result<Org> {
     let kind: String = row.try_get("kind")?;
     Ok(Org {
         id: row.try_get("id")?,
@@ -53,11 +19,13 @@ fn org_from(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Org> {
             .map_err(|e| anyhow::anyhow!("{}", e.reason))?,
         street: row.try_get("street")?,
         district: row.try_get("district")?,
-        disabled: row.try_get::<Option<String>, _>("disabled_at")?.is_some(),
+        disabled: row
+            .try_get::<Option<DateTime<Utc>>, _>("disabled_at")?
+            .is_some(),
     })
 }
 
-fn user_from(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<User> {
+fn user_from(row: &PgRow) -> anyhow::Result<User> {
     let role: String = row.try_get("role")?;
     Ok(User {
         id: row.try_get("id")?,
@@ -66,7 +34,9 @@ fn user_from(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<User> {
             .parse::<Role>()
             .map_err(|e| anyhow::anyhow!("{}", e.reason))?,
         org_id: row.try_get("org_id")?,
-        disabled: row.try_get::<Option<String>, _>("disabled_at")?.is_some(),
+        disabled: row
+            .try_get::<Option<DateTime<Utc>>, _>("disabled_at")?
+            .is_some(),
     })
 }
 
@@ -76,7 +46,23 @@ macro_rules! user_columns {
     };
 }
 
-impl Store {
+macro_rules! org_columns {
+    () => {
+        "id, name, kind, street, district, disabled_at"
+    };
+}
+
+fn taken_name(name: &str) -> impl FnOnce(sqlx::Error) -> AccountError + '_ {
+    move |e| {
+        if is_unique_violation(&e) {
+            AccountError::Conflict(format!("an organisation named {name:?} exists already"))
+        } else {
+            e.into()
+        }
+    }
+}
+
+impl Postgres {
     pub async fn create_org(&self, org: &NewOrg) -> Result<Org, AccountError> {
         let name = org.name.trim();
         if name.is_empty() {
@@ -84,30 +70,25 @@ impl Store {
                 "an organisation needs a name".to_owned(),
             ));
         }
-        let row = sqlx::query(
-            "INSERT INTO orgs (name, kind, street, district, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-             RETURNING id, name, kind, street, district, disabled_at",
-        )
+        let row = sqlx::query(concat!(
+            "INSERT INTO orgs (name, kind, street, district, created_at) VALUES ($1, $2, $3, $4, $5)
+             RETURNING ",
+            org_columns!()
+        ))
         .bind(name)
         .bind(org.kind.as_str())
         .bind(&org.street)
         .bind(&org.district)
-        .bind(timestamp(Utc::now()))
-        .fetch_one(&self.pool)
+        .bind(Utc::now())
+        .fetch_one(self.pool())
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                AccountError::Conflict(format!("an organisation named {name:?} exists already"))
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(taken_name(name))?;
         Ok(org_from(&row)?)
     }
 
     pub async fn orgs(&self) -> anyhow::Result<Vec<Org>> {
-        sqlx::query("SELECT id, name, kind, street, district, disabled_at FROM orgs ORDER BY id")
-            .fetch_all(&self.pool)
+        sqlx::query(concat!("SELECT ", org_columns!(), " FROM orgs ORDER BY id"))
+            .fetch_all(self.pool())
             .await?
             .iter()
             .map(org_from)
@@ -115,9 +96,9 @@ impl Store {
     }
 
     pub async fn org(&self, id: i64) -> anyhow::Result<Option<Org>> {
-        sqlx::query("SELECT id, name, kind, street, district, disabled_at FROM orgs WHERE id = ?1")
+        sqlx::query(concat!("SELECT ", org_columns!(), " FROM orgs WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool())
             .await?
             .as_ref()
             .map(org_from)
@@ -125,22 +106,20 @@ impl Store {
     }
 
     pub async fn org_by_name(&self, name: &str) -> anyhow::Result<Option<Org>> {
-        sqlx::query(
-            "SELECT id, name, kind, street, district, disabled_at FROM orgs WHERE name = ?1",
-        )
-        .bind(name.trim())
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(org_from)
-        .transpose()
+        sqlx::query(concat!("SELECT ", org_columns!(), " FROM orgs WHERE name = $1"))
+            .bind(name.trim())
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(org_from)
+            .transpose()
     }
 
     /// Renames, re-kinds, moves or (dis|en)ables an organisation. Disabling
     /// it ends its members' sessions.
     pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, AccountError> {
-        let mut tx = self.pool.begin().await?;
-        let exists = sqlx::query("SELECT 1 FROM orgs WHERE id = ?1")
+        let mut tx = self.pool().begin().await?;
+        let exists = sqlx::query("SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE")
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
@@ -154,52 +133,36 @@ impl Store {
                     "an organisation needs a name".to_owned(),
                 ));
             }
-            sqlx::query("UPDATE orgs SET name = ?2 WHERE id = ?1")
+            sqlx::query("UPDATE orgs SET name = $2 WHERE id = $1")
                 .bind(id)
                 .bind(name)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        AccountError::Conflict(format!(
-                            "an organisation named {name:?} exists already"
-                        ))
-                    } else {
-                        e.into()
-                    }
-                })?;
+                .map_err(taken_name(name))?;
         }
-        if let Some(kind) = patch.kind {
-            sqlx::query("UPDATE orgs SET kind = ?2 WHERE id = ?1")
-                .bind(id)
-                .bind(kind.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(street) = &patch.street {
-            sqlx::query("UPDATE orgs SET street = ?2 WHERE id = ?1")
-                .bind(id)
-                .bind(street)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(district) = &patch.district {
-            sqlx::query("UPDATE orgs SET district = ?2 WHERE id = ?1")
-                .bind(id)
-                .bind(district)
-                .execute(&mut *tx)
-                .await?;
-        }
+        sqlx::query(
+            "UPDATE orgs SET kind = COALESCE($2, kind),
+                street = CASE WHEN $3 THEN $4 ELSE street END,
+                district = CASE WHEN $5 THEN $6 ELSE district END
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(patch.kind.map(OrgKind::as_str))
+        .bind(patch.street.is_some())
+        .bind(patch.street.clone().flatten())
+        .bind(patch.district.is_some())
+        .bind(patch.district.clone().flatten())
+        .execute(&mut *tx)
+        .await?;
         if let Some(disabled) = patch.disabled {
-            let at = disabled.then(|| timestamp(Utc::now()));
-            sqlx::query("UPDATE orgs SET disabled_at = ?2 WHERE id = ?1")
+            sqlx::query("UPDATE orgs SET disabled_at = $2 WHERE id = $1")
                 .bind(id)
-                .bind(at)
+                .bind(disabled.then(Utc::now))
                 .execute(&mut *tx)
                 .await?;
             if disabled {
                 sqlx::query(
-                    "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE org_id = ?1)",
+                    "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE org_id = $1)",
                 )
                 .bind(id)
                 .execute(&mut *tx)
@@ -230,15 +193,15 @@ impl Store {
         }
         let row = sqlx::query(
             "INSERT INTO users (username, password_hash, role, org_id, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+             VALUES ($1, $2, $3, $4, $5)
              RETURNING id, username, role, org_id, disabled_at",
         )
         .bind(username)
         .bind(password_hash)
         .bind(role.as_str())
         .bind(org_id)
-        .bind(timestamp(Utc::now()))
-        .fetch_one(&self.pool)
+        .bind(Utc::now())
+        .fetch_one(self.pool())
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
@@ -256,7 +219,7 @@ impl Store {
             user_columns!(),
             " FROM users u ORDER BY u.id"
         ))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool())
         .await?
         .iter()
         .map(user_from)
@@ -267,10 +230,10 @@ impl Store {
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
-            " FROM users u WHERE u.id = ?1"
+            " FROM users u WHERE u.id = $1"
         ))
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool())
         .await?
         .as_ref()
         .map(user_from)
@@ -281,10 +244,10 @@ impl Store {
         sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
-            " FROM users u WHERE u.username = ?1"
+            " FROM users u WHERE lower(u.username) = lower($1)"
         ))
         .bind(username)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool())
         .await?
         .as_ref()
         .map(user_from)
@@ -314,41 +277,28 @@ impl Store {
                 "a committee member belongs to an organisation: give org_id".to_owned(),
             ));
         }
-        let mut tx = self.pool.begin().await?;
-        if let Some(hash) = password_hash {
-            sqlx::query("UPDATE users SET password_hash = ?2 WHERE id = ?1")
-                .bind(id)
-                .bind(hash)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(role) = role {
-            sqlx::query("UPDATE users SET role = ?2 WHERE id = ?1")
-                .bind(id)
-                .bind(role.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(org) = org_id {
-            sqlx::query("UPDATE users SET org_id = ?2 WHERE id = ?1")
-                .bind(id)
-                .bind(org)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(disabled) = disabled {
-            sqlx::query("UPDATE users SET disabled_at = ?2 WHERE id = ?1")
-                .bind(id)
-                .bind(disabled.then(|| timestamp(Utc::now())))
-                .execute(&mut *tx)
-                .await?;
-        }
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = COALESCE($2, password_hash),
+                role = COALESCE($3, role), org_id = COALESCE($4, org_id),
+                disabled_at = CASE WHEN $5 IS NULL THEN disabled_at
+                                   WHEN $5 THEN $6 ELSE NULL END
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(password_hash)
+        .bind(role.map(Role::as_str))
+        .bind(org_id)
+        .bind(disabled)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await?;
         let ends_sessions = password_hash.is_some()
             || role.is_some_and(|r| r != current.role)
             || org_id.is_some_and(|o| Some(o) != current.org_id)
             || disabled == Some(true);
         if ends_sessions {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?1")
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -362,17 +312,17 @@ impl Store {
             "SELECT ",
             user_columns!(),
             ", u.password_hash, o.disabled_at AS org_disabled_at
-             FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.username = ?1"
+             FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE lower(u.username) = lower($1)"
         ))
         .bind(username)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool())
         .await?;
         row.map(|row| {
             Ok(Credentials {
                 user: user_from(&row)?,
                 password_hash: row.try_get("password_hash")?,
                 org_disabled: row
-                    .try_get::<Option<String>, _>("org_disabled_at")?
+                    .try_get::<Option<DateTime<Utc>>, _>("org_disabled_at")?
                     .is_some(),
             })
         })
@@ -389,20 +339,20 @@ impl Store {
         let now = Utc::now();
         let expires = now + lifetime;
         // Expired sessions go whenever a new one comes.
-        sqlx::query("DELETE FROM sessions WHERE expires_at < ?1")
-            .bind(timestamp(now))
-            .execute(&self.pool)
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(self.pool())
             .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(token_hash)
         .bind(user_id)
         .bind(csrf_token)
-        .bind(timestamp(now))
-        .bind(timestamp(expires))
-        .execute(&self.pool)
+        .bind(now)
+        .bind(expires)
+        .execute(self.pool())
         .await?;
         Ok(expires)
     }
@@ -415,28 +365,27 @@ impl Store {
             user_columns!(),
             ", s.csrf_token, s.expires_at FROM sessions s
              JOIN users u ON u.id = s.user_id LEFT JOIN orgs o ON o.id = u.org_id
-             WHERE s.token_hash = ?1 AND s.expires_at > ?2
+             WHERE s.token_hash = $1 AND s.expires_at > $2
                AND u.disabled_at IS NULL AND o.disabled_at IS NULL"
         ))
         .bind(token_hash)
-        .bind(timestamp(Utc::now()))
-        .fetch_optional(&self.pool)
+        .bind(Utc::now())
+        .fetch_optional(self.pool())
         .await?;
         row.map(|row| {
-            let expires: String = row.try_get("expires_at")?;
             Ok(SessionRow {
                 user: user_from(&row)?,
                 csrf_token: row.try_get("csrf_token")?,
-                expires_at: DateTime::parse_from_rfc3339(&expires)?.with_timezone(&Utc),
+                expires_at: row.try_get("expires_at")?,
             })
         })
         .transpose()
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(())
     }
@@ -449,44 +398,39 @@ impl Store {
         window: Duration,
     ) -> anyhow::Result<(u32, DateTime<Utc>)> {
         let now = Utc::now();
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT failures, window_start FROM sign_in_failures WHERE key = ?1")
+        let row: Option<(i64, DateTime<Utc>)> =
+            sqlx::query_as("SELECT failures, window_start FROM sign_in_failures WHERE key = $1")
                 .bind(key)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.pool())
                 .await?;
         Ok(match row {
-            Some((n, start)) => {
-                let start = DateTime::parse_from_rfc3339(&start)?.with_timezone(&Utc);
-                if now - start < window {
-                    (n as u32, start)
-                } else {
-                    (0, now)
-                }
-            }
-            None => (0, now),
+            Some((n, start)) if now - start < window => (n as u32, start),
+            _ => (0, now),
         })
     }
 
+    /// Counts a failure atomically (two replicas failing the same key at
+    /// once both count).
     pub async fn record_sign_in_failure(&self, key: &str, window: Duration) -> anyhow::Result<()> {
         let now = Utc::now();
         sqlx::query(
-            "INSERT INTO sign_in_failures (key, failures, window_start) VALUES (?1, 1, ?2)
+            "INSERT INTO sign_in_failures AS f (key, failures, window_start) VALUES ($1, 1, $2)
              ON CONFLICT (key) DO UPDATE SET
-                failures = CASE WHEN window_start < ?3 THEN 1 ELSE failures + 1 END,
-                window_start = CASE WHEN window_start < ?3 THEN ?2 ELSE window_start END",
+                failures = CASE WHEN f.window_start < $3 THEN 1 ELSE f.failures + 1 END,
+                window_start = CASE WHEN f.window_start < $3 THEN $2 ELSE f.window_start END",
         )
         .bind(key)
-        .bind(timestamp(now))
-        .bind(timestamp(now - window))
-        .execute(&self.pool)
+        .bind(now)
+        .bind(now - window)
+        .execute(self.pool())
         .await?;
         Ok(())
     }
 
     pub async fn clear_sign_in_failures(&self, key: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM sign_in_failures WHERE key = ?1")
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
             .bind(key)
-            .execute(&self.pool)
+            .execute(self.pool())
             .await?;
         Ok(())
     }

@@ -10,7 +10,7 @@ use gongce_shared::{
 };
 use rusqlite::{Connection, OpenFlags, Row};
 
-use super::Snapshot;
+use crate::store::Snapshot;
 
 const SELECT_TOILETS: &str = "SELECT id, source, external_id, name, address, lat, lon, \
     wheelchair, baby_change, family_room, free, access, opening_hours, hours_note, timezone, \

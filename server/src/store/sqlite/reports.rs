@@ -9,18 +9,15 @@
 use chrono::{DateTime, Duration, Utc};
 use gongce_shared::{
     Status, Toilet, ToiletId,
-    reports::{NewReport, OrgReportStats, Report, ReportReceipt, ReportState, ReportStats},
+    reports::{NewReport, Report, ReportReceipt, ReportState, ReportStats},
 };
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
-use super::{
-    Store, timestamp,
-    write::{Actor, WriteError, load},
+use super::{Sqlite, write::load};
+use crate::store::{
+    Actor, CROWD_THRESHOLD, Delivery, StatsRow, WriteError, no_such_report, report_payload,
+    report_stats_from, timestamp,
 };
-
-/// Independent closed/gone reports (distinct reporters) that mark a toilet
-/// "reported closed" until its owner answers.
-pub const CROWD_THRESHOLD: i64 = 2;
 
 fn parse_time(s: &str) -> anyhow::Result<DateTime<Utc>> {
     Ok(DateTime::parse_from_rfc3339(s)?.with_timezone(&Utc))
@@ -73,16 +70,7 @@ fn report_from(r: &rusqlite::Row<'_>) -> anyhow::Result<Report> {
 const REPORT_COLUMNS: &str = "r.id, r.toilet_id, t.name, r.kind, r.note, r.contact, r.state,
     r.created_at, r.acknowledged_at, r.resolved_at, r.resolution";
 
-/// A webhook delivery due now.
-pub struct Delivery {
-    pub id: i64,
-    pub url: String,
-    pub secret: String,
-    pub payload: String,
-    pub attempts: i64,
-}
-
-impl Store {
+impl Sqlite {
     /// Files a resident's report; answers the receipt, the toilet as it now
     /// stands (for the index), and whether a webhook delivery was queued.
     pub async fn create_report(
@@ -122,24 +110,7 @@ impl Store {
                     )
                     .optional()?;
                 if has_hook.is_some() {
-                    let payload = serde_json::json!({
-                        "event": "report.created",
-                        "report": {
-                            "id": id,
-                            "kind": report.kind,
-                            "note": report.note,
-                            "contact": report.contact,
-                            "created_at": now,
-                        },
-                        "toilet": {
-                            "id": t.id,
-                            "name": t.name,
-                            "address": t.address,
-                            "lat": t.position.lat(),
-                            "lon": t.position.lon(),
-                        },
-                        "org_id": org,
-                    });
+                    let payload = report_payload(id, &report, now, &t, org);
                     tx.execute(
                         "INSERT INTO webhook_deliveries (org_id, report_id, payload, next_at)
                          VALUES (?1, ?2, ?3, ?4)",
@@ -215,11 +186,7 @@ impl Store {
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?;
-            let missing = || WriteError::Invalid {
-                field: "id",
-                value: report.to_string(),
-                reason: "no such report".to_owned(),
-            };
+            let missing = || no_such_report(report);
             let (toilet_id, current) = found.ok_or_else(missing)?;
             let toilet = load(&tx, toilet_id)?.ok_or_else(missing)?;
             if !actor.may_change(toilet.org_id) {
@@ -310,73 +277,19 @@ impl Store {
                  WHERE (?1 IS NULL OR o.id = ?1) ORDER BY o.id",
             )?;
             let mut rows = stmt.query(params![org])?;
-            let mut orgs: Vec<(OrgReportStats, Vec<f64>, Vec<f64>)> = Vec::new();
+            let time = |t: Option<String>| t.map(|t| parse_time(&t)).transpose();
+            let mut read = Vec::new();
             while let Some(r) = rows.next()? {
-                let id: i64 = r.get(0)?;
-                if orgs.last().is_none_or(|(o, _, _)| o.org_id != id) {
-                    orgs.push((
-                        OrgReportStats {
-                            org_id: id,
-                            org_name: r.get(1)?,
-                            open: 0,
-                            overdue: 0,
-                            resolved: 0,
-                            median_ack_s: None,
-                            median_resolve_s: None,
-                        },
-                        Vec::new(),
-                        Vec::new(),
-                    ));
-                }
-                let Some(state) = r.get::<_, Option<String>>(2)? else {
-                    continue;
-                };
-                let (stats, acks, resolves) = orgs.last_mut().expect("pushed above");
-                let created = parse_time(&r.get::<_, String>(3)?)?;
-                let since = |i: usize| -> anyhow::Result<Option<f64>> {
-                    Ok(r.get::<_, Option<String>>(i)?
-                        .map(|t| parse_time(&t))
-                        .transpose()?
-                        .map(|t| (t - created).num_milliseconds() as f64 / 1000.0))
-                };
-                if let Some(s) = since(4)? {
-                    acks.push(s);
-                }
-                if state == "resolved" {
-                    stats.resolved += 1;
-                    if let Some(s) = since(5)? {
-                        resolves.push(s);
-                    }
-                } else {
-                    stats.open += 1;
-                    if now - created > overdue {
-                        stats.overdue += 1;
-                    }
-                }
+                read.push(StatsRow {
+                    org_id: r.get(0)?,
+                    org_name: r.get(1)?,
+                    state: r.get(2)?,
+                    created: time(r.get(3)?)?,
+                    acknowledged: time(r.get(4)?)?,
+                    resolved: time(r.get(5)?)?,
+                });
             }
-            let median = |v: &mut Vec<f64>| -> Option<f64> {
-                if v.is_empty() {
-                    return None;
-                }
-                v.sort_by(f64::total_cmp);
-                let n = v.len();
-                Some(if n % 2 == 1 {
-                    v[n / 2]
-                } else {
-                    (v[n / 2 - 1] + v[n / 2]) / 2.0
-                })
-            };
-            Ok(ReportStats {
-                overdue_hours: overdue.num_seconds() as f64 / 3600.0,
-                orgs: orgs
-                    .into_iter()
-                    .map(|(mut s, mut a, mut r)| {
-                        s.median_ack_s = median(&mut a);
-                        s.median_resolve_s = median(&mut r);
-                        s
-                    })
-                    .collect(),
-            })
+            Ok(report_stats_from(read, overdue, now))
         })
         .await
     }

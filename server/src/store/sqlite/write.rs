@@ -11,62 +11,19 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context as _;
 use chrono::Utc;
 use gongce_shared::{
-    Access, LatLon, OpeningHours, Status, Toilet, ToiletId,
-    accounts::{HistoryEntry, Role, ToiletDraft, ToiletPatch},
+    Access, OpeningHours, Status, Toilet, ToiletId,
+    accounts::{HistoryEntry, ToiletDraft, ToiletPatch},
 };
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
-use super::{Store, read, timestamp};
-
-/// Who is making a change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Actor {
-    pub user_id: i64,
-    pub role: Role,
-    pub org_id: Option<i64>,
-}
-
-impl Actor {
-    /// Whether this actor may change a toilet owned by `owner`.
-    pub fn may_change(&self, owner: Option<i64>) -> bool {
-        self.role == Role::Admin || (owner.is_some() && owner == self.org_id)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum WriteError {
-    #[error("no toilet {0}")]
-    NotFound(ToiletId),
-    #[error("toilet {0} belongs to another organisation")]
-    Forbidden(ToiletId),
-    #[error("toilet {id} has changed since version {expected}: it is at version {current}")]
-    Stale {
-        id: ToiletId,
-        expected: i64,
-        current: i64,
-    },
-    /// A field and its bad value.
-    #[error("invalid `{field}` value {value:?}: {reason}")]
-    Invalid {
-        field: &'static str,
-        value: String,
-        reason: String,
-    },
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
-
-impl From<rusqlite::Error> for WriteError {
-    fn from(e: rusqlite::Error) -> Self {
-        WriteError::Other(e.into())
-    }
-}
+use super::{Sqlite, read};
+use crate::store::{Actor, WriteError, apply_patch, check, no_such_org, position, timestamp};
 
 /// The writer connection, opened on first use.
 #[derive(Clone, Default)]
 pub(super) struct Writer(Arc<Mutex<Option<Connection>>>);
 
-impl Store {
+impl Sqlite {
     pub(super) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, WriteError> + Send + 'static,
@@ -103,11 +60,7 @@ impl Store {
                     .query_row("SELECT id FROM orgs WHERE id = ?1", [org], |r| r.get(0))
                     .optional()?;
                 if exists.is_none() {
-                    return Err(WriteError::Invalid {
-                        field: "org_id",
-                        value: org.to_string(),
-                        reason: "no such organisation".to_owned(),
-                    });
+                    return Err(no_such_org(org));
                 }
             }
             let now = timestamp(Utc::now());
@@ -157,86 +110,17 @@ impl Store {
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let before = load(&tx, id.get())?.ok_or(WriteError::NotFound(id))?;
-            check(&before, expected, actor)?;
-            if patch.org_id.is_some() && actor.role != Role::Admin {
-                return Err(WriteError::Forbidden(id));
-            }
-            let mut t = before.clone();
-            let lat = patch.lat.unwrap_or(t.position.lat());
-            let lon = patch.lon.unwrap_or(t.position.lon());
-            t.position = position(lat, lon)?;
-            if let Some(name) = patch.name {
-                t.name = name;
-            }
-            macro_rules! set {
-                ($($field:ident),*) => {$(
-                    if let Some(value) = patch.$field {
-                        t.$field = value;
-                    }
-                )*};
-            }
-            set!(
-                address,
-                wheelchair,
-                baby_change,
-                family_room,
-                free,
-                access,
-                opening_hours,
-                hours_note,
-                operator
-            );
-            if let Some(tz) = patch.timezone {
-                t.timezone = tz;
-            }
-            let mut action = "update";
-            if let Some(status) = patch.status {
-                match (&before.status, &status) {
-                    (_, Status::Removed) => {
-                        return Err(WriteError::Invalid {
-                            field: "status",
-                            value: "removed".to_owned(),
-                            reason: "remove a toilet with DELETE".to_owned(),
-                        });
-                    }
-                    (Status::Removed, _) if actor.role != Role::Admin => {
-                        return Err(WriteError::NotFound(id));
-                    }
-                    (_, Status::TemporarilyClosed { reason, .. }) if reason.trim().is_empty() => {
-                        return Err(WriteError::Invalid {
-                            field: "status.reason",
-                            value: reason.clone(),
-                            reason: "say why it is closed".to_owned(),
-                        });
-                    }
-                    (_, Status::TemporarilyClosed { .. }) => action = "close",
-                    (Status::TemporarilyClosed { .. } | Status::Removed, Status::Open) => {
-                        action = "reopen"
-                    }
-                    _ => {}
-                }
-                t.status = status;
-            }
-            if let Some(org) = patch.org_id {
+            let now = Utc::now();
+            let patched = apply_patch(&before, patch, expected, actor, now)?;
+            if let Some(org) = patched.new_org {
                 let exists: Option<i64> = tx
                     .query_row("SELECT id FROM orgs WHERE id = ?1", [org], |r| r.get(0))
                     .optional()?;
                 if exists.is_none() {
-                    return Err(WriteError::Invalid {
-                        field: "org_id",
-                        value: org.to_string(),
-                        reason: "no such organisation".to_owned(),
-                    });
+                    return Err(no_such_org(org));
                 }
-                if Some(org) != before.org_id {
-                    action = "reassign";
-                }
-                t.org_id = Some(org);
             }
-            let now = Utc::now();
-            if patch.verified == Some(true) {
-                t.last_verified = Some(now);
-            }
+            let (t, action) = (patched.toilet, patched.action);
             let (status, reason, until) = status_columns(&t.status);
             tx.execute(
                 "UPDATE toilets SET name = ?2, address = ?3, lat = ?4, lon = ?5, wheelchair = ?6,
@@ -361,37 +245,8 @@ impl Store {
     }
 }
 
-/// A position, or the field that is out of range.
-fn position(lat: f64, lon: f64) -> Result<LatLon, WriteError> {
-    LatLon::new(lat, lon).map_err(|e| {
-        let (field, value) = match e {
-            gongce_shared::CoordError::Latitude(v) => ("lat", v),
-            gongce_shared::CoordError::Longitude(v) => ("lon", v),
-        };
-        WriteError::Invalid {
-            field,
-            value: value.to_string(),
-            reason: e.to_string(),
-        }
-    })
-}
-
 pub(super) fn load(conn: &Connection, id: i64) -> anyhow::Result<Option<Toilet>> {
     Ok(read::matching(conn, "id = ?1", [id])?.pop())
-}
-
-fn check(before: &Toilet, expected: i64, actor: Actor) -> Result<(), WriteError> {
-    if !actor.may_change(before.org_id) {
-        return Err(WriteError::Forbidden(before.id));
-    }
-    if before.version != expected {
-        return Err(WriteError::Stale {
-            id: before.id,
-            expected,
-            current: before.version,
-        });
-    }
-    Ok(())
 }
 
 fn status_columns(status: &Status) -> (&'static str, Option<&str>, Option<String>) {

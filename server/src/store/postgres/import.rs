@@ -1,0 +1,273 @@
+//! An import's last steps on PostgreSQL. The file is read, checked and
+//! merged into venues in a scratch SQLite file exactly as for the SQLite
+//! store (`import::staging`); here the venues are streamed with COPY into a
+//! temporary table inside one transaction, compared with `toilets` and, for
+//! a real import, written by the same UPSERT as on SQLite, all or nothing.
+//!
+//! These run on the importer's blocking thread and wait for the database on
+//! the runtime that thread belongs to.
+
+use std::fmt::Write as _;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use gongce_shared::LatLon;
+use rusqlite::Connection;
+use sqlx::{Executor as _, PgConnection};
+
+use super::{Postgres, TOILETS_LOCK};
+use crate::import::Counts;
+
+/// Runs `f` to completion from a blocking thread of the current runtime
+/// (or, outside any runtime, on a new one).
+fn block_on<F: Future>(f: F) -> anyhow::Result<F::Output> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => Ok(handle.block_on(f)),
+        Err(_) => Ok(tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(f)),
+    }
+}
+
+/// Other sources' toilets, for the possible-duplicate check.
+pub fn others(pg: &Postgres, source: &str) -> anyhow::Result<Vec<(i64, String, LatLon)>> {
+    let rows: Vec<(i64, String, f64, f64)> = block_on(
+        sqlx::query_as(
+            "SELECT id, name, lat, lon FROM toilets WHERE status != 'removed' AND source != $1",
+        )
+        .bind(source)
+        .fetch_all(pg.pool()),
+    )??;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name, lat, lon)| Some((id, name, LatLon::new(lat, lon).ok()?)))
+        .collect())
+}
+
+/// Inserted / updated / unchanged / removed, compared inside a transaction
+/// that is rolled back: nothing is written.
+pub fn compare(
+    pg: &Postgres,
+    venues: &Connection,
+    source: &str,
+    remove_missing: bool,
+    counts: &mut Counts,
+) -> anyhow::Result<()> {
+    block_on(async {
+        let mut tx = pg.pool().begin().await?;
+        load_venues(&mut tx, venues).await?;
+        count(&mut tx, source, remove_missing, counts).await?;
+        tx.rollback().await?;
+        anyhow::Ok(())
+    })?
+}
+
+/// Writes the venues in one transaction, recounting inside it under the
+/// toilets lock. A failure, or a kill before COMMIT, leaves the store as it was.
+pub fn commit(
+    pg: &Postgres,
+    venues: &Connection,
+    source: &str,
+    remove_missing: bool,
+    counts: &mut Counts,
+    before_write: impl FnOnce(),
+) -> anyhow::Result<()> {
+    block_on(async {
+        let mut tx = pg.pool().begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(TOILETS_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        load_venues(&mut tx, venues).await?;
+        count(&mut tx, source, remove_missing, counts).await?;
+        before_write();
+        let now = Utc::now();
+        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM toilet_changes")
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(UPSERT)
+            .bind(source)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .context("cannot write the venues")?;
+        if remove_missing {
+            sqlx::query(REMOVE_MISSING)
+                .bind(source)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(IMPORT_HISTORY)
+            .bind(seq)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        anyhow::Ok(())
+    })?
+}
+
+const VENUE_COLUMNS: &str = "external_id, name, address, lat, lon, wheelchair, baby_change, \
+    family_room, free, access, opening_hours, hours_note, timezone, operator, source_crs";
+
+/// Copies the scratch file's venues into a temporary table dropped at the
+/// end of the transaction.
+async fn load_venues(conn: &mut PgConnection, venues: &Connection) -> anyhow::Result<()> {
+    conn.execute(
+        "CREATE TEMP TABLE staging_venues (
+            external_id TEXT PRIMARY KEY, name TEXT NOT NULL, address TEXT,
+            lat DOUBLE PRECISION NOT NULL, lon DOUBLE PRECISION NOT NULL,
+            wheelchair BOOLEAN, baby_change BOOLEAN, family_room BOOLEAN, free BOOLEAN,
+            access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
+            operator TEXT, source_crs TEXT NOT NULL
+        ) ON COMMIT DROP",
+    )
+    .await?;
+    let mut copy = conn
+        .copy_in_raw(&format!(
+            "COPY staging_venues ({VENUE_COLUMNS}) FROM STDIN"
+        ))
+        .await?;
+    let mut stmt = venues.prepare(&format!("SELECT {VENUE_COLUMNS} FROM venues"))?;
+    let mut rows = stmt.query([])?;
+    let mut buf = String::with_capacity(1 << 20);
+    while let Some(r) = rows.next()? {
+        for i in 0..15 {
+            if i > 0 {
+                buf.push('\t');
+            }
+            match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => buf.push_str("\\N"),
+                // Facilities are stored as 0/1 in the scratch file.
+                rusqlite::types::ValueRef::Integer(n) if (5..=8).contains(&i) => {
+                    buf.push(if n != 0 { 't' } else { 'f' })
+                }
+                rusqlite::types::ValueRef::Integer(n) => write!(buf, "{n}")?,
+                rusqlite::types::ValueRef::Real(x) => write!(buf, "{x}")?,
+                rusqlite::types::ValueRef::Text(t) => escape(&mut buf, std::str::from_utf8(t)?),
+                rusqlite::types::ValueRef::Blob(_) => anyhow::bail!("a venue column holds a blob"),
+            }
+        }
+        buf.push('\n');
+        if buf.len() >= 1 << 20 {
+            copy.send(std::mem::take(&mut buf).into_bytes()).await?;
+            buf.reserve(1 << 20);
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf.into_bytes()).await?;
+    }
+    copy.finish().await?;
+    conn.execute("ANALYZE staging_venues").await?;
+    Ok(())
+}
+
+/// COPY's text format: backslash escapes for the separators.
+fn escape(buf: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '\\' => buf.push_str("\\\\"),
+            '\n' => buf.push_str("\\n"),
+            '\r' => buf.push_str("\\r"),
+            '\t' => buf.push_str("\\t"),
+            c => buf.push(c),
+        }
+    }
+}
+
+/// Whether a stored toilet `t` differs from the list's venue `v`.
+macro_rules! differs {
+    ($t:literal, $v:literal) => {
+        concat!(
+            $t, ".name IS DISTINCT FROM ", $v, ".name OR ",
+            $t, ".address IS DISTINCT FROM ", $v, ".address OR ",
+            $t, ".lat IS DISTINCT FROM ", $v, ".lat OR ",
+            $t, ".lon IS DISTINCT FROM ", $v, ".lon OR ",
+            $t, ".wheelchair IS DISTINCT FROM ", $v, ".wheelchair OR ",
+            $t, ".baby_change IS DISTINCT FROM ", $v, ".baby_change OR ",
+            $t, ".family_room IS DISTINCT FROM ", $v, ".family_room OR ",
+            $t, ".free IS DISTINCT FROM ", $v, ".free OR ",
+            $t, ".access IS DISTINCT FROM ", $v, ".access OR ",
+            $t, ".opening_hours IS DISTINCT FROM ", $v, ".opening_hours OR ",
+            $t, ".hours_note IS DISTINCT FROM ", $v, ".hours_note OR ",
+            $t, ".timezone IS DISTINCT FROM ", $v, ".timezone OR ",
+            $t, ".operator IS DISTINCT FROM ", $v, ".operator OR ",
+            $t, ".source_crs IS DISTINCT FROM ", $v, ".source_crs"
+        )
+    };
+}
+
+async fn count(
+    conn: &mut PgConnection,
+    source: &str,
+    remove_missing: bool,
+    counts: &mut Counts,
+) -> anyhow::Result<()> {
+    let (inserted, updated, unchanged): (i64, i64, i64) = sqlx::query_as(concat!(
+        "SELECT COUNT(*) FILTER (WHERE t.id IS NULL),
+                COUNT(*) FILTER (WHERE t.id IS NOT NULL AND (t.status = 'removed' OR ",
+        differs!("t", "v"),
+        ")),
+                COUNT(*) FILTER (WHERE t.id IS NOT NULL AND t.status != 'removed' AND NOT (",
+        differs!("t", "v"),
+        "))
+         FROM staging_venues v
+         LEFT JOIN toilets t ON t.source = $1 AND t.external_id = v.external_id"
+    ))
+    .bind(source)
+    .fetch_one(&mut *conn)
+    .await
+    .context("cannot compare the list with the store")?;
+    counts.inserted = inserted as usize;
+    counts.updated = updated as usize;
+    counts.unchanged = unchanged as usize;
+    counts.removed = if remove_missing {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM toilets t
+             WHERE t.source = $1 AND t.status != 'removed' AND t.external_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM staging_venues v WHERE v.external_id = t.external_id)",
+        )
+        .bind(source)
+        .fetch_one(&mut *conn)
+        .await? as usize
+    } else {
+        0
+    };
+    Ok(())
+}
+
+const UPSERT: &str = concat!(
+    "INSERT INTO toilets AS t (source, external_id, name, address, lat, lon, wheelchair,
+        baby_change, family_room, free, access, opening_hours, hours_note, timezone, operator,
+        source_crs, created_at, updated_at)
+     SELECT $1, external_id, name, address, lat, lon, wheelchair, baby_change, family_room, free,
+        access, opening_hours, hours_note, timezone, operator, source_crs, $2, $2
+     FROM staging_venues
+     ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
+        name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
+        wheelchair = excluded.wheelchair, baby_change = excluded.baby_change,
+        family_room = excluded.family_room, free = excluded.free, access = excluded.access,
+        opening_hours = excluded.opening_hours, hours_note = excluded.hours_note,
+        timezone = excluded.timezone, operator = excluded.operator,
+        source_crs = excluded.source_crs,
+        status = CASE WHEN t.status = 'removed' THEN 'open' ELSE t.status END,
+        version = t.version + 1, updated_at = excluded.updated_at
+     WHERE t.status = 'removed' OR ",
+    differs!("t", "excluded")
+);
+
+/// Soft removal: the row stays, with its history, and leaves the map.
+const REMOVE_MISSING: &str = "
+UPDATE toilets SET status = 'removed', version = version + 1, updated_at = $2
+WHERE source = $1 AND status != 'removed' AND external_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM staging_venues v WHERE v.external_id = toilets.external_id)";
+
+const IMPORT_HISTORY: &str = "
+INSERT INTO toilet_history (toilet_id, user_id, action, at)
+SELECT t.id, NULL,
+    CASE WHEN t.status = 'removed' THEN 'remove' WHEN t.version = 1 THEN 'create' ELSE 'update' END,
+    $2
+FROM toilets t
+WHERE t.id IN (SELECT toilet_id FROM toilet_changes WHERE seq > $1)";

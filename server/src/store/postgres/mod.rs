@@ -1,0 +1,296 @@
+//! The store in PostgreSQL, shared by several `gongce serve` replicas.
+//!
+//! The same tables as the SQLite store (`server/migrations/postgres`, same
+//! versions), in PostgreSQL's types: booleans, `timestamptz`, identities.
+//! Every transaction that writes toilets first takes one advisory lock
+//! ([`TOILETS_LOCK`], also taken by the change-log trigger), so change-log
+//! sequence numbers are drawn in commit order and a replica that has read up
+//! to N never later finds a smaller N committed; and a version check inside
+//! the transaction is a check against every replica's writes.
+//!
+//! Replicas learn of changes by LISTEN on [`CHANNEL`] (the trigger
+//! notifies on commit) and read them from the change log ([`Postgres::listen`]).
+
+mod accounts;
+pub mod import;
+mod reports;
+mod write;
+
+use std::{collections::HashMap, str::FromStr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt as _;
+use gongce_shared::{
+    LatLon, OpeningHours, Status, TimeZone, Toilet, ToiletId, ToiletName, reports::ReportSummary,
+};
+use sqlx::{
+    Executor as _, PgPool, Row as _,
+    postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow},
+};
+
+use super::{Changes, RELOAD_THRESHOLD, Snapshot};
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The channel the change-log trigger notifies on commit.
+pub const CHANNEL: &str = "gongce_toilet_changes";
+
+/// The advisory lock every writer of toilets holds until it commits (the
+/// same number as in the change-log trigger, migration 0001).
+pub(crate) const TOILETS_LOCK: i64 = 7_460_001;
+
+#[derive(Clone)]
+pub struct Postgres {
+    pool: PgPool,
+    options: Arc<PgConnectOptions>,
+}
+
+/// The columns [`Decoder`] reads, in its order.
+macro_rules! select_toilets {
+    () => {
+        "SELECT id, source, external_id, name, address, lat, lon, \
+    wheelchair, baby_change, family_room, free, access, opening_hours, hours_note, timezone, \
+    operator, org_id, last_verified, status, closed_reason, closed_until, version, updated_at, \
+    source_crs, open_reports, reported_closed, last_report_kind, last_report_at, last_fixed_at \
+    FROM toilets"
+    };
+}
+pub(crate) use select_toilets;
+
+
+impl Postgres {
+    /// Connects; with `migrate`, brings the schema up to date (several
+    /// replicas starting at once are safe: sqlx's migrator takes a lock).
+    pub async fn open(url: &str, migrate: bool) -> anyhow::Result<Postgres> {
+        let options = PgConnectOptions::from_str(url)
+            .with_context(|| format!("invalid DATABASE_URL {}", redact(url)))?
+            .application_name("gongce");
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.clone())
+            .await
+            .with_context(|| format!("cannot connect to {}", redact(url)))?;
+        if migrate {
+            MIGRATIONS
+                .run(&pool)
+                .await
+                .context("cannot bring the database schema up to date")?;
+        }
+        Ok(Postgres {
+            pool,
+            options: Arc::new(options),
+        })
+    }
+
+    pub(crate) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub async fn ping(&self) -> anyhow::Result<()> {
+        self.pool.execute("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// A connection listening for change-log notifications.
+    pub async fn listen(&self) -> anyhow::Result<PgListener> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANNEL).await?;
+        Ok(listener)
+    }
+
+    /// A new pool on the same database (a test's second replica).
+    pub fn connect_options(&self) -> &PgConnectOptions {
+        &self.options
+    }
+
+    /// All toilets (removed ones too) and the log position, read in one
+    /// repeatable-read transaction: the rows are exactly those as of `seq`.
+    pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
+        let mut tx = self.pool.begin().await?;
+        tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?;
+        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM toilet_changes")
+            .fetch_one(&mut *tx)
+            .await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM toilets")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut toilets = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+        let mut decoder = Decoder::default();
+        {
+            let mut rows = sqlx::query(select_toilets!()).fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                if let Some(t) = decoder.decode(&row) {
+                    toilets.push(Arc::new(t));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(Snapshot { toilets, seq })
+    }
+
+    /// What changed after log position `seq`.
+    pub async fn changes_since(&self, seq: i64) -> anyhow::Result<Changes> {
+        let (count, max): (i64, Option<i64>) =
+            sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM toilet_changes WHERE seq > $1")
+                .bind(seq)
+                .fetch_one(&self.pool)
+                .await?;
+        let Some(max) = max else {
+            return Ok(Changes::Rows {
+                ids: Vec::new(),
+                toilets: Vec::new(),
+                seq,
+            });
+        };
+        if count > RELOAD_THRESHOLD {
+            return Ok(Changes::Reload(self.snapshot().await?));
+        }
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT toilet_id FROM toilet_changes WHERE seq > $1 AND seq <= $2",
+        )
+        .bind(seq)
+        .bind(max)
+        .fetch_all(&self.pool)
+        .await?;
+        let ids: Vec<ToiletId> = ids.into_iter().filter_map(ToiletId::new).collect();
+        let toilets = self.toilets(&ids).await?;
+        Ok(Changes::Rows {
+            ids,
+            toilets,
+            seq: max,
+        })
+    }
+
+    /// The toilets with these ids that exist.
+    pub async fn toilets(&self, ids: &[ToiletId]) -> anyhow::Result<Vec<Toilet>> {
+        let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
+        let rows = sqlx::query(concat!(select_toilets!(), " WHERE id = ANY($1)"))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut decoder = Decoder::default();
+        Ok(rows.iter().filter_map(|r| decoder.decode(r)).collect())
+    }
+
+    /// An organisation's toilets (removed ones too, so they can be seen).
+    pub async fn org_toilets(&self, org_id: i64) -> anyhow::Result<Vec<Toilet>> {
+        let rows = sqlx::query(concat!(select_toilets!(), " WHERE org_id = $1 ORDER BY id"))
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut decoder = Decoder::default();
+        rows.iter().map(|r| decoder.toilet(r)).collect()
+    }
+}
+
+/// A URL for messages: without its password.
+fn redact(url: &str) -> String {
+    // postgres://user:password@host/db → postgres://user:***@host/db
+    if let Some(scheme) = url.find("://") {
+        let rest = &url[scheme + 3..];
+        if let Some(at) = rest.rfind('@')
+            && let Some(colon) = rest[..at].find(':')
+        {
+            return format!("{}{}:***{}", &url[..scheme + 3], &rest[..colon], &rest[at..]);
+        }
+    }
+    url.to_owned()
+}
+
+/// Turns rows into toilets, sharing one parsed copy of each distinct
+/// opening-hours text and time zone. Columns by position, as `SELECT_TOILETS`.
+#[derive(Default)]
+struct Decoder {
+    hours: HashMap<String, OpeningHours>,
+    zones: HashMap<String, TimeZone>,
+}
+
+impl Decoder {
+    /// A row that does not make a valid toilet is logged and left out.
+    fn decode(&mut self, row: &PgRow) -> Option<Toilet> {
+        self.toilet(row)
+            .map_err(|e| tracing::warn!("skipping toilet row: {e:#}"))
+            .ok()
+    }
+
+    fn toilet(&mut self, row: &PgRow) -> anyhow::Result<Toilet> {
+        let id: i64 = row.try_get(0)?;
+        let id = ToiletId::new(id).with_context(|| format!("invalid id {id}"))?;
+        let context = || format!("toilet {id}");
+        let opening_hours = match row.try_get::<Option<&str>, _>(12)? {
+            None => None,
+            Some(text) => Some(match self.hours.get(text) {
+                Some(parsed) => parsed.clone(),
+                None => {
+                    let parsed = OpeningHours::parse(text).with_context(context)?;
+                    self.hours.insert(text.to_owned(), parsed.clone());
+                    parsed
+                }
+            }),
+        };
+        let zone: &str = row.try_get(14)?;
+        let timezone = match self.zones.get(zone) {
+            Some(tz) => *tz,
+            None => {
+                let tz: TimeZone = zone.parse().with_context(context)?;
+                self.zones.insert(zone.to_owned(), tz);
+                tz
+            }
+        };
+        let status = match row.try_get::<&str, _>(18)? {
+            "open" => Status::Open,
+            "removed" => Status::Removed,
+            "temporarily_closed" => Status::TemporarilyClosed {
+                reason: row.try_get::<Option<String>, _>(19)?.unwrap_or_default(),
+                until: row.try_get(20)?,
+            },
+            other => anyhow::bail!("{}: unknown status {other:?}", context()),
+        };
+        Ok(Toilet {
+            id,
+            name: ToiletName::new(row.try_get::<&str, _>(3)?).with_context(context)?,
+            address: row.try_get(4)?,
+            position: LatLon::new(row.try_get(5)?, row.try_get(6)?).with_context(context)?,
+            wheelchair: row.try_get(7)?,
+            baby_change: row.try_get(8)?,
+            family_room: row.try_get(9)?,
+            free: row.try_get(10)?,
+            access: row
+                .try_get::<Option<&str>, _>(11)?
+                .map(str::parse)
+                .transpose()
+                .with_context(context)?,
+            opening_hours,
+            hours_note: row.try_get(13)?,
+            timezone,
+            operator: row.try_get(15)?,
+            org_id: row.try_get(16)?,
+            last_verified: row.try_get::<Option<DateTime<Utc>>, _>(17)?,
+            status,
+            source: row.try_get(1)?,
+            external_id: row.try_get(2)?,
+            source_crs: row
+                .try_get::<&str, _>(23)?
+                .parse()
+                .with_context(context)?,
+            reports: ReportSummary {
+                open: row.try_get::<i64, _>(24)?.max(0) as u32,
+                reported_closed: row.try_get(25)?,
+                last_kind: row
+                    .try_get::<Option<&str>, _>(26)?
+                    .and_then(|k| k.parse().ok()),
+                last_at: row.try_get(27)?,
+                fixed_at: row.try_get(28)?,
+            },
+            version: row.try_get(21)?,
+            updated_at: row.try_get(22)?,
+        })
+    }
+}

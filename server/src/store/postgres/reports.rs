@@ -1,0 +1,440 @@
+//! Problem reports, confirmations, the toilet's report summary, rate
+//! limits, statistics and webhook deliveries on PostgreSQL. A report and the
+//! summary change in one transaction holding the toilets lock (the summary
+//! is in the toilet's row, so the change log carries it to every replica).
+
+use chrono::{DateTime, Duration, Utc};
+use gongce_shared::{
+    Status, Toilet, ToiletId,
+    reports::{NewReport, Report, ReportReceipt, ReportState, ReportStats},
+};
+use sqlx::{PgConnection, Row as _, postgres::PgRow};
+
+use super::{
+    Postgres,
+    write::{begin, load},
+};
+use crate::store::{
+    Actor, CROWD_THRESHOLD, Delivery, StatsRow, WriteError, no_such_report, report_payload,
+    report_stats_from,
+};
+
+/// Recomputes a toilet's report summary from its reports.
+async fn refresh_summary(conn: &mut PgConnection, toilet_id: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE toilets SET
+            open_reports = (SELECT COUNT(*) FROM reports
+                WHERE toilet_id = $1 AND state != 'resolved'),
+            reported_closed = (SELECT COUNT(DISTINCT client_hash) FROM reports
+                WHERE toilet_id = $1 AND state != 'resolved' AND kind IN ('closed', 'gone')) >= $2,
+            last_report_kind = (SELECT kind FROM reports WHERE toilet_id = $1 ORDER BY id DESC LIMIT 1),
+            last_report_at = (SELECT created_at FROM reports WHERE toilet_id = $1 ORDER BY id DESC LIMIT 1),
+            last_fixed_at = (SELECT MAX(resolved_at) FROM reports WHERE toilet_id = $1)
+         WHERE id = $1",
+    )
+    .bind(toilet_id)
+    .bind(CROWD_THRESHOLD)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn report_from(r: &PgRow) -> anyhow::Result<Report> {
+    let parse = |s: String| -> anyhow::Result<String> { Ok(s) };
+    Ok(Report {
+        id: r.try_get(0)?,
+        toilet_id: r.try_get(1)?,
+        toilet_name: r.try_get(2)?,
+        kind: parse(r.try_get(3)?)?
+            .parse()
+            .map_err(|e: gongce_shared::ParseError| anyhow::anyhow!(e.reason))?,
+        note: r.try_get(4)?,
+        contact: r.try_get(5)?,
+        state: parse(r.try_get(6)?)?
+            .parse()
+            .map_err(|e: gongce_shared::ParseError| anyhow::anyhow!(e.reason))?,
+        created_at: r.try_get(7)?,
+        acknowledged_at: r.try_get(8)?,
+        resolved_at: r.try_get(9)?,
+        resolution: r.try_get(10)?,
+    })
+}
+
+macro_rules! report_columns {
+    () => {
+        "r.id, r.toilet_id, t.name, r.kind, r.note, r.contact, r.state,
+    r.created_at, r.acknowledged_at, r.resolved_at, r.resolution"
+    };
+}
+
+impl Postgres {
+    /// Files a resident's report; answers the receipt and the toilet as it now stands.
+    pub async fn create_report(
+        &self,
+        toilet: ToiletId,
+        report: NewReport,
+        client_hash: String,
+    ) -> Result<(ReportReceipt, Toilet), WriteError> {
+        let mut tx = begin(self.pool()).await?;
+        let t = load(&mut tx, toilet.get())
+            .await?
+            .ok_or(WriteError::NotFound(toilet))?;
+        if t.status == Status::Removed {
+            return Err(WriteError::NotFound(toilet));
+        }
+        let now = Utc::now();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO reports (toilet_id, kind, note, contact, client_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(toilet.get())
+        .bind(report.kind.as_str())
+        .bind(&report.note)
+        .bind(&report.contact)
+        .bind(&client_hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        refresh_summary(&mut tx, toilet.get()).await?;
+        if let Some(org) = t.org_id {
+            let has_hook = sqlx::query("SELECT 1 FROM webhooks WHERE org_id = $1")
+                .bind(org)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if has_hook {
+                let payload = report_payload(id, &report, now, &t, org);
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (org_id, report_id, payload, next_at)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(org)
+                .bind(id)
+                .bind(payload.to_string())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        let after = load(&mut tx, toilet.get())
+            .await?
+            .ok_or(WriteError::NotFound(toilet))?;
+        tx.commit().await?;
+        Ok((
+            ReportReceipt {
+                id,
+                state: ReportState::Open,
+                created_at: now,
+            },
+            after,
+        ))
+    }
+
+    /// "Still correct": sets the last-verified time; from the owner it also
+    /// resolves the open closed/gone reports.
+    pub async fn confirm_toilet(
+        &self,
+        toilet: ToiletId,
+        owner: Option<Actor>,
+    ) -> Result<Toilet, WriteError> {
+        let mut tx = begin(self.pool()).await?;
+        let t = load(&mut tx, toilet.get())
+            .await?
+            .ok_or(WriteError::NotFound(toilet))?;
+        if t.status == Status::Removed {
+            return Err(WriteError::NotFound(toilet));
+        }
+        let now = Utc::now();
+        sqlx::query("UPDATE toilets SET last_verified = $2 WHERE id = $1")
+            .bind(toilet.get())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(actor) = owner.filter(|a| a.may_change(t.org_id)) {
+            sqlx::query(
+                "UPDATE reports SET state = 'resolved', resolved_at = $2, resolved_by = $3,
+                    resolution = 'confirmed in service by its owner',
+                    acknowledged_at = COALESCE(acknowledged_at, $2),
+                    acknowledged_by = COALESCE(acknowledged_by, $3)
+                 WHERE toilet_id = $1 AND state != 'resolved' AND kind IN ('closed', 'gone')",
+            )
+            .bind(toilet.get())
+            .bind(now)
+            .bind(actor.user_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        refresh_summary(&mut tx, toilet.get()).await?;
+        let after = load(&mut tx, toilet.get())
+            .await?
+            .ok_or(WriteError::NotFound(toilet))?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Moves a report on (acknowledged, or resolved with a note) if `actor`
+    /// owns its toilet.
+    pub async fn answer_report(
+        &self,
+        report: i64,
+        state: ReportState,
+        resolution: Option<String>,
+        actor: Actor,
+    ) -> Result<(Report, Toilet), WriteError> {
+        let mut tx = begin(self.pool()).await?;
+        let found: Option<(i64, String)> =
+            sqlx::query_as("SELECT toilet_id, state FROM reports WHERE id = $1")
+                .bind(report)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let (toilet_id, current) = found.ok_or_else(|| no_such_report(report))?;
+        let toilet = load(&mut tx, toilet_id)
+            .await?
+            .ok_or_else(|| no_such_report(report))?;
+        if !actor.may_change(toilet.org_id) {
+            return Err(WriteError::Forbidden(toilet.id));
+        }
+        let now = Utc::now();
+        match (current.as_str(), state) {
+            ("resolved", _) => {
+                return Err(WriteError::Stale {
+                    id: toilet.id,
+                    expected: 0,
+                    current: 0,
+                });
+            }
+            (_, ReportState::Acknowledged) => {
+                sqlx::query(
+                    "UPDATE reports SET state = 'acknowledged',
+                        acknowledged_at = COALESCE(acknowledged_at, $2),
+                        acknowledged_by = COALESCE(acknowledged_by, $3)
+                     WHERE id = $1",
+                )
+                .bind(report)
+                .bind(now)
+                .bind(actor.user_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            (_, ReportState::Resolved) => {
+                sqlx::query(
+                    "UPDATE reports SET state = 'resolved', resolved_at = $2, resolved_by = $3,
+                        resolution = $4,
+                        acknowledged_at = COALESCE(acknowledged_at, $2),
+                        acknowledged_by = COALESCE(acknowledged_by, $3)
+                     WHERE id = $1",
+                )
+                .bind(report)
+                .bind(now)
+                .bind(actor.user_id)
+                .bind(&resolution)
+                .execute(&mut *tx)
+                .await?;
+            }
+            (_, ReportState::Open) => {}
+        }
+        refresh_summary(&mut tx, toilet_id).await?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            report_columns!(),
+            " FROM reports r JOIN toilets t ON t.id = r.toilet_id WHERE r.id = $1"
+        ))
+        .bind(report)
+        .fetch_one(&mut *tx)
+        .await?;
+        let answered = report_from(&row)?;
+        let after = load(&mut tx, toilet_id)
+            .await?
+            .ok_or_else(|| no_such_report(report))?;
+        tx.commit().await?;
+        Ok((answered, after))
+    }
+
+    /// An organisation's reports, newest first; `state` None for all.
+    pub async fn org_reports(
+        &self,
+        org: i64,
+        state: Option<ReportState>,
+    ) -> Result<Vec<Report>, WriteError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            report_columns!(),
+            " FROM reports r JOIN toilets t ON t.id = r.toilet_id
+             WHERE t.org_id = $1 AND ($2::text IS NULL OR r.state = $2)
+             ORDER BY r.id DESC LIMIT 1000"
+        ))
+        .bind(org)
+        .bind(state.map(ReportState::as_str))
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .iter()
+            .map(report_from)
+            .collect::<anyhow::Result<_>>()?)
+    }
+
+    /// Per organisation: open, overdue, resolved, median times.
+    pub async fn report_stats(
+        &self,
+        overdue: Duration,
+        org: Option<i64>,
+    ) -> Result<ReportStats, WriteError> {
+        let now = Utc::now();
+        let rows = sqlx::query(
+            "SELECT o.id, o.name, r.state, r.created_at, r.acknowledged_at, r.resolved_at
+             FROM orgs o LEFT JOIN toilets t ON t.org_id = o.id
+             LEFT JOIN reports r ON r.toilet_id = t.id
+             WHERE ($1::bigint IS NULL OR o.id = $1) ORDER BY o.id",
+        )
+        .bind(org)
+        .fetch_all(self.pool())
+        .await?;
+        let mut read = Vec::with_capacity(rows.len());
+        for r in rows {
+            read.push(StatsRow {
+                org_id: r.try_get(0)?,
+                org_name: r.try_get(1)?,
+                state: r.try_get(2)?,
+                created: r.try_get(3)?,
+                acknowledged: r.try_get(4)?,
+                resolved: r.try_get(5)?,
+            });
+        }
+        Ok(report_stats_from(read, overdue, now))
+    }
+
+    /// Counts one use of `key` in a window of `window`; answers the seconds
+    /// to wait when the window already holds `limit` uses. The row is
+    /// locked, so replicas counting the same key at once do not lose a use.
+    pub async fn rate_limit(
+        &self,
+        key: String,
+        limit: i64,
+        window: Duration,
+    ) -> Result<Option<i64>, WriteError> {
+        let mut tx = self.pool().begin().await?;
+        let now = Utc::now();
+        sqlx::query(
+            "INSERT INTO rate_limits (key, count, window_start) VALUES ($1, 0, $2)
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&key)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let (count, start): (i64, DateTime<Utc>) =
+            sqlx::query_as("SELECT count, window_start FROM rate_limits WHERE key = $1 FOR UPDATE")
+                .bind(&key)
+                .fetch_one(&mut *tx)
+                .await?;
+        let (count, start) = if now - start < window {
+            (count, start)
+        } else {
+            (0, now)
+        };
+        if count >= limit {
+            return Ok(Some((start + window - now).num_seconds().max(1)));
+        }
+        sqlx::query("UPDATE rate_limits SET count = $2, window_start = $3 WHERE key = $1")
+            .bind(&key)
+            .bind(count + 1)
+            .bind(start)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(None)
+    }
+
+    pub async fn set_webhook(
+        &self,
+        org: i64,
+        hook: Option<(String, String)>,
+    ) -> Result<(), WriteError> {
+        match hook {
+            Some((url, secret)) => {
+                sqlx::query(
+                    "INSERT INTO webhooks (org_id, url, secret) VALUES ($1, $2, $3)
+                     ON CONFLICT (org_id) DO UPDATE SET url = excluded.url, secret = excluded.secret",
+                )
+                .bind(org)
+                .bind(url)
+                .bind(secret)
+                .execute(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query("DELETE FROM webhooks WHERE org_id = $1")
+                    .bind(org)
+                    .execute(self.pool())
+                    .await?
+            }
+        };
+        Ok(())
+    }
+
+    /// Deliveries whose time has come, oldest first. Each is claimed for a
+    /// minute (its next attempt moved on) so two replicas' workers do not
+    /// send the same delivery at once.
+    pub async fn due_deliveries(&self, limit: i64) -> Result<Vec<Delivery>, WriteError> {
+        let now = Utc::now();
+        let rows = sqlx::query(
+            "WITH due AS (
+                SELECT id FROM webhook_deliveries
+                WHERE delivered_at IS NULL AND next_at <= $1
+                ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+             UPDATE webhook_deliveries d SET next_at = $1 + interval '1 minute'
+             FROM due, webhooks w
+             WHERE d.id = due.id AND w.org_id = d.org_id
+             RETURNING d.id, w.url, w.secret, d.payload, d.attempts",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(Delivery {
+                id: r.try_get(0)?,
+                url: r.try_get(1)?,
+                secret: r.try_get(2)?,
+                payload: r.try_get(3)?,
+                attempts: r.try_get(4)?,
+            });
+        }
+        out.sort_by_key(|d| d.id);
+        Ok(out)
+    }
+
+    /// Records a delivery's outcome: delivered, or tried again after `retry`.
+    pub async fn delivery_done(
+        &self,
+        id: i64,
+        outcome: Result<(), (String, Duration)>,
+    ) -> Result<(), WriteError> {
+        let now = Utc::now();
+        match outcome {
+            Ok(()) => {
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET delivered_at = $2, attempts = attempts + 1
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(self.pool())
+                .await?
+            }
+            Err((error, retry)) => {
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $2,
+                        next_at = $3 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(error)
+                .bind(now + retry)
+                .execute(self.pool())
+                .await?
+            }
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,459 @@
+//! Organisations, users, sessions and sign-in failures in the store.
+
+use anyhow::Context as _;
+use chrono::{DateTime, Duration, Utc};
+use gongce_shared::accounts::{NewOrg, Org, OrgKind, OrgPatch, Role, User};
+use sqlx::Row as _;
+
+use crate::store::{AccountError, Credentials, SessionRow, is_unique_violation, timestamp};
+
+use super::Sqlite;
+
+fn org_from(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<Org> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Org {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        kind: kind
+            .parse::<OrgKind>()
+            .map_err(|e| anyhow::anyhow!("{}", e.reason))?,
+        street: row.try_get("street")?,
+        district: row.try_get("district")?,
+        disabled: row.try_get::<Option<String>, _>("disabled_at")?.is_some(),
+    })
+}
+
+fn user_from(row: &sqlx::sqlite::SqliteRow) -> anyhow::Result<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        role: role
+            .parse::<Role>()
+            .map_err(|e| anyhow::anyhow!("{}", e.reason))?,
+        org_id: row.try_get("org_id")?,
+        disabled: row.try_get::<Option<String>, _>("disabled_at")?.is_some(),
+    })
+}
+
+macro_rules! user_columns {
+    () => {
+        "u.id, u.username, u.role, u.org_id, u.disabled_at"
+    };
+}
+
+impl Sqlite {
+    pub async fn create_org(&self, org: &NewOrg) -> Result<Org, AccountError> {
+        let name = org.name.trim();
+        if name.is_empty() {
+            return Err(AccountError::Conflict(
+                "an organisation needs a name".to_owned(),
+            ));
+        }
+        let row = sqlx::query(
+            "INSERT INTO orgs (name, kind, street, district, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id, name, kind, street, district, disabled_at",
+        )
+        .bind(name)
+        .bind(org.kind.as_str())
+        .bind(&org.street)
+        .bind(&org.district)
+        .bind(timestamp(Utc::now()))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AccountError::Conflict(format!("an organisation named {name:?} exists already"))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(org_from(&row)?)
+    }
+
+    pub async fn orgs(&self) -> anyhow::Result<Vec<Org>> {
+        sqlx::query("SELECT id, name, kind, street, district, disabled_at FROM orgs ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(org_from)
+            .collect()
+    }
+
+    pub async fn org(&self, id: i64) -> anyhow::Result<Option<Org>> {
+        sqlx::query("SELECT id, name, kind, street, district, disabled_at FROM orgs WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(org_from)
+            .transpose()
+    }
+
+    pub async fn org_by_name(&self, name: &str) -> anyhow::Result<Option<Org>> {
+        sqlx::query(
+            "SELECT id, name, kind, street, district, disabled_at FROM orgs WHERE name = ?1",
+        )
+        .bind(name.trim())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(org_from)
+        .transpose()
+    }
+
+    /// Renames, re-kinds, moves or (dis|en)ables an organisation. Disabling
+    /// it ends its members' sessions.
+    pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, AccountError> {
+        let mut tx = self.pool.begin().await?;
+        let exists = sqlx::query("SELECT 1 FROM orgs WHERE id = ?1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(AccountError::NotFound(format!("no organisation {id}")));
+        }
+        if let Some(name) = &patch.name {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(AccountError::Conflict(
+                    "an organisation needs a name".to_owned(),
+                ));
+            }
+            sqlx::query("UPDATE orgs SET name = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        AccountError::Conflict(format!(
+                            "an organisation named {name:?} exists already"
+                        ))
+                    } else {
+                        e.into()
+                    }
+                })?;
+        }
+        if let Some(kind) = patch.kind {
+            sqlx::query("UPDATE orgs SET kind = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(street) = &patch.street {
+            sqlx::query("UPDATE orgs SET street = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(street)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(district) = &patch.district {
+            sqlx::query("UPDATE orgs SET district = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(district)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(disabled) = patch.disabled {
+            let at = disabled.then(|| timestamp(Utc::now()));
+            sqlx::query("UPDATE orgs SET disabled_at = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            if disabled {
+                sqlx::query(
+                    "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE org_id = ?1)",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(self.org(id).await?.context("the organisation vanished")?)
+    }
+
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        org_id: Option<i64>,
+    ) -> Result<User, AccountError> {
+        match (role, org_id) {
+            (Role::Committee, None) => {
+                return Err(AccountError::Conflict(
+                    "a committee member belongs to an organisation: give org_id".to_owned(),
+                ));
+            }
+            (_, Some(org)) if self.org(org).await?.is_none() => {
+                return Err(AccountError::NotFound(format!("no organisation {org}")));
+            }
+            _ => {}
+        }
+        let row = sqlx::query(
+            "INSERT INTO users (username, password_hash, role, org_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             RETURNING id, username, role, org_id, disabled_at",
+        )
+        .bind(username)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(org_id)
+        .bind(timestamp(Utc::now()))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AccountError::Conflict(format!("the username {username:?} is taken"))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(user_from(&row)?)
+    }
+
+    pub async fn users(&self) -> anyhow::Result<Vec<User>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u ORDER BY u.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(user_from)
+        .collect()
+    }
+
+    pub async fn user(&self, id: i64) -> anyhow::Result<Option<User>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u WHERE u.id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from)
+        .transpose()
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> anyhow::Result<Option<User>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u WHERE u.username = ?1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(user_from)
+        .transpose()
+    }
+
+    /// Changes a user; disabling one, or changing their password, role or
+    /// organisation, ends their sessions.
+    pub async fn update_user(
+        &self,
+        id: i64,
+        password_hash: Option<&str>,
+        role: Option<Role>,
+        org_id: Option<i64>,
+        disabled: Option<bool>,
+    ) -> Result<User, AccountError> {
+        let Some(current) = self.user(id).await? else {
+            return Err(AccountError::NotFound(format!("no user {id}")));
+        };
+        if let Some(org) = org_id
+            && self.org(org).await?.is_none()
+        {
+            return Err(AccountError::NotFound(format!("no organisation {org}")));
+        }
+        if role.unwrap_or(current.role) == Role::Committee && org_id.or(current.org_id).is_none() {
+            return Err(AccountError::Conflict(
+                "a committee member belongs to an organisation: give org_id".to_owned(),
+            ));
+        }
+        let mut tx = self.pool.begin().await?;
+        if let Some(hash) = password_hash {
+            sqlx::query("UPDATE users SET password_hash = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(role) = role {
+            sqlx::query("UPDATE users SET role = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(org) = org_id {
+            sqlx::query("UPDATE users SET org_id = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(org)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if let Some(disabled) = disabled {
+            sqlx::query("UPDATE users SET disabled_at = ?2 WHERE id = ?1")
+                .bind(id)
+                .bind(disabled.then(|| timestamp(Utc::now())))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let ends_sessions = password_hash.is_some()
+            || role.is_some_and(|r| r != current.role)
+            || org_id.is_some_and(|o| Some(o) != current.org_id)
+            || disabled == Some(true);
+        if ends_sessions {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(self.user(id).await?.context("the user vanished")?)
+    }
+
+    pub async fn credentials(&self, username: &str) -> anyhow::Result<Option<Credentials>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", u.password_hash, o.disabled_at AS org_disabled_at
+             FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.username = ?1"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(Credentials {
+                user: user_from(&row)?,
+                password_hash: row.try_get("password_hash")?,
+                org_disabled: row
+                    .try_get::<Option<String>, _>("org_disabled_at")?
+                    .is_some(),
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        lifetime: Duration,
+    ) -> anyhow::Result<DateTime<Utc>> {
+        let now = Utc::now();
+        let expires = now + lifetime;
+        // Expired sessions go whenever a new one comes.
+        sqlx::query("DELETE FROM sessions WHERE expires_at < ?1")
+            .bind(timestamp(now))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(csrf_token)
+        .bind(timestamp(now))
+        .bind(timestamp(expires))
+        .execute(&self.pool)
+        .await?;
+        Ok(expires)
+    }
+
+    /// The session's user, if the session is live and the user (and their
+    /// organisation) enabled.
+    pub async fn session(&self, token_hash: &str) -> anyhow::Result<Option<SessionRow>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", s.csrf_token, s.expires_at FROM sessions s
+             JOIN users u ON u.id = s.user_id LEFT JOIN orgs o ON o.id = u.org_id
+             WHERE s.token_hash = ?1 AND s.expires_at > ?2
+               AND u.disabled_at IS NULL AND o.disabled_at IS NULL"
+        ))
+        .bind(token_hash)
+        .bind(timestamp(Utc::now()))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let expires: String = row.try_get("expires_at")?;
+            Ok(SessionRow {
+                user: user_from(&row)?,
+                csrf_token: row.try_get("csrf_token")?,
+                expires_at: DateTime::parse_from_rfc3339(&expires)?.with_timezone(&Utc),
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// How many failures `key` has in the window that began at most
+    /// `window` ago, and when that window began.
+    pub async fn sign_in_failures(
+        &self,
+        key: &str,
+        window: Duration,
+    ) -> anyhow::Result<(u32, DateTime<Utc>)> {
+        let now = Utc::now();
+        let row: Option<(i64, String)> =
+            sqlx::query_as("SELECT failures, window_start FROM sign_in_failures WHERE key = ?1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row {
+            Some((n, start)) => {
+                let start = DateTime::parse_from_rfc3339(&start)?.with_timezone(&Utc);
+                if now - start < window {
+                    (n as u32, start)
+                } else {
+                    (0, now)
+                }
+            }
+            None => (0, now),
+        })
+    }
+
+    pub async fn record_sign_in_failure(&self, key: &str, window: Duration) -> anyhow::Result<()> {
+        let now = Utc::now();
+        sqlx::query(
+            "INSERT INTO sign_in_failures (key, failures, window_start) VALUES (?1, 1, ?2)
+             ON CONFLICT (key) DO UPDATE SET
+                failures = CASE WHEN window_start < ?3 THEN 1 ELSE failures + 1 END,
+                window_start = CASE WHEN window_start < ?3 THEN ?2 ELSE window_start END",
+        )
+        .bind(key)
+        .bind(timestamp(now))
+        .bind(timestamp(now - window))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn clear_sign_in_failures(&self, key: &str) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM sign_in_failures WHERE key = ?1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
