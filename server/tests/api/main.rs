@@ -2,6 +2,7 @@
 //! the real router, requests without a socket. One test binary.
 
 mod accounts;
+mod contract;
 mod http;
 mod reports;
 mod store;

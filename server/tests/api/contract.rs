@@ -1,0 +1,447 @@
+//! The store contract: every test here runs against a SQLite file and
+//! against a PostgreSQL database (a fresh one per test, on the server that
+//! `GONGCE_TEST_POSTGRES` names; `cargo xtask test` starts one and sets it,
+//! with `GONGCE_REQUIRE_POSTGRES=1` so a missing server fails the run
+//! instead of skipping). Two handles opened on one database stand for two
+//! replicas.
+
+use chrono::Duration;
+use gongce::{
+    import,
+    store::{AccountError, Actor, Changes, Store, WriteError},
+};
+use gongce_shared::{
+    Status, ToiletId,
+    accounts::{NewOrg, OrgKind, OrgPatch, Role, ToiletDraft, ToiletPatch},
+    reports::{NewReport, ReportKind, ReportState},
+};
+use serde_json::json;
+use sqlx::{Connection as _, Executor as _};
+
+/// Where a test's store lives; dropping it removes a SQLite folder (a
+/// PostgreSQL test database is left to the throwaway server).
+pub struct Db {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn sqlite_db() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    Db {
+        url: format!("sqlite:{}", dir.path().join("gongce.sqlite").display()),
+        _dir: Some(dir),
+    }
+}
+
+/// A new, empty database on the test PostgreSQL server, or None (skipped)
+/// when there is none and none is required.
+pub async fn postgres_db() -> Option<Db> {
+    let Ok(admin) = std::env::var("GONGCE_TEST_POSTGRES") else {
+        assert!(
+            std::env::var_os("GONGCE_REQUIRE_POSTGRES").is_none(),
+            "GONGCE_REQUIRE_POSTGRES is set but GONGCE_TEST_POSTGRES names no server"
+        );
+        eprintln!("skipped: set GONGCE_TEST_POSTGRES=postgres://… (cargo xtask test does)");
+        return None;
+    };
+    let name = format!("gongce_test_{:016x}", rand::random::<u64>());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to GONGCE_TEST_POSTGRES");
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
+    let base = admin.rsplit_once('/').expect("a URL ending in /DATABASE").0;
+    Some(Db {
+        url: format!("{base}/{name}"),
+        _dir: None,
+    })
+}
+
+/// Each test body runs once per store kind.
+macro_rules! contract {
+    ($($name:ident($db:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn run($db: Db) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                run(sqlite_db()).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = postgres_db().await {
+                    run(db).await
+                }
+            }
+        }
+    )*};
+}
+
+async fn open(db: &Db) -> Store {
+    Store::open(&db.url).await.unwrap()
+}
+
+fn draft(name: &str, lat: f64, lon: f64) -> ToiletDraft {
+    serde_json::from_value(json!({"name": name, "lat": lat, "lon": lon})).unwrap()
+}
+
+fn patch(value: serde_json::Value) -> ToiletPatch {
+    serde_json::from_value(value).unwrap()
+}
+
+/// An organisation with a committee member, and an admin.
+async fn people(store: &Store) -> (i64, Actor, Actor) {
+    let org = store
+        .create_org(&NewOrg {
+            name: "静安寺街道".to_owned(),
+            kind: OrgKind::StreetOffice,
+            street: None,
+            district: Some("静安区".to_owned()),
+        })
+        .await
+        .unwrap();
+    let member = store
+        .create_user("member", "$argon2id$x", Role::Committee, Some(org.id))
+        .await
+        .unwrap();
+    let admin = store
+        .create_user("admin", "$argon2id$y", Role::Admin, None)
+        .await
+        .unwrap();
+    (
+        org.id,
+        Actor {
+            user_id: member.id,
+            role: Role::Committee,
+            org_id: Some(org.id),
+        },
+        Actor {
+            user_id: admin.id,
+            role: Role::Admin,
+            org_id: None,
+        },
+    )
+}
+
+/// Imports `csv` from a blocking thread, as the server and CLI do.
+async fn import_csv(store: &Store, source: &str, csv: &str, tweak: fn(&mut import::Options)) -> import::Report {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join(format!("{source}.csv"));
+    std::fs::write(&file, csv).unwrap();
+    let target = store.import_target();
+    let mut options = import::Options::new(source);
+    tweak(&mut options);
+    tokio::task::spawn_blocking(move || {
+        let report = import::run(&file, &target, &options);
+        drop(dir);
+        report
+    })
+    .await
+    .unwrap()
+    .unwrap()
+}
+
+contract! {
+    toilet_writes_check_owner_and_version(db) {
+        let store = open(&db).await;
+        let (org, member, admin) = people(&store).await;
+        let created = store
+            .create_toilet(draft("人民公园公厕", 31.2325, 121.4722), Some(org), member)
+            .await
+            .unwrap();
+        assert_eq!((created.version, created.org_id), (1, Some(org)));
+        let edited = store
+            .update_toilet(created.id, patch(json!({"wheelchair": true, "hours_note": "夜间关闭"})), 1, member)
+            .await
+            .unwrap();
+        assert_eq!((edited.version, edited.wheelchair), (2, Some(true)));
+        assert_eq!(edited.hours_note.as_deref(), Some("夜间关闭"));
+        // From version 1 again: stale, naming the current version.
+        let stale = store
+            .update_toilet(created.id, patch(json!({"free": true})), 1, member)
+            .await
+            .unwrap_err();
+        assert!(matches!(stale, WriteError::Stale { expected: 1, current: 2, .. }), "{stale:?}");
+        // Another organisation's member may not.
+        let other = store
+            .create_org(&NewOrg { name: "other".to_owned(), kind: OrgKind::Other, street: None, district: None })
+            .await
+            .unwrap();
+        let outsider = Actor { user_id: admin.user_id, role: Role::Committee, org_id: Some(other.id) };
+        assert!(matches!(
+            store.update_toilet(created.id, patch(json!({"free": true})), 2, outsider).await,
+            Err(WriteError::Forbidden(_))
+        ));
+        assert!(matches!(
+            store.update_toilet(created.id, patch(json!({"org_id": 999})), 2, admin).await,
+            Err(WriteError::Invalid { field: "org_id", .. })
+        ));
+        let closed = store
+            .update_toilet(
+                created.id,
+                patch(json!({"status": {"state": "temporarily_closed", "reason": "维修", "until": "2026-12-01T00:00:00Z"}})),
+                2,
+                member,
+            )
+            .await
+            .unwrap();
+        let Status::TemporarilyClosed { reason, until } = &closed.status else { panic!("{:?}", closed.status) };
+        assert_eq!(reason, "维修");
+        assert_eq!(until.unwrap().to_rfc3339(), "2026-12-01T00:00:00+00:00");
+        let removed = store.remove_toilet(created.id, Some(3), member).await.unwrap();
+        assert_eq!((removed.status.clone(), removed.version), (Status::Removed, 4));
+        assert!(matches!(store.remove_toilet(created.id, None, member).await, Err(WriteError::NotFound(_))));
+        let history = store.toilet_history(created.id, member).await.unwrap();
+        let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
+        assert_eq!(actions, ["remove", "close", "update", "create"]);
+        assert_eq!(history[0].user.as_deref(), Some("member"));
+        assert_eq!(history[2].before.as_ref().unwrap().version, 1);
+        assert_eq!(history[2].after.as_ref().unwrap().version, 2);
+        assert!(matches!(store.toilet_history(created.id, outsider).await, Err(WriteError::Forbidden(_))));
+        let listed = store.org_toilets(org).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].status, Status::Removed);
+        let missing = ToiletId::new(999_999).unwrap();
+        assert!(matches!(store.update_toilet(missing, patch(json!({})), 1, admin).await, Err(WriteError::NotFound(_))));
+    }
+
+    change_log_sees_every_write(db) {
+        let store = open(&db).await;
+        let (org, member, _) = people(&store).await;
+        let start = store.snapshot().await.unwrap();
+        assert!(start.toilets.is_empty());
+        let a = store.create_toilet(draft("A", 31.0, 121.0), Some(org), member).await.unwrap();
+        let b = store.create_toilet(draft("B", 31.1, 121.1), Some(org), member).await.unwrap();
+        let Changes::Rows { ids, toilets, seq } = store.changes_since(start.seq).await.unwrap() else {
+            panic!("a reload for two changes")
+        };
+        assert_eq!(ids.len(), 2);
+        assert_eq!(toilets.len(), 2);
+        assert!(seq > start.seq);
+        store.update_toilet(b.id, patch(json!({"name": "B2"})), 1, member).await.unwrap();
+        let Changes::Rows { ids, toilets, seq: next } = store.changes_since(seq).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(ids, [b.id]);
+        assert_eq!(toilets[0].name.as_str(), "B2");
+        // Nothing more: the position stays.
+        let Changes::Rows { ids, seq: same, .. } = store.changes_since(next).await.unwrap() else { panic!() };
+        assert!(ids.is_empty());
+        assert_eq!(same, next);
+        let snapshot = store.snapshot().await.unwrap();
+        assert_eq!(snapshot.seq, next);
+        let mut names: Vec<String> = snapshot.toilets.iter().map(|t| t.name.as_str().to_owned()).collect();
+        names.sort();
+        assert_eq!(names, ["A", "B2"]);
+        assert_eq!(store.toilet(a.id).await.unwrap().unwrap().name.as_str(), "A");
+    }
+
+    two_replicas_never_overwrite_blindly(db) {
+        let a = open(&db).await;
+        let b = open(&db).await;
+        let (org, member, _) = people(&a).await;
+        let t = a.create_toilet(draft("共享", 31.0, 121.0), Some(org), member).await.unwrap();
+        // Both replicas start from version 1, at the same moment.
+        let (first, second) = tokio::join!(
+            a.update_toilet(t.id, patch(json!({"free": true})), 1, member),
+            b.update_toilet(t.id, patch(json!({"free": false})), 1, member),
+        );
+        let outcomes = [first.is_ok(), second.is_ok()];
+        assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "{first:?} {second:?}");
+        let lost = if first.is_ok() { second } else { first };
+        assert!(matches!(lost, Err(WriteError::Stale { expected: 1, current: 2, .. })), "{lost:?}");
+        // And the change made on one is what the other reads.
+        let seen = b.toilet(t.id).await.unwrap().unwrap();
+        assert_eq!(seen.version, 2);
+        // Many concurrent writers, each retrying on 409: every write lands once.
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            let id = t.id;
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let current = store.toilet(id).await.unwrap().unwrap().version;
+                    match store.update_toilet(id, patch(json!({"operator": format!("w{i}")})), current, member).await {
+                        Ok(_) => break,
+                        Err(WriteError::Stale { .. }) => continue,
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(a.toilet(t.id).await.unwrap().unwrap().version, 10);
+        assert_eq!(a.toilet_history(t.id, member).await.unwrap().len(), 10);
+    }
+
+    accounts_and_sessions(db) {
+        let a = open(&db).await;
+        let b = open(&db).await;
+        let (org, member, _) = people(&a).await;
+        assert!(matches!(
+            a.create_org(&NewOrg { name: "静安寺街道".to_owned(), kind: OrgKind::Other, street: None, district: None }).await,
+            Err(AccountError::Conflict(_))
+        ));
+        // Usernames are unique whatever their case, and found whatever the case.
+        assert!(matches!(
+            b.create_user("MEMBER", "h", Role::Admin, None).await,
+            Err(AccountError::Conflict(_))
+        ));
+        assert_eq!(b.user_by_name("Member").await.unwrap().unwrap().id, member.user_id);
+        let creds = b.credentials("member").await.unwrap().unwrap();
+        assert_eq!(creds.password_hash, "$argon2id$x");
+        assert!(!creds.org_disabled);
+        // A session made on one replica is live on the other, until it ends.
+        a.create_session("hash-1", member.user_id, "csrf-1", Duration::days(14)).await.unwrap();
+        let row = b.session("hash-1").await.unwrap().unwrap();
+        assert_eq!((row.user.id, row.csrf_token.as_str()), (member.user_id, "csrf-1"));
+        b.delete_session("hash-1").await.unwrap();
+        assert!(a.session("hash-1").await.unwrap().is_none());
+        a.create_session("expired", member.user_id, "c", Duration::seconds(-1)).await.unwrap();
+        assert!(b.session("expired").await.unwrap().is_none());
+        // Disabling the organisation ends its members' sessions everywhere.
+        a.create_session("hash-2", member.user_id, "c", Duration::days(1)).await.unwrap();
+        let patch: OrgPatch = serde_json::from_value(json!({"disabled": true, "street": "南京西路"})).unwrap();
+        let disabled = b.update_org(org, &patch).await.unwrap();
+        assert!(disabled.disabled);
+        assert_eq!(disabled.street.as_deref(), Some("南京西路"));
+        assert!(a.session("hash-2").await.unwrap().is_none());
+        assert!(a.credentials("member").await.unwrap().unwrap().org_disabled);
+        let enable: OrgPatch = serde_json::from_value(json!({"disabled": false, "street": null})).unwrap();
+        let enabled = a.update_org(org, &enable).await.unwrap();
+        assert!(!enabled.disabled && enabled.street.is_none());
+        assert_eq!(enabled.district.as_deref(), Some("静安区"));
+        // A password change ends the user's sessions.
+        a.create_session("hash-3", member.user_id, "c", Duration::days(1)).await.unwrap();
+        let user = b.update_user(member.user_id, Some("new-hash"), None, None, None).await.unwrap();
+        assert!(!user.disabled);
+        assert!(a.session("hash-3").await.unwrap().is_none());
+        let user = b.update_user(member.user_id, None, None, None, Some(true)).await.unwrap();
+        assert!(user.disabled);
+        assert!(matches!(b.update_user(999, None, None, None, None).await, Err(AccountError::NotFound(_))));
+        // Sign-in failures count across replicas, in one window.
+        let window = Duration::minutes(15);
+        for store in [&a, &b, &a] {
+            store.record_sign_in_failure("user:member", window).await.unwrap();
+        }
+        assert_eq!(b.sign_in_failures("user:member", window).await.unwrap().0, 3);
+        a.clear_sign_in_failures("user:member").await.unwrap();
+        assert_eq!(b.sign_in_failures("user:member", window).await.unwrap().0, 0);
+        assert_eq!(a.orgs().await.unwrap().len(), 1);
+        assert_eq!(a.users().await.unwrap().len(), 2);
+    }
+
+    reports_and_their_answers(db) {
+        let a = open(&db).await;
+        let b = open(&db).await;
+        let (org, member, admin) = people(&a).await;
+        let t = a.create_toilet(draft("西康路公厕", 31.23, 121.44), Some(org), member).await.unwrap();
+        let kind = |k: ReportKind| NewReport { kind: k, note: None, contact: None };
+        let (receipt, after) = a.create_report(t.id, NewReport { kind: ReportKind::NoPaper, note: Some("没纸".into()), contact: Some("138".into()) }, "c1".into()).await.unwrap();
+        assert_eq!(after.reports.open, 1);
+        assert_eq!(after.version, 1, "a report is not an edit");
+        // Two independent reporters (on two replicas) say it is closed.
+        b.create_report(t.id, kind(ReportKind::Closed), "c1".into()).await.unwrap();
+        let (_, once) = b.create_report(t.id, kind(ReportKind::Closed), "c1".into()).await.unwrap();
+        assert!(!once.reports.reported_closed, "one reporter twice is not a crowd");
+        let (_, crowd) = a.create_report(t.id, kind(ReportKind::Closed), "c2".into()).await.unwrap();
+        assert!(crowd.reports.reported_closed);
+        assert_eq!(crowd.reports.open, 4);
+        // The owner says it is fine: the closed reports are resolved.
+        let confirmed = b.confirm_toilet(t.id, Some(member)).await.unwrap();
+        assert!(!confirmed.reports.reported_closed);
+        assert_eq!(confirmed.reports.open, 1);
+        assert!(confirmed.last_verified.is_some());
+        let (acked, _) = a.answer_report(receipt.id, ReportState::Acknowledged, None, member).await.unwrap();
+        assert_eq!(acked.state, ReportState::Acknowledged);
+        let (resolved, toilet) = b.answer_report(receipt.id, ReportState::Resolved, Some("已补充".into()), admin).await.unwrap();
+        assert_eq!((resolved.state, resolved.resolution.as_deref()), (ReportState::Resolved, Some("已补充")));
+        assert!(resolved.acknowledged_at.unwrap() <= resolved.resolved_at.unwrap());
+        assert_eq!(toilet.reports.open, 0);
+        assert!(toilet.reports.fixed_at.is_some());
+        assert!(matches!(a.answer_report(receipt.id, ReportState::Resolved, None, member).await, Err(WriteError::Stale { .. })));
+        assert!(matches!(a.answer_report(424242, ReportState::Resolved, None, member).await, Err(WriteError::Invalid { field: "id", .. })));
+        let listed = a.org_reports(org, None).await.unwrap();
+        assert_eq!(listed.len(), 4);
+        assert_eq!(listed[0].id, listed.iter().map(|r| r.id).max().unwrap());
+        assert_eq!(listed.iter().find(|r| r.id == receipt.id).unwrap().contact.as_deref(), Some("138"));
+        assert_eq!(b.org_reports(org, Some(ReportState::Open)).await.unwrap().len(), 0);
+        let stats = b.report_stats(Duration::hours(48), None).await.unwrap();
+        assert_eq!(stats.orgs.len(), 1);
+        assert_eq!((stats.orgs[0].open, stats.orgs[0].resolved), (0, 4));
+        assert!(stats.orgs[0].median_resolve_s.unwrap() >= 0.0);
+        // Rate limits count across replicas.
+        let window = Duration::hours(1);
+        for store in [&a, &b, &a] {
+            assert_eq!(store.rate_limit("report:c9:1".into(), 3, window).await.unwrap(), None);
+        }
+        let wait = b.rate_limit("report:c9:1".into(), 3, window).await.unwrap().unwrap();
+        assert!((3590..=3600).contains(&wait), "{wait}");
+        // A webhook gets each new report once, through the queue.
+        a.set_webhook(org, Some(("http://127.0.0.1:9/hook".into(), "secret".into()))).await.unwrap();
+        let (r, _) = b.create_report(t.id, kind(ReportKind::Dirty), "c3".into()).await.unwrap();
+        let due = a.due_deliveries(10).await.unwrap();
+        assert_eq!(due.len(), 1);
+        let payload: serde_json::Value = serde_json::from_str(&due[0].payload).unwrap();
+        assert_eq!(payload["report"]["id"], r.id);
+        assert_eq!(payload["toilet"]["name"], "西康路公厕");
+        a.delivery_done(due[0].id, Err(("refused".into(), Duration::seconds(60)))).await.unwrap();
+        assert!(b.due_deliveries(10).await.unwrap().is_empty());
+        a.set_webhook(org, None).await.unwrap();
+        b.create_report(t.id, kind(ReportKind::Dirty), "c4".into()).await.unwrap();
+        assert!(a.due_deliveries(10).await.unwrap().is_empty());
+    }
+
+    imports_are_idempotent(db) {
+        let store = open(&db).await;
+        let csv = "id,name,lat,lon,wheelchair,address\n\
+                   a1,\"Hyde Park, \"\"north\"\"\",-33.8731,151.2111,yes,\"1\tElizabeth St\\\\x\"\n\
+                   a2,Town Hall,-33.8732,151.2063,no,\n\
+                   a3,Central,-33.8830,151.2065,,Eddy Ave\n";
+        let first = import_csv(&store, "sydney", csv, |_| {}).await;
+        assert!(first.written);
+        assert_eq!((first.counts.inserted, first.counts.updated, first.counts.unchanged), (3, 0, 0));
+        let snapshot = store.snapshot().await.unwrap();
+        assert_eq!(snapshot.toilets.len(), 3);
+        let hyde = snapshot.toilets.iter().find(|t| t.external_id.as_deref() == Some("a1")).unwrap();
+        assert_eq!(hyde.name.as_str(), "Hyde Park, \"north\"");
+        assert_eq!(hyde.address.as_deref(), Some("1\tElizabeth St\\\\x"));
+        assert_eq!(hyde.wheelchair, Some(true));
+        assert_eq!((hyde.position.lat(), hyde.position.lon()), (-33.8731, 151.2111));
+        let again = import_csv(&store, "sydney", csv, |_| {}).await;
+        assert_eq!((again.counts.inserted, again.counts.updated, again.counts.unchanged), (0, 0, 3));
+        assert_eq!(store.snapshot().await.unwrap().seq, snapshot.seq, "an unchanged list writes nothing");
+        // A dry run of a changed list counts and writes nothing.
+        let changed = "id,name,lat,lon\na1,Hyde Park,-33.8731,151.2111\na2,Town Hall,-33.8732,151.2063\n";
+        let dry = import_csv(&store, "sydney", changed, |o| {
+            o.dry_run = true;
+            o.remove_missing = true;
+        })
+        .await;
+        assert!(!dry.written);
+        assert_eq!((dry.counts.updated, dry.counts.unchanged, dry.counts.removed), (2, 0, 1));
+        assert_eq!(store.snapshot().await.unwrap().seq, snapshot.seq);
+        let real = import_csv(&store, "sydney", changed, |o| o.remove_missing = true).await;
+        assert_eq!((real.counts.updated, real.counts.removed), (2, 1));
+        let Changes::Rows { ids, toilets, .. } = store.changes_since(snapshot.seq).await.unwrap() else { panic!() };
+        assert_eq!(ids.len(), 3);
+        let central = toilets.iter().find(|t| t.external_id.as_deref() == Some("a3")).unwrap();
+        assert_eq!(central.status, Status::Removed);
+        // Others' toilets nearby with a similar name are flagged, not merged.
+        let near = "name,lat,lon\nHyde Park toilets,-33.87311,151.21111\n";
+        let other = import_csv(&store, "council", near, |_| {}).await;
+        assert_eq!((other.counts.inserted, other.counts.possible_duplicates), (1, 1));
+        // A removed toilet that comes back is reopened.
+        let back = import_csv(&store, "sydney", csv, |_| {}).await;
+        assert_eq!((back.counts.inserted, back.counts.updated), (0, 3));
+        let reopened = store.toilet(central.id).await.unwrap().unwrap();
+        assert_eq!(reopened.status, Status::Open);
+    }
+}
