@@ -104,7 +104,13 @@ async fn ensure_data(db: &Path, n: usize) -> anyhow::Result<()> {
         .await;
     let report = tokio::task::spawn_blocking({
         let (csv, partial) = (csv.clone(), partial.clone());
-        move || gongce::import::run(&csv, &gongce::store::ImportTarget::Sqlite(partial), &gongce::import::Options::new("bench"))
+        move || {
+            gongce::import::run(
+                &csv,
+                &gongce::store::ImportTarget::Sqlite(partial),
+                &gongce::import::Options::new("bench"),
+            )
+        }
     })
     .await??;
     anyhow::ensure!(

@@ -174,7 +174,8 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
     };
     let file = args.file.clone();
     let started = Instant::now();
-    let report = tokio::task::spawn_blocking(move || import::run(&file, &target, &options)).await??;
+    let report =
+        tokio::task::spawn_blocking(move || import::run(&file, &target, &options)).await??;
     let took = format!(
         "{:.2} s{}",
         started.elapsed().as_secs_f64(),

@@ -7,6 +7,10 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod replicas;
+#[path = "../../server/tests/support/mod.rs"]
+mod support;
+
 const GONGCE: &str = env!("CARGO_BIN_EXE_gongce");
 
 struct Server {
@@ -22,6 +26,20 @@ impl Server {
 
     /// The same, with its log (at `level`) going to `stderr`.
     fn start_logging(database_url: &str, stderr: impl Into<Stdio>, level: &str) -> Server {
+        Server::spawn(
+            database_url,
+            &["--sync-interval-ms", "200"],
+            stderr.into(),
+            level,
+        )
+    }
+
+    /// With these options in place of the default sync interval.
+    fn start_with(database_url: &str, options: &[&str]) -> Server {
+        Server::spawn(database_url, options, Stdio::null(), "info")
+    }
+
+    fn spawn(database_url: &str, options: &[&str], stderr: Stdio, level: &str) -> Server {
         let mut child = Command::new(GONGCE)
             .args([
                 "serve",
@@ -30,7 +48,7 @@ impl Server {
                 "--database-url",
                 database_url,
             ])
-            .args(["--sync-interval-ms", "200"])
+            .args(options)
             .env("RUST_LOG", level)
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -49,6 +67,13 @@ impl Server {
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    fn kill9(&mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+        self.child.wait().unwrap();
     }
 
     /// SIGTERM, then wait for a clean exit.

@@ -2,7 +2,8 @@
 //!
 //! - `run`:   build the server and the web app, load the demo data into
 //!   var/demo.sqlite, serve both.
-//! - `test`:  everything CI checks: formatting, clippy (native and wasm32), all tests.
+//! - `test`:  everything CI checks: formatting, clippy (native and wasm32), all
+//!   tests (with a throwaway PostgreSQL 15 for the store contract and replicas).
 //! - `webapp`: build the mini-app into webapp/dist (see xtask/src/webapp.rs).
 //! - `bench`: the serving benchmark; `bench import`: the import benchmark
 //!   (see server/benches and README).
@@ -14,6 +15,7 @@ use std::{
 
 use anyhow::{Context as _, bail};
 
+mod postgres;
 mod webapp;
 
 const DEMO_DATA: &str = "data/taiwan_moenv_toilets_20251109_no_taipei.csv";
@@ -145,7 +147,15 @@ fn test() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
-    let mut totals = run_tests(cargo().args(["test", "--workspace", "--locked"]))?;
+    // The store contract and replica tests run on a real PostgreSQL too.
+    let pg = postgres::start()?;
+    let mut totals = run_tests(
+        cargo()
+            .args(["test", "--workspace", "--locked"])
+            .env("GONGCE_TEST_POSTGRES", &pg.url)
+            .env("GONGCE_REQUIRE_POSTGRES", "1"),
+    )?;
+    drop(pg);
     // The web app in a real browser, against the real server.
     webapp::build(false)?;
     ensure_chromium()?;

@@ -26,6 +26,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use gongce_shared::api::Health;
+use serde::Serialize;
 use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
@@ -34,7 +35,6 @@ use tower_http::{
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
-use serde::Serialize;
 use utoipa::OpenApi;
 
 pub use error::ApiError;
@@ -295,15 +295,17 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) 
         .map_or(std::time::Duration::from_secs(5), |s| {
             (s.every * 5).max(std::time::Duration::from_secs(5))
         });
-    let problem = match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping())
-        .await
-    {
-        Err(_) => Some("the store does not answer within 2 s".to_owned()),
-        Ok(Err(e)) => Some(format!("the store does not answer: {e:#}")),
-        Ok(Ok(())) => lag
-            .filter(|lag| *lag > limit)
-            .map(|lag| format!("the change log was last read {:.1} s ago", lag.as_secs_f64())),
-    };
+    let problem =
+        match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await {
+            Err(_) => Some("the store does not answer within 2 s".to_owned()),
+            Ok(Err(e)) => Some(format!("the store does not answer: {e:#}")),
+            Ok(Ok(())) => lag.filter(|lag| *lag > limit).map(|lag| {
+                format!(
+                    "the change log was last read {:.1} s ago",
+                    lag.as_secs_f64()
+                )
+            }),
+        };
     let ready = problem.is_none();
     (
         if ready {

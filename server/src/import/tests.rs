@@ -180,7 +180,12 @@ async fn gbk_and_big5_files_are_detected_and_bad_bytes_reported() {
         encoding: Some(encoding_rs::UTF_8),
         ..Options::new("gbk")
     };
-    let err = run(&dir.path().join("gbk.csv"), &store.import_target(), &options).unwrap_err();
+    let err = run(
+        &dir.path().join("gbk.csv"),
+        &store.import_target(),
+        &options,
+    )
+    .unwrap_err();
     assert!(format!("{err:#}").contains("--encoding"), "{err:#}");
     let mut mixed = b"name,lat,lon\nok,1,2\n".to_vec();
     mixed.extend([0xb9, 0xab, 0xb2, 0xde]);

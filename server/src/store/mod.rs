@@ -382,9 +382,7 @@ fn apply_patch(
                 });
             }
             (_, Status::TemporarilyClosed { .. }) => action = "close",
-            (Status::TemporarilyClosed { .. } | Status::Removed, Status::Open) => {
-                action = "reopen"
-            }
+            (Status::TemporarilyClosed { .. } | Status::Removed, Status::Open) => action = "reopen",
             _ => {}
         }
         t.status = status;
@@ -495,9 +493,8 @@ fn report_stats_from(rows: Vec<StatsRow>, overdue: Duration, now: DateTime<Utc>)
             continue;
         };
         let (stats, acks, resolves) = orgs.last_mut().expect("pushed above");
-        let since = |t: Option<DateTime<Utc>>| {
-            t.map(|t| (t - created).num_milliseconds() as f64 / 1000.0)
-        };
+        let since =
+            |t: Option<DateTime<Utc>>| t.map(|t| (t - created).num_milliseconds() as f64 / 1000.0);
         if let Some(s) = since(r.acknowledged) {
             acks.push(s);
         }

@@ -5,6 +5,7 @@
 //! instead of skipping). Two handles opened on one database stand for two
 //! replicas.
 
+use crate::support::{Db, postgres_db, sqlite_db};
 use chrono::Duration;
 use gongce::{
     import,
@@ -16,47 +17,6 @@ use gongce_shared::{
     reports::{NewReport, ReportKind, ReportState},
 };
 use serde_json::json;
-use sqlx::{Connection as _, Executor as _};
-
-/// Where a test's store lives; dropping it removes a SQLite folder (a
-/// PostgreSQL test database is left to the throwaway server).
-pub struct Db {
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-pub fn sqlite_db() -> Db {
-    let dir = tempfile::tempdir().unwrap();
-    Db {
-        url: format!("sqlite:{}", dir.path().join("gongce.sqlite").display()),
-        _dir: Some(dir),
-    }
-}
-
-/// A new, empty database on the test PostgreSQL server, or None (skipped)
-/// when there is none and none is required.
-pub async fn postgres_db() -> Option<Db> {
-    let Ok(admin) = std::env::var("GONGCE_TEST_POSTGRES") else {
-        assert!(
-            std::env::var_os("GONGCE_REQUIRE_POSTGRES").is_none(),
-            "GONGCE_REQUIRE_POSTGRES is set but GONGCE_TEST_POSTGRES names no server"
-        );
-        eprintln!("skipped: set GONGCE_TEST_POSTGRES=postgres://… (cargo xtask test does)");
-        return None;
-    };
-    let name = format!("gongce_test_{:016x}", rand::random::<u64>());
-    let mut conn = sqlx::PgConnection::connect(&admin)
-        .await
-        .expect("connect to GONGCE_TEST_POSTGRES");
-    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .await
-        .unwrap();
-    let base = admin.rsplit_once('/').expect("a URL ending in /DATABASE").0;
-    Some(Db {
-        url: format!("{base}/{name}"),
-        _dir: None,
-    })
-}
 
 /// Each test body runs once per store kind.
 macro_rules! contract {
@@ -129,7 +89,12 @@ async fn people(store: &Store) -> (i64, Actor, Actor) {
 }
 
 /// Imports `csv` from a blocking thread, as the server and CLI do.
-async fn import_csv(store: &Store, source: &str, csv: &str, tweak: fn(&mut import::Options)) -> import::Report {
+async fn import_csv(
+    store: &Store,
+    source: &str,
+    csv: &str,
+    tweak: fn(&mut import::Options),
+) -> import::Report {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join(format!("{source}.csv"));
     std::fs::write(&file, csv).unwrap();

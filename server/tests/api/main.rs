@@ -6,6 +6,8 @@ mod contract;
 mod http;
 mod reports;
 mod store;
+#[path = "../support/mod.rs"]
+mod support;
 
 use std::{
     path::PathBuf,

@@ -96,23 +96,31 @@ impl Postgres {
     }
 
     pub async fn org(&self, id: i64) -> anyhow::Result<Option<Org>> {
-        sqlx::query(concat!("SELECT ", org_columns!(), " FROM orgs WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .as_ref()
-            .map(org_from)
-            .transpose()
+        sqlx::query(concat!(
+            "SELECT ",
+            org_columns!(),
+            " FROM orgs WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(org_from)
+        .transpose()
     }
 
     pub async fn org_by_name(&self, name: &str) -> anyhow::Result<Option<Org>> {
-        sqlx::query(concat!("SELECT ", org_columns!(), " FROM orgs WHERE name = $1"))
-            .bind(name.trim())
-            .fetch_optional(self.pool())
-            .await?
-            .as_ref()
-            .map(org_from)
-            .transpose()
+        sqlx::query(concat!(
+            "SELECT ",
+            org_columns!(),
+            " FROM orgs WHERE name = $1"
+        ))
+        .bind(name.trim())
+        .fetch_optional(self.pool())
+        .await?
+        .as_ref()
+        .map(org_from)
+        .transpose()
     }
 
     /// Renames, re-kinds, moves or (dis|en)ables an organisation. Disabling

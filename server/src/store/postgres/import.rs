@@ -126,9 +126,7 @@ async fn load_venues(conn: &mut PgConnection, venues: &Connection) -> anyhow::Re
     )
     .await?;
     let mut copy = conn
-        .copy_in_raw(&format!(
-            "COPY staging_venues ({VENUE_COLUMNS}) FROM STDIN"
-        ))
+        .copy_in_raw(&format!("COPY staging_venues ({VENUE_COLUMNS}) FROM STDIN"))
         .await?;
     let mut stmt = venues.prepare(&format!("SELECT {VENUE_COLUMNS} FROM venues"))?;
     let mut rows = stmt.query([])?;
@@ -181,20 +179,62 @@ fn escape(buf: &mut String, s: &str) {
 macro_rules! differs {
     ($t:literal, $v:literal) => {
         concat!(
-            $t, ".name IS DISTINCT FROM ", $v, ".name OR ",
-            $t, ".address IS DISTINCT FROM ", $v, ".address OR ",
-            $t, ".lat IS DISTINCT FROM ", $v, ".lat OR ",
-            $t, ".lon IS DISTINCT FROM ", $v, ".lon OR ",
-            $t, ".wheelchair IS DISTINCT FROM ", $v, ".wheelchair OR ",
-            $t, ".baby_change IS DISTINCT FROM ", $v, ".baby_change OR ",
-            $t, ".family_room IS DISTINCT FROM ", $v, ".family_room OR ",
-            $t, ".free IS DISTINCT FROM ", $v, ".free OR ",
-            $t, ".access IS DISTINCT FROM ", $v, ".access OR ",
-            $t, ".opening_hours IS DISTINCT FROM ", $v, ".opening_hours OR ",
-            $t, ".hours_note IS DISTINCT FROM ", $v, ".hours_note OR ",
-            $t, ".timezone IS DISTINCT FROM ", $v, ".timezone OR ",
-            $t, ".operator IS DISTINCT FROM ", $v, ".operator OR ",
-            $t, ".source_crs IS DISTINCT FROM ", $v, ".source_crs"
+            $t,
+            ".name IS DISTINCT FROM ",
+            $v,
+            ".name OR ",
+            $t,
+            ".address IS DISTINCT FROM ",
+            $v,
+            ".address OR ",
+            $t,
+            ".lat IS DISTINCT FROM ",
+            $v,
+            ".lat OR ",
+            $t,
+            ".lon IS DISTINCT FROM ",
+            $v,
+            ".lon OR ",
+            $t,
+            ".wheelchair IS DISTINCT FROM ",
+            $v,
+            ".wheelchair OR ",
+            $t,
+            ".baby_change IS DISTINCT FROM ",
+            $v,
+            ".baby_change OR ",
+            $t,
+            ".family_room IS DISTINCT FROM ",
+            $v,
+            ".family_room OR ",
+            $t,
+            ".free IS DISTINCT FROM ",
+            $v,
+            ".free OR ",
+            $t,
+            ".access IS DISTINCT FROM ",
+            $v,
+            ".access OR ",
+            $t,
+            ".opening_hours IS DISTINCT FROM ",
+            $v,
+            ".opening_hours OR ",
+            $t,
+            ".hours_note IS DISTINCT FROM ",
+            $v,
+            ".hours_note OR ",
+            $t,
+            ".timezone IS DISTINCT FROM ",
+            $v,
+            ".timezone OR ",
+            $t,
+            ".operator IS DISTINCT FROM ",
+            $v,
+            ".operator OR ",
+            $t,
+            ".source_crs IS DISTINCT FROM ",
+            $v,
+            ".source_crs"
         )
     };
 }

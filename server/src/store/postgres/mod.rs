@@ -58,7 +58,6 @@ macro_rules! select_toilets {
 }
 pub(crate) use select_toilets;
 
-
 impl Postgres {
     /// Connects; with `migrate`, brings the schema up to date (several
     /// replicas starting at once are safe: sqlx's migrator takes a lock).
@@ -198,7 +197,12 @@ fn redact(url: &str) -> String {
         if let Some(at) = rest.rfind('@')
             && let Some(colon) = rest[..at].find(':')
         {
-            return format!("{}{}:***{}", &url[..scheme + 3], &rest[..colon], &rest[at..]);
+            return format!(
+                "{}{}:***{}",
+                &url[..scheme + 3],
+                &rest[..colon],
+                &rest[at..]
+            );
         }
     }
     url.to_owned()
@@ -276,10 +280,7 @@ impl Decoder {
             status,
             source: row.try_get(1)?,
             external_id: row.try_get(2)?,
-            source_crs: row
-                .try_get::<&str, _>(23)?
-                .parse()
-                .with_context(context)?,
+            source_crs: row.try_get::<&str, _>(23)?.parse().with_context(context)?,
             reports: ReportSummary {
                 open: row.try_get::<i64, _>(24)?.max(0) as u32,
                 reported_closed: row.try_get(25)?,

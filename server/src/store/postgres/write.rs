@@ -11,9 +11,7 @@ use gongce_shared::{
 use sqlx::{PgConnection, Postgres as Pg, Row as _, Transaction};
 
 use super::{Decoder, Postgres, TOILETS_LOCK, select_toilets};
-use crate::store::{
-    Actor, WriteError, apply_patch, check, no_such_org, position, status_parts,
-};
+use crate::store::{Actor, WriteError, apply_patch, check, no_such_org, position, status_parts};
 
 /// A transaction holding the toilets lock.
 pub(super) async fn begin(pool: &sqlx::PgPool) -> Result<Transaction<'static, Pg>, WriteError> {
@@ -208,7 +206,15 @@ impl Postgres {
         let after = load(&mut tx, id.get())
             .await?
             .context("the toilet vanished")?;
-        record(&mut tx, id.get(), actor, "remove", Some(&before), Some(&after)).await?;
+        record(
+            &mut tx,
+            id.get(),
+            actor,
+            "remove",
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(after)
     }

@@ -17,9 +17,9 @@ pub mod write;
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
+use super::{Changes, RELOAD_THRESHOLD, Snapshot};
 use anyhow::Context as _;
 use gongce_shared::{Toilet, ToiletId};
-use super::{Changes, RELOAD_THRESHOLD, Snapshot};
 use sqlx::{
     SqlitePool,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
@@ -146,5 +146,4 @@ impl Sqlite {
         let ids = ids.to_vec();
         tokio::task::spawn_blocking(move || read::by_ids(&path, &ids)).await?
     }
-
 }

@@ -1,0 +1,294 @@
+//! Two `gongce serve` replicas on one PostgreSQL: what one accepts the other
+//! serves within a second; sessions, throttling and reports work on either;
+//! a replica killed with `kill -9` comes back serving the same answers; an
+//! acknowledged write survives its replica's death.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::{Server, get_json, gongce, import, support::postgres_db, write};
+
+/// Replicas here poll the log only every 5 s, so anything seen sooner came
+/// through LISTEN/NOTIFY.
+const FALLBACK_MS: &str = "5000";
+
+fn start(url: &str) -> Server {
+    Server::start_with(url, &["--sync-interval-ms", FALLBACK_MS])
+}
+
+/// Polls `url` until `found` holds for its JSON; answers how long it took.
+async fn wait_for(
+    client: &reqwest::Client,
+    url: &str,
+    within: Duration,
+    found: impl Fn(&Value) -> bool,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let (_, body) = get_json(client, url).await;
+        if found(&body) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "not seen within {within:?} at {url}: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Ids, versions and names of the nearest toilets: what "the same answer" means.
+async fn answers(client: &reqwest::Client, server: &Server) -> Vec<Value> {
+    let mut all = Vec::new();
+    for (lat, lon) in [(31.2325, 121.4737), (31.20, 121.40), (31.30, 121.55)] {
+        let (status, body) = get_json(
+            client,
+            &server.url(&format!(
+                "/api/v1/toilets/nearby?lat={lat}&lon={lon}&limit=50"
+            )),
+        )
+        .await;
+        assert_eq!(status, 200);
+        for r in body["results"].as_array().unwrap() {
+            let t = &r["toilet"];
+            all.push(json!([t["id"], t["version"], t["name"], t["reports"]]));
+        }
+    }
+    all
+}
+
+async fn sign_in(client: &reqwest::Client, server: &Server, password: &str) -> String {
+    let session: Value = client
+        .post(server.url("/api/v1/session"))
+        .json(&json!({"username": "root", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {session}"))
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_on_postgres_stay_in_sync() {
+    let Some(db) = postgres_db().await else {
+        return;
+    };
+    let url = db.url.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    // Bootstrapped and loaded from the command line, straight into PostgreSQL.
+    let password = "replica-test-password";
+    let out = gongce(
+        &[
+            "user",
+            "add",
+            "--database-url",
+            url,
+            "--username",
+            "root",
+            "--role",
+            "admin",
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = write(
+        dir.path(),
+        "shanghai.csv",
+        "id,名称,纬度,经度,无障碍\n1,人民广场公厕,31.2325,121.4737,是\n2,南京东路公厕,31.2350,121.4800,否\n3,外滩公厕,31.2400,121.4900,\n",
+    );
+    let out = import(url, &list, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 inserted"));
+
+    let a = start(url);
+    let mut b = start(url);
+    let client = reqwest::Client::new();
+    for server in [&a, &b] {
+        let (status, ready) = get_json(&client, &server.url("/readyz")).await;
+        assert_eq!(
+            (status, ready["toilets"].as_i64()),
+            (200, Some(3)),
+            "{ready}"
+        );
+    }
+
+    // A session made on A works on B.
+    let token = sign_in(&client, &a, password).await;
+    let created = client
+        .post(a.url("/api/v1/toilets"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "新闸路公厕", "lat": 31.2410, "lon": 121.4600}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let near_new = b.url("/api/v1/toilets/nearby?lat=31.2410&lon=121.4600&limit=1");
+    let took = wait_for(&client, &near_new, Duration::from_secs(1), |body| {
+        body["results"][0]["toilet"]["id"].as_i64() == Some(id)
+    })
+    .await;
+    eprintln!("created on A, served by B after {took:?}");
+
+    // An edit on B, from the version B serves, is seen on A.
+    let edited = client
+        .patch(b.url(&format!("/api/v1/toilets/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({"version": 1, "name": "新闸路公共厕所", "wheelchair": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 200);
+    let near_new_a = a.url("/api/v1/toilets/nearby?lat=31.2410&lon=121.4600&limit=1");
+    let took = wait_for(&client, &near_new_a, Duration::from_secs(1), |body| {
+        body["results"][0]["toilet"]["name"] == "新闸路公共厕所"
+    })
+    .await;
+    eprintln!("edited on B, served by A after {took:?}");
+    // The same stale version on A is refused, not written over B's edit.
+    let stale = client
+        .patch(a.url(&format!("/api/v1/toilets/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({"version": 1, "name": "旧名"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let stale: Value = stale.json().await.unwrap();
+    assert!(
+        stale["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("version 2"),
+        "{stale}"
+    );
+
+    // Report rate limits count across replicas: the 4th within the hour is refused on either.
+    for (i, server) in [&a, &b, &a].into_iter().enumerate() {
+        let reply = client
+            .post(server.url(&format!("/api/v1/toilets/{id}/reports")))
+            .json(&json!({"kind": "no_paper"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 201, "report {i}");
+    }
+    let fourth = client
+        .post(b.url(&format!("/api/v1/toilets/{id}/reports")))
+        .json(&json!({"kind": "no_paper"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fourth.status(), 429);
+    // The report summary reaches the other replica's index too.
+    wait_for(&client, &near_new, Duration::from_secs(1), |body| {
+        body["results"][0]["toilet"]["reports"]["open"] == 3
+    })
+    .await;
+
+    // Sign-in throttling counts across replicas too.
+    for server in [&a, &b, &a, &b, &a] {
+        let reply = client
+            .post(server.url("/api/v1/session"))
+            .json(&json!({"username": "root", "password": "wrong password!"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 401);
+    }
+    let locked = client
+        .post(b.url("/api/v1/session"))
+        .json(&json!({"username": "root", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(locked.status(), 429);
+
+    // B's listening connection is cut: it reconnects and catches up.
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE query LIKE 'LISTEN%' AND datname = current_database()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(cut.len(), 2, "each replica listens on one connection");
+    let moved = client
+        .patch(a.url(&format!("/api/v1/toilets/{id}")))
+        .bearer_auth(&token)
+        .json(&json!({"version": 2, "hours_note": "24小时"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    let took = wait_for(&client, &near_new, Duration::from_secs(2), |body| {
+        body["results"][0]["toilet"]["hours_note"] == "24小时"
+    })
+    .await;
+    eprintln!("after the listening connection was cut, B caught up in {took:?}");
+
+    // B dies with kill -9; A goes on accepting writes; B comes back with the same answers.
+    b.kill9();
+    for i in 0..5 {
+        let reply = client
+            .post(a.url("/api/v1/toilets"))
+            .bearer_auth(&token)
+            .json(&json!({"name": format!("临时公厕{i}"), "lat": 31.20 + i as f64 * 0.001, "lon": 121.40}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reply.status(), 201);
+    }
+    let b = start(url);
+    let (status, ready) = get_json(&client, &b.url("/readyz")).await;
+    assert_eq!(status, 200, "{ready}");
+    let from_a = answers(&client, &a).await;
+    assert!(from_a.len() >= 9, "{from_a:?}");
+    assert_eq!(from_a, answers(&client, &b).await);
+
+    // A write acknowledged just before its replica is killed is never lost.
+    let mut a = a;
+    let last = client
+        .post(a.url("/api/v1/toilets"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "最后一座", "lat": 31.30, "lon": 121.55}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(last.status(), 201);
+    a.kill9();
+    let last: Value = last.json().await.unwrap();
+    let near_last = b.url("/api/v1/toilets/nearby?lat=31.30&lon=121.55&limit=1");
+    wait_for(&client, &near_last, Duration::from_secs(1), |body| {
+        body["results"][0]["toilet"]["id"] == last["id"]
+    })
+    .await;
+    let a = start(url);
+    assert_eq!(answers(&client, &a).await, answers(&client, &b).await);
+    let (_, body) = get_json(
+        &client,
+        &a.url("/api/v1/toilets/nearby?lat=31.30&lon=121.55&limit=1"),
+    )
+    .await;
+    assert_eq!(body["results"][0]["toilet"]["name"], "最后一座");
+    assert!(a.terminate().success());
+    assert!(b.terminate().success());
+}
