@@ -5,8 +5,8 @@
 //! - `test`:  everything CI checks: formatting, clippy (native and wasm32), all
 //!   tests (with a throwaway PostgreSQL 15 for the store contract and replicas).
 //! - `webapp`: build the mini-app into webapp/dist (see xtask/src/webapp.rs).
-//! - `bench`: the serving benchmark; `bench import`: the import benchmark
-//!   (see server/benches and README).
+//! - `bench`: the serving benchmark; `bench import`: the import benchmark;
+//!   `bench replicas`: PostgreSQL replicas against SQLite (see server/benches and README).
 
 use std::{
     path::{Path, PathBuf},
@@ -260,6 +260,15 @@ fn bench(extra: &[String]) -> anyhow::Result<()> {
     if !has("wrk") || !has("curl") {
         status(Command::new("apt-get").arg("update"))?;
         status(Command::new("apt-get").args(["install", "-y", "wrk", "curl"]))?;
+    }
+    if extra.first().map(String::as_str) == Some("replicas") {
+        let pg = postgres::start()?;
+        return status(
+            cargo()
+                .args(["bench", "-p", "gongce", "--bench", "replicas", "--"])
+                .args(&extra[1..])
+                .env("GONGCE_BENCH_POSTGRES", &pg.url),
+        );
     }
     status(
         cargo()

@@ -137,6 +137,11 @@ pub struct SessionRow {
 /// "reported closed" until its owner answers.
 pub const CROWD_THRESHOLD: i64 = 2;
 
+/// How long a worker holds the deliveries it took: longer than a batch of
+/// 20 at the webhook client's 10 s timeout each, so no other replica's
+/// worker sends them meanwhile.
+const DELIVERY_CLAIM: Duration = Duration::minutes(5);
+
 /// A webhook delivery due now.
 pub struct Delivery {
     pub id: i64,

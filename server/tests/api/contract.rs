@@ -409,4 +409,46 @@ contract! {
         let reopened = store.toilet(central.id).await.unwrap().unwrap();
         assert_eq!(reopened.status, Status::Open);
     }
+
+    a_newer_schema_is_opened_by_an_older_release(db) {
+        let store = open(&db).await;
+        let (org, member, _) = people(&store).await;
+        store.close().await;
+        // A newer release has added a column and recorded its migration.
+        if db.url.starts_with("sqlite:") {
+            let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+            sqlx::query("ALTER TABLE toilets ADD COLUMN cleaned_at TEXT").execute(&mut conn).await.unwrap();
+            sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (9999, 'future', true, x'00', 1)")
+                .execute(&mut conn).await.unwrap();
+        } else {
+            let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url).await.unwrap();
+            sqlx::query("ALTER TABLE toilets ADD COLUMN cleaned_at TIMESTAMPTZ").execute(&mut conn).await.unwrap();
+            sqlx::query("INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (9999, 'future', true, '\\x00', 1)")
+                .execute(&mut conn).await.unwrap();
+        }
+        let store = open(&db).await;
+        let t = store.create_toilet(draft("新表结构", 31.0, 121.0), Some(org), member).await.unwrap();
+        let edited = store.update_toilet(t.id, patch(json!({"free": true})), 1, member).await.unwrap();
+        assert_eq!(edited.free, Some(true));
+        assert_eq!(store.snapshot().await.unwrap().toilets.len(), 1);
+    }
+
+    webhook_deliveries_are_claimed_once(db) {
+        let a = open(&db).await;
+        let b = open(&db).await;
+        let (org, member, _) = people(&a).await;
+        let t = a.create_toilet(draft("钩子", 31.0, 121.0), Some(org), member).await.unwrap();
+        a.set_webhook(org, Some(("http://127.0.0.1:9/hook".into(), "s".into()))).await.unwrap();
+        for client in ["c1", "c2", "c3"] {
+            a.create_report(t.id, NewReport { kind: ReportKind::Dirty, note: None, contact: None }, client.into()).await.unwrap();
+        }
+        // Two replicas' workers ask at once: each delivery goes to one of them.
+        let (x, y) = tokio::join!(a.due_deliveries(10), b.due_deliveries(10));
+        let mut ids: Vec<i64> = x.unwrap().iter().chain(y.unwrap().iter()).map(|d| d.id).collect();
+        ids.sort();
+        assert_eq!(ids.len(), 3, "{ids:?}");
+        ids.dedup();
+        assert_eq!(ids.len(), 3, "a delivery was handed out twice");
+        assert!(a.due_deliveries(10).await.unwrap().is_empty(), "claimed ones are not due again at once");
+    }
 }

@@ -31,8 +31,6 @@ use sqlx::{
 
 use super::{Changes, RELOAD_THRESHOLD, Snapshot};
 
-static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
 /// The channel the change-log trigger notifies on commit.
 pub const CHANNEL: &str = "gongce_toilet_changes";
 
@@ -72,7 +70,7 @@ impl Postgres {
             .await
             .with_context(|| format!("cannot connect to {}", redact(url)))?;
         if migrate {
-            MIGRATIONS
+            migrator()
                 .run(&pool)
                 .await
                 .context("cannot bring the database schema up to date")?;
@@ -294,4 +292,13 @@ impl Decoder {
             updated_at: row.try_get(22)?,
         })
     }
+}
+
+/// This binary's migrations. A database migrated further by a newer
+/// release is opened, not refused: migrations only add (docs/DEPLOYMENT.md),
+/// so an older replica restarting mid-upgrade keeps working.
+fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.set_ignore_missing(true);
+    migrator
 }

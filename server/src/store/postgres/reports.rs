@@ -15,8 +15,8 @@ use super::{
     write::{begin, load},
 };
 use crate::store::{
-    Actor, CROWD_THRESHOLD, Delivery, StatsRow, WriteError, no_such_report, report_payload,
-    report_stats_from,
+    Actor, CROWD_THRESHOLD, DELIVERY_CLAIM, Delivery, StatsRow, WriteError, no_such_report,
+    report_payload, report_stats_from,
 };
 
 /// Recomputes a toilet's report summary from its reports.
@@ -40,17 +40,18 @@ async fn refresh_summary(conn: &mut PgConnection, toilet_id: i64) -> sqlx::Resul
 }
 
 fn report_from(r: &PgRow) -> anyhow::Result<Report> {
-    let parse = |s: String| -> anyhow::Result<String> { Ok(s) };
     Ok(Report {
         id: r.try_get(0)?,
         toilet_id: r.try_get(1)?,
         toilet_name: r.try_get(2)?,
-        kind: parse(r.try_get(3)?)?
+        kind: r
+            .try_get::<String, _>(3)?
             .parse()
             .map_err(|e: gongce_shared::ParseError| anyhow::anyhow!(e.reason))?,
         note: r.try_get(4)?,
         contact: r.try_get(5)?,
-        state: parse(r.try_get(6)?)?
+        state: r
+            .try_get::<String, _>(6)?
             .parse()
             .map_err(|e: gongce_shared::ParseError| anyhow::anyhow!(e.reason))?,
         created_at: r.try_get(7)?,
@@ -372,9 +373,9 @@ impl Postgres {
         Ok(())
     }
 
-    /// Deliveries whose time has come, oldest first. Each is claimed for a
-    /// minute (its next attempt moved on) so two replicas' workers do not
-    /// send the same delivery at once.
+    /// Deliveries whose time has come, oldest first. Each is claimed for
+    /// [`DELIVERY_CLAIM`] (its next attempt moved on) so two replicas'
+    /// workers do not send the same delivery at once.
     pub async fn due_deliveries(&self, limit: i64) -> Result<Vec<Delivery>, WriteError> {
         let now = Utc::now();
         let rows = sqlx::query(
@@ -382,13 +383,14 @@ impl Postgres {
                 SELECT id FROM webhook_deliveries
                 WHERE delivered_at IS NULL AND next_at <= $1
                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-             UPDATE webhook_deliveries d SET next_at = $1 + interval '1 minute'
+             UPDATE webhook_deliveries d SET next_at = $3
              FROM due, webhooks w
              WHERE d.id = due.id AND w.org_id = d.org_id
              RETURNING d.id, w.url, w.secret, d.payload, d.attempts",
         )
         .bind(now)
         .bind(limit)
+        .bind(now + DELIVERY_CLAIM)
         .fetch_all(self.pool())
         .await?;
         let mut out = Vec::with_capacity(rows.len());

@@ -25,8 +25,6 @@ use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
 };
 
-static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
 #[derive(Clone)]
 pub struct Sqlite {
     pool: SqlitePool,
@@ -74,7 +72,7 @@ impl Sqlite {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open the database {url:?}"))?;
-        MIGRATIONS
+        migrator()
             .run(&pool)
             .await
             .context("cannot bring the database schema up to date")?;
@@ -146,4 +144,13 @@ impl Sqlite {
         let ids = ids.to_vec();
         tokio::task::spawn_blocking(move || read::by_ids(&path, &ids)).await?
     }
+}
+
+/// This binary's migrations. A database migrated further by a newer
+/// release is opened, not refused: migrations only add (docs/DEPLOYMENT.md),
+/// so an older replica restarting mid-upgrade keeps working.
+fn migrator() -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate!("./migrations/sqlite");
+    migrator.set_ignore_missing(true);
+    migrator
 }

@@ -15,8 +15,8 @@ use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
 use super::{Sqlite, write::load};
 use crate::store::{
-    Actor, CROWD_THRESHOLD, Delivery, StatsRow, WriteError, no_such_report, report_payload,
-    report_stats_from, timestamp,
+    Actor, CROWD_THRESHOLD, DELIVERY_CLAIM, Delivery, StatsRow, WriteError, no_such_report,
+    report_payload, report_stats_from, timestamp,
 };
 
 fn parse_time(s: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -357,24 +357,38 @@ impl Sqlite {
         .await
     }
 
-    /// Deliveries whose time has come, oldest first.
+    /// Deliveries whose time has come, oldest first, each claimed for
+    /// [`DELIVERY_CLAIM`] (its next attempt moved on).
     pub async fn due_deliveries(&self, limit: i64) -> Result<Vec<Delivery>, WriteError> {
         self.write(move |conn| {
-            let mut stmt = conn.prepare(
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let now = Utc::now();
+            let mut stmt = tx.prepare(
                 "SELECT d.id, w.url, w.secret, d.payload, d.attempts FROM webhook_deliveries d
                  JOIN webhooks w ON w.org_id = d.org_id
                  WHERE d.delivered_at IS NULL AND d.next_at <= ?1 ORDER BY d.id LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![timestamp(Utc::now()), limit], |r| {
-                Ok(Delivery {
-                    id: r.get(0)?,
-                    url: r.get(1)?,
-                    secret: r.get(2)?,
-                    payload: r.get(3)?,
-                    attempts: r.get(4)?,
-                })
-            })?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            let due = stmt
+                .query_map(params![timestamp(now), limit], |r| {
+                    Ok(Delivery {
+                        id: r.get(0)?,
+                        url: r.get(1)?,
+                        secret: r.get(2)?,
+                        payload: r.get(3)?,
+                        attempts: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            drop(stmt);
+            // Claimed, as on PostgreSQL: not handed out again meanwhile.
+            for d in &due {
+                tx.execute(
+                    "UPDATE webhook_deliveries SET next_at = ?2 WHERE id = ?1",
+                    params![d.id, timestamp(now + DELIVERY_CLAIM)],
+                )?;
+            }
+            tx.commit()?;
+            Ok(due)
         })
         .await
     }

@@ -1,0 +1,158 @@
+//! What the benchmarks share: the generated list, starting a server,
+//! wrk and its script, a process's memory.
+
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead as _, BufReader, Write as _},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+pub const GONGCE: &str = env!("CARGO_BIN_EXE_gongce");
+/// The generated toilets lie in this box: mainland China's east, where a
+/// national deployment's queries would land.
+pub const BOX: (f64, f64, f64, f64) = (20.0, 42.0, 100.0, 125.0);
+
+/// Writes `n` toilets as a CSV list (distinct names and addresses: nothing
+/// merges on import), the same list for the same `n`.
+pub fn write_list(csv: &Path, n: usize) -> anyhow::Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let hours = [
+        "24/7",
+        "Mo-Su 06:00-22:00",
+        "Mo-Fr 08:00-18:00; Sa 09:00-12:00",
+    ];
+    let tri = |rng: &mut ChaCha8Rng| ["", "yes", "no"][rng.random_range(0..3)];
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(csv)?);
+        writeln!(
+            out,
+            "id,name,address,lat,lon,wheelchair,baby_change,family_room,free,opening_hours"
+        )?;
+        for i in 0..n {
+            // Six decimals (0.1 m), as real lists have.
+            let lat = rng.random_range(BOX.0..BOX.1);
+            let lon = rng.random_range(BOX.2..BOX.3);
+            let (w, b, f, free) = (tri(&mut rng), tri(&mut rng), tri(&mut rng), tri(&mut rng));
+            let h = if rng.random_bool(0.7) {
+                hours[rng.random_range(0..hours.len())]
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{i},公厕 {i},测试路 {i} 号,{lat:.6},{lon:.6},{w},{b},{f},{free},{h}"
+            )?;
+        }
+        out.flush()?;
+    }
+    Ok(())
+}
+
+pub struct Server {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// `gongce serve` with `options`, from spawn to its first 200 on /healthz.
+pub fn start(url: &str, options: &[&str]) -> anyhow::Result<(Server, Duration)> {
+    let started = Instant::now();
+    let mut child = Command::new(GONGCE)
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", url])
+        .args(options)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line)?;
+    let base = line
+        .trim()
+        .trim_start_matches("gongce listening on ")
+        .to_owned();
+    let health = format!("{base}/healthz");
+    loop {
+        let ok = Command::new("curl")
+            .args(["-sf", "-o", "/dev/null", &health])
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            break;
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(60),
+            "server never became healthy"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Ok((Server { child, base }, started.elapsed()))
+}
+
+pub fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+pub fn wrk(url: &str, seconds: u64, script: Option<&Path>) -> anyhow::Result<f64> {
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t2", "-c64", &format!("-d{seconds}s"), "--latency"]);
+    if let Some(script) = script {
+        cmd.arg("-s").arg(script);
+    }
+    let out = cmd.arg(url).output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "wrk failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in text
+        .lines()
+        .filter(|l| l.contains("Latency") || l.contains("99%") || l.contains("Non-2xx"))
+    {
+        println!("    {}", line.trim());
+    }
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no Requests/sec in wrk output:\n{text}"))
+}
+
+/// A wrk script asking for the 10 nearest at random points in [`BOX`].
+pub fn nearby_script() -> anyhow::Result<PathBuf> {
+    let script = std::env::temp_dir().join("gongce-nearby.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "math.randomseed(42)\n\
+             request = function()\n\
+               local lat = {} + math.random() * {}\n\
+               local lon = {} + math.random() * {}\n\
+               return wrk.format('GET', string.format('/api/v1/toilets/nearby?lat=%.6f&lon=%.6f&limit=10', lat, lon))\n\
+             end\n",
+            BOX.0,
+            BOX.1 - BOX.0,
+            BOX.2,
+            BOX.3 - BOX.2
+        ),
+    )?;
+    Ok(script)
+}
