@@ -178,6 +178,54 @@ async fn two_replicas_on_postgres_stay_in_sync() {
         "{stale}"
     );
 
+    // An admin uploads a list to A and commits it: B serves it within a second.
+    let upload = client
+        .post(a.url("/api/v1/imports?source=upload&filename=more.csv"))
+        .bearer_auth(&token)
+        .body("id,name,lat,lon\nu1,成都北路公厕,31.2330,121.4650\nu2,坏行,95,121.4650\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 200);
+    let upload: Value = upload.json().await.unwrap();
+    assert_eq!(upload["report"]["counts"]["rejected"], 1, "{upload}");
+    assert_eq!(upload["report"]["written"], false);
+    let near_upload = b.url("/api/v1/toilets/nearby?lat=31.2330&lon=121.4650&limit=1");
+    let (_, before) = get_json(&client, &near_upload).await;
+    assert_ne!(
+        before["results"][0]["toilet"]["name"], "成都北路公厕",
+        "the dry run wrote"
+    );
+    // Rejected rows stop the commit unless skipped: upload again with skip_invalid.
+    let upload: Value = client
+        .post(a.url("/api/v1/imports?source=upload&filename=more.csv&skip_invalid=true"))
+        .bearer_auth(&token)
+        .body("id,name,lat,lon\nu1,成都北路公厕,31.2330,121.4650\nu2,坏行,95,121.4650\n")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let committed = client
+        .post(a.url(&format!(
+            "/api/v1/imports/{}/commit",
+            upload["import_id"].as_str().unwrap()
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(committed.status(), 200);
+    let committed: Value = committed.json().await.unwrap();
+    assert_eq!(committed["report"]["written"], true, "{committed}");
+    assert_eq!(committed["report"]["counts"]["inserted"], 1);
+    let took = wait_for(&client, &near_upload, Duration::from_secs(1), |body| {
+        body["results"][0]["toilet"]["name"] == "成都北路公厕"
+    })
+    .await;
+    eprintln!("imported through A, served by B after {took:?}");
+
     // Report rate limits count across replicas: the 4th within the hour is refused on either.
     for (i, server) in [&a, &b, &a].into_iter().enumerate() {
         let reply = client
@@ -261,7 +309,7 @@ async fn two_replicas_on_postgres_stay_in_sync() {
     let (status, ready) = get_json(&client, &b.url("/readyz")).await;
     assert_eq!(status, 200, "{ready}");
     let from_a = answers(&client, &a).await;
-    assert!(from_a.len() >= 9, "{from_a:?}");
+    assert!(from_a.len() >= 10, "{from_a:?}");
     assert_eq!(from_a, answers(&client, &b).await);
 
     // A write acknowledged just before its replica is killed is never lost.
@@ -291,4 +339,82 @@ async fn two_replicas_on_postgres_stay_in_sync() {
     assert_eq!(body["results"][0]["toilet"]["name"], "最后一座");
     assert!(a.terminate().success());
     assert!(b.terminate().success());
+}
+
+/// A PostgreSQL import killed while writing leaves every row and the change
+/// log as they were; run again, it writes everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_import_on_postgres_writes_nothing() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    let Some(db) = postgres_db().await else {
+        return;
+    };
+    let url = db.url.as_str();
+    let dir = tempfile::tempdir().unwrap();
+    let small = write(
+        dir.path(),
+        "small.csv",
+        "id,name,lat,lon\n1,Alpha,30.001,120.001\n2,Beta,30.002,120.002\n",
+    );
+    assert!(import(url, &small, &["--source", "big"]).status.success());
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    let rows = "SELECT id::text || ' ' || name || ' ' || version::text || ' ' || status FROM toilets
+                UNION ALL SELECT 'change ' || seq::text || ' ' || toilet_id::text FROM toilet_changes
+                UNION ALL SELECT 'history ' || count(*)::text FROM toilet_history ORDER BY 1";
+    let before: Vec<String> = sqlx::query_scalar(rows).fetch_all(&mut conn).await.unwrap();
+
+    let mut text = String::from("id,name,lat,lon\n");
+    for i in 0..200_000u32 {
+        let (lat, lon) = (
+            30.0 + f64::from(i / 1000) * 0.01,
+            120.0 + f64::from(i % 1000) * 0.01,
+        );
+        text.push_str(&format!("{i},Toilet {i},{lat:.5},{lon:.5}\n"));
+    }
+    let big = write(dir.path(), "big.csv", &text);
+    let mut child = Command::new(super::GONGCE)
+        .args(["import", "--database-url", url, "--source", "big"])
+        .arg(&big)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        if line.contains("writing") {
+            Command::new("kill")
+                .args(["-KILL", &child.id().to_string()])
+                .status()
+                .unwrap();
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the import finished before the kill: {seen}"
+    );
+    let after: Vec<String> = sqlx::query_scalar(rows).fetch_all(&mut conn).await.unwrap();
+    assert_eq!(before, after);
+
+    let out = import(url, &big, &["--source", "big"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("199998 inserted, 2 updated"), "{stdout}");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM toilets")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(count, 200_000);
 }
