@@ -369,20 +369,9 @@ fn dry_run_reports_everything_and_changes_no_byte() {
     assert_eq!(store_bytes(dir.path()), before);
 }
 
-#[test]
-fn a_killed_import_leaves_the_store_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("city.sqlite");
-    let db = format!("sqlite:{}", path.display());
-    let small = write(
-        dir.path(),
-        "small.csv",
-        "id,name,lat,lon\n1,Alpha,30.001,120.001\n2,Beta,30.002,120.002\n",
-    );
-    assert!(import(&db, &small, &["--source", "big"]).status.success());
-    let before = store_rows(&path);
-
-    // 200,000 toilets on a 1 km grid, an update of "Alpha" among them.
+/// 200,000 toilets on a 1 km grid, source ids 0…199999: with a store
+/// holding "Alpha" (1) and "Beta" (2) of the same source, two are updates.
+fn grid_list(dir: &Path) -> PathBuf {
     let mut text = String::from("id,name,lat,lon\n");
     for i in 0..200_000u32 {
         let (lat, lon) = (
@@ -391,16 +380,20 @@ fn a_killed_import_leaves_the_store_as_it_was() {
         );
         text.push_str(&format!("{i},Toilet {i},{lat:.5},{lon:.5}\n"));
     }
-    let big = write(dir.path(), "big.csv", &text);
+    write(dir, "big.csv", &text)
+}
+
+/// Imports `file` as source "big" and kills the import with SIGKILL the
+/// moment it logs that it is writing (inside its transaction).
+fn kill_import_while_writing(database_url: &str, file: &Path) {
     let mut child = Command::new(GONGCE)
-        .args(["import", "--database-url", &db, "--source", "big"])
-        .arg(&big)
+        .args(["import", "--database-url", database_url, "--source", "big"])
+        .arg(file)
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Kill it the moment it starts writing.
     let stderr = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     for line in stderr.lines() {
@@ -419,6 +412,23 @@ fn a_killed_import_leaves_the_store_as_it_was() {
         !status.success(),
         "the import finished before the kill: {seen}"
     );
+}
+
+#[test]
+fn a_killed_import_leaves_the_store_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("city.sqlite");
+    let db = format!("sqlite:{}", path.display());
+    let small = write(
+        dir.path(),
+        "small.csv",
+        "id,name,lat,lon\n1,Alpha,30.001,120.001\n2,Beta,30.002,120.002\n",
+    );
+    assert!(import(&db, &small, &["--source", "big"]).status.success());
+    let before = store_rows(&path);
+
+    let big = grid_list(dir.path());
+    kill_import_while_writing(&db, &big);
     assert_eq!(
         store_rows(&path),
         before,

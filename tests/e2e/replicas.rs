@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{Server, get_json, gongce, import, support::postgres_db, write};
+use super::{
+    Server, get_json, gongce, grid_list, import, kill_import_while_writing, support::postgres_db,
+    write,
+};
 
 /// Replicas here poll the log only every 5 s, so anything seen sooner came
 /// through LISTEN/NOTIFY.
@@ -345,8 +348,6 @@ async fn two_replicas_on_postgres_stay_in_sync() {
 /// log as they were; run again, it writes everything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_import_on_postgres_writes_nothing() {
-    use std::io::{BufRead as _, BufReader};
-    use std::process::{Command, Stdio};
     let Some(db) = postgres_db().await else {
         return;
     };
@@ -366,41 +367,8 @@ async fn a_killed_import_on_postgres_writes_nothing() {
                 UNION ALL SELECT 'history ' || count(*)::text FROM toilet_history ORDER BY 1";
     let before: Vec<String> = sqlx::query_scalar(rows).fetch_all(&mut conn).await.unwrap();
 
-    let mut text = String::from("id,name,lat,lon\n");
-    for i in 0..200_000u32 {
-        let (lat, lon) = (
-            30.0 + f64::from(i / 1000) * 0.01,
-            120.0 + f64::from(i % 1000) * 0.01,
-        );
-        text.push_str(&format!("{i},Toilet {i},{lat:.5},{lon:.5}\n"));
-    }
-    let big = write(dir.path(), "big.csv", &text);
-    let mut child = Command::new(super::GONGCE)
-        .args(["import", "--database-url", url, "--source", "big"])
-        .arg(&big)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    for line in stderr.lines() {
-        let line = line.unwrap();
-        seen.push_str(&line);
-        if line.contains("writing") {
-            Command::new("kill")
-                .args(["-KILL", &child.id().to_string()])
-                .status()
-                .unwrap();
-            break;
-        }
-    }
-    let status = child.wait().unwrap();
-    assert!(
-        !status.success(),
-        "the import finished before the kill: {seen}"
-    );
+    let big = grid_list(dir.path());
+    kill_import_while_writing(url, &big);
     let after: Vec<String> = sqlx::query_scalar(rows).fetch_all(&mut conn).await.unwrap();
     assert_eq!(before, after);
 

@@ -167,8 +167,8 @@ pub use sqlite::sqlite_path;
 
 /// Calls the same method on whichever backend this is.
 macro_rules! forward {
-    ($(pub async fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {$(
-        pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+    ($($vis:vis async fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {$(
+        $vis async fn $name(&self $(, $arg: $ty)*) -> $ret {
             match self {
                 Store::Sqlite(s) => s.$name($($arg),*).await,
                 Store::Postgres(s) => s.$name($($arg),*).await,
@@ -235,9 +235,86 @@ impl Store {
         Ok(self.toilets(&[id]).await?.pop())
     }
 
+    /// What changed after log position `seq`.
+    pub async fn changes_since(&self, seq: i64) -> anyhow::Result<Changes> {
+        let (count, Some(max)) = self.log_after(seq).await? else {
+            return Ok(Changes::Rows {
+                ids: Vec::new(),
+                toilets: Vec::new(),
+                seq,
+            });
+        };
+        if count > RELOAD_THRESHOLD {
+            return Ok(Changes::Reload(self.snapshot().await?));
+        }
+        let ids: Vec<ToiletId> = self
+            .changed_ids(seq, max)
+            .await?
+            .into_iter()
+            .filter_map(ToiletId::new)
+            .collect();
+        let toilets = self.toilets(&ids).await?;
+        Ok(Changes::Rows {
+            ids,
+            toilets,
+            seq: max,
+        })
+    }
+
+    /// A new user: a committee member belongs to an existing organisation.
+    pub async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        org_id: Option<i64>,
+    ) -> Result<User, AccountError> {
+        match (role, org_id) {
+            (Role::Committee, None) => {
+                return Err(AccountError::Conflict(
+                    "a committee member belongs to an organisation: give org_id".to_owned(),
+                ));
+            }
+            (_, Some(org)) if self.org(org).await?.is_none() => {
+                return Err(AccountError::NotFound(format!("no organisation {org}")));
+            }
+            _ => {}
+        }
+        self.insert_user(username, password_hash, role, org_id)
+            .await
+    }
+
+    /// Changes a user; disabling one, or changing their password, role or
+    /// organisation, ends their sessions.
+    pub async fn update_user(
+        &self,
+        id: i64,
+        password_hash: Option<&str>,
+        role: Option<Role>,
+        org_id: Option<i64>,
+        disabled: Option<bool>,
+    ) -> Result<User, AccountError> {
+        let Some(current) = self.user(id).await? else {
+            return Err(AccountError::NotFound(format!("no user {id}")));
+        };
+        if let Some(org) = org_id
+            && self.org(org).await?.is_none()
+        {
+            return Err(AccountError::NotFound(format!("no organisation {org}")));
+        }
+        if role.unwrap_or(current.role) == Role::Committee && org_id.or(current.org_id).is_none() {
+            return Err(AccountError::Conflict(
+                "a committee member belongs to an organisation: give org_id".to_owned(),
+            ));
+        }
+        self.write_user(&current, password_hash, role, org_id, disabled)
+            .await
+    }
+
     forward! {
         pub async fn snapshot(&self) -> anyhow::Result<Snapshot>;
-        pub async fn changes_since(&self, seq: i64) -> anyhow::Result<Changes>;
+        async fn log_after(&self, seq: i64) -> anyhow::Result<(i64, Option<i64>)>;
+        async fn changed_ids(&self, after: i64, upto: i64) -> anyhow::Result<Vec<i64>>;
         pub async fn toilets(&self, ids: &[ToiletId]) -> anyhow::Result<Vec<Toilet>>;
         pub async fn create_toilet(&self, draft: ToiletDraft, org_id: Option<i64>, actor: Actor) -> Result<Toilet, WriteError>;
         pub async fn update_toilet(&self, id: ToiletId, patch: ToiletPatch, expected: i64, actor: Actor) -> Result<Toilet, WriteError>;
@@ -249,11 +326,11 @@ impl Store {
         pub async fn org(&self, id: i64) -> anyhow::Result<Option<Org>>;
         pub async fn org_by_name(&self, name: &str) -> anyhow::Result<Option<Org>>;
         pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, AccountError>;
-        pub async fn create_user(&self, username: &str, password_hash: &str, role: Role, org_id: Option<i64>) -> Result<User, AccountError>;
+        async fn insert_user(&self, username: &str, password_hash: &str, role: Role, org_id: Option<i64>) -> Result<User, AccountError>;
         pub async fn users(&self) -> anyhow::Result<Vec<User>>;
         pub async fn user(&self, id: i64) -> anyhow::Result<Option<User>>;
         pub async fn user_by_name(&self, username: &str) -> anyhow::Result<Option<User>>;
-        pub async fn update_user(&self, id: i64, password_hash: Option<&str>, role: Option<Role>, org_id: Option<i64>, disabled: Option<bool>) -> Result<User, AccountError>;
+        async fn write_user(&self, current: &User, password_hash: Option<&str>, role: Option<Role>, org_id: Option<i64>, disabled: Option<bool>) -> Result<User, AccountError>;
         pub async fn credentials(&self, username: &str) -> anyhow::Result<Option<Credentials>>;
         pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, lifetime: Duration) -> anyhow::Result<DateTime<Utc>>;
         pub async fn session(&self, token_hash: &str) -> anyhow::Result<Option<SessionRow>>;

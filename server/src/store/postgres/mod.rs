@@ -29,7 +29,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow},
 };
 
-use super::{Changes, RELOAD_THRESHOLD, Snapshot};
+use super::Snapshot;
 
 /// The channel the change-log trigger notifies on commit.
 pub const CHANNEL: &str = "gongce_toilet_changes";
@@ -132,37 +132,25 @@ impl Postgres {
         Ok(Snapshot { toilets, seq })
     }
 
-    /// What changed after log position `seq`.
-    pub async fn changes_since(&self, seq: i64) -> anyhow::Result<Changes> {
-        let (count, max): (i64, Option<i64>) =
+    /// How many log entries come after `seq`, and the last one.
+    pub(crate) async fn log_after(&self, seq: i64) -> anyhow::Result<(i64, Option<i64>)> {
+        Ok(
             sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM toilet_changes WHERE seq > $1")
                 .bind(seq)
                 .fetch_one(&self.pool)
-                .await?;
-        let Some(max) = max else {
-            return Ok(Changes::Rows {
-                ids: Vec::new(),
-                toilets: Vec::new(),
-                seq,
-            });
-        };
-        if count > RELOAD_THRESHOLD {
-            return Ok(Changes::Reload(self.snapshot().await?));
-        }
-        let ids: Vec<i64> = sqlx::query_scalar(
+                .await?,
+        )
+    }
+
+    /// The toilets the log names after `after`, up to `upto`.
+    pub(crate) async fn changed_ids(&self, after: i64, upto: i64) -> anyhow::Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
             "SELECT DISTINCT toilet_id FROM toilet_changes WHERE seq > $1 AND seq <= $2",
         )
-        .bind(seq)
-        .bind(max)
+        .bind(after)
+        .bind(upto)
         .fetch_all(&self.pool)
-        .await?;
-        let ids: Vec<ToiletId> = ids.into_iter().filter_map(ToiletId::new).collect();
-        let toilets = self.toilets(&ids).await?;
-        Ok(Changes::Rows {
-            ids,
-            toilets,
-            seq: max,
-        })
+        .await?)
     }
 
     /// The toilets with these ids that exist.

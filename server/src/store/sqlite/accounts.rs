@@ -176,24 +176,14 @@ impl Sqlite {
         Ok(self.org(id).await?.context("the organisation vanished")?)
     }
 
-    pub async fn create_user(
+    /// A new user; [`crate::store::Store::create_user`] has checked the role and organisation.
+    pub(crate) async fn insert_user(
         &self,
         username: &str,
         password_hash: &str,
         role: Role,
         org_id: Option<i64>,
     ) -> Result<User, AccountError> {
-        match (role, org_id) {
-            (Role::Committee, None) => {
-                return Err(AccountError::Conflict(
-                    "a committee member belongs to an organisation: give org_id".to_owned(),
-                ));
-            }
-            (_, Some(org)) if self.org(org).await?.is_none() => {
-                return Err(AccountError::NotFound(format!("no organisation {org}")));
-            }
-            _ => {}
-        }
         let row = sqlx::query(
             "INSERT INTO users (username, password_hash, role, org_id, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
@@ -257,29 +247,18 @@ impl Sqlite {
         .transpose()
     }
 
-    /// Changes a user; disabling one, or changing their password, role or
-    /// organisation, ends their sessions.
-    pub async fn update_user(
+    /// Changes user `current` (checked by [`crate::store::Store::update_user`]);
+    /// disabling one, or changing their password, role or organisation,
+    /// ends their sessions.
+    pub(crate) async fn write_user(
         &self,
-        id: i64,
+        current: &User,
         password_hash: Option<&str>,
         role: Option<Role>,
         org_id: Option<i64>,
         disabled: Option<bool>,
     ) -> Result<User, AccountError> {
-        let Some(current) = self.user(id).await? else {
-            return Err(AccountError::NotFound(format!("no user {id}")));
-        };
-        if let Some(org) = org_id
-            && self.org(org).await?.is_none()
-        {
-            return Err(AccountError::NotFound(format!("no organisation {org}")));
-        }
-        if role.unwrap_or(current.role) == Role::Committee && org_id.or(current.org_id).is_none() {
-            return Err(AccountError::Conflict(
-                "a committee member belongs to an organisation: give org_id".to_owned(),
-            ));
-        }
+        let id = current.id;
         let mut tx = self.pool.begin().await?;
         if let Some(hash) = password_hash {
             sqlx::query("UPDATE users SET password_hash = ?2 WHERE id = ?1")

@@ -17,7 +17,7 @@ pub mod write;
 
 use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
-use super::{Changes, RELOAD_THRESHOLD, Snapshot};
+use super::Snapshot;
 use anyhow::Context as _;
 use gongce_shared::{Toilet, ToiletId};
 use sqlx::{
@@ -105,37 +105,25 @@ impl Sqlite {
         tokio::task::spawn_blocking(move || read::snapshot(&path)).await?
     }
 
-    /// What changed after log position `seq`.
-    pub async fn changes_since(&self, seq: i64) -> anyhow::Result<Changes> {
-        let (count, max): (i64, Option<i64>) =
+    /// How many log entries come after `seq`, and the last one.
+    pub(crate) async fn log_after(&self, seq: i64) -> anyhow::Result<(i64, Option<i64>)> {
+        Ok(
             sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM toilet_changes WHERE seq > ?")
                 .bind(seq)
                 .fetch_one(&self.pool)
-                .await?;
-        let Some(max) = max else {
-            return Ok(Changes::Rows {
-                ids: Vec::new(),
-                toilets: Vec::new(),
-                seq,
-            });
-        };
-        if count > RELOAD_THRESHOLD {
-            return Ok(Changes::Reload(self.snapshot().await?));
-        }
-        let ids: Vec<i64> = sqlx::query_scalar(
+                .await?,
+        )
+    }
+
+    /// The toilets the log names after `after`, up to `upto`.
+    pub(crate) async fn changed_ids(&self, after: i64, upto: i64) -> anyhow::Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
             "SELECT DISTINCT toilet_id FROM toilet_changes WHERE seq > ? AND seq <= ?",
         )
-        .bind(seq)
-        .bind(max)
+        .bind(after)
+        .bind(upto)
         .fetch_all(&self.pool)
-        .await?;
-        let ids: Vec<ToiletId> = ids.into_iter().filter_map(ToiletId::new).collect();
-        let toilets = self.toilets(&ids).await?;
-        Ok(Changes::Rows {
-            ids,
-            toilets,
-            seq: max,
-        })
+        .await?)
     }
 
     /// The toilets with these ids that exist.
