@@ -84,6 +84,28 @@ async fn two_replicas_on_postgres_stay_in_sync() {
     };
     let url = db.url.as_str();
     let dir = tempfile::tempdir().unwrap();
+    let list = write(
+        dir.path(),
+        "shanghai.csv",
+        "id,名称,纬度,经度,无障碍\n1,人民广场公厕,31.2325,121.4737,是\n2,南京东路公厕,31.2350,121.4800,否\n3,外滩公厕,31.2400,121.4900,\n",
+    );
+    // A dry run against the empty database reads it and writes nothing, not even the schema.
+    let out = import(url, &list, &["--dry-run"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 inserted"));
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .unwrap();
+    let tables: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    assert_eq!(tables, 0, "the dry run created tables");
     // Bootstrapped and loaded from the command line, straight into PostgreSQL.
     let password = "replica-test-password";
     let out = gongce(
@@ -103,11 +125,6 @@ async fn two_replicas_on_postgres_stay_in_sync() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
-    );
-    let list = write(
-        dir.path(),
-        "shanghai.csv",
-        "id,名称,纬度,经度,无障碍\n1,人民广场公厕,31.2325,121.4737,是\n2,南京东路公厕,31.2350,121.4800,否\n3,外滩公厕,31.2400,121.4900,\n",
     );
     let out = import(url, &list, &[]);
     assert!(
@@ -271,9 +288,6 @@ async fn two_replicas_on_postgres_stay_in_sync() {
     assert_eq!(locked.status(), 429);
 
     // B's listening connection is cut: it reconnects and catches up.
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(url)
-        .await
-        .unwrap();
     let cut: Vec<bool> = sqlx::query_scalar(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
          WHERE query LIKE 'LISTEN%' AND datname = current_database()",

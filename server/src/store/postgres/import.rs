@@ -32,6 +32,9 @@ fn block_on<F: Future>(f: F) -> anyhow::Result<F::Output> {
 
 /// Other sources' toilets, for the possible-duplicate check.
 pub fn others(pg: &Postgres, source: &str) -> anyhow::Result<Vec<(i64, String, LatLon)>> {
+    if !block_on(pg.has_schema())?? {
+        return Ok(Vec::new());
+    }
     let rows: Vec<(i64, String, f64, f64)> = block_on(
         sqlx::query_as(
             "SELECT id, name, lat, lon FROM toilets WHERE status != 'removed' AND source != $1",
@@ -55,6 +58,13 @@ pub fn compare(
     counts: &mut Counts,
 ) -> anyhow::Result<()> {
     block_on(async {
+        if !pg.has_schema().await? {
+            // An empty database: everything would be new.
+            counts.inserted = venues
+                .query_row("SELECT COUNT(*) FROM venues", [], |r| r.get::<_, i64>(0))?
+                as usize;
+            return Ok(());
+        }
         let mut tx = pg.pool().begin().await?;
         load_venues(&mut tx, venues).await?;
         count(&mut tx, source, remove_missing, counts).await?;

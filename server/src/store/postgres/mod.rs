@@ -25,7 +25,7 @@ use gongce_shared::{
     LatLon, OpeningHours, Status, TimeZone, Toilet, ToiletId, ToiletName, reports::ReportSummary,
 };
 use sqlx::{
-    Executor as _, PgPool, Row as _,
+    Connection as _, Executor as _, PgPool, Row as _,
     postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow},
 };
 
@@ -41,7 +41,6 @@ pub(crate) const TOILETS_LOCK: i64 = 7_460_001;
 #[derive(Clone)]
 pub struct Postgres {
     pool: PgPool,
-    options: Arc<PgConnectOptions>,
 }
 
 /// The columns [`Decoder`] reads, in its order.
@@ -63,6 +62,13 @@ impl Postgres {
         let options = PgConnectOptions::from_str(url)
             .with_context(|| format!("invalid DATABASE_URL {}", redact(url)))?
             .application_name("gongce");
+        // One connection first, for a clear error (the pool's would only
+        // say it timed out).
+        sqlx::PgConnection::connect_with(&options)
+            .await
+            .with_context(|| format!("cannot connect to {}", redact(url)))?
+            .close()
+            .await?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
@@ -75,10 +81,7 @@ impl Postgres {
                 .await
                 .context("cannot bring the database schema up to date")?;
         }
-        Ok(Postgres {
-            pool,
-            options: Arc::new(options),
-        })
+        Ok(Postgres { pool })
     }
 
     pub(crate) fn pool(&self) -> &PgPool {
@@ -87,6 +90,15 @@ impl Postgres {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Whether the schema is there (a dry run reads a database that may be empty).
+    pub(crate) async fn has_schema(&self) -> anyhow::Result<bool> {
+        Ok(
+            sqlx::query_scalar::<_, bool>("SELECT to_regclass('toilets') IS NOT NULL")
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn ping(&self) -> anyhow::Result<()> {
@@ -99,11 +111,6 @@ impl Postgres {
         let mut listener = PgListener::connect_with(&self.pool).await?;
         listener.listen(CHANNEL).await?;
         Ok(listener)
-    }
-
-    /// A new pool on the same database (a test's second replica).
-    pub fn connect_options(&self) -> &PgConnectOptions {
-        &self.options
     }
 
     /// All toilets (removed ones too) and the log position, read in one
