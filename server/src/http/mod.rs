@@ -277,7 +277,7 @@ pub fn app(state: AppState) -> Router {
 
 /// Readiness, for a load balancer: 200 when the store answers and the
 /// index has read the change log recently (within five sync intervals, at
-/// least 5 s); otherwise 503 saying why, so traffic goes to other replicas.
+/// least 1 s); otherwise 503 saying why, so traffic goes to other replicas.
 #[utoipa::path(get, path = "/readyz", tag = "toilets", responses(
     (status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
@@ -293,7 +293,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) 
         .sync
         .as_ref()
         .map_or(std::time::Duration::from_secs(5), |s| {
-            (s.every * 5).max(std::time::Duration::from_secs(5))
+            (s.every * 5).max(std::time::Duration::from_secs(1))
         });
     let problem =
         match tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ping()).await {

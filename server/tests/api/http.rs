@@ -2,7 +2,9 @@ use axum::{body::Body, http::Request};
 use gongce_shared::api::{NearbyResponse, ToiletCollection};
 use serde_json::Value;
 
-use crate::{app_with_csv, fixed_now};
+use std::sync::Arc;
+
+use crate::{app_with, app_with_csv, fixed_now};
 
 /// Around People's Square, Shanghai.
 const SHANGHAI: &str = "\
@@ -361,4 +363,36 @@ async fn open_data_exports_carry_the_licence_and_import_back() {
         names.contains(&"=HYPERLINK(\"http://x\")".to_owned()),
         "{names:?}"
     );
+}
+
+#[tokio::test]
+async fn readiness_follows_the_store_and_the_change_log() {
+    use gongce::sync::SyncStatus;
+    use std::time::Duration;
+    let status = Arc::new(SyncStatus::new(7, Duration::from_millis(100)));
+    let app = app_with(SHANGHAI, |s| s.sync = Some(Arc::clone(&status))).await;
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status, 200);
+    assert_eq!(
+        ready.json(),
+        serde_json::json!({"status": "ready", "toilets": 5, "seq": 7, "problem": null})
+    );
+    // Nobody has read the change log for more than five intervals (and 1 s).
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let stale = app.get("/readyz").await;
+    assert_eq!(stale.status, 503);
+    let body = stale.json();
+    assert_eq!(body["status"], "not_ready");
+    assert!(
+        body["problem"].as_str().unwrap().contains("change log"),
+        "{body}"
+    );
+    // The store gone: not ready, saying so; alive all the same.
+    let app = app_with(SHANGHAI, |_| {}).await;
+    assert_eq!(app.get("/readyz").await.status, 200);
+    app.store.close().await;
+    let down = app.get("/readyz").await;
+    assert_eq!(down.status, 503);
+    assert!(down.json()["problem"].as_str().unwrap().contains("store"));
+    assert_eq!(app.get("/healthz").await.status, 200);
 }
