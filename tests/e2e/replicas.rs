@@ -399,4 +399,17 @@ async fn a_killed_import_on_postgres_writes_nothing() {
         .await
         .unwrap();
     assert_eq!(count, 200_000);
+    // A replica loads them all (in parallel ranges over one exported snapshot).
+    let server = start(url);
+    let client = reqwest::Client::new();
+    let (status, ready) = get_json(&client, &server.url("/readyz")).await;
+    assert_eq!(status, 200);
+    assert_eq!(ready["toilets"], 200_000, "{ready}");
+    let (_, near) = get_json(
+        &client,
+        &server.url("/api/v1/toilets/nearby?lat=30.0&lon=120.0&limit=1"),
+    )
+    .await;
+    assert_eq!(near["results"][0]["toilet"]["name"], "Toilet 0");
+    assert!(server.terminate().success());
 }
