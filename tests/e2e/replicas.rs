@@ -12,6 +12,10 @@ use super::{
     write,
 };
 
+/// The two tests here run one after the other: the killed 200,000-row
+/// import would otherwise share the two cores with the timing checks.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Replicas here poll the log only every 5 s, so anything seen sooner came
 /// through LISTEN/NOTIFY.
 const FALLBACK_MS: &str = "5000";
@@ -79,6 +83,7 @@ async fn sign_in(client: &reqwest::Client, server: &Server, password: &str) -> S
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_postgres_stay_in_sync() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let Some(db) = postgres_db().await else {
         return;
     };
@@ -362,6 +367,7 @@ async fn two_replicas_on_postgres_stay_in_sync() {
 /// log as they were; run again, it writes everything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_import_on_postgres_writes_nothing() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let Some(db) = postgres_db().await else {
         return;
     };

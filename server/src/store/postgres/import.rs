@@ -74,7 +74,7 @@ pub fn compare(
 }
 
 /// Writes the venues in one transaction, recounting inside it under the
-/// toilets lock. A failure, or a kill before COMMIT, leaves the store as it was.
+/// toilets lock (taken once the venues are in). A failure, or a kill before COMMIT, leaves the store as it was.
 pub fn commit(
     pg: &Postgres,
     venues: &Connection,
@@ -85,11 +85,13 @@ pub fn commit(
 ) -> anyhow::Result<()> {
     block_on(async {
         let mut tx = pg.pool().begin().await?;
+        // Streaming the venues in touches no toilet: other writers wait
+        // only for the comparison and the writes.
+        load_venues(&mut tx, venues).await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(TOILETS_LOCK)
             .execute(&mut *tx)
             .await?;
-        load_venues(&mut tx, venues).await?;
         count(&mut tx, source, remove_missing, counts).await?;
         before_write();
         let now = Utc::now();
