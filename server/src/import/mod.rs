@@ -14,6 +14,7 @@ mod fields;
 mod input;
 mod region;
 mod rows;
+pub(crate) mod sql;
 mod staging;
 
 use std::{fmt, io::IsTerminal as _, path::Path, time::Instant};

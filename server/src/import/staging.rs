@@ -16,6 +16,8 @@ use gongce_shared::LatLon;
 use rstar::{RTree, primitives::GeomWithData};
 use rusqlite::{Connection, params};
 
+use super::sql::SQLITE;
+
 use super::{
     Counts, Issue, Severity,
     region::RegionBuilder,
@@ -450,15 +452,18 @@ impl Staging {
             |r| r.get(0),
         )?;
         tx.execute(
-            &format!("{UPSERT} {DIFFERS} OR toilets.status = 'removed'"),
+            &SQLITE.upsert("main.toilets", "staging.venues"),
             params![source, now],
         )?;
         if remove_missing {
-            tx.execute(REMOVE_MISSING, params![source, now])?;
+            tx.execute(
+                &SQLITE.remove_missing("main.toilets", "staging.venues"),
+                params![source, now],
+            )?;
         }
         // Each toilet the import changed gets a history entry with no user:
         // an import. (The file and its report say what changed.)
-        tx.execute(IMPORT_HISTORY, params![seq, now])?;
+        tx.execute(&SQLITE.import_history("main."), params![seq, now])?;
         tx.commit()?;
         conn.execute_batch("DETACH DATABASE staging")?;
         Ok(())
@@ -525,51 +530,6 @@ fn uri_path(path: &Path) -> String {
         .replace('#', "%23")
 }
 
-/// Whether two of a venue's values differ, store side `t`, file side `v`.
-const DIFFERS: &str = "WHERE toilets.name IS NOT excluded.name
-    OR toilets.address IS NOT excluded.address
-    OR toilets.lat IS NOT excluded.lat OR toilets.lon IS NOT excluded.lon
-    OR toilets.wheelchair IS NOT excluded.wheelchair
-    OR toilets.baby_change IS NOT excluded.baby_change
-    OR toilets.family_room IS NOT excluded.family_room OR toilets.free IS NOT excluded.free
-    OR toilets.access IS NOT excluded.access
-    OR toilets.opening_hours IS NOT excluded.opening_hours
-    OR toilets.hours_note IS NOT excluded.hours_note
-    OR toilets.timezone IS NOT excluded.timezone
-    OR toilets.operator IS NOT excluded.operator
-    OR toilets.source_crs IS NOT excluded.source_crs";
-
-const UPSERT: &str = "
-INSERT INTO main.toilets (source, external_id, name, address, lat, lon, wheelchair, baby_change,
-    family_room, free, access, opening_hours, hours_note, timezone, operator, source_crs,
-    created_at, updated_at)
-SELECT ?1, external_id, name, address, lat, lon, wheelchair, baby_change, family_room, free,
-    access, opening_hours, hours_note, timezone, operator, source_crs, ?2, ?2
-FROM staging.venues WHERE true
-ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
-    name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
-    wheelchair = excluded.wheelchair, baby_change = excluded.baby_change,
-    family_room = excluded.family_room, free = excluded.free, access = excluded.access,
-    opening_hours = excluded.opening_hours, hours_note = excluded.hours_note,
-    timezone = excluded.timezone, operator = excluded.operator,
-    source_crs = excluded.source_crs,
-    status = CASE WHEN toilets.status = 'removed' THEN 'open' ELSE toilets.status END,
-    version = toilets.version + 1, updated_at = excluded.updated_at";
-
-/// Soft removal: the row stays, with its history, and leaves the map.
-const REMOVE_MISSING: &str = "
-UPDATE main.toilets SET status = 'removed', version = version + 1, updated_at = ?2
-WHERE source = ?1 AND status != 'removed' AND external_id IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM staging.venues v WHERE v.external_id = toilets.external_id)";
-
-const IMPORT_HISTORY: &str = "
-INSERT INTO main.toilet_history (toilet_id, user_id, action, at)
-SELECT t.id, NULL,
-    CASE WHEN t.status = 'removed' THEN 'remove' WHEN t.version = 1 THEN 'create' ELSE 'update' END,
-    ?2
-FROM main.toilets t
-WHERE t.id IN (SELECT toilet_id FROM main.toilet_changes WHERE seq > ?1)";
-
 fn count(
     conn: &Connection,
     store: &str,
@@ -578,17 +538,7 @@ fn count(
     remove_missing: bool,
     counts: &mut Counts,
 ) -> anyhow::Result<()> {
-    let differs = DIFFERS
-        .trim_start_matches("WHERE ")
-        .replace("toilets.", "t.")
-        .replace("excluded.", "v.");
-    let sql = format!(
-        "SELECT COALESCE(SUM(t.id IS NULL), 0),
-                COALESCE(SUM(t.id IS NOT NULL AND (t.status = 'removed' OR {differs})), 0),
-                COALESCE(SUM(t.id IS NOT NULL AND t.status != 'removed' AND NOT ({differs})), 0)
-         FROM {staging}.venues v
-         LEFT JOIN {store}.toilets t ON t.source = ?1 AND t.external_id = v.external_id"
-    );
+    let sql = SQLITE.counts(&format!("{store}.toilets"), &format!("{staging}.venues"));
     let (inserted, updated, unchanged): (i64, i64, i64) = conn
         .query_row(&sql, [source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .context("cannot compare the list with the store")?;
@@ -597,11 +547,7 @@ fn count(
     counts.unchanged = unchanged as usize;
     counts.removed = if remove_missing {
         conn.query_row(
-            &format!(
-                "SELECT COUNT(*) FROM {store}.toilets t
-                 WHERE t.source = ?1 AND t.status != 'removed' AND t.external_id IS NOT NULL
-                   AND NOT EXISTS (SELECT 1 FROM {staging}.venues v WHERE v.external_id = t.external_id)"
-            ),
+            &SQLITE.missing_count(&format!("{store}.toilets"), &format!("{staging}.venues")),
             [source],
             |r| r.get::<_, i64>(0),
         )? as usize

@@ -358,6 +358,19 @@ pub enum ImportTarget {
     Postgres(postgres::Postgres),
 }
 
+/// `min..=max` split into one id range per core (at most 8), for reading a
+/// snapshot in parallel.
+fn id_ranges(min: i64, max: i64) -> Vec<(i64, i64)> {
+    let parts = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8) as i64;
+    let step = (max - min) / parts + 1;
+    (0..parts)
+        .map(|i| (min + i * step, (min + (i + 1) * step - 1).min(max)))
+        .filter(|(lo, hi)| lo <= hi)
+        .collect()
+}
+
 /// Timestamps are stored as RFC 3339 text in UTC, to the millisecond (SQLite).
 pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)

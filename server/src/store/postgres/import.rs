@@ -13,10 +13,13 @@ use anyhow::Context as _;
 use chrono::Utc;
 use gongce_shared::LatLon;
 use rusqlite::Connection;
-use sqlx::{Executor as _, PgConnection};
+use sqlx::{AssertSqlSafe, Executor as _, PgConnection};
 
 use super::{Postgres, TOILETS_LOCK};
-use crate::import::Counts;
+use crate::import::{
+    Counts,
+    sql::{LIST_COLUMNS, POSTGRES},
+};
 
 /// Runs `f` to completion from a blocking thread of the current runtime
 /// (or, outside any runtime, on a new one).
@@ -98,20 +101,22 @@ pub fn commit(
         let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM toilet_changes")
             .fetch_one(&mut *tx)
             .await?;
-        sqlx::query(UPSERT)
+        sqlx::query(AssertSqlSafe(POSTGRES.upsert("toilets", "staging_venues")))
             .bind(source)
             .bind(now)
             .execute(&mut *tx)
             .await
             .context("cannot write the venues")?;
         if remove_missing {
-            sqlx::query(REMOVE_MISSING)
-                .bind(source)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(AssertSqlSafe(
+                POSTGRES.remove_missing("toilets", "staging_venues"),
+            ))
+            .bind(source)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         }
-        sqlx::query(IMPORT_HISTORY)
+        sqlx::query(AssertSqlSafe(POSTGRES.import_history("")))
             .bind(seq)
             .bind(now)
             .execute(&mut *tx)
@@ -121,8 +126,13 @@ pub fn commit(
     })?
 }
 
-const VENUE_COLUMNS: &str = "external_id, name, address, lat, lon, wheelchair, baby_change, \
-    family_room, free, access, opening_hours, hours_note, timezone, operator, source_crs";
+/// The venues' columns: their key, then what the list sets.
+fn venue_columns() -> Vec<&'static str> {
+    std::iter::once("external_id").chain(LIST_COLUMNS).collect()
+}
+
+/// Stored as 0/1 in the scratch file, as booleans here.
+const BOOLEAN_COLUMNS: [&str; 4] = ["wheelchair", "baby_change", "family_room", "free"];
 
 /// Copies the scratch file's venues into a temporary table dropped at the
 /// end of the transaction.
@@ -137,21 +147,26 @@ async fn load_venues(conn: &mut PgConnection, venues: &Connection) -> anyhow::Re
         ) ON COMMIT DROP",
     )
     .await?;
+    let columns = venue_columns();
+    let boolean: Vec<bool> = columns
+        .iter()
+        .map(|c| BOOLEAN_COLUMNS.contains(c))
+        .collect();
+    let list = columns.join(", ");
     let mut copy = conn
-        .copy_in_raw(&format!("COPY staging_venues ({VENUE_COLUMNS}) FROM STDIN"))
+        .copy_in_raw(&format!("COPY staging_venues ({list}) FROM STDIN"))
         .await?;
-    let mut stmt = venues.prepare(&format!("SELECT {VENUE_COLUMNS} FROM venues"))?;
+    let mut stmt = venues.prepare(&format!("SELECT {list} FROM venues"))?;
     let mut rows = stmt.query([])?;
     let mut buf = String::with_capacity(1 << 20);
     while let Some(r) = rows.next()? {
-        for i in 0..15 {
+        for (i, &boolean) in boolean.iter().enumerate() {
             if i > 0 {
                 buf.push('\t');
             }
             match r.get_ref(i)? {
                 rusqlite::types::ValueRef::Null => buf.push_str("\\N"),
-                // Facilities are stored as 0/1 in the scratch file.
-                rusqlite::types::ValueRef::Integer(n) if (5..=8).contains(&i) => {
+                rusqlite::types::ValueRef::Integer(n) if boolean => {
                     buf.push(if n != 0 { 't' } else { 'f' })
                 }
                 rusqlite::types::ValueRef::Integer(n) => write!(buf, "{n}")?,
@@ -187,100 +202,25 @@ fn escape(buf: &mut String, s: &str) {
     }
 }
 
-/// Whether a stored toilet `t` differs from the list's venue `v`.
-macro_rules! differs {
-    ($t:literal, $v:literal) => {
-        concat!(
-            $t,
-            ".name IS DISTINCT FROM ",
-            $v,
-            ".name OR ",
-            $t,
-            ".address IS DISTINCT FROM ",
-            $v,
-            ".address OR ",
-            $t,
-            ".lat IS DISTINCT FROM ",
-            $v,
-            ".lat OR ",
-            $t,
-            ".lon IS DISTINCT FROM ",
-            $v,
-            ".lon OR ",
-            $t,
-            ".wheelchair IS DISTINCT FROM ",
-            $v,
-            ".wheelchair OR ",
-            $t,
-            ".baby_change IS DISTINCT FROM ",
-            $v,
-            ".baby_change OR ",
-            $t,
-            ".family_room IS DISTINCT FROM ",
-            $v,
-            ".family_room OR ",
-            $t,
-            ".free IS DISTINCT FROM ",
-            $v,
-            ".free OR ",
-            $t,
-            ".access IS DISTINCT FROM ",
-            $v,
-            ".access OR ",
-            $t,
-            ".opening_hours IS DISTINCT FROM ",
-            $v,
-            ".opening_hours OR ",
-            $t,
-            ".hours_note IS DISTINCT FROM ",
-            $v,
-            ".hours_note OR ",
-            $t,
-            ".timezone IS DISTINCT FROM ",
-            $v,
-            ".timezone OR ",
-            $t,
-            ".operator IS DISTINCT FROM ",
-            $v,
-            ".operator OR ",
-            $t,
-            ".source_crs IS DISTINCT FROM ",
-            $v,
-            ".source_crs"
-        )
-    };
-}
-
 async fn count(
     conn: &mut PgConnection,
     source: &str,
     remove_missing: bool,
     counts: &mut Counts,
 ) -> anyhow::Result<()> {
-    let (inserted, updated, unchanged): (i64, i64, i64) = sqlx::query_as(concat!(
-        "SELECT COUNT(*) FILTER (WHERE t.id IS NULL),
-                COUNT(*) FILTER (WHERE t.id IS NOT NULL AND (t.status = 'removed' OR ",
-        differs!("t", "v"),
-        ")),
-                COUNT(*) FILTER (WHERE t.id IS NOT NULL AND t.status != 'removed' AND NOT (",
-        differs!("t", "v"),
-        "))
-         FROM staging_venues v
-         LEFT JOIN toilets t ON t.source = $1 AND t.external_id = v.external_id"
-    ))
-    .bind(source)
-    .fetch_one(&mut *conn)
-    .await
-    .context("cannot compare the list with the store")?;
+    let (inserted, updated, unchanged): (i64, i64, i64) =
+        sqlx::query_as(AssertSqlSafe(POSTGRES.counts("toilets", "staging_venues")))
+            .bind(source)
+            .fetch_one(&mut *conn)
+            .await
+            .context("cannot compare the list with the store")?;
     counts.inserted = inserted as usize;
     counts.updated = updated as usize;
     counts.unchanged = unchanged as usize;
     counts.removed = if remove_missing {
-        sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM toilets t
-             WHERE t.source = $1 AND t.status != 'removed' AND t.external_id IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM staging_venues v WHERE v.external_id = t.external_id)",
-        )
+        sqlx::query_scalar::<_, i64>(AssertSqlSafe(
+            POSTGRES.missing_count("toilets", "staging_venues"),
+        ))
         .bind(source)
         .fetch_one(&mut *conn)
         .await? as usize
@@ -289,37 +229,3 @@ async fn count(
     };
     Ok(())
 }
-
-const UPSERT: &str = concat!(
-    "INSERT INTO toilets AS t (source, external_id, name, address, lat, lon, wheelchair,
-        baby_change, family_room, free, access, opening_hours, hours_note, timezone, operator,
-        source_crs, created_at, updated_at)
-     SELECT $1, external_id, name, address, lat, lon, wheelchair, baby_change, family_room, free,
-        access, opening_hours, hours_note, timezone, operator, source_crs, $2, $2
-     FROM staging_venues
-     ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
-        name = excluded.name, address = excluded.address, lat = excluded.lat, lon = excluded.lon,
-        wheelchair = excluded.wheelchair, baby_change = excluded.baby_change,
-        family_room = excluded.family_room, free = excluded.free, access = excluded.access,
-        opening_hours = excluded.opening_hours, hours_note = excluded.hours_note,
-        timezone = excluded.timezone, operator = excluded.operator,
-        source_crs = excluded.source_crs,
-        status = CASE WHEN t.status = 'removed' THEN 'open' ELSE t.status END,
-        version = t.version + 1, updated_at = excluded.updated_at
-     WHERE t.status = 'removed' OR ",
-    differs!("t", "excluded")
-);
-
-/// Soft removal: the row stays, with its history, and leaves the map.
-const REMOVE_MISSING: &str = "
-UPDATE toilets SET status = 'removed', version = version + 1, updated_at = $2
-WHERE source = $1 AND status != 'removed' AND external_id IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM staging_venues v WHERE v.external_id = toilets.external_id)";
-
-const IMPORT_HISTORY: &str = "
-INSERT INTO toilet_history (toilet_id, user_id, action, at)
-SELECT t.id, NULL,
-    CASE WHEN t.status = 'removed' THEN 'remove' WHEN t.version = 1 THEN 'create' ELSE 'update' END,
-    $2
-FROM toilets t
-WHERE t.id IN (SELECT toilet_id FROM toilet_changes WHERE seq > $1)";

@@ -139,20 +139,16 @@ impl Postgres {
                 seq,
             });
         };
-        let parts = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8) as i64;
+        let ranges = super::id_ranges(min, max);
         let mut toilets = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-        if parts == 1 || count < 50_000 {
+        if ranges.len() == 1 || count < 50_000 {
             read_range(&mut tx, min, max, &mut toilets).await?;
         } else {
             let exported: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
                 .fetch_one(&mut *tx)
                 .await?;
-            let step = (max - min) / parts + 1;
-            let readers: Vec<_> = (0..parts)
-                .map(|i| (min + i * step, (min + (i + 1) * step - 1).min(max)))
-                .filter(|(lo, hi)| lo <= hi)
+            let readers: Vec<_> = ranges
+                .into_iter()
                 .map(|(lo, hi)| {
                     let (pool, exported) = (self.pool.clone(), exported.clone());
                     tokio::spawn(async move {

@@ -48,14 +48,7 @@ pub(super) fn snapshot(path: &Path) -> anyhow::Result<Snapshot> {
             seq,
         });
     };
-    let parts = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8) as i64;
-    let step = (max - min) / parts + 1;
-    let ranges: Vec<(i64, i64)> = (0..parts)
-        .map(|i| (min + i * step, (min + (i + 1) * step - 1).min(max)))
-        .filter(|(lo, hi)| lo <= hi)
-        .collect();
+    let ranges = crate::store::id_ranges(min, max);
     let parts: Vec<anyhow::Result<Vec<Arc<Toilet>>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = ranges
             .iter()

@@ -17,7 +17,9 @@ use gongce_shared::{
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
 use super::{Sqlite, read};
-use crate::store::{Actor, WriteError, apply_patch, check, no_such_org, position, timestamp};
+use crate::store::{
+    Actor, WriteError, apply_patch, check, no_such_org, position, status_parts, timestamp,
+};
 
 /// The writer connection, opened on first use.
 #[derive(Clone, Default)]
@@ -121,7 +123,7 @@ impl Sqlite {
                 }
             }
             let (t, action) = (patched.toilet, patched.action);
-            let (status, reason, until) = status_columns(&t.status);
+            let (status, reason, until) = status_parts(&t.status);
             tx.execute(
                 "UPDATE toilets SET name = ?2, address = ?3, lat = ?4, lon = ?5, wheelchair = ?6,
                     baby_change = ?7, family_room = ?8, free = ?9, access = ?10,
@@ -148,7 +150,7 @@ impl Sqlite {
                     t.last_verified.map(timestamp),
                     status,
                     reason,
-                    until,
+                    until.map(timestamp),
                     timestamp(now),
                 ],
             )?;
@@ -247,18 +249,6 @@ impl Sqlite {
 
 pub(super) fn load(conn: &Connection, id: i64) -> anyhow::Result<Option<Toilet>> {
     Ok(read::matching(conn, "id = ?1", [id])?.pop())
-}
-
-fn status_columns(status: &Status) -> (&'static str, Option<&str>, Option<String>) {
-    match status {
-        Status::Open => ("open", None, None),
-        Status::TemporarilyClosed { reason, until } => (
-            "temporarily_closed",
-            Some(reason.as_str()),
-            until.map(timestamp),
-        ),
-        Status::Removed => ("removed", None, None),
-    }
 }
 
 fn record(
