@@ -358,6 +358,34 @@ pub enum ImportTarget {
     Postgres(postgres::Postgres),
 }
 
+/// One parsed copy of each distinct opening-hours text and time zone, for
+/// decoding toilet rows (most toilets share a handful of each).
+#[derive(Default)]
+struct Parsed {
+    hours: std::collections::HashMap<String, gongce_shared::OpeningHours>,
+    zones: std::collections::HashMap<String, gongce_shared::TimeZone>,
+}
+
+impl Parsed {
+    fn hours(&mut self, text: &str) -> anyhow::Result<gongce_shared::OpeningHours> {
+        if let Some(parsed) = self.hours.get(text) {
+            return Ok(parsed.clone());
+        }
+        let parsed = gongce_shared::OpeningHours::parse(text)?;
+        self.hours.insert(text.to_owned(), parsed.clone());
+        Ok(parsed)
+    }
+
+    fn zone(&mut self, name: &str) -> anyhow::Result<gongce_shared::TimeZone> {
+        if let Some(zone) = self.zones.get(name) {
+            return Ok(*zone);
+        }
+        let zone: gongce_shared::TimeZone = name.parse()?;
+        self.zones.insert(name.to_owned(), zone);
+        Ok(zone)
+    }
+}
+
 /// `min..=max` split into one id range per core (at most 8), for reading a
 /// snapshot in parallel.
 fn id_ranges(min: i64, max: i64) -> Vec<(i64, i64)> {

@@ -16,14 +16,12 @@ pub mod import;
 mod reports;
 mod write;
 
-use std::{collections::HashMap, str::FromStr, sync::Arc, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt as _;
-use gongce_shared::{
-    LatLon, OpeningHours, Status, TimeZone, Toilet, ToiletId, ToiletName, reports::ReportSummary,
-};
+use gongce_shared::{LatLon, Status, Toilet, ToiletId, ToiletName, reports::ReportSummary};
 use sqlx::{
     ConnectOptions as _, Connection as _, Executor as _, PgPool, Row as _,
     postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow},
@@ -263,10 +261,7 @@ async fn read_range(
 /// Turns rows into toilets, sharing one parsed copy of each distinct
 /// opening-hours text and time zone. Columns by position, as `SELECT_TOILETS`.
 #[derive(Default)]
-struct Decoder {
-    hours: HashMap<String, OpeningHours>,
-    zones: HashMap<String, TimeZone>,
-}
+struct Decoder(super::Parsed);
 
 impl Decoder {
     /// A row that does not make a valid toilet is logged and left out.
@@ -280,26 +275,12 @@ impl Decoder {
         let id: i64 = row.try_get(0)?;
         let id = ToiletId::new(id).with_context(|| format!("invalid id {id}"))?;
         let context = || format!("toilet {id}");
-        let opening_hours = match row.try_get::<Option<&str>, _>(12)? {
-            None => None,
-            Some(text) => Some(match self.hours.get(text) {
-                Some(parsed) => parsed.clone(),
-                None => {
-                    let parsed = OpeningHours::parse(text).with_context(context)?;
-                    self.hours.insert(text.to_owned(), parsed.clone());
-                    parsed
-                }
-            }),
-        };
-        let zone: &str = row.try_get(14)?;
-        let timezone = match self.zones.get(zone) {
-            Some(tz) => *tz,
-            None => {
-                let tz: TimeZone = zone.parse().with_context(context)?;
-                self.zones.insert(zone.to_owned(), tz);
-                tz
-            }
-        };
+        let opening_hours = row
+            .try_get::<Option<&str>, _>(12)?
+            .map(|t| self.0.hours(t))
+            .transpose()
+            .with_context(context)?;
+        let timezone = self.0.zone(row.try_get(14)?).with_context(context)?;
         let status = match row.try_get::<&str, _>(18)? {
             "open" => Status::Open,
             "removed" => Status::Removed,

@@ -1,16 +1,14 @@
 //! Reading toilet rows from the SQLite file, fast: plain statement loops on
 //! read-only connections, one per core for a whole snapshot.
 
-use std::{collections::HashMap, path::Path, sync::Arc};
+use std::{path::Path, sync::Arc};
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use gongce_shared::{
-    LatLon, OpeningHours, Status, TimeZone, Toilet, ToiletId, ToiletName, reports::ReportSummary,
-};
+use gongce_shared::{LatLon, Status, Toilet, ToiletId, ToiletName, reports::ReportSummary};
 use rusqlite::{Connection, OpenFlags, Row};
 
-use crate::store::Snapshot;
+use crate::store::{Parsed, Snapshot};
 
 const SELECT_TOILETS: &str = "SELECT id, source, external_id, name, address, lat, lon, \
     wheelchair, baby_change, family_room, free, access, opening_hours, hours_note, timezone, \
@@ -119,10 +117,7 @@ fn parse_timestamp(column: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
 /// opening-hours text and time zone (most toilets share a handful).
 /// Columns are read by position, in the order of `SELECT_TOILETS`.
 #[derive(Default)]
-struct Decoder {
-    hours: HashMap<String, OpeningHours>,
-    zones: HashMap<String, TimeZone>,
-}
+struct Decoder(Parsed);
 
 impl Decoder {
     /// A row that does not make a valid toilet (edited by hand, say) is
@@ -139,26 +134,14 @@ impl Decoder {
         let context = || format!("toilet {id}");
         let text =
             |i: usize| -> anyhow::Result<Option<&str>> { Ok(row.get_ref(i)?.as_str_or_null()?) };
-        let opening_hours = match text(12)? {
-            None => None,
-            Some(text) => Some(match self.hours.get(text) {
-                Some(parsed) => parsed.clone(),
-                None => {
-                    let parsed = OpeningHours::parse(text).with_context(context)?;
-                    self.hours.insert(text.to_owned(), parsed.clone());
-                    parsed
-                }
-            }),
-        };
-        let zone = text(14)?.unwrap_or_default();
-        let timezone = match self.zones.get(zone) {
-            Some(tz) => *tz,
-            None => {
-                let tz: TimeZone = zone.parse().with_context(context)?;
-                self.zones.insert(zone.to_owned(), tz);
-                tz
-            }
-        };
+        let opening_hours = text(12)?
+            .map(|t| self.0.hours(t))
+            .transpose()
+            .with_context(context)?;
+        let timezone = self
+            .0
+            .zone(text(14)?.unwrap_or_default())
+            .with_context(context)?;
         let status = match text(18)?.unwrap_or_default() {
             "open" => Status::Open,
             "removed" => Status::Removed,
