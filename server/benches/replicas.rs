@@ -170,7 +170,7 @@ async fn propagation(
     let client = reqwest::Client::new();
     let session: Value = client
         .post(format!("{a}/api/v1/session"))
-        .json(&json!({"username": "bench", "password": password}))
+        .json(&json!({"username": "bench", "password": password, "bearer": true}))
         .send()
         .await?
         .json()

@@ -13,16 +13,42 @@ use argon2::{
 };
 use base64::Engine as _;
 use chrono::Duration;
+
+use crate::store::throttle::Rule;
 use rand::RngCore as _;
 use sha2::Digest as _;
 
 /// How long a session lasts from sign-in.
 pub const SESSION_LIFETIME: Duration = Duration::days(14);
-/// Failed sign-ins are counted over this window…
-pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
-/// …and after this many, per username or per client address, sign-in is
-/// refused until the window ends.
-pub const MAX_FAILURES: u32 = 5;
+/// Password checks for one username from one client: five per 15
+/// minutes, then refused until the window ends. Counted before the check,
+/// so a burst cannot race past it; forgotten after a correct password.
+pub const PAIR_THROTTLE: Rule = Rule {
+    limit: 5,
+    window: Duration::minutes(15),
+    backoff: None,
+};
+/// Password checks from one client, whatever the username: generous, as
+/// many people share an address behind carrier NAT, but it stops one
+/// client from trying a password on every account.
+pub const CLIENT_THROTTLE: Rule = Rule {
+    limit: 50,
+    window: Duration::minutes(15),
+    backoff: None,
+};
+/// Password checks for one username from anywhere: five, then each one
+/// more after a delay that doubles from 1 s up to a minute. A stranger
+/// slows the account down but never locks its owner out.
+pub const USER_THROTTLE: Rule = Rule {
+    limit: 5,
+    window: Duration::minutes(15),
+    backoff: Some(Duration::minutes(1)),
+};
+
+/// Argon2 checks that may run at once: twice the cores (19 MiB each).
+pub fn password_check_permits() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
 /// The cookie the web app's session rides in.
 pub const COOKIE: &str = "gongce_session";
 

@@ -15,20 +15,22 @@ use crate::{
     store::{ImportTarget, Store},
 };
 
-pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let store = Store::open(&args.store.database_url).await?;
-    let opened = started.elapsed();
-    let snapshot = store.snapshot().await.context("cannot load the toilets")?;
-    let read = started.elapsed() - opened;
-    let seq = snapshot.seq;
-    let map_center = crate::http::webapp::median_center(
-        snapshot
-            .toilets
-            .iter()
-            .filter(|t| t.status != gongce_shared::Status::Removed)
-            .map(|t| t.position),
-    );
+/// Settings from before this release that now mean something else: a
+/// server that silently ignored them would run less safely than intended.
+const REPLACED: [(&str, &str); 1] = [(
+    "GONGCE_TRUST_FORWARDED_FOR",
+    "list the proxies instead: GONGCE_TRUSTED_PROXIES=10.0.0.0/8 (addresses or CIDRs)",
+)];
+
+/// Checks what `serve` would run with, without opening anything: the
+/// tiles, the web app folder, the store's URL, and settings that were
+/// replaced. Answers the map tiles.
+pub fn check_serve_args(args: &ServeArgs) -> anyhow::Result<crate::http::webapp::Tiles> {
+    for (name, instead) in REPLACED {
+        if std::env::var_os(name).is_some() {
+            anyhow::bail!("{name} is no longer read: {instead}");
+        }
+    }
     let tiles = crate::http::webapp::Tiles::from_setting(
         &args.tiles,
         args.tiles_crs,
@@ -43,6 +45,62 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             dir.display()
         );
     }
+    if !crate::store::is_postgres(&args.store.database_url) {
+        crate::store::sqlite_path(&args.store.database_url)?;
+    }
+    Ok(tiles)
+}
+
+/// `gongce check-config`: the settings, checked and printed.
+pub fn check_config(args: &ServeArgs) -> anyhow::Result<()> {
+    let tiles = check_serve_args(args)?;
+    let database = crate::store::redact(&args.store.database_url);
+    println!("database         {database}");
+    println!("bind             {}", args.bind);
+    println!("secure cookies   {}", args.secure_cookies);
+    println!(
+        "trusted proxies  {}",
+        or_none(&args.trusted_proxies.to_string())
+    );
+    println!(
+        "frame ancestors  {}",
+        or_none(&args.frame_ancestors.0.join(" "))
+    );
+    println!(
+        "webhook allow    {}",
+        or_none(&args.webhook_allow.to_string())
+    );
+    println!("tiles            {} ({})", tiles.url, tiles.crs);
+    println!(
+        "web app          {}",
+        args.webapp_dir
+            .as_ref()
+            .map_or("none (API only)".to_owned(), |d| d.display().to_string())
+    );
+    println!("licence          {}", args.licence.licence);
+    println!("configuration OK");
+    Ok(())
+}
+
+fn or_none(s: &str) -> &str {
+    if s.is_empty() { "none" } else { s }
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let tiles = check_serve_args(&args)?;
+    let started = Instant::now();
+    let store = Store::open(&args.store.database_url).await?;
+    let opened = started.elapsed();
+    let snapshot = store.snapshot().await.context("cannot load the toilets")?;
+    let read = started.elapsed() - opened;
+    let seq = snapshot.seq;
+    let map_center = crate::http::webapp::median_center(
+        snapshot
+            .toilets
+            .iter()
+            .filter(|t| t.status != gongce_shared::Status::Removed)
+            .map(|t| t.position),
+    );
     let index = Arc::new(RwLock::new(Index::build(snapshot.toilets)));
     let toilets = index.read().expect("index lock").len();
     tracing::info!(
@@ -57,8 +115,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;
+    let guard = Arc::new(crate::webhooks::Guard {
+        allow: args.webhook_allow.clone(),
+        ..Default::default()
+    });
     let deliveries = tokio::spawn(crate::webhooks::run(
         store.clone(),
+        Arc::clone(&guard),
+        Arc::new(chrono::Utc::now),
         Duration::from_millis(args.sync_interval_ms.clamp(100, 1000)),
     ));
     let sync = Arc::new(crate::sync::SyncStatus::new(
@@ -91,7 +155,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let mut state = AppState::new(index, store.clone());
     state.licence = Arc::new(args.licence.licence());
     state.secure_cookies = args.secure_cookies;
-    state.trust_forwarded_for = args.trust_forwarded_for;
+    state.trusted_proxies = Arc::new(args.trusted_proxies.clone());
+    state.frame_ancestors = Arc::new(args.frame_ancestors.clone());
+    state.webhooks = guard;
     state.tiles = Arc::new(tiles);
     state.map_center = map_center;
     state.webapp_dir = args.webapp_dir.clone();

@@ -2,10 +2,13 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand, builder::BoolishValueParser};
 use gongce_shared::{Crs, TimeZone};
 
-use crate::import::{ColumnMap, ExportFormat, Format};
+use crate::{
+    import::{ColumnMap, ExportFormat, Format},
+    net::Cidrs,
+};
 
 /// Where the embedded store lives unless DATABASE_URL says otherwise.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:gongce.sqlite";
@@ -21,6 +24,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the HTTP API.
     Serve(ServeArgs),
+    /// Check the settings `serve` would run with (flags and GONGCE_…
+    /// variables), print them, and exit without serving.
+    CheckConfig(ServeArgs),
     /// Import a toilet list (CSV, Excel or GeoJSON; WGS-84, GCJ-02 or BD-09) into the store.
     Import(ImportArgs),
     /// Write every toilet on the map as open data (CSV, GeoJSON or Excel).
@@ -50,13 +56,26 @@ pub struct ServeArgs {
     pub sync_interval_ms: u64,
     #[command(flatten)]
     pub licence: LicenceArgs,
-    /// Mark the session cookie Secure: set this when serving behind HTTPS.
-    #[arg(long, env = "GONGCE_SECURE_COOKIES")]
+    /// Mark the session cookie Secure and send Strict-Transport-Security:
+    /// set this when serving behind HTTPS (true/false, 1/0, yes/no, on/off).
+    #[arg(long, env = "GONGCE_SECURE_COOKIES", value_parser = BoolishValueParser::new(),
+          action = ArgAction::Set, num_args = 0..=1, default_value = "false",
+          default_missing_value = "true")]
     pub secure_cookies: bool,
-    /// Behind a reverse proxy: take each client's address (for sign-in
-    /// throttling) from the last X-Forwarded-For entry the proxy appends.
-    #[arg(long, env = "GONGCE_TRUST_FORWARDED_FOR")]
-    pub trust_forwarded_for: bool,
+    /// The reverse proxies in front of this server, as addresses or CIDRs
+    /// (`10.0.0.0/8,::1`). X-Forwarded-For is read only from them, and the
+    /// client is its rightmost hop that is not one of them.
+    #[arg(long, env = "GONGCE_TRUSTED_PROXIES", default_value = "", value_parser = parse_cidrs)]
+    pub trusted_proxies: Cidrs,
+    /// Pages allowed to embed the web app in a frame (a city's portal),
+    /// as CSP sources: `https://portal.example.gov.cn https://mp.weixin.qq.com`.
+    /// Default: none.
+    #[arg(long, env = "GONGCE_FRAME_ANCESTORS", default_value = "", value_parser = parse_frame_ancestors)]
+    pub frame_ancestors: FrameAncestors,
+    /// Networks webhooks may reach although they are not public (a city's
+    /// own intranet receiver), as addresses or CIDRs. Default: none.
+    #[arg(long, env = "GONGCE_WEBHOOK_ALLOW", default_value = "", value_parser = parse_cidrs)]
+    pub webhook_allow: Cidrs,
     /// The built web app to serve at / (`cargo xtask webapp` writes webapp/dist).
     #[arg(long, env = "GONGCE_WEBAPP_DIR")]
     pub webapp_dir: Option<PathBuf>,
@@ -115,6 +134,36 @@ pub struct ImportArgs {
     /// Also write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+}
+
+fn parse_cidrs(s: &str) -> Result<Cidrs, String> {
+    s.parse()
+}
+
+/// Sources that may frame the web app (CSP `frame-ancestors`); empty: none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FrameAncestors(pub Vec<String>);
+
+fn parse_frame_ancestors(s: &str) -> Result<FrameAncestors, String> {
+    let mut out = Vec::new();
+    for part in s
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+    {
+        let ok = part == "'self'"
+            || ((part.starts_with("https://") || part.starts_with("http://"))
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.:/*".contains(c))
+                && !part.ends_with("://"));
+        if !ok {
+            return Err(format!(
+                "invalid frame ancestor {part:?}: expected 'self' or an origin such as https://portal.example.gov.cn"
+            ));
+        }
+        out.push(part.to_owned());
+    }
+    Ok(FrameAncestors(out))
 }
 
 fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod http;
 pub mod import;
 pub mod index;
+pub mod net;
 pub mod store;
 pub mod sync;
 pub mod webhooks;

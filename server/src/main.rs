@@ -21,6 +21,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Serve(args) => gongce::commands::serve(args).await.map(|()| true),
+        Command::CheckConfig(args) => gongce::commands::check_config(&args).map(|()| true),
         Command::Import(args) => gongce::commands::import(args).await,
         Command::Export(args) => gongce::commands::export(args).await.map(|()| true),
         Command::Org(args) => gongce::commands::org(args).await.map(|()| true),

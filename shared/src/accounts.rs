@@ -140,6 +140,10 @@ pub struct User {
 pub struct SignIn {
     pub username: String,
     pub password: String,
+    /// Ask for a bearer token (API clients). The web app leaves it out and
+    /// rides on its HttpOnly cookie, so no script can read its session.
+    #[serde(default)]
+    pub bearer: bool,
 }
 
 // Never print a password, not even in a debug log.
@@ -151,7 +155,8 @@ impl fmt::Debug for SignIn {
     }
 }
 
-/// Who is signed in. `token` is only present in the answer to signing in.
+/// Who is signed in. `token` is only present in the answer to a sign-in
+/// that asked for it (`"bearer": true`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SessionInfo {
     pub user: User,
@@ -398,6 +403,7 @@ mod tests {
         let s = SignIn {
             username: "li".into(),
             password: "hunter2hunter2".into(),
+            bearer: false,
         };
         assert!(!format!("{s:?}").contains("hunter2"));
         assert!(check_password("short").is_err());

@@ -202,8 +202,30 @@ pub struct ReportStats {
 pub struct Webhook {
     /// An http(s) URL.
     pub url: String,
-    /// Signs each delivery: `X-Gongce-Signature: sha256=<hex HMAC of the body>`.
+    /// Signs each delivery as Standard Webhooks do: `webhook-signature:
+    /// v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. At least 16
+    /// characters; a `whsec_<base64>` secret is used as its decoded bytes.
     pub secret: String,
+}
+
+/// How an organisation's webhook is doing (`GET /api/v1/webhooks`, admins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct WebhookState {
+    pub org_id: i64,
+    /// Where deliveries go: the host only (a URL's path and query can hold
+    /// a key).
+    pub host: String,
+    /// `ok` (nothing failing), `failing` (a delivery waits for a retry) or
+    /// `failed` (the last delivery was given up on).
+    pub state: String,
+    /// Deliveries waiting to be sent or retried.
+    pub pending: i64,
+    /// Deliveries given up on after every attempt.
+    pub failed: i64,
+    /// Failed attempts of the oldest waiting delivery.
+    pub failures: i64,
+    pub last_error: Option<String>,
+    pub last_delivered_at: Option<DateTime<Utc>>,
 }
 
 impl fmt::Debug for Webhook {

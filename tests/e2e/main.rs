@@ -8,6 +8,7 @@ use std::{
 };
 
 mod replicas;
+mod settings;
 #[path = "../../server/tests/support/mod.rs"]
 mod support;
 
@@ -590,7 +591,7 @@ async fn committees_bootstrapped_from_the_cli_edit_over_http_and_logs_keep_secre
     let client = reqwest::Client::new();
     let session: serde_json::Value = client
         .post(server.url("/api/v1/session"))
-        .json(&serde_json::json!({"username": "li", "password": password}))
+        .json(&serde_json::json!({"username": "li", "password": password, "bearer": true}))
         .send()
         .await
         .unwrap()

@@ -68,7 +68,7 @@ async fn answers(client: &reqwest::Client, server: &Server) -> Vec<Value> {
 async fn sign_in(client: &reqwest::Client, server: &Server, password: &str) -> String {
     let session: Value = client
         .post(server.url("/api/v1/session"))
-        .json(&json!({"username": "root", "password": password}))
+        .json(&json!({"username": "root", "password": password, "bearer": true}))
         .send()
         .await
         .unwrap()
@@ -286,7 +286,7 @@ async fn two_replicas_on_postgres_stay_in_sync() {
     }
     let locked = client
         .post(b.url("/api/v1/session"))
-        .json(&json!({"username": "root", "password": password}))
+        .json(&json!({"username": "root", "password": password, "bearer": true}))
         .send()
         .await
         .unwrap();

@@ -84,6 +84,7 @@ pub async fn sign_in(username: &str, password: &str) -> Result<SessionInfo, ApiE
     let body = SignIn {
         username: username.to_owned(),
         password: password.to_owned(),
+        bearer: false,
     };
     send(
         Request::post("/api/v1/session")

@@ -465,7 +465,7 @@ fn result_item(
                 <span class="name">{ t.name.as_str() }</span>
                 <span class="meta">
                     <span class="distance">{ lang.distance(r.distance_m) }</span>
-                    <span class="bearing" aria-hidden="true" style={format!("transform: rotate({}deg)", r.bearing_deg)}>{ "↑" }</span>
+                    <span class={classes!("bearing", format!("d{}", octant(r.bearing_deg)))} aria-hidden="true">{ "↑" }</span>
                     <span class="compass">{ lang.compass(r.bearing_deg) }</span>
                     { open_badge(lang, r) }
                     if t.reports.reported_closed { <span class="badge closed reported">{ lang.t(Text::ReportedClosed) }</span> }
@@ -1267,4 +1267,9 @@ fn stats(props: &StatsProps) -> Html {
             </table>
         </div>
     }
+}
+
+/// Which of eight directions a bearing points to (0 = north, 2 = east …).
+fn octant(bearing_deg: f64) -> u8 {
+    ((bearing_deg.rem_euclid(360.0) / 45.0).round() as u8) % 8
 }

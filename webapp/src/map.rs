@@ -55,8 +55,9 @@ extern "C" {
     fn add_layer(this: &LLayer, layer: &LLayer) -> LLayer;
     #[wasm_bindgen(method, js_name = clearLayers)]
     fn clear_layers(this: &LLayer) -> LLayer;
+    /// Leaflet inserts a string as HTML: only ever hand it a node.
     #[wasm_bindgen(method, js_name = bindTooltip)]
-    fn bind_tooltip(this: &LLayer, text: &str) -> LLayer;
+    fn bind_tooltip(this: &LLayer, content: &web_sys::Element) -> LLayer;
     #[wasm_bindgen(method, js_name = on)]
     fn layer_on(this: &LLayer, event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> LLayer;
 }
@@ -65,7 +66,11 @@ extern "C" {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Tiles {
     pub url: String,
+    /// Plain text, shown as text (Leaflet's own control would insert it as HTML).
     pub attribution: String,
+    /// Where the attribution links to, if anywhere.
+    #[serde(default)]
+    pub attribution_url: Option<String>,
     pub crs: Crs,
     #[serde(default)]
     pub subdomains: Option<String>,
@@ -128,6 +133,13 @@ fn from_tiles(crs: Crs, lat: f64, lon: f64) -> Option<LatLon> {
     crs.to_wgs84(lat.clamp(-90.0, 90.0), lon).ok()
 }
 
+/// A `<span>` holding `text` as text: what Leaflet gets instead of a string.
+fn text_node(text: &str) -> Option<web_sys::Element> {
+    let span = web_sys::window()?.document()?.create_element("span").ok()?;
+    span.set_text_content(Some(text));
+    Some(span)
+}
+
 fn leaflet_loaded() -> bool {
     web_sys::window()
         .and_then(|w| Reflect::get(&w, &JsValue::from_str("L")).ok())
@@ -161,18 +173,17 @@ pub fn map_view(props: &MapProps) -> Html {
             if let Some(element) = node.cast::<web_sys::HtmlElement>()
                 && leaflet_loaded()
             {
+                // No attribution control: it takes HTML. The attribution
+                // is drawn as text below.
                 let map = l_map(
                     &element,
                     &opts(&[
                         ("zoomControl", true.into()),
-                        ("attributionControl", true.into()),
+                        ("attributionControl", false.into()),
                     ]),
                 );
                 let crs = tiles.crs;
-                let mut tile_opts = vec![
-                    ("attribution", JsValue::from_str(&tiles.attribution)),
-                    ("maxZoom", f64::from(tiles.max_zoom).into()),
-                ];
+                let mut tile_opts = vec![("maxZoom", f64::from(tiles.max_zoom).into())];
                 if let Some(s) = &tiles.subdomains {
                     tile_opts.push(("subdomains", JsValue::from_str(s)));
                 }
@@ -252,7 +263,9 @@ pub fn map_view(props: &MapProps) -> Html {
                             ("alt", JsValue::from_str(&m.label)),
                         ]),
                     );
-                    marker.bind_tooltip(&m.label);
+                    if let Some(label) = text_node(&m.label) {
+                        marker.bind_tooltip(&label);
+                    }
                     let id = m.id;
                     let callbacks = callbacks.clone();
                     let handler = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
@@ -294,7 +307,24 @@ pub fn map_view(props: &MapProps) -> Html {
         });
     }
 
+    let attribution = &props.tiles.attribution;
+    let safe_link = props
+        .tiles
+        .attribution_url
+        .as_ref()
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     html! {
-        <div ref={node} class="map" role="application" aria-label="map"></div>
+        <div class="map-wrap">
+            <div ref={node} class="map" role="application" aria-label="map"></div>
+            if !attribution.is_empty() {
+                <div class="map-attribution">
+                    if let Some(url) = safe_link {
+                        <a href={url.clone()} target="_blank" rel="noopener noreferrer">{ attribution }</a>
+                    } else {
+                        { attribution }
+                    }
+                </div>
+            }
+        </div>
     }
 }

@@ -3,7 +3,7 @@
 // and shows the last results. BUILD is replaced at build time.
 const CACHE = "gongce-BUILD";
 const SHELL = [
-  "/", "/index.html", "/style.css", "/manifest.webmanifest", "/icon.svg",
+  "/", "/index.html", "/boot.js", "/style.css", "/manifest.webmanifest", "/icon.svg",
   "/gongce_webapp.js", "/gongce_webapp_bg.wasm",
   "/vendor/leaflet.js", "/vendor/leaflet.css", "/vendor/leaflet.markercluster.js",
   "/vendor/MarkerCluster.css", "/vendor/MarkerCluster.Default.css",

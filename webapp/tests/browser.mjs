@@ -74,6 +74,7 @@ async function resident(browser, base, extra = {}) {
   const context = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN", ...extra });
   const page = await context.newPage();
   page.on("pageerror", (e) => console.error("page error:", e.message));
+  if (process.env.BROWSER_CONSOLE) page.on("console", (m) => console.error("console:", m.text()));
   await page.goto(base);
   return { context, page };
 }
@@ -389,12 +390,194 @@ test("the app is installable, opens offline and shows the last list", async ({ b
   await context.close();
 });
 
+
+// Markup and script in every text field a committee, an import or a
+// resident can fill. Each payload sets window.__xss and opens a dialog if
+// it ever runs.
+const X = (tag) => `<img src=x onerror="window.__xss='${tag}';alert('${tag}')"><script>window.__xss='${tag}'</script>"'><svg/onload=alert('${tag}')>`;
+
+async function api(base, method, path, token, body, type = "application/json") {
+  const headers = { "content-type": type };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : (type === "application/json" ? JSON.stringify(body) : body) });
+  const text = await r.text();
+  assert(r.ok, `${method} ${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function noScriptRan(page, where) {
+  assertEq(await page.evaluate(() => window.__xss ?? null), null, `a planted script ran (${where})`);
+}
+
+test("markup planted through the API and an imported list is shown as text and never runs", async ({ browser }) => {
+  const s = await startServer();
+  try {
+    const token = async (username) => (await api(s.base, "POST", "/api/v1/session", null, { username, password: PASSWORD, bearer: true })).token;
+    const root = await token("root");
+    const org = await api(s.base, "POST", "/api/v1/orgs", root, { name: X("org"), kind: "residents_committee", street: X("street") });
+    await api(s.base, "POST", "/api/v1/users", root, { username: "xss-member", password: PASSWORD, role: "committee", org_id: org.id });
+    const member = await token("xss-member");
+    const t = await api(s.base, "POST", "/api/v1/toilets", member, {
+      name: X("name"), lat: 31.2306, lon: 121.4739, address: X("address"), hours_note: X("hours_note"), operator: X("operator"),
+    });
+    await api(s.base, "PATCH", `/api/v1/toilets/${t.id}`, member, { version: t.version, status: { state: "temporarily_closed", reason: X("reason") } });
+    // Contacts are short (100 characters): a shorter payload.
+    const C = `<img src=x onerror=alert('contact')>"'>`;
+    await api(s.base, "POST", `/api/v1/toilets/${t.id}/reports`, null, { kind: "other", note: X("note"), contact: C });
+    // An imported list carries its own payloads.
+    const csv = `id,name,lat,lon,address,operator\nx1,"${X("import-name").replaceAll('"', '""')}",31.2309,121.4734,"${X("import-address").replaceAll('"', '""')}","${X("import-operator").replaceAll('"', '""')}"\n`;
+    const upload = await api(s.base, "POST", "/api/v1/imports?source=xss&filename=xss.csv", root, csv, "text/csv");
+    await api(s.base, "POST", `/api/v1/imports/${upload.import_id}/commit`, root, undefined);
+
+    // The server picks the import up from the change log within a second or so.
+    for (let tries = 0; ; tries++) {
+      const near = await api(s.base, "GET", `/api/v1/toilets/nearby?lat=${HERE.latitude}&lon=${HERE.longitude}&limit=20`);
+      if (near.results.some((r) => r.toilet.name === X("import-name"))) break;
+      assert(tries < 100, "the imported toilet is not served");
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+
+    // A resident: every marker, every list entry, every detail sheet.
+    const { context, page } = await resident(browser, s.base);
+    await page.waitForSelector(".results li");
+    const listed = await names(page);
+    assert(listed.includes(X("name")) && listed.includes(X("import-name")), `names shown literally: ${listed}`);
+    // Open the clusters until the markers stand alone.
+    for (let i = 0; i < 10; i++) {
+      const cluster = await page.$(".marker-cluster");
+      if (!cluster) break;
+      const before = await page.$$eval(".leaflet-marker-icon", (e) => e.length);
+      await cluster.dispatchEvent("click");
+      await page.waitForFunction((b) => document.querySelectorAll(".leaflet-marker-icon").length !== b, before, { timeout: 5000 }).catch(() => {});
+      await page.waitForFunction(() => !document.querySelector(".leaflet-zoom-anim"));
+    }
+    const markers = await page.$$(".leaflet-marker-icon:not(.marker-cluster)");
+    const tooltips = [];
+    for (const m of markers) {
+      await m.dispatchEvent("mouseover");
+      tooltips.push(...await page.$$eval(".leaflet-tooltip", (els) => els.map((e) => e.textContent)));
+      assertEq(await page.$$eval(".leaflet-tooltip img, .leaflet-tooltip script, .leaflet-tooltip svg", (els) => els.length), 0, "no element inside a tooltip");
+      await m.dispatchEvent("mouseout");
+      await m.dispatchEvent("click");
+      await page.waitForSelector(".sheet");
+      await noScriptRan(page, "marker");
+      await page.click(".sheet .close");
+    }
+    assert(tooltips.includes(X("name")) && tooltips.includes(X("import-name")), `tooltips as text: ${JSON.stringify(tooltips)}`);
+    const entries = await page.$$(".results li button");
+    for (let i = 0; i < entries.length; i++) {
+      await page.click(`.results li:nth-child(${i + 1}) button`);
+      await page.waitForSelector(".sheet");
+      await noScriptRan(page, `list entry ${i + 1}`);
+      await page.click(".sheet .close");
+    }
+    await page.locator(".results li", { hasText: X("name") }).locator("button").click();
+    await page.waitForSelector(".sheet .closed-note");
+    assert((await page.textContent(".sheet .closed-note")).includes(X("reason")), "closure reason as text");
+    const rows = Object.fromEntries(await page.$$eval(".sheet .row", (rs) => rs.map((r) => [r.querySelector("dt").textContent, r.querySelector("dd").textContent])));
+    for (const field of ["hours_note", "address", "operator"]) {
+      assert(Object.values(rows).includes(X(field)), `${field} as text: ${JSON.stringify(rows)}`);
+    }
+    assertEq(await page.$$eval(".sheet img, .sheet script, .sheet svg", (e) => e.length), 0, "no planted element in the sheet");
+    await page.screenshot({ path: join(artifacts, "xss-resident.png") });
+    await noScriptRan(page, "resident");
+    await context.close();
+
+    // The committee: its toilets and its report queue.
+    const committee = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN" });
+    const cp = await committee.newPage();
+    await cp.goto(s.base);
+    await cp.waitForSelector(".results li");
+    await signIn(cp, "xss-member");
+    await cp.waitForSelector(".queue .reports li");
+    assertEq(await cp.textContent(".queue .reports li .report-note"), X("note"), "report note as text");
+    assertEq(await cp.textContent(".queue .reports li .contact"), C, "contact as text");
+    assert((await cp.textContent(".committee h2")).includes(X("org")), "organisation name as text");
+    assert((await cp.$$eval(".ours .name", (els) => els.map((e) => e.textContent))).includes(X("name")), "our toilets as text");
+    assertEq(await cp.$$eval("main img, main script, main svg", (e) => e.length), 0, "no planted element for the committee");
+    await cp.screenshot({ path: join(artifacts, "xss-committee.png") });
+    await noScriptRan(cp, "committee");
+    await committee.close();
+
+    // The admin: statistics by organisation, and a dry-run report quoting the bad cells.
+    const admin = await browser.newContext({ ...PHONE, locale: "zh-CN" });
+    const ap = await admin.newPage();
+    await ap.goto(s.base);
+    await signIn(ap, "root");
+    await ap.click("nav.tabs button:nth-child(3)");
+    await ap.waitForSelector(".stats tbody tr");
+    assert((await ap.$$eval(".stats tbody td", (tds) => tds.map((t) => t.textContent))).includes(X("org")), "organisation in the statistics as text");
+    await ap.fill('.admin input[name="source"]', "xss-2");
+    await ap.setInputFiles('.admin input[name="file"]', {
+      name: "bad.csv", mimeType: "text/csv",
+      buffer: Buffer.from(`编号,名称,纬度,经度\n"${X("id").replaceAll('"', '""')}",好的,"${X("lat").replaceAll('"', '""')}",121.47\n`),
+    });
+    await ap.click('.admin form button[type="submit"]');
+    await ap.waitForSelector(".report tbody tr");
+    const cells = await ap.$$eval(".report tbody td", (tds) => tds.map((t) => t.textContent));
+    assert(cells.includes(X("lat")), `the bad value quoted as text: ${JSON.stringify(cells)}`);
+    assertEq(await ap.$$eval("main img, main script, main svg", (e) => e.length), 0, "no planted element for the admin");
+    await ap.screenshot({ path: join(artifacts, "xss-admin.png") });
+    await noScriptRan(ap, "admin");
+    await admin.close();
+  } finally {
+    s.stop();
+  }
+});
+
+test("the policy lets the app work with every tile preset, and sends the headers", async ({ browser }) => {
+  for (const [preset, host] of [["osm", "tile.openstreetmap.org"], ["amap", "is.autonavi.com"], ["tianditu:TESTKEY", "tianditu.gov.cn"]]) {
+    const s = await startServer(["--tiles", preset]);
+    try {
+      const context = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN" });
+      const page = await context.newPage();
+      // Nothing leaves this machine: requests elsewhere are noted and aborted.
+      const asked = [];
+      await page.route((url) => !["127.0.0.1", "localhost"].includes(url.hostname), (route) => { asked.push(new URL(route.request().url()).hostname); route.abort(); });
+      const response = await page.goto(s.base);
+      const h = response.headers();
+      assert(h["content-security-policy"].includes("script-src 'self' 'wasm-unsafe-eval'"), h["content-security-policy"]);
+      assert(h["content-security-policy"].includes(host), `${preset}: ${h["content-security-policy"]}`);
+      assertEq([h["x-content-type-options"], h["referrer-policy"]], ["nosniff", "strict-origin-when-cross-origin"], "headers");
+      await page.waitForSelector(".results li");
+      await page.waitForFunction(() => document.querySelectorAll(".leaflet-tile").length > 0);
+      assert(asked.length > 0 && asked.every((h2) => h2.endsWith(host)), `${preset} tiles from ${[...new Set(asked)]}`);
+      assert((await page.textContent(".map-attribution")).startsWith("©"), "attribution as text");
+      await context.close();
+    } finally {
+      s.stop();
+    }
+  }
+});
+
 const server = await startServer();
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
+// Every page of every test is watched: a Content-Security-Policy violation,
+// a script planted in the data that runs, or a dialog fails the test.
+const incidents = [];
+const newContext = browser.newContext.bind(browser);
+browser.newContext = async (options) => {
+  const context = await newContext(options);
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`));
+  });
+  context.on("page", (page) => {
+    page.on("console", (m) => {
+      if (/Content[- ]Security[- ]Policy|CSP violation/i.test(m.text())) incidents.push(`${page.url()}: ${m.text()}`);
+    });
+    page.on("dialog", (d) => { incidents.push(`a dialog opened: ${d.message()}`); d.dismiss().catch(() => {}); });
+  });
+  return context;
+};
 let passed = 0, failed = 0;
-for (const t of tests) {
+// BROWSER_TEST=text runs only the tests whose names hold it.
+const only = process.env.BROWSER_TEST;
+for (const t of tests.filter((t) => !only || t.name.includes(only))) {
   try {
+    incidents.length = 0;
     await t.fn({ browser, base: server.base });
+    assertEq(incidents, [], "CSP violations, dialogs or planted scripts");
     passed++;
     console.log(`test browser::${t.name} ... ok`);
   } catch (e) {

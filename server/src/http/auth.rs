@@ -132,26 +132,31 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The client's address: the socket's peer, or — behind a reverse proxy
-/// the operator trusts (`--trust-forwarded-for`) — the last address the
-/// proxy appended to `X-Forwarded-For`.
+/// The client, as limits count it: the socket's peer, or — when the peer
+/// is a trusted proxy (`--trusted-proxies`) — the rightmost
+/// `X-Forwarded-For` hop that is not one; an IPv6 client by its /64.
 pub fn client_addr(state: &AppState, parts: &axum::http::request::Parts) -> String {
-    if state.trust_forwarded_for
-        && let Some(last) = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .rfind(|a| !a.is_empty())
-    {
-        return last.to_owned();
-    }
-    parts
+    let Some(peer) = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+        .map(|c| c.0.ip())
+    else {
+        return "unknown".to_owned();
+    };
+    let hops: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .collect();
+    crate::net::client_key(crate::net::client_ip(
+        peer,
+        hops.into_iter(),
+        &state.trusted_proxies,
+    ))
 }
 
 /// A JSON request body as `T`; errors name the field and say what was wrong.

@@ -8,6 +8,7 @@ mod error;
 mod export;
 mod imports;
 mod reports;
+pub mod security;
 mod session;
 mod toilets;
 pub mod webapp;
@@ -53,8 +54,16 @@ pub struct AppState {
     pub licence: Arc<Licence>,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
-    /// Take the client's address from `X-Forwarded-For` (behind a proxy).
-    pub trust_forwarded_for: bool,
+    /// The proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<crate::net::Cidrs>,
+    /// Who may frame the web app (CSP `frame-ancestors`).
+    pub frame_ancestors: Arc<crate::config::FrameAncestors>,
+    /// Password checks running at once (Argon2 holds 19 MiB each)…
+    pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// …and how long a sign-in waits for one before answering 503.
+    pub password_check_wait: Duration,
+    /// Where webhooks may go, and how their hosts are resolved.
+    pub webhooks: Arc<crate::webhooks::Guard>,
     /// The web app's map tiles.
     pub tiles: Arc<webapp::Tiles>,
     /// Where the web app looks first.
@@ -78,7 +87,13 @@ impl AppState {
                 attribution: "gongce contributors and the sources named in each record".to_owned(),
             }),
             secure_cookies: false,
-            trust_forwarded_for: false,
+            trusted_proxies: Arc::default(),
+            frame_ancestors: Arc::default(),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(
+                crate::auth::password_check_permits(),
+            )),
+            password_check_wait: Duration::from_secs(5),
+            webhooks: Arc::default(),
             tiles: Arc::new(
                 webapp::Tiles::from_setting("osm", gongce_shared::Crs::Wgs84, "")
                     .expect("the osm preset"),
@@ -168,6 +183,8 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
         reports::stats,
         reports::set_webhook,
         reports::delete_webhook,
+        reports::webhook_state,
+        reports::webhook_states,
         healthz,
         readyz
     ),
@@ -248,6 +265,7 @@ pub fn app(state: AppState) -> Router {
         ),
         None => router.fallback(|| async { ApiError::not_found("no such route") }),
     };
+    let state_for_headers = state.clone();
     router
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -269,10 +287,16 @@ pub fn app(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                tracing::info_span!("request", id, method = %req.method(), uri = %req.uri())
+                // The path only: a query can hold a resident's position.
+                tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
             }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        // Outermost: every response, errors included, carries them.
+        .layer(middleware::from_fn_with_state(
+            state_for_headers,
+            security::headers,
+        ))
 }
 
 /// Readiness, for a load balancer: 200 when the store answers and the

@@ -7,14 +7,14 @@ use axum::{
     extract::{FromRequestParts as _, Path, RawQuery, Request, State},
     http::{HeaderValue, StatusCode},
     response::{IntoResponse as _, Response},
-    routing::{get, post, put},
+    routing::{get, post},
 };
 use chrono::Duration;
 use gongce_shared::{
     Toilet,
     reports::{
         CONTACT_MAX, NOTE_MAX, NewReport, Report, ReportReceipt, ReportState, ReportStats, Resolve,
-        Webhook, clean_text,
+        Webhook, WebhookState, clean_text,
     },
 };
 
@@ -40,8 +40,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/orgs/{id}/reports", get(queue))
         .route(
             "/api/v1/orgs/{id}/webhook",
-            put(set_webhook).delete(delete_webhook),
+            get(webhook_state).put(set_webhook).delete(delete_webhook),
         )
+        .route("/api/v1/webhooks", get(webhook_states))
         .route("/api/v1/reports/{id}/acknowledge", post(acknowledge))
         .route("/api/v1/reports/{id}/resolve", post(resolve))
         .route("/api/v1/stats/reports", get(stats))
@@ -54,13 +55,20 @@ fn client_hash(state: &AppState, parts: &axum::http::request::Parts) -> String {
 }
 
 async fn limit(state: &AppState, key: String, limit: i64, what: &str) -> Result<(), ApiError> {
+    let rule = crate::store::throttle::Rule {
+        limit,
+        window: Duration::hours(1),
+        backoff: None,
+    };
     if let Some(wait) = state
         .store
-        .rate_limit(key, limit, Duration::hours(1))
-        .await?
+        .throttle(&key, rule, state.now())
+        .await
+        .map_err(ApiError::internal)?
     {
+        let wait = crate::store::throttle::retry_secs(wait);
         return Err(ApiError::too_many(
-            wait as u64,
+            wait,
             format!("too many {what} from here; try again in {wait} s"),
         ));
     }
@@ -301,7 +309,10 @@ async fn stats(
 }
 
 /// Sets where an organisation's new reports are POSTed, and the secret
-/// that signs them (admins).
+/// that signs them (admins). The URL must be http(s) and reach only public
+/// addresses (loopback, private, link-local, CGNAT, unique-local,
+/// multicast and the like are refused in any spelling, unless the operator
+/// allows their network).
 #[utoipa::path(put, path = "/api/v1/orgs/{id}/webhook", tag = "reports",
     request_body = Webhook, params(("id" = i64, Path)),
     responses((status = 204), (status = 400), (status = 401), (status = 403), (status = 404)))]
@@ -315,12 +326,13 @@ async fn set_webhook(
     let org = id_param(&id, "organisation")?;
     caller.require_admin()?;
     let hook: Webhook = json_body(&headers, &body)?;
-    if !(hook.url.starts_with("http://") || hook.url.starts_with("https://"))
-        || reqwest::Url::parse(&hook.url).is_err()
-    {
+    if let Err(why) = state.webhooks.check(&hook.url).await {
         return Err(ApiError::bad_request(
             "invalid_body",
-            format!("invalid `url` value {:?}: an http(s) URL", hook.url),
+            format!(
+                "invalid `url` value {:?}: {why}; a webhook must reach a public http(s) address",
+                hook.url
+            ),
         ));
     }
     if hook.secret.chars().count() < 16 {
@@ -361,4 +373,43 @@ async fn delete_webhook(
     caller.require_admin()?;
     state.store.set_webhook(org, None).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every organisation's webhook: where it goes (host only), whether it is
+/// delivering, what is waiting and the last error (admins).
+#[utoipa::path(get, path = "/api/v1/webhooks", tag = "reports",
+    responses((status = 200, body = Vec<WebhookState>), (status = 401), (status = 403)))]
+async fn webhook_states(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<WebhookState>>, ApiError> {
+    caller.require_admin()?;
+    Ok(Json(
+        state
+            .store
+            .webhook_states(None)
+            .await
+            .map_err(ApiError::internal)?,
+    ))
+}
+
+/// One organisation's webhook state (admins); 404 when it has none.
+#[utoipa::path(get, path = "/api/v1/orgs/{id}/webhook", tag = "reports",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = WebhookState), (status = 401), (status = 403), (status = 404)))]
+async fn webhook_state(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<WebhookState>, ApiError> {
+    let org = id_param(&id, "organisation")?;
+    caller.require_admin()?;
+    state
+        .store
+        .webhook_states(Some(org))
+        .await
+        .map_err(ApiError::internal)?
+        .pop()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("organisation {org} has no webhook")))
 }

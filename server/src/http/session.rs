@@ -1,5 +1,7 @@
 //! Signing in and out.
 
+use std::sync::Arc;
+
 use axum::{
     Json, Router,
     body::Bytes,
@@ -37,14 +39,19 @@ fn session_cookie(state: &AppState, value: String, max_age_secs: i64) -> HeaderV
 }
 
 /// Signs in: sets the session cookie (HttpOnly, SameSite=Strict) for the
-/// web app and returns a bearer token for API clients. Five failures in 15
-/// minutes for one username or one address answer 429 until the window ends.
+/// web app, and returns a bearer token to clients that ask for one
+/// (`"bearer": true`). Each attempt is counted before the password is
+/// checked: five per username and client per 15 minutes (then 429 until
+/// the window ends), and past five per username from anywhere, one more
+/// after a delay that doubles up to a minute (429 with `Retry-After`).
+/// When every password check slot is busy: 503 with `Retry-After`.
 #[utoipa::path(post, path = "/api/v1/session", tag = "accounts",
     request_body = SignIn,
     responses(
         (status = 200, body = SessionInfo),
-        (status = 401, description = "wrong username or password"),
-        (status = 429, description = "too many failed sign-ins; see Retry-After"),
+        (status = 401, description = "wrong username or password, or a disabled account"),
+        (status = 429, description = "too many sign-ins; see Retry-After"),
+        (status = 503, description = "too many password checks at once; see Retry-After"),
     ))]
 async fn sign_in(
     State(state): State<AppState>,
@@ -56,24 +63,47 @@ async fn sign_in(
         .map_err(|_| ApiError::bad_request("invalid_body", "cannot read the body"))?;
     let form: SignIn = json_body(&parts.headers, &body)?;
     let username = form.username.trim().to_lowercase();
-    let keys = [
-        format!("user:{username}"),
-        format!("ip:{}", client_addr(&state, &parts)),
-    ];
-    for key in &keys {
-        let (failures, since) = state
+    let client = client_addr(&state, &parts);
+    let pair = format!("sign-in:{username}|{client}");
+    let user = format!("sign-in:{username}");
+    let from = format!("sign-in-from:{client}");
+    // Counted first, atomically: a burst gets no more checks than a queue.
+    for (key, rule) in [
+        (&pair, auth::PAIR_THROTTLE),
+        (&from, auth::CLIENT_THROTTLE),
+        (&user, auth::USER_THROTTLE),
+    ] {
+        if let Some(wait) = state
             .store
-            .sign_in_failures(key, auth::FAILURE_WINDOW)
+            .throttle(key, rule, state.now())
             .await
-            .map_err(ApiError::internal)?;
-        if failures >= auth::MAX_FAILURES {
-            let wait = (since + auth::FAILURE_WINDOW - chrono::Utc::now()).num_seconds();
+            .map_err(ApiError::internal)?
+        {
+            let secs = crate::store::throttle::retry_secs(wait);
             return Err(ApiError::too_many(
-                wait.max(1) as u64,
-                format!("too many failed sign-ins; try again in {} s", wait.max(1)),
+                secs,
+                format!("too many sign-ins; try again in {secs} s"),
             ));
         }
     }
+    // Argon2 holds 19 MiB for each check: at most a few at once.
+    let Ok(_permit) = tokio::time::timeout(
+        state.password_check_wait,
+        Arc::clone(&state.password_checks).acquire_owned(),
+    )
+    .await
+    .map_err(|_| ())
+    .and_then(|p| p.map_err(|_| ())) else {
+        let mut busy = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many sign-ins at once; try again in a second",
+        )
+        .into_response();
+        busy.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return Ok(busy);
+    };
     let credentials = state
         .store
         .credentials(form.username.trim())
@@ -86,29 +116,31 @@ async fn sign_in(
     let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &hash))
         .await
         .map_err(|e| ApiError::internal(e.into()))?;
-    let Some(credentials) = credentials.filter(|_| matches) else {
-        for key in &keys {
-            state
-                .store
-                .record_sign_in_failure(key, auth::FAILURE_WINDOW)
-                .await
-                .map_err(ApiError::internal)?;
+    drop(_permit);
+    // A disabled account answers as a wrong password does, so the answer
+    // never confirms a guessed password.
+    let known = credentials.as_ref().map(|c| c.user.id);
+    let Some(credentials) = credentials.filter(|c| matches && !c.user.disabled && !c.org_disabled)
+    else {
+        // What was typed as a username is not logged: people type
+        // passwords there. A real user is logged by id.
+        match known {
+            Some(user) => tracing::info!(user, "sign-in refused"),
+            None => tracing::info!("sign-in refused: no such user"),
         }
-        tracing::info!(username = %form.username.trim(), "sign-in refused");
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "wrong_credentials",
             "wrong username or password",
         ));
     };
-    if credentials.user.disabled || credentials.org_disabled {
-        return Err(ApiError::forbidden("this account is disabled"));
+    for key in [&pair, &user] {
+        state
+            .store
+            .forget_throttle(key)
+            .await
+            .map_err(ApiError::internal)?;
     }
-    state
-        .store
-        .clear_sign_in_failures(&keys[0])
-        .await
-        .map_err(ApiError::internal)?;
     let token = auth::new_token();
     let csrf_token = auth::new_token();
     let expires_at = state
@@ -131,7 +163,7 @@ async fn sign_in(
         user: credentials.user,
         org,
         csrf_token,
-        token: Some(token),
+        token: form.bearer.then_some(token),
         expires_at,
     };
     let mut response = Json(info).into_response();

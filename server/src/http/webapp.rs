@@ -11,7 +11,10 @@ use super::AppState;
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Tiles {
     pub url: String,
+    /// Plain text; the web app shows it as text, never as markup.
     pub attribution: String,
+    /// Where the attribution links to (the presets' copyright pages).
+    pub attribution_url: Option<String>,
     pub crs: Crs,
     pub subdomains: Option<String>,
     pub max_zoom: u8,
@@ -21,11 +24,11 @@ impl Tiles {
     /// A preset by name (`osm`, `amap`, `tianditu:KEY`) or a URL template
     /// with its coordinate system and attribution.
     pub fn from_setting(setting: &str, crs: Crs, attribution: &str) -> Result<Tiles, String> {
-        let osm = "&copy; <a href=\"https://www.openstreetmap.org/copyright\">OpenStreetMap</a> contributors";
         Ok(match setting.trim() {
             "osm" => Tiles {
                 url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
-                attribution: osm.into(),
+                attribution: "© OpenStreetMap contributors".into(),
+                attribution_url: Some("https://www.openstreetmap.org/copyright".into()),
                 crs: Crs::Wgs84,
                 subdomains: None,
                 max_zoom: 19,
@@ -33,7 +36,8 @@ impl Tiles {
             // Amap's road tiles are in GCJ-02: markers are shifted to match.
             "amap" => Tiles {
                 url: "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}".into(),
-                attribution: "&copy; 高德地图 AutoNavi".into(),
+                attribution: "© 高德地图 AutoNavi".into(),
+                attribution_url: None,
                 crs: Crs::Gcj02,
                 subdomains: Some("1234".into()),
                 max_zoom: 18,
@@ -43,7 +47,8 @@ impl Tiles {
                     "https://t{{s}}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={}",
                     &t["tianditu:".len()..]
                 ),
-                attribution: "&copy; 天地图 Tianditu".into(),
+                attribution: "© 天地图 Tianditu".into(),
+                attribution_url: Some("https://www.tianditu.gov.cn".into()),
                 crs: Crs::Wgs84,
                 subdomains: Some("01234567".into()),
                 max_zoom: 18,
@@ -51,6 +56,7 @@ impl Tiles {
             t if t.starts_with("https://") || t.starts_with("http://") => Tiles {
                 url: t.into(),
                 attribution: attribution.into(),
+                attribution_url: None,
                 crs,
                 subdomains: None,
                 max_zoom: 19,

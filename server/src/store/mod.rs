@@ -15,6 +15,8 @@
 
 pub mod postgres;
 pub mod sqlite;
+pub mod throttle;
+mod webhook_state;
 
 use std::{path::Path, sync::Arc};
 
@@ -145,6 +147,7 @@ const DELIVERY_CLAIM: Duration = Duration::minutes(5);
 /// A webhook delivery due now.
 pub struct Delivery {
     pub id: i64,
+    pub org_id: i64,
     pub url: String,
     pub secret: String,
     pub payload: String,
@@ -163,6 +166,7 @@ pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres:") || url.starts_with("postgresql:")
 }
 
+pub use postgres::redact;
 pub use sqlite::sqlite_path;
 
 /// Calls the same method on whichever backend this is.
@@ -335,18 +339,14 @@ impl Store {
         pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, lifetime: Duration) -> anyhow::Result<DateTime<Utc>>;
         pub async fn session(&self, token_hash: &str) -> anyhow::Result<Option<SessionRow>>;
         pub async fn delete_session(&self, token_hash: &str) -> anyhow::Result<()>;
-        pub async fn sign_in_failures(&self, key: &str, window: Duration) -> anyhow::Result<(u32, DateTime<Utc>)>;
-        pub async fn record_sign_in_failure(&self, key: &str, window: Duration) -> anyhow::Result<()>;
-        pub async fn clear_sign_in_failures(&self, key: &str) -> anyhow::Result<()>;
         pub async fn create_report(&self, toilet: ToiletId, report: NewReport, client_hash: String) -> Result<(ReportReceipt, Toilet), WriteError>;
         pub async fn confirm_toilet(&self, toilet: ToiletId, owner: Option<Actor>) -> Result<Toilet, WriteError>;
         pub async fn answer_report(&self, report: i64, state: ReportState, resolution: Option<String>, actor: Actor) -> Result<(Report, Toilet), WriteError>;
         pub async fn org_reports(&self, org: i64, state: Option<ReportState>) -> Result<Vec<Report>, WriteError>;
         pub async fn report_stats(&self, overdue: Duration, org: Option<i64>) -> Result<ReportStats, WriteError>;
-        pub async fn rate_limit(&self, key: String, limit: i64, window: Duration) -> Result<Option<i64>, WriteError>;
         pub async fn set_webhook(&self, org: i64, hook: Option<(String, String)>) -> Result<(), WriteError>;
-        pub async fn due_deliveries(&self, limit: i64) -> Result<Vec<Delivery>, WriteError>;
-        pub async fn delivery_done(&self, id: i64, outcome: Result<(), (String, Duration)>) -> Result<(), WriteError>;
+        pub async fn due_deliveries(&self, limit: i64, skip_orgs: &[i64], now: DateTime<Utc>) -> Result<Vec<Delivery>, WriteError>;
+        pub async fn delivery_done(&self, id: i64, outcome: Result<(), (String, Option<Duration>)>, now: DateTime<Utc>) -> Result<(), WriteError>;
     }
 }
 

@@ -9,7 +9,7 @@ use crate::support::{Db, postgres_db, sqlite_db};
 use chrono::Duration;
 use gongce::{
     import,
-    store::{AccountError, Actor, Changes, Store, WriteError},
+    store::{AccountError, Actor, Changes, Store, WriteError, throttle::Rule},
 };
 use gongce_shared::{
     Status, ToiletId,
@@ -291,14 +291,6 @@ contract! {
         let user = b.update_user(member.user_id, None, None, None, Some(true)).await.unwrap();
         assert!(user.disabled);
         assert!(matches!(b.update_user(999, None, None, None, None).await, Err(AccountError::NotFound(_))));
-        // Sign-in failures count across replicas, in one window.
-        let window = Duration::minutes(15);
-        for store in [&a, &b, &a] {
-            store.record_sign_in_failure("user:member", window).await.unwrap();
-        }
-        assert_eq!(b.sign_in_failures("user:member", window).await.unwrap().0, 3);
-        a.clear_sign_in_failures("user:member").await.unwrap();
-        assert_eq!(b.sign_in_failures("user:member", window).await.unwrap().0, 0);
         assert_eq!(a.orgs().await.unwrap().len(), 1);
         assert_eq!(a.users().await.unwrap().len(), 2);
     }
@@ -342,26 +334,85 @@ contract! {
         assert_eq!(stats.orgs.len(), 1);
         assert_eq!((stats.orgs[0].open, stats.orgs[0].resolved), (0, 4));
         assert!(stats.orgs[0].median_resolve_s.unwrap() >= 0.0);
-        // Rate limits count across replicas.
-        let window = Duration::hours(1);
-        for store in [&a, &b, &a] {
-            assert_eq!(store.rate_limit("report:c9:1".into(), 3, window).await.unwrap(), None);
-        }
-        let wait = b.rate_limit("report:c9:1".into(), 3, window).await.unwrap().unwrap();
-        assert!((3590..=3600).contains(&wait), "{wait}");
         // A webhook gets each new report once, through the queue.
         a.set_webhook(org, Some(("http://127.0.0.1:9/hook".into(), "secret".into()))).await.unwrap();
         let (r, _) = b.create_report(t.id, kind(ReportKind::Dirty), "c3".into()).await.unwrap();
-        let due = a.due_deliveries(10).await.unwrap();
+        let now = chrono::Utc::now();
+        // Not handed out while the organisation's earlier ones are being sent.
+        assert!(a.due_deliveries(10, &[org], now).await.unwrap().is_empty());
+        let due = a.due_deliveries(10, &[], now).await.unwrap();
         assert_eq!(due.len(), 1);
+        assert_eq!(due[0].org_id, org);
         let payload: serde_json::Value = serde_json::from_str(&due[0].payload).unwrap();
         assert_eq!(payload["report"]["id"], r.id);
         assert_eq!(payload["toilet"]["name"], "西康路公厕");
-        a.delivery_done(due[0].id, Err(("refused".into(), Duration::seconds(60)))).await.unwrap();
-        assert!(b.due_deliveries(10).await.unwrap().is_empty());
+        a.delivery_done(due[0].id, Err(("refused".into(), Some(Duration::seconds(60)))), now).await.unwrap();
+        assert!(b.due_deliveries(10, &[], now).await.unwrap().is_empty());
+        let state = b.webhook_states(Some(org)).await.unwrap().pop().unwrap();
+        assert_eq!((state.state.as_str(), state.pending, state.failures), ("failing", 1, 1));
+        assert_eq!((state.host.as_str(), state.last_error.as_deref()), ("127.0.0.1", Some("refused")));
+        // Due again after the wait; given up on after the last attempt.
+        let later = now + Duration::seconds(61);
+        let due = b.due_deliveries(10, &[], later).await.unwrap();
+        assert_eq!((due.len(), due[0].attempts), (1, 1));
+        b.delivery_done(due[0].id, Err(("HTTP 500".into(), None)), later).await.unwrap();
+        assert!(a.due_deliveries(10, &[], later + Duration::days(2)).await.unwrap().is_empty());
+        let state = a.webhook_states(None).await.unwrap().pop().unwrap();
+        assert_eq!((state.state.as_str(), state.pending, state.failed), ("failed", 0, 1));
+        // The next delivery goes through: ok again.
+        let (r2, _) = a.create_report(t.id, kind(ReportKind::Dirty), "c5".into()).await.unwrap();
+        let due = b.due_deliveries(10, &[], later).await.unwrap();
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&due[0].payload).unwrap()["report"]["id"], r2.id);
+        b.delivery_done(due[0].id, Ok(()), later).await.unwrap();
+        let state = a.webhook_states(Some(org)).await.unwrap().pop().unwrap();
+        assert_eq!((state.state.as_str(), state.pending, state.failed), ("ok", 0, 1));
+        assert!(state.last_delivered_at.is_some_and(|t| (t - later).num_milliseconds().abs() <= 1));
         a.set_webhook(org, None).await.unwrap();
         b.create_report(t.id, kind(ReportKind::Dirty), "c4".into()).await.unwrap();
-        assert!(a.due_deliveries(10).await.unwrap().is_empty());
+        assert!(a.due_deliveries(10, &[], later).await.unwrap().is_empty());
+        assert!(a.webhook_states(None).await.unwrap().is_empty());
+    }
+
+    throttles_count_before_the_work_across_replicas(db) {
+        let a = open(&db).await;
+        let b = open(&db).await;
+        let now = chrono::Utc::now();
+        let hard = Rule { limit: 3, window: Duration::minutes(15), backoff: None };
+        for store in [&a, &b, &a] {
+            assert_eq!(store.throttle("k", hard, now).await.unwrap(), None);
+        }
+        let wait = b.throttle("k", hard, now + Duration::seconds(10)).await.unwrap();
+        assert_eq!(wait, Some(Duration::minutes(15) - Duration::seconds(10)));
+        // A new window begins when the old one ends.
+        assert_eq!(a.throttle("k", hard, now + Duration::minutes(15)).await.unwrap(), None);
+        // A burst on both replicas at once: exactly the limit is admitted.
+        let burst = (0..24).map(|i| {
+            let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+            tokio::spawn(async move {
+                store.throttle("burst", Rule { limit: 5, ..hard }, now).await.unwrap()
+            })
+        });
+        let admitted = futures_util::future::join_all(burst)
+            .await
+            .into_iter()
+            .filter(|r| r.as_ref().unwrap().is_none())
+            .count();
+        assert_eq!(admitted, 5);
+        // With back-off: past the limit, one more after 1 s, 2 s, 4 s … 60 s at most.
+        let slow = Rule { limit: 2, window: Duration::minutes(15), backoff: Some(Duration::minutes(1)) };
+        assert_eq!(a.throttle("u", slow, now).await.unwrap(), None);
+        assert_eq!(b.throttle("u", slow, now).await.unwrap(), None);
+        let mut at = now;
+        let mut waits = Vec::new();
+        for _ in 0..9 {
+            let wait = a.throttle("u", slow, at).await.unwrap().expect("refused until the delay passes");
+            waits.push(wait.num_seconds());
+            at += wait;
+            assert_eq!(b.throttle("u", slow, at).await.unwrap(), None);
+        }
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        a.forget_throttle("u").await.unwrap();
+        assert_eq!(b.throttle("u", slow, at).await.unwrap(), None);
     }
 
     imports_are_idempotent(db) {
@@ -443,12 +494,13 @@ contract! {
             a.create_report(t.id, NewReport { kind: ReportKind::Dirty, note: None, contact: None }, client.into()).await.unwrap();
         }
         // Two replicas' workers ask at once: each delivery goes to one of them.
-        let (x, y) = tokio::join!(a.due_deliveries(10), b.due_deliveries(10));
+        let now = chrono::Utc::now();
+        let (x, y) = tokio::join!(a.due_deliveries(10, &[], now), b.due_deliveries(10, &[], now));
         let mut ids: Vec<i64> = x.unwrap().iter().chain(y.unwrap().iter()).map(|d| d.id).collect();
         ids.sort();
         assert_eq!(ids.len(), 3, "{ids:?}");
         ids.dedup();
         assert_eq!(ids.len(), 3, "a delivery was handed out twice");
-        assert!(a.due_deliveries(10).await.unwrap().is_empty(), "claimed ones are not due again at once");
+        assert!(a.due_deliveries(10, &[], now).await.unwrap().is_empty(), "claimed ones are not due again at once");
     }
 }

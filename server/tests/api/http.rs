@@ -396,3 +396,97 @@ async fn readiness_follows_the_store_and_the_change_log() {
     assert!(down.json()["problem"].as_str().unwrap().contains("store"));
     assert_eq!(app.get("/healthz").await.status, 200);
 }
+
+/// A built web app's files, enough to serve.
+fn webapp_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><title>t</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("boot.js"), "import('/x.js');").unwrap();
+    std::fs::write(
+        dir.path().join("icon.svg"),
+        "<svg xmlns='http://www.w3.org/2000/svg'/>",
+    )
+    .unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let dir = webapp_dir();
+    let app = app_with(SHANGHAI, |s| s.webapp_dir = Some(dir.path().to_owned())).await;
+    for uri in [
+        "/",
+        "/boot.js",
+        "/icon.svg",
+        "/api/v1/toilets/nearby?lat=31.2324&lon=121.4737",
+        "/api/v1/toilets/nearby?lat=91&lon=121",
+        "/api/v1/session",
+        "/healthz",
+    ] {
+        let reply = app.get(uri).await;
+        let h = &reply.headers;
+        assert_eq!(h["x-content-type-options"], "nosniff", "{uri}");
+        assert_eq!(
+            h["referrer-policy"], "strict-origin-when-cross-origin",
+            "{uri}"
+        );
+        assert_eq!(h["x-frame-options"], "DENY", "{uri}");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "{uri}: not behind HTTPS"
+        );
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{uri}: {csp}");
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains(" 'unsafe-eval'"),
+            "{uri}: {csp}"
+        );
+        if !uri.starts_with("/api/") && !uri.starts_with("/healthz") {
+            for part in [
+                "script-src 'self' 'wasm-unsafe-eval'",
+                "img-src 'self' data: https://tile.openstreetmap.org;",
+                "connect-src 'self'",
+                "object-src 'none'",
+                "base-uri 'none'",
+            ] {
+                assert!(csp.contains(part), "{uri}: {csp} lacks {part}");
+            }
+        } else {
+            assert!(csp.starts_with("default-src 'none'"), "{uri}: {csp}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn behind_https_and_in_a_portal_the_headers_say_so() {
+    let dir = webapp_dir();
+    let app = app_with(SHANGHAI, |s| {
+        s.webapp_dir = Some(dir.path().to_owned());
+        s.secure_cookies = true;
+        s.frame_ancestors = Arc::new(gongce::config::FrameAncestors(vec![
+            "https://portal.example.gov.cn".into(),
+        ]));
+        s.tiles = Arc::new(
+            gongce::http::webapp::Tiles::from_setting("amap", gongce_shared::Crs::Wgs84, "")
+                .unwrap(),
+        );
+    })
+    .await;
+    let reply = app.get("/").await;
+    assert_eq!(
+        reply.headers["strict-transport-security"],
+        "max-age=31536000"
+    );
+    assert!(reply.headers.get("x-frame-options").is_none());
+    let csp = reply.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors https://portal.example.gov.cn"),
+        "{csp}"
+    );
+    assert!(csp.contains("https://webrd04.is.autonavi.com"), "{csp}");
+    assert!(!csp.contains("openstreetmap"), "{csp}");
+}

@@ -33,6 +33,36 @@ pub fn fixed_now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
 }
 
+/// A clock that tests move by hand: it starts at [`fixed_now`].
+#[derive(Clone)]
+pub struct TestClock(Arc<std::sync::Mutex<DateTime<Utc>>>);
+
+impl Default for TestClock {
+    fn default() -> Self {
+        Self::starting_at(fixed_now())
+    }
+}
+
+impl TestClock {
+    pub fn starting_at(at: DateTime<Utc>) -> Self {
+        TestClock(Arc::new(std::sync::Mutex::new(at)))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap()
+    }
+
+    /// For `AppState::clock` and the webhook worker.
+    pub fn clock(&self) -> gongce::http::Clock {
+        let at = Arc::clone(&self.0);
+        Arc::new(move || *at.lock().unwrap())
+    }
+}
+
 pub struct TestApp {
     pub router: Router,
     pub store: Store,
@@ -127,7 +157,13 @@ pub fn json_request(
     body: Option<serde_json::Value>,
     headers: &[(&str, &str)],
 ) -> Request<Body> {
-    let mut builder = Request::builder().method(method).uri(uri);
+    // As from a socket: the peer is this machine (tests that trust a proxy
+    // trust 127.0.0.1).
+    let peer: std::net::SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(uri)
+        .extension(axum::extract::ConnectInfo(peer));
     if let Some(token) = token {
         builder = builder.header("authorization", format!("Bearer {token}"));
     }

@@ -3,7 +3,7 @@
 
 use std::{
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use axum::{body::Body, http::Request};
@@ -25,8 +25,13 @@ struct World {
 }
 
 async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+async fn world_with(tweak: impl FnOnce(&mut gongce::AppState)) -> World {
     let app = crate::app_with("id,name,lat,lon\nx,Station,31.2300,121.4700\n", |s| {
-        s.trust_forwarded_for = true
+        s.trusted_proxies = Arc::new("127.0.0.1".parse().unwrap());
+        tweak(s);
     })
     .await;
     let store = &app.store;
@@ -53,7 +58,7 @@ async fn world() -> World {
             "POST",
             "/api/v1/session",
             None,
-            Some(json!({"username": name, "password": PASSWORD})),
+            Some(json!({"username": name, "password": PASSWORD, "bearer": true})),
             "10.0.0.99",
         )
         .await;
@@ -90,7 +95,8 @@ async fn send(
     crate::call(app, request(method, uri, token, body, from)).await
 }
 
-/// A request from the client address `from` (the app trusts X-Forwarded-For here).
+/// A request from the client address `from`, through the trusted proxy
+/// 127.0.0.1.
 fn request(
     method: &str,
     uri: &str,
@@ -462,109 +468,383 @@ async fn independent_closed_reports_mark_it_until_the_owner_answers() {
     );
 }
 
+/// A resolver for webhook hosts: test names that point at this machine
+/// (and one at a private address, to be refused). Nothing leaves it.
+fn test_guard(allow: &str) -> Arc<gongce::webhooks::Guard> {
+    let names = [
+        ("receiver.test", "127.0.0.1"),
+        ("intranet.test", "10.0.0.5"),
+        ("metadata.test", "169.254.169.254"),
+        ("v6.test", "::1"),
+    ];
+    Arc::new(gongce::webhooks::Guard {
+        allow: allow.parse().unwrap(),
+        resolver: Arc::new(gongce::webhooks::StaticResolver(
+            names
+                .iter()
+                .map(|(n, ip)| (n.to_string(), vec![ip.parse().unwrap()]))
+                .collect(),
+        )),
+    })
+}
+
+async fn set_hook(w: &World, org: i64, url: &str) -> (u16, Value) {
+    send(
+        &w.app,
+        "PUT",
+        &format!("/api/v1/orgs/{org}/webhook"),
+        Some(&w.admin),
+        Some(json!({"url": url, "secret": SECRET})),
+        "10.0.0.1",
+    )
+    .await
+}
+
+const SECRET: &str = "a-secret-of-sixteen+";
+
 #[tokio::test]
-async fn webhooks_get_signed_reports_and_a_receiver_that_is_down_is_retried() {
-    let w = world().await;
-    // A port with nobody listening yet.
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let secret = "a-secret-of-sixteen+";
+async fn webhooks_that_reach_inside_are_refused_when_set() {
+    let w = world_with(|s| s.webhooks = test_guard("")).await;
     let (status, _) = send(
         &w.app,
         "PUT",
         &format!("/api/v1/orgs/{}/webhook", w.org_a),
         Some(&w.owner),
-        Some(json!({"url": format!("http://127.0.0.1:{port}/hook"), "secret": secret})),
+        Some(json!({"url": "https://hotline.example.gov.cn/hook", "secret": SECRET})),
         "10.0.0.1",
     )
     .await;
     assert_eq!(status, 403, "committees cannot set webhooks");
-    let (status, reply) = send(
+    for (url, why) in [
+        ("http://127.0.0.1:8080/hook", "loopback"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://10.0.0.5/hook", "private"),
+        ("http://[::1]:8080/hook", "loopback"),
+        ("http://0x7f000001/", "loopback"),
+        ("http://2130706433/", "loopback"),
+        ("http://0177.0.0.1/", "loopback"),
+        ("http://[fd00::1]/", "unique local"),
+        ("http://[::ffff:7f00:1]/", "loopback"),
+        ("http://100.64.1.1/", "CGNAT"),
+        ("http://224.0.0.1/", "multicast"),
+        ("http://255.255.255.255/", "broadcast"),
+        ("http://0.0.0.0/", "unspecified"),
+        ("http://localhost:8080/", "this machine"),
+        (
+            "http://receiver.test/hook",
+            "receiver.test resolves to 127.0.0.1 is a loopback",
+        ),
+        ("http://intranet.test/hook", "private"),
+        ("http://metadata.test/", "link-local"),
+        ("http://v6.test/", "loopback"),
+        ("http://nowhere.test/", "does not resolve"),
+        ("ftp://receiver.test/", "not http or https"),
+        ("file:///etc/passwd", "not http or https"),
+        ("http://user:pw@receiver.test/", "password"),
+        ("not a url", "not a URL"),
+    ] {
+        let (status, reply) = set_hook(&w, w.org_a, url).await;
+        assert_eq!(status, 400, "{url}: {reply}");
+        let message = reply["error"]["message"].as_str().unwrap();
+        assert!(message.contains(why), "{url}: {message}");
+        assert!(message.contains("`url`"), "{message}");
+    }
+    assert!(w.app.store.webhook_states(None).await.unwrap().is_empty());
+    // An intranet receiver the operator allows.
+    let allowed = world_with(|s| s.webhooks = test_guard("10.0.0.0/24")).await;
+    let (status, _) = set_hook(&allowed, allowed.org_a, "http://intranet.test/hook").await;
+    assert_eq!(status, 204);
+    let (status, _) = set_hook(&allowed, allowed.org_a, "http://10.0.1.9/hook").await;
+    assert_eq!(status, 400);
+}
+
+type Seen = Arc<Mutex<Vec<(axum::http::HeaderMap, String)>>>;
+
+/// A receiver on 127.0.0.1: `/hook` takes deliveries, `/redirect` answers
+/// 302 to `/target` (which counts visits), `/fail` answers 500.
+async fn receiver(
+    listener: tokio::net::TcpListener,
+) -> (Seen, Arc<std::sync::atomic::AtomicUsize>) {
+    let seen: Seen = Arc::default();
+    let redirected = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (s, r) = (Arc::clone(&seen), Arc::clone(&redirected));
+    let port = listener.local_addr().unwrap().port();
+    let app = axum::Router::new()
+        .route(
+            "/hook",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+                let s = Arc::clone(&s);
+                async move {
+                    s.lock().unwrap().push((headers, body));
+                    "ok"
+                }
+            }),
+        )
+        .route(
+            "/redirect",
+            axum::routing::post(move || async move {
+                axum::response::Redirect::to(&format!("http://127.0.0.1:{port}/target"))
+            }),
+        )
+        .route(
+            "/target",
+            axum::routing::any(move || {
+                let r = Arc::clone(&r);
+                async move {
+                    r.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    "reached"
+                }
+            }),
+        )
+        .route(
+            "/fail",
+            axum::routing::post(|| async { axum::http::StatusCode::INTERNAL_SERVER_ERROR }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (seen, redirected)
+}
+
+#[tokio::test]
+async fn webhooks_are_signed_retried_not_redirected_and_given_up_on() {
+    // The store stamps the queue by the wall clock: start a minute past it.
+    let clock = crate::TestClock::starting_at(chrono::Utc::now() + chrono::Duration::minutes(1));
+    let guard = test_guard("127.0.0.1/32");
+    let w = world_with(|s| {
+        s.webhooks = Arc::clone(&guard);
+        s.clock = clock.clock();
+    })
+    .await;
+    let sender = gongce::webhooks::Sender::new(Arc::clone(&guard));
+    let store = &w.app.store;
+    let ticking = clock.clock();
+    let pass = || gongce::webhooks::deliver_due(store, &sender, &ticking);
+    // Nobody listens on the port yet.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let hook = format!("http://receiver.test:{port}/hook?key=CHATBOTKEY");
+    assert_eq!(set_hook(&w, w.org_a, &hook).await.0, 204);
+    let reports = format!("/api/v1/toilets/{}/reports", w.toilet);
+    let report = async |note: &'static str, from: &'static str| {
+        send(
+            &w.app,
+            "POST",
+            &reports,
+            None,
+            Some(json!({"kind": "broken", "note": note})),
+            from,
+        )
+        .await
+    };
+    let (status, receipt) = report("门锁坏了", "1.2.3.4").await;
+    assert_eq!(status, 201);
+
+    // The receiver is down: the attempt fails and waits 5 s.
+    assert_eq!(pass().await.unwrap(), 1);
+    let (_, state) = send(
         &w.app,
-        "PUT",
+        "GET",
         &format!("/api/v1/orgs/{}/webhook", w.org_a),
         Some(&w.admin),
-        Some(json!({"url": "ftp://x", "secret": secret})),
+        None,
         "10.0.0.1",
     )
     .await;
-    assert_eq!(status, 400, "{reply}");
+    assert_eq!(state["state"], "failing", "{state}");
+    assert_eq!(
+        (state["host"].as_str(), state["failures"].as_i64()),
+        (Some("receiver.test"), Some(1))
+    );
+    let error = state["last_error"].as_str().unwrap();
+    assert!(
+        !error.contains("CHATBOTKEY") && !error.contains("/hook"),
+        "{error}"
+    );
     let (status, _) = send(
         &w.app,
-        "PUT",
-        &format!("/api/v1/orgs/{}/webhook", w.org_a),
-        Some(&w.admin),
-        Some(json!({"url": format!("http://127.0.0.1:{port}/hook"), "secret": secret})),
+        "GET",
+        "/api/v1/webhooks",
+        Some(&w.owner),
+        None,
         "10.0.0.1",
     )
     .await;
-    assert_eq!(status, 204);
+    assert_eq!(status, 403, "admins only");
 
-    // The resident's report is answered at once, receiver or not.
-    let started = Instant::now();
-    let (status, receipt) = send(
-        &w.app,
-        "POST",
-        &format!("/api/v1/toilets/{}/reports", w.toilet),
-        None,
-        Some(json!({"kind": "broken", "note": "门锁坏了"})),
-        "1.2.3.4",
-    )
-    .await;
-    assert_eq!(status, 201);
-    assert!(started.elapsed() < Duration::from_secs(2));
-
-    let worker = tokio::spawn(gongce::webhooks::run(
-        w.app.store.clone(),
-        Duration::from_millis(100),
-    ));
-    // The receiver is down for the first attempts.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let received: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-    let seen = Arc::clone(&received);
-    let receiver = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
-            let seen = Arc::clone(&seen);
-            async move {
-                let sig = headers["x-gongce-signature"].to_str().unwrap().to_owned();
-                seen.lock().unwrap().push((sig, body));
-                "ok"
-            }
-        }),
-    );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while received.lock().unwrap().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the report never reached the receiver"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let (sig, body) = received.lock().unwrap()[0].clone();
-    assert_eq!(sig, gongce::webhooks::signature(secret, body.as_bytes()));
+    let (seen, redirected) = receiver(listener).await;
+    assert_eq!(pass().await.unwrap(), 0, "not due before its wait");
+    clock.advance(chrono::Duration::seconds(5));
+    assert_eq!(pass().await.unwrap(), 1);
+    let (headers, body) = seen.lock().unwrap().pop().expect("delivered");
     let payload: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(payload["report"]["id"], receipt["id"]);
     assert_eq!(payload["report"]["note"], "门锁坏了");
     assert_eq!(payload["toilet"]["name"], "贵州路公厕");
-    // Delivered once, and recorded as such after at least one failure.
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(received.lock().unwrap().len(), 1);
-    let conn = rusqlite::Connection::open(w.app.store.sqlite_file().unwrap()).unwrap();
-    let (attempts, delivered): (i64, Option<String>) = conn
-        .query_row(
-            "SELECT attempts, delivered_at FROM webhook_deliveries",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+    // Standard Webhooks: HMAC-SHA256 of "id.timestamp.body", checked here
+    // as a receiver would.
+    let id = headers["webhook-id"].to_str().unwrap();
+    let timestamp = headers["webhook-timestamp"].to_str().unwrap();
+    assert_eq!(timestamp, clock.now().timestamp().to_string());
+    use hmac::{KeyInit as _, Mac as _};
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("{id}.{timestamp}.{body}").as_bytes());
+    use base64::Engine as _;
+    let expected = format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    );
+    assert_eq!(headers["webhook-signature"].to_str().unwrap(), expected);
+    assert!(headers.get("x-gongce-signature").is_none());
+    let (_, state) = send(
+        &w.app,
+        "GET",
+        "/api/v1/webhooks",
+        Some(&w.admin),
+        None,
+        "10.0.0.1",
+    )
+    .await;
+    assert_eq!(
+        (state[0]["state"].as_str(), state[0]["pending"].as_i64()),
+        (Some("ok"), Some(0))
+    );
+
+    // A redirect is not followed.
+    let redirect = format!("http://receiver.test:{port}/redirect");
+    assert_eq!(set_hook(&w, w.org_a, &redirect).await.0, 204);
+    assert_eq!(report("second", "1.2.3.5").await.0, 201);
+    assert_eq!(pass().await.unwrap(), 1);
+    assert_eq!(redirected.load(std::sync::atomic::Ordering::SeqCst), 0);
+    let states = store.webhook_states(Some(w.org_a)).await.unwrap();
+    assert!(
+        states[0]
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("redirects are not followed")
+    );
+
+    // A receiver that keeps failing: twelve attempts in all (the redirected
+    // one was the first), then given up on.
+    let fail = format!("http://receiver.test:{port}/fail");
+    assert_eq!(set_hook(&w, w.org_a, &fail).await.0, 204);
+    let mut attempts = 1;
+    loop {
+        clock.advance(chrono::Duration::hours(9));
+        if pass().await.unwrap() == 0 {
+            break;
+        }
+        attempts += 1;
+    }
+    assert_eq!(attempts, gongce::webhooks::MAX_ATTEMPTS);
+    let state = store
+        .webhook_states(Some(w.org_a))
+        .await
+        .unwrap()
+        .pop()
         .unwrap();
-    assert!(attempts >= 2 && delivered.is_some(), "attempts {attempts}");
+    assert_eq!(
+        (state.state.as_str(), state.failed, state.pending),
+        ("failed", 1, 0)
+    );
+    assert_eq!(
+        state.last_error.as_deref(),
+        Some("HTTP 500 Internal Server Error")
+    );
+    assert!(seen.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_dead_receiver_delays_no_other_organisation() {
+    let guard = test_guard("127.0.0.1/32");
+    let w = world_with(|s| s.webhooks = Arc::clone(&guard)).await;
+    // Organisation A's receiver takes the request and does not answer
+    // until told; B's answers at once.
+    let release = Arc::new(tokio::sync::Notify::new());
+    let (arrived_tx, mut arrived) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+    let (tx_a, tx_b, gate) = (arrived_tx.clone(), arrived_tx, Arc::clone(&release));
+    let app = axum::Router::new()
+        .route(
+            "/a",
+            axum::routing::post(move || {
+                let (tx, gate) = (tx_a.clone(), Arc::clone(&gate));
+                async move {
+                    tx.send("a arrived").unwrap();
+                    gate.notified().await;
+                    tx.send("a answered").unwrap();
+                    "ok"
+                }
+            }),
+        )
+        .route(
+            "/b",
+            axum::routing::post(move || {
+                let tx = tx_b.clone();
+                async move {
+                    tx.send("b").unwrap();
+                    "ok"
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // B's toilet.
+    let (status, b_toilet) = send(
+        &w.app,
+        "POST",
+        "/api/v1/toilets",
+        Some(&w.other),
+        Some(json!({"name": "云南路公厕", "lat": 31.2320, "lon": 121.4720})),
+        "10.0.0.99",
+    )
+    .await;
+    assert_eq!(status, 201);
+    let org_b = b_toilet["org_id"].as_i64().unwrap();
+    assert_eq!(
+        set_hook(&w, w.org_a, &format!("http://receiver.test:{port}/a"))
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        set_hook(&w, org_b, &format!("http://receiver.test:{port}/b"))
+            .await
+            .0,
+        204
+    );
+    let file = async |toilet: i64| {
+        send(
+            &w.app,
+            "POST",
+            &format!("/api/v1/toilets/{toilet}/reports"),
+            None,
+            Some(json!({"kind": "dirty"})),
+            "1.2.3.4",
+        )
+        .await
+    };
+    assert_eq!(file(w.toilet).await.0, 201);
+    let worker = tokio::spawn(gongce::webhooks::run(
+        w.app.store.clone(),
+        Arc::clone(&guard),
+        Arc::new(chrono::Utc::now),
+        std::time::Duration::from_millis(20),
+    ));
+    let mut next = async || {
+        tokio::time::timeout(std::time::Duration::from_secs(10), arrived.recv())
+            .await
+            .expect("a delivery within 10 s")
+            .unwrap()
+    };
+    assert_eq!(next().await, "a arrived");
+    // A is stuck; B's report is filed now and still delivered.
+    assert_eq!(file(b_toilet["id"].as_i64().unwrap()).await.0, 201);
+    assert_eq!(next().await, "b");
+    release.notify_one();
+    assert_eq!(next().await, "a answered");
     worker.abort();
-    server.abort();
 }

@@ -376,49 +376,4 @@ impl Postgres {
             .await?;
         Ok(())
     }
-
-    /// How many failures `key` has in the window that began at most
-    /// `window` ago, and when that window began.
-    pub async fn sign_in_failures(
-        &self,
-        key: &str,
-        window: Duration,
-    ) -> anyhow::Result<(u32, DateTime<Utc>)> {
-        let now = Utc::now();
-        let row: Option<(i64, DateTime<Utc>)> =
-            sqlx::query_as("SELECT failures, window_start FROM sign_in_failures WHERE key = $1")
-                .bind(key)
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(match row {
-            Some((n, start)) if now - start < window => (n as u32, start),
-            _ => (0, now),
-        })
-    }
-
-    /// Counts a failure atomically (two replicas failing the same key at
-    /// once both count).
-    pub async fn record_sign_in_failure(&self, key: &str, window: Duration) -> anyhow::Result<()> {
-        let now = Utc::now();
-        sqlx::query(
-            "INSERT INTO sign_in_failures AS f (key, failures, window_start) VALUES ($1, 1, $2)
-             ON CONFLICT (key) DO UPDATE SET
-                failures = CASE WHEN f.window_start < $3 THEN 1 ELSE f.failures + 1 END,
-                window_start = CASE WHEN f.window_start < $3 THEN $2 ELSE f.window_start END",
-        )
-        .bind(key)
-        .bind(now)
-        .bind(now - window)
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    pub async fn clear_sign_in_failures(&self, key: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
-            .bind(key)
-            .execute(self.pool())
-            .await?;
-        Ok(())
-    }
 }

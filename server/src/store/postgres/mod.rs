@@ -220,7 +220,7 @@ impl Postgres {
 }
 
 /// A URL for messages: without its password.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     // postgres://user:password@host/db → postgres://user:***@host/db
     if let Some(scheme) = url.find("://") {
         let rest = &url[scheme + 3..];

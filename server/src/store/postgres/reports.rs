@@ -304,48 +304,6 @@ impl Postgres {
         Ok(report_stats_from(read, overdue, now))
     }
 
-    /// Counts one use of `key` in a window of `window`; answers the seconds
-    /// to wait when the window already holds `limit` uses. The row is
-    /// locked, so replicas counting the same key at once do not lose a use.
-    pub async fn rate_limit(
-        &self,
-        key: String,
-        limit: i64,
-        window: Duration,
-    ) -> Result<Option<i64>, WriteError> {
-        let mut tx = self.pool().begin().await?;
-        let now = Utc::now();
-        sqlx::query(
-            "INSERT INTO rate_limits (key, count, window_start) VALUES ($1, 0, $2)
-             ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(&key)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let (count, start): (i64, DateTime<Utc>) =
-            sqlx::query_as("SELECT count, window_start FROM rate_limits WHERE key = $1 FOR UPDATE")
-                .bind(&key)
-                .fetch_one(&mut *tx)
-                .await?;
-        let (count, start) = if now - start < window {
-            (count, start)
-        } else {
-            (0, now)
-        };
-        if count >= limit {
-            return Ok(Some((start + window - now).num_seconds().max(1)));
-        }
-        sqlx::query("UPDATE rate_limits SET count = $2, window_start = $3 WHERE key = $1")
-            .bind(&key)
-            .bind(count + 1)
-            .bind(start)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(None)
-    }
-
     pub async fn set_webhook(
         &self,
         org: i64,
@@ -373,70 +331,82 @@ impl Postgres {
         Ok(())
     }
 
-    /// Deliveries whose time has come, oldest first. Each is claimed for
+    /// Deliveries whose time has come, oldest first; none of `skip_orgs`,
+    /// whose earlier deliveries are still being sent. Each is claimed for
     /// [`DELIVERY_CLAIM`] (its next attempt moved on) so two replicas'
     /// workers do not send the same delivery at once.
-    pub async fn due_deliveries(&self, limit: i64) -> Result<Vec<Delivery>, WriteError> {
-        let now = Utc::now();
+    pub async fn due_deliveries(
+        &self,
+        limit: i64,
+        skip_orgs: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>, WriteError> {
         let rows = sqlx::query(
             "WITH due AS (
                 SELECT id FROM webhook_deliveries
-                WHERE delivered_at IS NULL AND next_at <= $1
+                WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= $1
+                  AND NOT (org_id = ANY($4))
                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
              UPDATE webhook_deliveries d SET next_at = $3
              FROM due, webhooks w
              WHERE d.id = due.id AND w.org_id = d.org_id
-             RETURNING d.id, w.url, w.secret, d.payload, d.attempts",
+             RETURNING d.id, d.org_id, w.url, w.secret, d.payload, d.attempts",
         )
         .bind(now)
         .bind(limit)
         .bind(now + DELIVERY_CLAIM)
+        .bind(skip_orgs)
         .fetch_all(self.pool())
         .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             out.push(Delivery {
                 id: r.try_get(0)?,
-                url: r.try_get(1)?,
-                secret: r.try_get(2)?,
-                payload: r.try_get(3)?,
-                attempts: r.try_get(4)?,
+                org_id: r.try_get(1)?,
+                url: r.try_get(2)?,
+                secret: r.try_get(3)?,
+                payload: r.try_get(4)?,
+                attempts: r.try_get(5)?,
             });
         }
         out.sort_by_key(|d| d.id);
         Ok(out)
     }
 
-    /// Records a delivery's outcome: delivered, or tried again after `retry`.
+    /// Records a delivery's outcome: delivered, tried again after a wait,
+    /// or (no wait left) given up on.
     pub async fn delivery_done(
         &self,
         id: i64,
-        outcome: Result<(), (String, Duration)>,
+        outcome: Result<(), (String, Option<Duration>)>,
+        now: DateTime<Utc>,
     ) -> Result<(), WriteError> {
-        let now = Utc::now();
-        match outcome {
-            Ok(()) => {
-                sqlx::query(
-                    "UPDATE webhook_deliveries SET delivered_at = $2, attempts = attempts + 1
-                     WHERE id = $1",
-                )
-                .bind(id)
-                .bind(now)
-                .execute(self.pool())
-                .await?
-            }
-            Err((error, retry)) => {
-                sqlx::query(
-                    "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $2,
-                        next_at = $3 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(error)
-                .bind(now + retry)
-                .execute(self.pool())
-                .await?
-            }
+        let (sql, error, at) = match outcome {
+            Ok(()) => (
+                "UPDATE webhook_deliveries SET delivered_at = $2, attempts = attempts + 1
+                 WHERE id = $1 AND $3::text IS NULL",
+                None,
+                now,
+            ),
+            Err((error, Some(retry))) => (
+                "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $3,
+                    next_at = $2 WHERE id = $1",
+                Some(error),
+                now + retry,
+            ),
+            Err((error, None)) => (
+                "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $3,
+                    failed_at = $2 WHERE id = $1",
+                Some(error),
+                now,
+            ),
         };
+        sqlx::query(sql)
+            .bind(id)
+            .bind(at)
+            .bind(error)
+            .execute(self.pool())
+            .await?;
         Ok(())
     }
 }

@@ -83,6 +83,11 @@ impl Sqlite {
         })
     }
 
+    /// The sqlx pool, for operations written once for both stores.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

@@ -294,50 +294,6 @@ impl Sqlite {
         .await
     }
 
-    /// Counts one use of `key` in a window of `window`; answers the seconds
-    /// to wait when the window already holds `limit` uses.
-    pub async fn rate_limit(
-        &self,
-        key: String,
-        limit: i64,
-        window: Duration,
-    ) -> Result<Option<i64>, WriteError> {
-        self.write(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let now = Utc::now();
-            let row: Option<(i64, String)> = tx
-                .query_row(
-                    "SELECT count, window_start FROM rate_limits WHERE key = ?1",
-                    [&key],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let (count, start) = match row {
-                Some((n, s)) => {
-                    let start = parse_time(&s)?;
-                    if now - start < window {
-                        (n, start)
-                    } else {
-                        (0, now)
-                    }
-                }
-                None => (0, now),
-            };
-            if count >= limit {
-                return Ok(Some((start + window - now).num_seconds().max(1)));
-            }
-            tx.execute(
-                "INSERT INTO rate_limits (key, count, window_start) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (key) DO UPDATE SET count = excluded.count,
-                    window_start = excluded.window_start",
-                params![key, count + 1, timestamp(start)],
-            )?;
-            tx.commit()?;
-            Ok(None)
-        })
-        .await
-    }
-
     pub async fn set_webhook(
         &self,
         org: i64,
@@ -358,24 +314,33 @@ impl Sqlite {
     }
 
     /// Deliveries whose time has come, oldest first, each claimed for
-    /// [`DELIVERY_CLAIM`] (its next attempt moved on).
-    pub async fn due_deliveries(&self, limit: i64) -> Result<Vec<Delivery>, WriteError> {
+    /// [`DELIVERY_CLAIM`] (its next attempt moved on); none of `skip_orgs`,
+    /// whose earlier deliveries are still being sent.
+    pub async fn due_deliveries(
+        &self,
+        limit: i64,
+        skip_orgs: &[i64],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Delivery>, WriteError> {
+        let skip = serde_json::to_string(skip_orgs).map_err(anyhow::Error::from)?;
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let now = Utc::now();
             let mut stmt = tx.prepare(
-                "SELECT d.id, w.url, w.secret, d.payload, d.attempts FROM webhook_deliveries d
-                 JOIN webhooks w ON w.org_id = d.org_id
-                 WHERE d.delivered_at IS NULL AND d.next_at <= ?1 ORDER BY d.id LIMIT ?2",
+                "SELECT d.id, d.org_id, w.url, w.secret, d.payload, d.attempts
+                 FROM webhook_deliveries d JOIN webhooks w ON w.org_id = d.org_id
+                 WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_at <= ?1
+                   AND d.org_id NOT IN (SELECT value FROM json_each(?3))
+                 ORDER BY d.id LIMIT ?2",
             )?;
             let due = stmt
-                .query_map(params![timestamp(now), limit], |r| {
+                .query_map(params![timestamp(now), limit, skip], |r| {
                     Ok(Delivery {
                         id: r.get(0)?,
-                        url: r.get(1)?,
-                        secret: r.get(2)?,
-                        payload: r.get(3)?,
-                        attempts: r.get(4)?,
+                        org_id: r.get(1)?,
+                        url: r.get(2)?,
+                        secret: r.get(3)?,
+                        payload: r.get(4)?,
+                        attempts: r.get(5)?,
                     })
                 })?
                 .collect::<Result<Vec<_>, _>>()?;
@@ -393,24 +358,30 @@ impl Sqlite {
         .await
     }
 
-    /// Records a delivery's outcome: delivered, or tried again after `retry`.
+    /// Records a delivery's outcome: delivered, tried again after a wait,
+    /// or (no wait left) given up on.
     pub async fn delivery_done(
         &self,
         id: i64,
-        outcome: Result<(), (String, Duration)>,
+        outcome: Result<(), (String, Option<Duration>)>,
+        now: DateTime<Utc>,
     ) -> Result<(), WriteError> {
         self.write(move |conn| {
-            let now = Utc::now();
             match outcome {
                 Ok(()) => conn.execute(
                     "UPDATE webhook_deliveries SET delivered_at = ?2, attempts = attempts + 1
                      WHERE id = ?1",
                     params![id, timestamp(now)],
                 )?,
-                Err((error, retry)) => conn.execute(
+                Err((error, Some(retry))) => conn.execute(
                     "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?2,
                         next_at = ?3 WHERE id = ?1",
                     params![id, error, timestamp(now + retry)],
+                )?,
+                Err((error, None)) => conn.execute(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?2,
+                        failed_at = ?3 WHERE id = ?1",
+                    params![id, error, timestamp(now)],
                 )?,
             };
             Ok(())
