@@ -122,12 +122,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let deliveries = tokio::spawn(crate::webhooks::run(
         store.clone(),
         Arc::clone(&guard),
-        Arc::new(chrono::Utc::now),
+        crate::clock::system(),
         Duration::from_millis(args.sync_interval_ms.clamp(100, 1000)),
     ));
     let sync = Arc::new(crate::sync::SyncStatus::new(
         seq,
         Duration::from_millis(args.sync_interval_ms.max(10)),
+        crate::clock::system(),
     ));
     let follower = tokio::spawn(crate::sync::follow(
         store.clone(),

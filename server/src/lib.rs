@@ -4,6 +4,7 @@
 //! that tests can call it: [`http::app`] is the whole HTTP application.
 
 pub mod auth;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod http;

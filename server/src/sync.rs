@@ -15,7 +15,7 @@ use std::{
         Arc, Mutex, RwLock,
         atomic::{AtomicI64, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use gongce_shared::ToiletId;
@@ -27,36 +27,36 @@ use crate::{
 };
 
 /// How far this server has followed the log, for `/readyz`.
-#[derive(Debug)]
 pub struct SyncStatus {
     /// The last log position applied.
     pub seq: AtomicI64,
     /// When the log was last read without error.
-    last_ok: Mutex<Instant>,
+    last_ok: Mutex<chrono::DateTime<chrono::Utc>>,
     /// How often the log is read at the least.
     pub every: Duration,
+    clock: crate::clock::Clock,
 }
 
 impl SyncStatus {
-    pub fn new(seq: i64, every: Duration) -> Self {
+    /// At log position `seq`, read every `every`, timed by `clock`.
+    pub fn new(seq: i64, every: Duration, clock: crate::clock::Clock) -> Self {
         SyncStatus {
             seq: AtomicI64::new(seq),
-            last_ok: Mutex::new(Instant::now()),
+            last_ok: Mutex::new(clock()),
             every,
+            clock,
         }
     }
 
     fn caught_up(&self, seq: i64) {
         self.seq.store(seq, Ordering::Relaxed);
-        *self.last_ok.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        *self.last_ok.lock().unwrap_or_else(|e| e.into_inner()) = (self.clock)();
     }
 
     /// How long since the log was last read without error.
     pub fn since_ok(&self) -> Duration {
-        self.last_ok
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .elapsed()
+        let last = *self.last_ok.lock().unwrap_or_else(|e| e.into_inner());
+        ((self.clock)() - last).to_std().unwrap_or_default()
     }
 }
 

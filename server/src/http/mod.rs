@@ -42,8 +42,7 @@ pub use error::ApiError;
 
 use crate::{import::Licence, index::Index, store::Store};
 
-/// What the time is; tests fix it.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+pub use crate::clock::Clock;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -80,7 +79,7 @@ impl AppState {
         AppState {
             index,
             store,
-            clock: Arc::new(Utc::now),
+            clock: crate::clock::system(),
             licence: Arc::new(Licence {
                 name: "CC-BY-4.0".to_owned(),
                 url: "https://creativecommons.org/licenses/by/4.0/".to_owned(),
@@ -226,7 +225,9 @@ static OPENAPI: LazyLock<serde_json::Value> = LazyLock::new(|| {
 });
 
 /// The whole application: routes and layers. Tests call it without a socket.
-pub fn app(state: AppState) -> Router {
+pub fn app(mut state: AppState) -> Router {
+    // The store writes times by the same clock the handlers read.
+    state.store = state.store.with_clock(Arc::clone(&state.clock));
     let request_id = HeaderName::from_static("x-request-id");
     // Everything but uploads: small bodies, quick answers.
     let api = Router::new()

@@ -204,6 +204,28 @@ impl Store {
         }
     }
 
+    /// The same store, writing times by `clock` (tests move it by hand).
+    pub fn with_clock(self, clock: crate::clock::Clock) -> Store {
+        match self {
+            Store::Sqlite(mut s) => {
+                s.clock = clock;
+                Store::Sqlite(s)
+            }
+            Store::Postgres(mut p) => {
+                p.clock = clock;
+                Store::Postgres(p)
+            }
+        }
+    }
+
+    /// Now, by the store's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Store::Sqlite(s) => s.now(),
+            Store::Postgres(p) => p.now(),
+        }
+    }
+
     /// The SQLite file, if this is one.
     pub fn sqlite_file(&self) -> Option<&Path> {
         match self {

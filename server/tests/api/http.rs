@@ -369,7 +369,12 @@ async fn open_data_exports_carry_the_licence_and_import_back() {
 async fn readiness_follows_the_store_and_the_change_log() {
     use gongce::sync::SyncStatus;
     use std::time::Duration;
-    let status = Arc::new(SyncStatus::new(7, Duration::from_millis(100)));
+    let clock = crate::TestClock::default();
+    let status = Arc::new(SyncStatus::new(
+        7,
+        Duration::from_millis(100),
+        clock.clock(),
+    ));
     let app = app_with(SHANGHAI, |s| s.sync = Some(Arc::clone(&status))).await;
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status, 200);
@@ -378,7 +383,7 @@ async fn readiness_follows_the_store_and_the_change_log() {
         serde_json::json!({"status": "ready", "toilets": 5, "seq": 7, "problem": null})
     );
     // Nobody has read the change log for more than five intervals (and 1 s).
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.advance(chrono::Duration::milliseconds(1100));
     let stale = app.get("/readyz").await;
     assert_eq!(stale.status, 503);
     let body = stale.json();

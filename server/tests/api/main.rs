@@ -103,6 +103,8 @@ pub async fn app_with(csv: &str, tweak: impl FnOnce(&mut AppState)) -> TestApp {
     let mut state = AppState::new(Arc::clone(&index), store.clone());
     state.clock = Arc::new(fixed_now);
     tweak(&mut state);
+    // The store the test holds writes times by the app's clock, as the app's does.
+    let store = store.with_clock(Arc::clone(&state.clock));
     TestApp {
         router: app(state),
         store,

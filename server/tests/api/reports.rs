@@ -1,10 +1,7 @@
 //! Problem reports over HTTP, in-process against a real store; the webhook
 //! worker against a receiver on 127.0.0.1.
 
-use std::{
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::sync::{Arc, Mutex};
 
 use axum::{body::Body, http::Request};
 use gongce::auth;
@@ -17,6 +14,8 @@ const PASSWORD: &str = "correct horse battery staple";
 
 struct World {
     app: TestApp,
+    /// The app's clock, moved by hand.
+    clock: crate::TestClock,
     org_a: i64,
     owner: String,
     other: String,
@@ -29,8 +28,10 @@ async fn world() -> World {
 }
 
 async fn world_with(tweak: impl FnOnce(&mut gongce::AppState)) -> World {
+    let clock = crate::TestClock::default();
     let app = crate::app_with("id,name,lat,lon\nx,Station,31.2300,121.4700\n", |s| {
         s.trusted_proxies = Arc::new("127.0.0.1".parse().unwrap());
+        s.clock = clock.clock();
         tweak(s);
     })
     .await;
@@ -81,6 +82,7 @@ async fn world_with(tweak: impl FnOnce(&mut gongce::AppState)) -> World {
         other: tokens[2].clone(),
         toilet: t["id"].as_i64().unwrap(),
         app,
+        clock,
     }
 }
 
@@ -184,7 +186,7 @@ async fn the_whole_loop_from_report_to_fixed_and_the_statistics() {
     assert_eq!(status, 404);
 
     // Acknowledge, then resolve with a note.
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    w.clock.advance(chrono::Duration::milliseconds(30));
     let (status, acked) = send(
         &w.app,
         "POST",
@@ -198,7 +200,7 @@ async fn the_whole_loop_from_report_to_fixed_and_the_statistics() {
         (status, acked["state"].clone()),
         (200, json!("acknowledged"))
     );
-    tokio::time::sleep(Duration::from_millis(30)).await;
+    w.clock.advance(chrono::Duration::milliseconds(30));
     let (status, done) = send(
         &w.app,
         "POST",
@@ -270,7 +272,7 @@ async fn the_whole_loop_from_report_to_fixed_and_the_statistics() {
         "2.2.2.2",
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    w.clock.advance(chrono::Duration::milliseconds(1100));
     let (_, stats) = send(
         &w.app,
         "GET",
@@ -606,14 +608,9 @@ async fn receiver(
 
 #[tokio::test]
 async fn webhooks_are_signed_retried_not_redirected_and_given_up_on() {
-    // The store stamps the queue by the wall clock: start a minute past it.
-    let clock = crate::TestClock::starting_at(chrono::Utc::now() + chrono::Duration::minutes(1));
     let guard = test_guard("127.0.0.1/32");
-    let w = world_with(|s| {
-        s.webhooks = Arc::clone(&guard);
-        s.clock = clock.clock();
-    })
-    .await;
+    let w = world_with(|s| s.webhooks = Arc::clone(&guard)).await;
+    let clock = w.clock.clone();
     let sender = gongce::webhooks::Sender::new(Arc::clone(&guard));
     let store = &w.app.store;
     let ticking = clock.clock();

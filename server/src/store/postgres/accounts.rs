@@ -64,6 +64,7 @@ fn taken_name(name: &str) -> impl FnOnce(sqlx::Error) -> AccountError + '_ {
 
 impl Postgres {
     pub async fn create_org(&self, org: &NewOrg) -> Result<Org, AccountError> {
+        let at = self.now();
         let name = org.name.trim();
         if name.is_empty() {
             return Err(AccountError::Conflict(
@@ -79,7 +80,7 @@ impl Postgres {
         .bind(org.kind.as_str())
         .bind(&org.street)
         .bind(&org.district)
-        .bind(Utc::now())
+        .bind(at)
         .fetch_one(self.pool())
         .await
         .map_err(taken_name(name))?;
@@ -126,6 +127,7 @@ impl Postgres {
     /// Renames, re-kinds, moves or (dis|en)ables an organisation. Disabling
     /// it ends its members' sessions.
     pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, AccountError> {
+        let at = self.now();
         let mut tx = self.pool().begin().await?;
         let exists = sqlx::query("SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE")
             .bind(id)
@@ -165,7 +167,7 @@ impl Postgres {
         if let Some(disabled) = patch.disabled {
             sqlx::query("UPDATE orgs SET disabled_at = $2 WHERE id = $1")
                 .bind(id)
-                .bind(disabled.then(Utc::now))
+                .bind(disabled.then_some(at))
                 .execute(&mut *tx)
                 .await?;
             if disabled {
@@ -189,6 +191,7 @@ impl Postgres {
         role: Role,
         org_id: Option<i64>,
     ) -> Result<User, AccountError> {
+        let at = self.now();
         let row = sqlx::query(
             "INSERT INTO users (username, password_hash, role, org_id, created_at)
              VALUES ($1, $2, $3, $4, $5)
@@ -198,7 +201,7 @@ impl Postgres {
         .bind(password_hash)
         .bind(role.as_str())
         .bind(org_id)
-        .bind(Utc::now())
+        .bind(at)
         .fetch_one(self.pool())
         .await
         .map_err(|e| {
@@ -263,6 +266,7 @@ impl Postgres {
         org_id: Option<i64>,
         disabled: Option<bool>,
     ) -> Result<User, AccountError> {
+        let at = self.now();
         let id = current.id;
         let mut tx = self.pool().begin().await?;
         sqlx::query(
@@ -277,7 +281,7 @@ impl Postgres {
         .bind(role.map(Role::as_str))
         .bind(org_id)
         .bind(disabled)
-        .bind(Utc::now())
+        .bind(at)
         .execute(&mut *tx)
         .await?;
         let ends_sessions = password_hash.is_some()
@@ -323,7 +327,8 @@ impl Postgres {
         csrf_token: &str,
         lifetime: Duration,
     ) -> anyhow::Result<DateTime<Utc>> {
-        let now = Utc::now();
+        let at = self.now();
+        let now = at;
         let expires = now + lifetime;
         // Expired sessions go whenever a new one comes.
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
@@ -347,6 +352,7 @@ impl Postgres {
     /// The session's user, if the session is live and the user (and their
     /// organisation) enabled.
     pub async fn session(&self, token_hash: &str) -> anyhow::Result<Option<SessionRow>> {
+        let at = self.now();
         let row = sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
@@ -356,7 +362,7 @@ impl Postgres {
                AND u.disabled_at IS NULL AND o.disabled_at IS NULL"
         ))
         .bind(token_hash)
-        .bind(Utc::now())
+        .bind(at)
         .fetch_optional(self.pool())
         .await?;
         row.map(|row| {

@@ -39,6 +39,7 @@ pub(crate) const TOILETS_LOCK: i64 = 7_460_001;
 #[derive(Clone)]
 pub struct Postgres {
     pool: PgPool,
+    pub(super) clock: crate::clock::Clock,
 }
 
 /// The columns [`Decoder`] reads, in its order.
@@ -85,7 +86,15 @@ impl Postgres {
                 .await
                 .context("cannot bring the database schema up to date")?;
         }
-        Ok(Postgres { pool })
+        Ok(Postgres {
+            pool,
+            clock: crate::clock::system(),
+        })
+    }
+
+    /// Now, by the store's clock.
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        (self.clock)()
     }
 
     pub(crate) fn pool(&self) -> &PgPool {

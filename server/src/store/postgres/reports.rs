@@ -76,6 +76,7 @@ impl Postgres {
         report: NewReport,
         client_hash: String,
     ) -> Result<(ReportReceipt, Toilet), WriteError> {
+        let at = self.now();
         let mut tx = begin(self.pool()).await?;
         let t = load(&mut tx, toilet.get())
             .await?
@@ -83,7 +84,7 @@ impl Postgres {
         if t.status == Status::Removed {
             return Err(WriteError::NotFound(toilet));
         }
-        let now = Utc::now();
+        let now = at;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO reports (toilet_id, kind, note, contact, client_hash, created_at)
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -138,6 +139,7 @@ impl Postgres {
         toilet: ToiletId,
         owner: Option<Actor>,
     ) -> Result<Toilet, WriteError> {
+        let at = self.now();
         let mut tx = begin(self.pool()).await?;
         let t = load(&mut tx, toilet.get())
             .await?
@@ -145,7 +147,7 @@ impl Postgres {
         if t.status == Status::Removed {
             return Err(WriteError::NotFound(toilet));
         }
-        let now = Utc::now();
+        let now = at;
         sqlx::query("UPDATE toilets SET last_verified = $2 WHERE id = $1")
             .bind(toilet.get())
             .bind(now)
@@ -182,6 +184,7 @@ impl Postgres {
         resolution: Option<String>,
         actor: Actor,
     ) -> Result<(Report, Toilet), WriteError> {
+        let at = self.now();
         let mut tx = begin(self.pool()).await?;
         let found: Option<(i64, String)> =
             sqlx::query_as("SELECT toilet_id, state FROM reports WHERE id = $1")
@@ -195,7 +198,7 @@ impl Postgres {
         if !actor.may_change(toilet.org_id) {
             return Err(WriteError::Forbidden(toilet.id));
         }
-        let now = Utc::now();
+        let now = at;
         match (current.as_str(), state) {
             ("resolved", _) => {
                 return Err(WriteError::Stale {
@@ -280,7 +283,8 @@ impl Postgres {
         overdue: Duration,
         org: Option<i64>,
     ) -> Result<ReportStats, WriteError> {
-        let now = Utc::now();
+        let at = self.now();
+        let now = at;
         let rows = sqlx::query(
             "SELECT o.id, o.name, r.state, r.created_at, r.acknowledged_at, r.resolved_at
              FROM orgs o LEFT JOIN toilets t ON t.org_id = o.id

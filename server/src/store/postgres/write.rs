@@ -46,6 +46,7 @@ async fn record(
     action: &str,
     before: Option<&Toilet>,
     after: Option<&Toilet>,
+    at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let json = |t: Option<&Toilet>| t.map(serde_json::to_string).transpose();
     sqlx::query(
@@ -57,7 +58,7 @@ async fn record(
     .bind(action)
     .bind(json(before)?)
     .bind(json(after)?)
-    .bind(Utc::now())
+    .bind(at)
     .execute(conn)
     .await?;
     Ok(())
@@ -71,6 +72,7 @@ impl Postgres {
         org_id: Option<i64>,
         actor: Actor,
     ) -> Result<Toilet, WriteError> {
+        let at = self.now();
         let position = position(draft.lat, draft.lon)?;
         let mut tx = begin(self.pool()).await?;
         if let Some(org) = org_id
@@ -78,7 +80,7 @@ impl Postgres {
         {
             return Err(no_such_org(org));
         }
-        let now = Utc::now();
+        let now = at;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO toilets (source, name, address, lat, lon, wheelchair, baby_change,
                 family_room, free, access, opening_hours, hours_note, timezone, operator,
@@ -107,7 +109,7 @@ impl Postgres {
         let after = load(&mut tx, id)
             .await?
             .context("the new toilet vanished")?;
-        record(&mut tx, id, actor, "create", None, Some(&after)).await?;
+        record(&mut tx, id, actor, "create", None, Some(&after), at).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -121,11 +123,12 @@ impl Postgres {
         expected: i64,
         actor: Actor,
     ) -> Result<Toilet, WriteError> {
+        let at = self.now();
         let mut tx = begin(self.pool()).await?;
         let before = load(&mut tx, id.get())
             .await?
             .ok_or(WriteError::NotFound(id))?;
-        let now = Utc::now();
+        let now = at;
         let patched = apply_patch(&before, patch, expected, actor, now)?;
         if let Some(org) = patched.new_org
             && !org_exists(&mut tx, org).await?
@@ -174,6 +177,7 @@ impl Postgres {
             patched.action,
             Some(&before),
             Some(&after),
+            at,
         )
         .await?;
         tx.commit().await?;
@@ -187,6 +191,7 @@ impl Postgres {
         expected: Option<i64>,
         actor: Actor,
     ) -> Result<Toilet, WriteError> {
+        let at = self.now();
         let mut tx = begin(self.pool()).await?;
         let before = load(&mut tx, id.get())
             .await?
@@ -200,7 +205,7 @@ impl Postgres {
                 version = version + 1, updated_at = $2 WHERE id = $1",
         )
         .bind(id.get())
-        .bind(Utc::now())
+        .bind(at)
         .execute(&mut *tx)
         .await?;
         let after = load(&mut tx, id.get())
@@ -213,6 +218,7 @@ impl Postgres {
             "remove",
             Some(&before),
             Some(&after),
+            at,
         )
         .await?;
         tx.commit().await?;

@@ -44,6 +44,7 @@ macro_rules! user_columns {
 
 impl Sqlite {
     pub async fn create_org(&self, org: &NewOrg) -> Result<Org, AccountError> {
+        let at = self.now();
         let name = org.name.trim();
         if name.is_empty() {
             return Err(AccountError::Conflict(
@@ -58,7 +59,7 @@ impl Sqlite {
         .bind(org.kind.as_str())
         .bind(&org.street)
         .bind(&org.district)
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(at))
         .fetch_one(&self.pool)
         .await
         .map_err(|e| {
@@ -105,6 +106,7 @@ impl Sqlite {
     /// Renames, re-kinds, moves or (dis|en)ables an organisation. Disabling
     /// it ends its members' sessions.
     pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, AccountError> {
+        let at = self.now();
         let mut tx = self.pool.begin().await?;
         let exists = sqlx::query("SELECT 1 FROM orgs WHERE id = ?1")
             .bind(id)
@@ -157,7 +159,7 @@ impl Sqlite {
                 .await?;
         }
         if let Some(disabled) = patch.disabled {
-            let at = disabled.then(|| timestamp(Utc::now()));
+            let at = disabled.then(|| timestamp(at));
             sqlx::query("UPDATE orgs SET disabled_at = ?2 WHERE id = ?1")
                 .bind(id)
                 .bind(at)
@@ -184,6 +186,7 @@ impl Sqlite {
         role: Role,
         org_id: Option<i64>,
     ) -> Result<User, AccountError> {
+        let at = self.now();
         let row = sqlx::query(
             "INSERT INTO users (username, password_hash, role, org_id, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
@@ -193,7 +196,7 @@ impl Sqlite {
         .bind(password_hash)
         .bind(role.as_str())
         .bind(org_id)
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(at))
         .fetch_one(&self.pool)
         .await
         .map_err(|e| {
@@ -258,6 +261,7 @@ impl Sqlite {
         org_id: Option<i64>,
         disabled: Option<bool>,
     ) -> Result<User, AccountError> {
+        let at = self.now();
         let id = current.id;
         let mut tx = self.pool.begin().await?;
         if let Some(hash) = password_hash {
@@ -284,7 +288,7 @@ impl Sqlite {
         if let Some(disabled) = disabled {
             sqlx::query("UPDATE users SET disabled_at = ?2 WHERE id = ?1")
                 .bind(id)
-                .bind(disabled.then(|| timestamp(Utc::now())))
+                .bind(disabled.then(|| timestamp(at)))
                 .execute(&mut *tx)
                 .await?;
         }
@@ -331,7 +335,8 @@ impl Sqlite {
         csrf_token: &str,
         lifetime: Duration,
     ) -> anyhow::Result<DateTime<Utc>> {
-        let now = Utc::now();
+        let at = self.now();
+        let now = at;
         let expires = now + lifetime;
         // Expired sessions go whenever a new one comes.
         sqlx::query("DELETE FROM sessions WHERE expires_at < ?1")
@@ -355,6 +360,7 @@ impl Sqlite {
     /// The session's user, if the session is live and the user (and their
     /// organisation) enabled.
     pub async fn session(&self, token_hash: &str) -> anyhow::Result<Option<SessionRow>> {
+        let at = self.now();
         let row = sqlx::query(concat!(
             "SELECT ",
             user_columns!(),
@@ -364,7 +370,7 @@ impl Sqlite {
                AND u.disabled_at IS NULL AND o.disabled_at IS NULL"
         ))
         .bind(token_hash)
-        .bind(timestamp(Utc::now()))
+        .bind(timestamp(at))
         .fetch_optional(&self.pool)
         .await?;
         row.map(|row| {

@@ -32,6 +32,7 @@ pub struct Sqlite {
     path: Arc<Path>,
     /// The connection API writes go through ([`write`]).
     writer: write::Writer,
+    pub(super) clock: crate::clock::Clock,
 }
 
 /// The file a `sqlite:` URL names, without opening it.
@@ -80,7 +81,13 @@ impl Sqlite {
             pool,
             path,
             writer: write::Writer::default(),
+            clock: crate::clock::system(),
         })
+    }
+
+    /// Now, by the store's clock.
+    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        (self.clock)()
     }
 
     /// The sqlx pool, for operations written once for both stores.

@@ -79,13 +79,14 @@ impl Sqlite {
         report: NewReport,
         client_hash: String,
     ) -> Result<(ReportReceipt, Toilet), WriteError> {
+        let at = self.now();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let t = load(&tx, toilet.get())?.ok_or(WriteError::NotFound(toilet))?;
             if t.status == Status::Removed {
                 return Err(WriteError::NotFound(toilet));
             }
-            let now = Utc::now();
+            let now = at;
             let id: i64 = tx.query_row(
                 "INSERT INTO reports (toilet_id, kind, note, contact, client_hash, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
@@ -139,13 +140,14 @@ impl Sqlite {
         toilet: ToiletId,
         owner: Option<Actor>,
     ) -> Result<Toilet, WriteError> {
+        let at = self.now();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let t = load(&tx, toilet.get())?.ok_or(WriteError::NotFound(toilet))?;
             if t.status == Status::Removed {
                 return Err(WriteError::NotFound(toilet));
             }
-            let now = timestamp(Utc::now());
+            let now = timestamp(at);
             tx.execute(
                 "UPDATE toilets SET last_verified = ?2 WHERE id = ?1",
                 params![toilet.get(), now],
@@ -177,6 +179,7 @@ impl Sqlite {
         resolution: Option<String>,
         actor: Actor,
     ) -> Result<(Report, Toilet), WriteError> {
+        let at = self.now();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let found: Option<(i64, String)> = tx
@@ -192,7 +195,7 @@ impl Sqlite {
             if !actor.may_change(toilet.org_id) {
                 return Err(WriteError::Forbidden(toilet.id));
             }
-            let now = timestamp(Utc::now());
+            let now = timestamp(at);
             match (current.as_str(), state) {
                 ("resolved", _) => {
                     return Err(WriteError::Stale {
@@ -268,8 +271,9 @@ impl Sqlite {
         overdue: Duration,
         org: Option<i64>,
     ) -> Result<ReportStats, WriteError> {
+        let at = self.now();
         self.write(move |conn| {
-            let now = Utc::now();
+            let now = at;
             let mut stmt = conn.prepare(
                 "SELECT o.id, o.name, r.state, r.created_at, r.acknowledged_at, r.resolved_at
                  FROM orgs o LEFT JOIN toilets t ON t.org_id = o.id

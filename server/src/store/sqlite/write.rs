@@ -9,7 +9,7 @@
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use gongce_shared::{
     Access, OpeningHours, Status, Toilet, ToiletId,
     accounts::{HistoryEntry, ToiletDraft, ToiletPatch},
@@ -54,6 +54,7 @@ impl Sqlite {
         org_id: Option<i64>,
         actor: Actor,
     ) -> Result<Toilet, WriteError> {
+        let at = self.now();
         let position = position(draft.lat, draft.lon)?;
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -65,7 +66,7 @@ impl Sqlite {
                     return Err(no_such_org(org));
                 }
             }
-            let now = timestamp(Utc::now());
+            let now = timestamp(at);
             let id: i64 = tx.query_row(
                 "INSERT INTO toilets (source, name, address, lat, lon, wheelchair, baby_change,
                     family_room, free, access, opening_hours, hours_note, timezone, operator,
@@ -93,7 +94,7 @@ impl Sqlite {
                 |r| r.get(0),
             )?;
             let after = load(&tx, id)?.context("the new toilet vanished")?;
-            record(&tx, id, actor, "create", None, Some(&after))?;
+            record(&tx, id, actor, "create", None, Some(&after), at)?;
             tx.commit()?;
             Ok(after)
         })
@@ -109,10 +110,11 @@ impl Sqlite {
         expected: i64,
         actor: Actor,
     ) -> Result<Toilet, WriteError> {
+        let at = self.now();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let before = load(&tx, id.get())?.ok_or(WriteError::NotFound(id))?;
-            let now = Utc::now();
+            let now = at;
             let patched = apply_patch(&before, patch, expected, actor, now)?;
             if let Some(org) = patched.new_org {
                 let exists: Option<i64> = tx
@@ -155,7 +157,15 @@ impl Sqlite {
                 ],
             )?;
             let after = load(&tx, id.get())?.context("the toilet vanished")?;
-            record(&tx, id.get(), actor, action, Some(&before), Some(&after))?;
+            record(
+                &tx,
+                id.get(),
+                actor,
+                action,
+                Some(&before),
+                Some(&after),
+                at,
+            )?;
             tx.commit()?;
             Ok(after)
         })
@@ -170,6 +180,7 @@ impl Sqlite {
         expected: Option<i64>,
         actor: Actor,
     ) -> Result<Toilet, WriteError> {
+        let at = self.now();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let before = load(&tx, id.get())?.ok_or(WriteError::NotFound(id))?;
@@ -180,10 +191,18 @@ impl Sqlite {
             tx.execute(
                 "UPDATE toilets SET status = 'removed', closed_reason = NULL, closed_until = NULL,
                     version = version + 1, updated_at = ?2 WHERE id = ?1",
-                params![id.get(), timestamp(Utc::now())],
+                params![id.get(), timestamp(at)],
             )?;
             let after = load(&tx, id.get())?.context("the toilet vanished")?;
-            record(&tx, id.get(), actor, "remove", Some(&before), Some(&after))?;
+            record(
+                &tx,
+                id.get(),
+                actor,
+                "remove",
+                Some(&before),
+                Some(&after),
+                at,
+            )?;
             tx.commit()?;
             Ok(after)
         })
@@ -258,6 +277,7 @@ fn record(
     action: &str,
     before: Option<&Toilet>,
     after: Option<&Toilet>,
+    at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let json = |t: Option<&Toilet>| t.map(serde_json::to_string).transpose();
     conn.execute(
@@ -269,7 +289,7 @@ fn record(
             action,
             json(before)?,
             json(after)?,
-            timestamp(Utc::now())
+            timestamp(at)
         ],
     )?;
     Ok(())
