@@ -20,7 +20,7 @@ use super::{
     error::ApiError,
     id_param,
 };
-use crate::{auth, store::AccountError};
+use crate::auth;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,16 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/users/{id}", get(get_user).patch(update_user))
 }
 
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::Conflict(m) => ApiError::conflict(m),
-            AccountError::NotFound(m) => ApiError::not_found(m),
-            AccountError::Other(e) => ApiError::internal(e),
-        }
-    }
-}
-
 /// Every organisation (admins).
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "accounts",
     responses((status = 200, body = Vec<Org>), (status = 401), (status = 403)))]
@@ -49,7 +39,7 @@ async fn list_orgs(
     caller: Caller,
 ) -> Result<Json<Vec<Org>>, ApiError> {
     caller.require_admin()?;
-    Ok(Json(state.store.orgs().await.map_err(ApiError::internal)?))
+    Ok(Json(state.store.orgs().await?))
 }
 
 /// Adds an organisation (admins).
@@ -81,8 +71,7 @@ async fn get_org(
     state
         .store
         .org(id)
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no organisation {id}")))
 }
@@ -116,13 +105,7 @@ async fn org_toilets(
 ) -> Result<Json<Vec<Toilet>>, ApiError> {
     let id = id_param(&id, "organisation")?;
     caller.require_member_of(id)?;
-    Ok(Json(
-        state
-            .store
-            .org_toilets(id)
-            .await
-            .map_err(ApiError::internal)?,
-    ))
+    Ok(Json(state.store.org_toilets(id).await?))
 }
 
 /// Every user (admins). Password hashes are never shown.
@@ -133,7 +116,7 @@ async fn list_users(
     caller: Caller,
 ) -> Result<Json<Vec<User>>, ApiError> {
     caller.require_admin()?;
-    Ok(Json(state.store.users().await.map_err(ApiError::internal)?))
+    Ok(Json(state.store.users().await?))
 }
 
 async fn hash(password: String) -> Result<String, ApiError> {
@@ -185,8 +168,7 @@ async fn get_user(
     state
         .store
         .user(id)
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no user {id}")))
 }

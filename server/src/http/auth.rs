@@ -99,12 +99,7 @@ impl FromRequestParts<AppState> for Caller {
             return Err(ApiError::unauthenticated());
         };
         let token_hash = auth::token_hash(&token);
-        let Some(session) = state
-            .store
-            .session(&token_hash)
-            .await
-            .map_err(ApiError::internal)?
-        else {
+        let Some(session) = state.store.session(&token_hash).await? else {
             return Err(ApiError::unauthenticated());
         };
         if via == Via::Cookie && is_write(&parts.method) {

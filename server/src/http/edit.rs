@@ -23,25 +23,12 @@ use super::{
     error::ApiError,
     toilet_id_param,
 };
-use crate::store::WriteError;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/toilets", post(create))
         .route("/api/v1/toilets/{id}", patch(update).delete(remove))
         .route("/api/v1/toilets/{id}/history", get(history))
-}
-
-impl From<WriteError> for ApiError {
-    fn from(e: WriteError) -> Self {
-        match e {
-            WriteError::NotFound(_) => ApiError::not_found(e.to_string()),
-            WriteError::Forbidden(_) => ApiError::forbidden(e.to_string()),
-            WriteError::Stale { .. } => ApiError::conflict(e.to_string()),
-            WriteError::Invalid { .. } => ApiError::bad_request("invalid_body", e.to_string()),
-            WriteError::Other(e) => ApiError::internal(e),
-        }
-    }
 }
 
 /// The toilet as JSON, with its version as the ETag.

@@ -81,6 +81,22 @@ impl ApiError {
     }
 }
 
+/// Each store error is one status: 404, 403, 409, 400, or a 500 that is
+/// logged in full and said briefly.
+impl From<crate::store::Error> for ApiError {
+    fn from(e: crate::store::Error) -> Self {
+        use crate::store::Error;
+        match e {
+            Error::NotFound { .. } => ApiError::not_found(e.to_string()),
+            Error::Forbidden(m) => ApiError::forbidden(m),
+            Error::Stale { .. } => ApiError::conflict(e.to_string()),
+            Error::Conflict(m) => ApiError::conflict(m),
+            Error::Invalid { .. } => ApiError::bad_request("invalid_body", e.to_string()),
+            Error::Internal(e) => ApiError::internal(e),
+        }
+    }
+}
+
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())

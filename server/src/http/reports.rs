@@ -24,7 +24,6 @@ use super::{
     error::ApiError,
     id_param, toilet_id_param,
 };
-use crate::store::WriteError;
 
 /// Reports one client may file about one toilet per hour.
 pub const REPORTS_PER_TOILET_HOUR: i64 = 3;
@@ -60,12 +59,7 @@ async fn limit(state: &AppState, key: String, limit: i64, what: &str) -> Result<
         window: Duration::hours(1),
         backoff: None,
     };
-    if let Some(wait) = state
-        .store
-        .throttle(&key, rule, state.now())
-        .await
-        .map_err(ApiError::internal)?
-    {
+    if let Some(wait) = state.store.throttle(&key, rule, state.now()).await? {
         let wait = crate::store::throttle::retry_secs(wait);
         return Err(ApiError::too_many(
             wait,
@@ -211,10 +205,6 @@ async fn answer(
             state.apply(&toilet);
             Ok(Json(report))
         }
-        Err(WriteError::Invalid { .. }) => Err(ApiError::not_found(format!("no report {id}"))),
-        Err(WriteError::Stale { .. }) => Err(ApiError::conflict(format!(
-            "report {id} is resolved already"
-        ))),
         Err(e) => Err(e.into()),
     }
 }
@@ -341,13 +331,7 @@ async fn set_webhook(
             "`secret` needs at least 16 characters",
         ));
     }
-    if state
-        .store
-        .org(org)
-        .await
-        .map_err(ApiError::internal)?
-        .is_none()
-    {
+    if state.store.org(org).await?.is_none() {
         return Err(ApiError::not_found(format!("no organisation {org}")));
     }
     state
@@ -384,13 +368,7 @@ async fn webhook_states(
     caller: Caller,
 ) -> Result<Json<Vec<WebhookState>>, ApiError> {
     caller.require_admin()?;
-    Ok(Json(
-        state
-            .store
-            .webhook_states(None)
-            .await
-            .map_err(ApiError::internal)?,
-    ))
+    Ok(Json(state.store.webhook_states(None).await?))
 }
 
 /// One organisation's webhook state (admins); 404 when it has none.
@@ -407,8 +385,7 @@ async fn webhook_state(
     state
         .store
         .webhook_states(Some(org))
-        .await
-        .map_err(ApiError::internal)?
+        .await?
         .pop()
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("organisation {org} has no webhook")))

@@ -73,12 +73,7 @@ async fn sign_in(
         (&from, auth::CLIENT_THROTTLE),
         (&user, auth::USER_THROTTLE),
     ] {
-        if let Some(wait) = state
-            .store
-            .throttle(key, rule, state.now())
-            .await
-            .map_err(ApiError::internal)?
-        {
+        if let Some(wait) = state.store.throttle(key, rule, state.now()).await? {
             let secs = crate::store::throttle::retry_secs(wait);
             return Err(ApiError::too_many(
                 secs,
@@ -104,11 +99,7 @@ async fn sign_in(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return Ok(busy);
     };
-    let credentials = state
-        .store
-        .credentials(form.username.trim())
-        .await
-        .map_err(ApiError::internal)?;
+    let credentials = state.store.credentials(form.username.trim()).await?;
     let password = form.password;
     let hash = credentials
         .as_ref()
@@ -135,11 +126,7 @@ async fn sign_in(
         ));
     };
     for key in [&pair, &user] {
-        state
-            .store
-            .forget_throttle(key)
-            .await
-            .map_err(ApiError::internal)?;
+        state.store.forget_throttle(key).await?;
     }
     let token = auth::new_token();
     let csrf_token = auth::new_token();
@@ -151,11 +138,10 @@ async fn sign_in(
             &csrf_token,
             auth::SESSION_LIFETIME,
         )
-        .await
-        .map_err(ApiError::internal)?;
+        .await?;
     tracing::info!(user = credentials.user.id, "signed in");
     let org = match credentials.user.org_id {
-        Some(id) => state.store.org(id).await.map_err(ApiError::internal)?,
+        Some(id) => state.store.org(id).await?,
         None => None,
     };
     let cookie = session_cookie(&state, token.clone(), auth::SESSION_LIFETIME.num_seconds());
@@ -179,7 +165,7 @@ async fn sign_in(
     responses((status = 200, body = SessionInfo), (status = 401, description = "not signed in")))]
 async fn whoami(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     let org = match caller.user.org_id {
-        Some(id) => state.store.org(id).await.map_err(ApiError::internal)?,
+        Some(id) => state.store.org(id).await?,
         None => None,
     };
     let mut response = Json(SessionInfo {
@@ -205,11 +191,7 @@ async fn sign_out(
     _headers: HeaderMap,
     _body: Bytes,
 ) -> Result<Response, ApiError> {
-    state
-        .store
-        .delete_session(&caller.token_hash)
-        .await
-        .map_err(ApiError::internal)?;
+    state.store.delete_session(&caller.token_hash).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     if caller.via == Via::Cookie {
         response

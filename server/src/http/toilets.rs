@@ -197,7 +197,7 @@ pub(super) async fn by_id(
             return json_response(&json, json.get().len());
         }
     }
-    match state.store.toilet(id).await.map_err(ApiError::internal)? {
+    match state.store.toilet(id).await? {
         Some(toilet) => Ok(Json(toilet).into_response()),
         None => Err(ApiError::not_found(format!("no toilet with id {id}"))),
     }

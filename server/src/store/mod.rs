@@ -13,6 +13,7 @@
 //! answer with, who may change what ([`Actor`]), how a patch changes a
 //! toilet ([`apply_patch`]) and how report times become statistics.
 
+mod error;
 pub mod postgres;
 pub mod sqlite;
 pub mod throttle;
@@ -61,58 +62,6 @@ impl Actor {
     /// Whether this actor may change a toilet owned by `owner`.
     pub fn may_change(&self, owner: Option<i64>) -> bool {
         self.role == Role::Admin || (owner.is_some() && owner == self.org_id)
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum WriteError {
-    #[error("no toilet {0}")]
-    NotFound(ToiletId),
-    #[error("toilet {0} belongs to another organisation")]
-    Forbidden(ToiletId),
-    #[error("toilet {id} has changed since version {expected}: it is at version {current}")]
-    Stale {
-        id: ToiletId,
-        expected: i64,
-        current: i64,
-    },
-    /// A field and its bad value.
-    #[error("invalid `{field}` value {value:?}: {reason}")]
-    Invalid {
-        field: &'static str,
-        value: String,
-        reason: String,
-    },
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
-
-impl From<rusqlite::Error> for WriteError {
-    fn from(e: rusqlite::Error) -> Self {
-        WriteError::Other(e.into())
-    }
-}
-
-impl From<sqlx::Error> for WriteError {
-    fn from(e: sqlx::Error) -> Self {
-        WriteError::Other(e.into())
-    }
-}
-
-/// Why a write about accounts was refused.
-#[derive(Debug, thiserror::Error)]
-pub enum AccountError {
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    NotFound(String),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
-}
-
-impl From<sqlx::Error> for AccountError {
-    fn from(e: sqlx::Error) -> Self {
-        AccountError::Other(e.into())
     }
 }
 
@@ -166,6 +115,7 @@ pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres:") || url.starts_with("postgresql:")
 }
 
+pub use error::{Error, Result};
 pub use postgres::redact;
 pub use sqlite::sqlite_path;
 
@@ -174,8 +124,8 @@ macro_rules! forward {
     ($($vis:vis async fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;)*) => {$(
         $vis async fn $name(&self $(, $arg: $ty)*) -> $ret {
             match self {
-                Store::Sqlite(s) => s.$name($($arg),*).await,
-                Store::Postgres(s) => s.$name($($arg),*).await,
+                Store::Sqlite(s) => s.$name($($arg),*).await.map_err(Into::into),
+                Store::Postgres(s) => s.$name($($arg),*).await.map_err(Into::into),
             }
         }
     )*};
@@ -184,7 +134,7 @@ macro_rules! forward {
 impl Store {
     /// Opens (creating it if needed) the database at `url` and brings its
     /// schema up to date: `sqlite:PATH` or `postgres://…`.
-    pub async fn open(url: &str) -> anyhow::Result<Store> {
+    pub async fn open(url: &str) -> Result<Store> {
         if is_postgres(url) {
             Ok(Store::Postgres(postgres::Postgres::open(url, true).await?))
         } else {
@@ -194,7 +144,7 @@ impl Store {
 
     /// Opens an existing database without changing its schema (a dry-run
     /// import). For SQLite nothing is opened: the importer reads the file.
-    pub async fn open_for_reading(url: &str) -> anyhow::Result<ImportTarget> {
+    pub async fn open_for_reading(url: &str) -> Result<ImportTarget> {
         if is_postgres(url) {
             Ok(ImportTarget::Postgres(
                 postgres::Postgres::open(url, false).await?,
@@ -250,19 +200,19 @@ impl Store {
     }
 
     /// Whether the store answers (for a readiness check).
-    pub async fn ping(&self) -> anyhow::Result<()> {
+    pub async fn ping(&self) -> Result<()> {
         match self {
-            Store::Sqlite(s) => s.ping().await,
-            Store::Postgres(s) => s.ping().await,
+            Store::Sqlite(s) => Ok(s.ping().await?),
+            Store::Postgres(s) => Ok(s.ping().await?),
         }
     }
 
-    pub async fn toilet(&self, id: ToiletId) -> anyhow::Result<Option<Toilet>> {
+    pub async fn toilet(&self, id: ToiletId) -> Result<Option<Toilet>> {
         Ok(self.toilets(&[id]).await?.pop())
     }
 
     /// What changed after log position `seq`.
-    pub async fn changes_since(&self, seq: i64) -> anyhow::Result<Changes> {
+    pub async fn changes_since(&self, seq: i64) -> Result<Changes> {
         let (count, Some(max)) = self.log_after(seq).await? else {
             return Ok(Changes::Rows {
                 ids: Vec::new(),
@@ -294,15 +244,15 @@ impl Store {
         password_hash: &str,
         role: Role,
         org_id: Option<i64>,
-    ) -> Result<User, AccountError> {
+    ) -> Result<User, Error> {
         match (role, org_id) {
             (Role::Committee, None) => {
-                return Err(AccountError::Conflict(
+                return Err(Error::Conflict(
                     "a committee member belongs to an organisation: give org_id".to_owned(),
                 ));
             }
             (_, Some(org)) if self.org(org).await?.is_none() => {
-                return Err(AccountError::NotFound(format!("no organisation {org}")));
+                return Err(Error::not_found("organisation", org));
             }
             _ => {}
         }
@@ -319,17 +269,17 @@ impl Store {
         role: Option<Role>,
         org_id: Option<i64>,
         disabled: Option<bool>,
-    ) -> Result<User, AccountError> {
+    ) -> Result<User, Error> {
         let Some(current) = self.user(id).await? else {
-            return Err(AccountError::NotFound(format!("no user {id}")));
+            return Err(Error::not_found("user", id));
         };
         if let Some(org) = org_id
             && self.org(org).await?.is_none()
         {
-            return Err(AccountError::NotFound(format!("no organisation {org}")));
+            return Err(Error::not_found("organisation", org));
         }
         if role.unwrap_or(current.role) == Role::Committee && org_id.or(current.org_id).is_none() {
-            return Err(AccountError::Conflict(
+            return Err(Error::Conflict(
                 "a committee member belongs to an organisation: give org_id".to_owned(),
             ));
         }
@@ -338,37 +288,37 @@ impl Store {
     }
 
     forward! {
-        pub async fn snapshot(&self) -> anyhow::Result<Snapshot>;
-        async fn log_after(&self, seq: i64) -> anyhow::Result<(i64, Option<i64>)>;
-        async fn changed_ids(&self, after: i64, upto: i64) -> anyhow::Result<Vec<i64>>;
-        pub async fn toilets(&self, ids: &[ToiletId]) -> anyhow::Result<Vec<Toilet>>;
-        pub async fn create_toilet(&self, draft: ToiletDraft, org_id: Option<i64>, actor: Actor) -> Result<Toilet, WriteError>;
-        pub async fn update_toilet(&self, id: ToiletId, patch: ToiletPatch, expected: i64, actor: Actor) -> Result<Toilet, WriteError>;
-        pub async fn remove_toilet(&self, id: ToiletId, expected: Option<i64>, actor: Actor) -> Result<Toilet, WriteError>;
-        pub async fn toilet_history(&self, id: ToiletId, actor: Actor) -> Result<Vec<HistoryEntry>, WriteError>;
-        pub async fn org_toilets(&self, org_id: i64) -> anyhow::Result<Vec<Toilet>>;
-        pub async fn create_org(&self, org: &NewOrg) -> Result<Org, AccountError>;
-        pub async fn orgs(&self) -> anyhow::Result<Vec<Org>>;
-        pub async fn org(&self, id: i64) -> anyhow::Result<Option<Org>>;
-        pub async fn org_by_name(&self, name: &str) -> anyhow::Result<Option<Org>>;
-        pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, AccountError>;
-        async fn insert_user(&self, username: &str, password_hash: &str, role: Role, org_id: Option<i64>) -> Result<User, AccountError>;
-        pub async fn users(&self) -> anyhow::Result<Vec<User>>;
-        pub async fn user(&self, id: i64) -> anyhow::Result<Option<User>>;
-        pub async fn user_by_name(&self, username: &str) -> anyhow::Result<Option<User>>;
-        async fn write_user(&self, current: &User, password_hash: Option<&str>, role: Option<Role>, org_id: Option<i64>, disabled: Option<bool>) -> Result<User, AccountError>;
-        pub async fn credentials(&self, username: &str) -> anyhow::Result<Option<Credentials>>;
-        pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, lifetime: Duration) -> anyhow::Result<DateTime<Utc>>;
-        pub async fn session(&self, token_hash: &str) -> anyhow::Result<Option<SessionRow>>;
-        pub async fn delete_session(&self, token_hash: &str) -> anyhow::Result<()>;
-        pub async fn create_report(&self, toilet: ToiletId, report: NewReport, client_hash: String) -> Result<(ReportReceipt, Toilet), WriteError>;
-        pub async fn confirm_toilet(&self, toilet: ToiletId, owner: Option<Actor>) -> Result<Toilet, WriteError>;
-        pub async fn answer_report(&self, report: i64, state: ReportState, resolution: Option<String>, actor: Actor) -> Result<(Report, Toilet), WriteError>;
-        pub async fn org_reports(&self, org: i64, state: Option<ReportState>) -> Result<Vec<Report>, WriteError>;
-        pub async fn report_stats(&self, overdue: Duration, org: Option<i64>) -> Result<ReportStats, WriteError>;
-        pub async fn set_webhook(&self, org: i64, hook: Option<(String, String)>) -> Result<(), WriteError>;
-        pub async fn due_deliveries(&self, limit: i64, skip_orgs: &[i64], now: DateTime<Utc>) -> Result<Vec<Delivery>, WriteError>;
-        pub async fn delivery_done(&self, id: i64, outcome: Result<(), (String, Option<Duration>)>, now: DateTime<Utc>) -> Result<(), WriteError>;
+        pub async fn snapshot(&self) -> Result<Snapshot>;
+        async fn log_after(&self, seq: i64) -> Result<(i64, Option<i64>)>;
+        async fn changed_ids(&self, after: i64, upto: i64) -> Result<Vec<i64>>;
+        pub async fn toilets(&self, ids: &[ToiletId]) -> Result<Vec<Toilet>>;
+        pub async fn create_toilet(&self, draft: ToiletDraft, org_id: Option<i64>, actor: Actor) -> Result<Toilet, Error>;
+        pub async fn update_toilet(&self, id: ToiletId, patch: ToiletPatch, expected: i64, actor: Actor) -> Result<Toilet, Error>;
+        pub async fn remove_toilet(&self, id: ToiletId, expected: Option<i64>, actor: Actor) -> Result<Toilet, Error>;
+        pub async fn toilet_history(&self, id: ToiletId, actor: Actor) -> Result<Vec<HistoryEntry>, Error>;
+        pub async fn org_toilets(&self, org_id: i64) -> Result<Vec<Toilet>>;
+        pub async fn create_org(&self, org: &NewOrg) -> Result<Org, Error>;
+        pub async fn orgs(&self) -> Result<Vec<Org>>;
+        pub async fn org(&self, id: i64) -> Result<Option<Org>>;
+        pub async fn org_by_name(&self, name: &str) -> Result<Option<Org>>;
+        pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, Error>;
+        async fn insert_user(&self, username: &str, password_hash: &str, role: Role, org_id: Option<i64>) -> Result<User, Error>;
+        pub async fn users(&self) -> Result<Vec<User>>;
+        pub async fn user(&self, id: i64) -> Result<Option<User>>;
+        pub async fn user_by_name(&self, username: &str) -> Result<Option<User>>;
+        async fn write_user(&self, current: &User, password_hash: Option<&str>, role: Option<Role>, org_id: Option<i64>, disabled: Option<bool>) -> Result<User, Error>;
+        pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>>;
+        pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, lifetime: Duration) -> Result<DateTime<Utc>>;
+        pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>>;
+        pub async fn delete_session(&self, token_hash: &str) -> Result<()>;
+        pub async fn create_report(&self, toilet: ToiletId, report: NewReport, client_hash: String) -> Result<(ReportReceipt, Toilet), Error>;
+        pub async fn confirm_toilet(&self, toilet: ToiletId, owner: Option<Actor>) -> Result<Toilet, Error>;
+        pub async fn answer_report(&self, report: i64, state: ReportState, resolution: Option<String>, actor: Actor) -> Result<(Report, Toilet), Error>;
+        pub async fn org_reports(&self, org: i64, state: Option<ReportState>) -> Result<Vec<Report>, Error>;
+        pub async fn report_stats(&self, overdue: Duration, org: Option<i64>) -> Result<ReportStats, Error>;
+        pub async fn set_webhook(&self, org: i64, hook: Option<(String, String)>) -> Result<(), Error>;
+        pub async fn due_deliveries(&self, limit: i64, skip_orgs: &[i64], now: DateTime<Utc>) -> Result<Vec<Delivery>, Error>;
+        pub async fn delivery_done(&self, id: i64, outcome: Result<(), (String, Option<Duration>)>, now: DateTime<Utc>) -> Result<(), Error>;
     }
 }
 
@@ -427,13 +377,13 @@ pub(crate) fn timestamp(t: DateTime<Utc>) -> String {
 }
 
 /// A position, or the field that is out of range.
-fn position(lat: f64, lon: f64) -> Result<LatLon, WriteError> {
+fn position(lat: f64, lon: f64) -> Result<LatLon, Error> {
     LatLon::new(lat, lon).map_err(|e| {
         let (field, value) = match e {
             gongce_shared::CoordError::Latitude(v) => ("lat", v),
             gongce_shared::CoordError::Longitude(v) => ("lon", v),
         };
-        WriteError::Invalid {
+        Error::Invalid {
             field,
             value: value.to_string(),
             reason: e.to_string(),
@@ -442,12 +392,12 @@ fn position(lat: f64, lon: f64) -> Result<LatLon, WriteError> {
 }
 
 /// May `actor` change `before`, and was the change made from its current version?
-fn check(before: &Toilet, expected: i64, actor: Actor) -> Result<(), WriteError> {
+fn check(before: &Toilet, expected: i64, actor: Actor) -> Result<(), Error> {
     if !actor.may_change(before.org_id) {
-        return Err(WriteError::Forbidden(before.id));
+        return Err(Error::not_yours(before.id));
     }
     if before.version != expected {
-        return Err(WriteError::Stale {
+        return Err(Error::Stale {
             id: before.id,
             expected,
             current: before.version,
@@ -472,11 +422,11 @@ fn apply_patch(
     expected: i64,
     actor: Actor,
     now: DateTime<Utc>,
-) -> Result<Patched, WriteError> {
+) -> Result<Patched, Error> {
     let id = before.id;
     check(before, expected, actor)?;
     if patch.org_id.is_some() && actor.role != Role::Admin {
-        return Err(WriteError::Forbidden(id));
+        return Err(Error::not_yours(id));
     }
     let mut t = before.clone();
     let lat = patch.lat.unwrap_or(t.position.lat());
@@ -510,17 +460,17 @@ fn apply_patch(
     if let Some(status) = patch.status {
         match (&before.status, &status) {
             (_, Status::Removed) => {
-                return Err(WriteError::Invalid {
+                return Err(Error::Invalid {
                     field: "status",
                     value: "removed".to_owned(),
                     reason: "remove a toilet with DELETE".to_owned(),
                 });
             }
             (Status::Removed, _) if actor.role != Role::Admin => {
-                return Err(WriteError::NotFound(id));
+                return Err(Error::not_found("toilet", id));
             }
             (_, Status::TemporarilyClosed { reason, .. }) if reason.trim().is_empty() => {
-                return Err(WriteError::Invalid {
+                return Err(Error::Invalid {
                     field: "status.reason",
                     value: reason.clone(),
                     reason: "say why it is closed".to_owned(),
@@ -548,20 +498,16 @@ fn apply_patch(
     })
 }
 
-fn no_such_org(org: i64) -> WriteError {
-    WriteError::Invalid {
+fn no_such_org(org: i64) -> Error {
+    Error::Invalid {
         field: "org_id",
         value: org.to_string(),
         reason: "no such organisation".to_owned(),
     }
 }
 
-fn no_such_report(report: i64) -> WriteError {
-    WriteError::Invalid {
-        field: "id",
-        value: report.to_string(),
-        reason: "no such report".to_owned(),
-    }
+fn no_such_report(report: i64) -> Error {
+    Error::not_found("report", report)
 }
 
 /// The status as stored: its name, the closed reason and until.

@@ -78,7 +78,7 @@ impl Store {
         key: &str,
         rule: Rule,
         now: DateTime<Utc>,
-    ) -> anyhow::Result<Option<Duration>> {
+    ) -> super::Result<Option<Duration>> {
         let grant: i64 = rand::random();
         let now_ms = now.timestamp_millis();
         let backoff_ms = rule.backoff.map_or(0, |b| b.num_milliseconds().max(1));
@@ -107,7 +107,7 @@ impl Store {
     }
 
     /// Forgets `key`'s attempts (a correct password was given).
-    pub async fn forget_throttle(&self, key: &str) -> anyhow::Result<()> {
+    pub async fn forget_throttle(&self, key: &str) -> super::Result<()> {
         on_pool!(self, |pool| {
             sqlx::query("DELETE FROM throttles WHERE key = $1")
                 .bind(key)

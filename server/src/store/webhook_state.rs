@@ -39,7 +39,7 @@ type Row = (
 
 impl Store {
     /// Every webhook's state, or organisation `org`'s.
-    pub async fn webhook_states(&self, org: Option<i64>) -> anyhow::Result<Vec<WebhookState>> {
+    pub async fn webhook_states(&self, org: Option<i64>) -> super::Result<Vec<WebhookState>> {
         let rows: Vec<Row> = on_pool!(self, |pool| {
             sqlx::query_as(STATES)
                 .bind(org.unwrap_or(0))

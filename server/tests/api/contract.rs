@@ -9,7 +9,7 @@ use crate::support::{Db, postgres_db, sqlite_db};
 use chrono::Duration;
 use gongce::{
     import,
-    store::{AccountError, Actor, Changes, Store, WriteError, throttle::Rule},
+    store::{Actor, Changes, Error, Store, throttle::Rule},
 };
 use gongce_shared::{
     Status, ToiletId,
@@ -131,7 +131,7 @@ contract! {
             .update_toilet(created.id, patch(json!({"free": true})), 1, member)
             .await
             .unwrap_err();
-        assert!(matches!(stale, WriteError::Stale { expected: 1, current: 2, .. }), "{stale:?}");
+        assert!(matches!(stale, Error::Stale { expected: 1, current: 2, .. }), "{stale:?}");
         // Another organisation's member may not.
         let other = store
             .create_org(&NewOrg { name: "other".to_owned(), kind: OrgKind::Other, street: None, district: None })
@@ -140,11 +140,11 @@ contract! {
         let outsider = Actor { user_id: admin.user_id, role: Role::Committee, org_id: Some(other.id) };
         assert!(matches!(
             store.update_toilet(created.id, patch(json!({"free": true})), 2, outsider).await,
-            Err(WriteError::Forbidden(_))
+            Err(Error::Forbidden(_))
         ));
         assert!(matches!(
             store.update_toilet(created.id, patch(json!({"org_id": 999})), 2, admin).await,
-            Err(WriteError::Invalid { field: "org_id", .. })
+            Err(Error::Invalid { field: "org_id", .. })
         ));
         let closed = store
             .update_toilet(
@@ -160,19 +160,19 @@ contract! {
         assert_eq!(until.unwrap().to_rfc3339(), "2026-12-01T00:00:00+00:00");
         let removed = store.remove_toilet(created.id, Some(3), member).await.unwrap();
         assert_eq!((removed.status.clone(), removed.version), (Status::Removed, 4));
-        assert!(matches!(store.remove_toilet(created.id, None, member).await, Err(WriteError::NotFound(_))));
+        assert!(matches!(store.remove_toilet(created.id, None, member).await, Err(Error::NotFound { what: "toilet", .. })));
         let history = store.toilet_history(created.id, member).await.unwrap();
         let actions: Vec<&str> = history.iter().map(|h| h.action.as_str()).collect();
         assert_eq!(actions, ["remove", "close", "update", "create"]);
         assert_eq!(history[0].user.as_deref(), Some("member"));
         assert_eq!(history[2].before.as_ref().unwrap().version, 1);
         assert_eq!(history[2].after.as_ref().unwrap().version, 2);
-        assert!(matches!(store.toilet_history(created.id, outsider).await, Err(WriteError::Forbidden(_))));
+        assert!(matches!(store.toilet_history(created.id, outsider).await, Err(Error::Forbidden(_))));
         let listed = store.org_toilets(org).await.unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].status, Status::Removed);
         let missing = ToiletId::new(999_999).unwrap();
-        assert!(matches!(store.update_toilet(missing, patch(json!({})), 1, admin).await, Err(WriteError::NotFound(_))));
+        assert!(matches!(store.update_toilet(missing, patch(json!({})), 1, admin).await, Err(Error::NotFound { what: "toilet", .. })));
     }
 
     change_log_sees_every_write(db) {
@@ -219,7 +219,7 @@ contract! {
         let outcomes = [first.is_ok(), second.is_ok()];
         assert_eq!(outcomes.iter().filter(|ok| **ok).count(), 1, "{first:?} {second:?}");
         let lost = if first.is_ok() { second } else { first };
-        assert!(matches!(lost, Err(WriteError::Stale { expected: 1, current: 2, .. })), "{lost:?}");
+        assert!(matches!(lost, Err(Error::Stale { expected: 1, current: 2, .. })), "{lost:?}");
         // And the change made on one is what the other reads.
         let seen = b.toilet(t.id).await.unwrap().unwrap();
         assert_eq!(seen.version, 2);
@@ -233,7 +233,7 @@ contract! {
                     let current = store.toilet(id).await.unwrap().unwrap().version;
                     match store.update_toilet(id, patch(json!({"operator": format!("w{i}")})), current, member).await {
                         Ok(_) => break,
-                        Err(WriteError::Stale { .. }) => continue,
+                        Err(Error::Stale { .. }) => continue,
                         Err(e) => panic!("{e}"),
                     }
                 }
@@ -252,12 +252,12 @@ contract! {
         let (org, member, _) = people(&a).await;
         assert!(matches!(
             a.create_org(&NewOrg { name: "静安寺街道".to_owned(), kind: OrgKind::Other, street: None, district: None }).await,
-            Err(AccountError::Conflict(_))
+            Err(Error::Conflict(_))
         ));
         // Usernames are unique whatever their case, and found whatever the case.
         assert!(matches!(
             b.create_user("MEMBER", "h", Role::Admin, None).await,
-            Err(AccountError::Conflict(_))
+            Err(Error::Conflict(_))
         ));
         assert_eq!(b.user_by_name("Member").await.unwrap().unwrap().id, member.user_id);
         let creds = b.credentials("member").await.unwrap().unwrap();
@@ -290,7 +290,7 @@ contract! {
         assert!(a.session("hash-3").await.unwrap().is_none());
         let user = b.update_user(member.user_id, None, None, None, Some(true)).await.unwrap();
         assert!(user.disabled);
-        assert!(matches!(b.update_user(999, None, None, None, None).await, Err(AccountError::NotFound(_))));
+        assert!(matches!(b.update_user(999, None, None, None, None).await, Err(Error::NotFound { .. })));
         assert_eq!(a.orgs().await.unwrap().len(), 1);
         assert_eq!(a.users().await.unwrap().len(), 2);
     }
@@ -323,8 +323,10 @@ contract! {
         assert!(resolved.acknowledged_at.unwrap() <= resolved.resolved_at.unwrap());
         assert_eq!(toilet.reports.open, 0);
         assert!(toilet.reports.fixed_at.is_some());
-        assert!(matches!(a.answer_report(receipt.id, ReportState::Resolved, None, member).await, Err(WriteError::Stale { .. })));
-        assert!(matches!(a.answer_report(424242, ReportState::Resolved, None, member).await, Err(WriteError::Invalid { field: "id", .. })));
+        let again = a.answer_report(receipt.id, ReportState::Resolved, None, member).await.unwrap_err();
+        assert_eq!(again.to_string(), format!("report {} is resolved already", receipt.id));
+        assert!(matches!(again, Error::Conflict(_)));
+        assert!(matches!(a.answer_report(424242, ReportState::Resolved, None, member).await, Err(Error::NotFound { what: "report", .. })));
         let listed = a.org_reports(org, None).await.unwrap();
         assert_eq!(listed.len(), 4);
         assert_eq!(listed[0].id, listed.iter().map(|r| r.id).max().unwrap());

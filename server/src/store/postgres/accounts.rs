@@ -7,7 +7,7 @@ use gongce_shared::accounts::{NewOrg, Org, OrgKind, OrgPatch, Role, User};
 use sqlx::{Row as _, postgres::PgRow};
 
 use super::Postgres;
-use crate::store::{AccountError, Credentials, SessionRow, is_unique_violation};
+use crate::store::{Credentials, Error, SessionRow, is_unique_violation};
 
 fn org_from(row: &PgRow) -> anyhow::Result<Org> {
     let kind: String = row.try_get("kind")?;
@@ -52,10 +52,10 @@ macro_rules! org_columns {
     };
 }
 
-fn taken_name(name: &str) -> impl FnOnce(sqlx::Error) -> AccountError + '_ {
+fn taken_name(name: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
     move |e| {
         if is_unique_violation(&e) {
-            AccountError::Conflict(format!("an organisation named {name:?} exists already"))
+            Error::Conflict(format!("an organisation named {name:?} exists already"))
         } else {
             e.into()
         }
@@ -63,13 +63,11 @@ fn taken_name(name: &str) -> impl FnOnce(sqlx::Error) -> AccountError + '_ {
 }
 
 impl Postgres {
-    pub async fn create_org(&self, org: &NewOrg) -> Result<Org, AccountError> {
+    pub async fn create_org(&self, org: &NewOrg) -> Result<Org, Error> {
         let at = self.now();
         let name = org.name.trim();
         if name.is_empty() {
-            return Err(AccountError::Conflict(
-                "an organisation needs a name".to_owned(),
-            ));
+            return Err(Error::Conflict("an organisation needs a name".to_owned()));
         }
         let row = sqlx::query(concat!(
             "INSERT INTO orgs (name, kind, street, district, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -126,7 +124,7 @@ impl Postgres {
 
     /// Renames, re-kinds, moves or (dis|en)ables an organisation. Disabling
     /// it ends its members' sessions.
-    pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, AccountError> {
+    pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, Error> {
         let at = self.now();
         let mut tx = self.pool().begin().await?;
         let exists = sqlx::query("SELECT 1 FROM orgs WHERE id = $1 FOR UPDATE")
@@ -134,14 +132,12 @@ impl Postgres {
             .fetch_optional(&mut *tx)
             .await?;
         if exists.is_none() {
-            return Err(AccountError::NotFound(format!("no organisation {id}")));
+            return Err(Error::not_found("organisation", id));
         }
         if let Some(name) = &patch.name {
             let name = name.trim();
             if name.is_empty() {
-                return Err(AccountError::Conflict(
-                    "an organisation needs a name".to_owned(),
-                ));
+                return Err(Error::Conflict("an organisation needs a name".to_owned()));
             }
             sqlx::query("UPDATE orgs SET name = $2 WHERE id = $1")
                 .bind(id)
@@ -190,7 +186,7 @@ impl Postgres {
         password_hash: &str,
         role: Role,
         org_id: Option<i64>,
-    ) -> Result<User, AccountError> {
+    ) -> Result<User, Error> {
         let at = self.now();
         let row = sqlx::query(
             "INSERT INTO users (username, password_hash, role, org_id, created_at)
@@ -206,7 +202,7 @@ impl Postgres {
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
-                AccountError::Conflict(format!("the username {username:?} is taken"))
+                Error::Conflict(format!("the username {username:?} is taken"))
             } else {
                 e.into()
             }
@@ -265,7 +261,7 @@ impl Postgres {
         role: Option<Role>,
         org_id: Option<i64>,
         disabled: Option<bool>,
-    ) -> Result<User, AccountError> {
+    ) -> Result<User, Error> {
         let at = self.now();
         let id = current.id;
         let mut tx = self.pool().begin().await?;

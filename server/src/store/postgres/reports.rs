@@ -15,7 +15,7 @@ use super::{
     write::{begin, load},
 };
 use crate::store::{
-    Actor, CROWD_THRESHOLD, DELIVERY_CLAIM, Delivery, StatsRow, WriteError, no_such_report,
+    Actor, CROWD_THRESHOLD, DELIVERY_CLAIM, Delivery, Error, StatsRow, no_such_report,
     report_payload, report_stats_from,
 };
 
@@ -75,14 +75,14 @@ impl Postgres {
         toilet: ToiletId,
         report: NewReport,
         client_hash: String,
-    ) -> Result<(ReportReceipt, Toilet), WriteError> {
+    ) -> Result<(ReportReceipt, Toilet), Error> {
         let at = self.now();
         let mut tx = begin(self.pool()).await?;
         let t = load(&mut tx, toilet.get())
             .await?
-            .ok_or(WriteError::NotFound(toilet))?;
+            .ok_or(Error::not_found("toilet", toilet))?;
         if t.status == Status::Removed {
-            return Err(WriteError::NotFound(toilet));
+            return Err(Error::not_found("toilet", toilet));
         }
         let now = at;
         let id: i64 = sqlx::query_scalar(
@@ -120,7 +120,7 @@ impl Postgres {
         }
         let after = load(&mut tx, toilet.get())
             .await?
-            .ok_or(WriteError::NotFound(toilet))?;
+            .ok_or(Error::not_found("toilet", toilet))?;
         tx.commit().await?;
         Ok((
             ReportReceipt {
@@ -138,14 +138,14 @@ impl Postgres {
         &self,
         toilet: ToiletId,
         owner: Option<Actor>,
-    ) -> Result<Toilet, WriteError> {
+    ) -> Result<Toilet, Error> {
         let at = self.now();
         let mut tx = begin(self.pool()).await?;
         let t = load(&mut tx, toilet.get())
             .await?
-            .ok_or(WriteError::NotFound(toilet))?;
+            .ok_or(Error::not_found("toilet", toilet))?;
         if t.status == Status::Removed {
-            return Err(WriteError::NotFound(toilet));
+            return Err(Error::not_found("toilet", toilet));
         }
         let now = at;
         sqlx::query("UPDATE toilets SET last_verified = $2 WHERE id = $1")
@@ -170,7 +170,7 @@ impl Postgres {
         refresh_summary(&mut tx, toilet.get()).await?;
         let after = load(&mut tx, toilet.get())
             .await?
-            .ok_or(WriteError::NotFound(toilet))?;
+            .ok_or(Error::not_found("toilet", toilet))?;
         tx.commit().await?;
         Ok(after)
     }
@@ -183,7 +183,7 @@ impl Postgres {
         state: ReportState,
         resolution: Option<String>,
         actor: Actor,
-    ) -> Result<(Report, Toilet), WriteError> {
+    ) -> Result<(Report, Toilet), Error> {
         let at = self.now();
         let mut tx = begin(self.pool()).await?;
         let found: Option<(i64, String)> =
@@ -196,16 +196,14 @@ impl Postgres {
             .await?
             .ok_or_else(|| no_such_report(report))?;
         if !actor.may_change(toilet.org_id) {
-            return Err(WriteError::Forbidden(toilet.id));
+            return Err(Error::not_yours(toilet.id));
         }
         let now = at;
         match (current.as_str(), state) {
             ("resolved", _) => {
-                return Err(WriteError::Stale {
-                    id: toilet.id,
-                    expected: 0,
-                    current: 0,
-                });
+                return Err(Error::Conflict(format!(
+                    "report {report} is resolved already"
+                )));
             }
             (_, ReportState::Acknowledged) => {
                 sqlx::query(
@@ -259,7 +257,7 @@ impl Postgres {
         &self,
         org: i64,
         state: Option<ReportState>,
-    ) -> Result<Vec<Report>, WriteError> {
+    ) -> Result<Vec<Report>, Error> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             report_columns!(),
@@ -282,7 +280,7 @@ impl Postgres {
         &self,
         overdue: Duration,
         org: Option<i64>,
-    ) -> Result<ReportStats, WriteError> {
+    ) -> Result<ReportStats, Error> {
         let at = self.now();
         let now = at;
         let rows = sqlx::query(
@@ -308,11 +306,7 @@ impl Postgres {
         Ok(report_stats_from(read, overdue, now))
     }
 
-    pub async fn set_webhook(
-        &self,
-        org: i64,
-        hook: Option<(String, String)>,
-    ) -> Result<(), WriteError> {
+    pub async fn set_webhook(&self, org: i64, hook: Option<(String, String)>) -> Result<(), Error> {
         match hook {
             Some((url, secret)) => {
                 sqlx::query(
@@ -344,7 +338,7 @@ impl Postgres {
         limit: i64,
         skip_orgs: &[i64],
         now: DateTime<Utc>,
-    ) -> Result<Vec<Delivery>, WriteError> {
+    ) -> Result<Vec<Delivery>, Error> {
         let rows = sqlx::query(
             "WITH due AS (
                 SELECT id FROM webhook_deliveries
@@ -384,7 +378,7 @@ impl Postgres {
         id: i64,
         outcome: Result<(), (String, Option<Duration>)>,
         now: DateTime<Utc>,
-    ) -> Result<(), WriteError> {
+    ) -> Result<(), Error> {
         let (sql, error, at) = match outcome {
             Ok(()) => (
                 "UPDATE webhook_deliveries SET delivered_at = $2, attempts = attempts + 1

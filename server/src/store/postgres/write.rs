@@ -11,10 +11,10 @@ use gongce_shared::{
 use sqlx::{PgConnection, Postgres as Pg, Row as _, Transaction};
 
 use super::{Decoder, Postgres, TOILETS_LOCK, select_toilets};
-use crate::store::{Actor, WriteError, apply_patch, check, no_such_org, position, status_parts};
+use crate::store::{Actor, Error, apply_patch, check, no_such_org, position, status_parts};
 
 /// A transaction holding the toilets lock.
-pub(super) async fn begin(pool: &sqlx::PgPool) -> Result<Transaction<'static, Pg>, WriteError> {
+pub(super) async fn begin(pool: &sqlx::PgPool) -> Result<Transaction<'static, Pg>, Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(TOILETS_LOCK)
@@ -31,7 +31,7 @@ pub(super) async fn load(conn: &mut PgConnection, id: i64) -> anyhow::Result<Opt
     row.map(|r| Decoder::default().toilet(&r)).transpose()
 }
 
-async fn org_exists(conn: &mut PgConnection, org: i64) -> Result<bool, WriteError> {
+async fn org_exists(conn: &mut PgConnection, org: i64) -> Result<bool, Error> {
     Ok(sqlx::query("SELECT 1 FROM orgs WHERE id = $1")
         .bind(org)
         .fetch_optional(conn)
@@ -71,7 +71,7 @@ impl Postgres {
         draft: ToiletDraft,
         org_id: Option<i64>,
         actor: Actor,
-    ) -> Result<Toilet, WriteError> {
+    ) -> Result<Toilet, Error> {
         let at = self.now();
         let position = position(draft.lat, draft.lon)?;
         let mut tx = begin(self.pool()).await?;
@@ -122,12 +122,12 @@ impl Postgres {
         patch: ToiletPatch,
         expected: i64,
         actor: Actor,
-    ) -> Result<Toilet, WriteError> {
+    ) -> Result<Toilet, Error> {
         let at = self.now();
         let mut tx = begin(self.pool()).await?;
         let before = load(&mut tx, id.get())
             .await?
-            .ok_or(WriteError::NotFound(id))?;
+            .ok_or(Error::not_found("toilet", id))?;
         let now = at;
         let patched = apply_patch(&before, patch, expected, actor, now)?;
         if let Some(org) = patched.new_org
@@ -190,14 +190,14 @@ impl Postgres {
         id: ToiletId,
         expected: Option<i64>,
         actor: Actor,
-    ) -> Result<Toilet, WriteError> {
+    ) -> Result<Toilet, Error> {
         let at = self.now();
         let mut tx = begin(self.pool()).await?;
         let before = load(&mut tx, id.get())
             .await?
-            .ok_or(WriteError::NotFound(id))?;
+            .ok_or(Error::not_found("toilet", id))?;
         if before.status == gongce_shared::Status::Removed {
-            return Err(WriteError::NotFound(id));
+            return Err(Error::not_found("toilet", id));
         }
         check(&before, expected.unwrap_or(before.version), actor)?;
         sqlx::query(
@@ -230,13 +230,13 @@ impl Postgres {
         &self,
         id: ToiletId,
         actor: Actor,
-    ) -> Result<Vec<HistoryEntry>, WriteError> {
+    ) -> Result<Vec<HistoryEntry>, Error> {
         let mut conn = self.pool().acquire().await?;
         let toilet = load(&mut conn, id.get())
             .await?
-            .ok_or(WriteError::NotFound(id))?;
+            .ok_or(Error::not_found("toilet", id))?;
         if !actor.may_change(toilet.org_id) {
-            return Err(WriteError::Forbidden(id));
+            return Err(Error::not_yours(id));
         }
         let rows = sqlx::query(
             "SELECT h.at, h.action, u.username, h.before, h.after FROM toilet_history h

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use gongce_shared::accounts::{NewOrg, Org, OrgKind, OrgPatch, Role, User};
 use sqlx::Row as _;
 
-use crate::store::{AccountError, Credentials, SessionRow, is_unique_violation, timestamp};
+use crate::store::{Credentials, Error, SessionRow, is_unique_violation, timestamp};
 
 use super::Sqlite;
 
@@ -43,13 +43,11 @@ macro_rules! user_columns {
 }
 
 impl Sqlite {
-    pub async fn create_org(&self, org: &NewOrg) -> Result<Org, AccountError> {
+    pub async fn create_org(&self, org: &NewOrg) -> Result<Org, Error> {
         let at = self.now();
         let name = org.name.trim();
         if name.is_empty() {
-            return Err(AccountError::Conflict(
-                "an organisation needs a name".to_owned(),
-            ));
+            return Err(Error::Conflict("an organisation needs a name".to_owned()));
         }
         let row = sqlx::query(
             "INSERT INTO orgs (name, kind, street, district, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -64,7 +62,7 @@ impl Sqlite {
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
-                AccountError::Conflict(format!("an organisation named {name:?} exists already"))
+                Error::Conflict(format!("an organisation named {name:?} exists already"))
             } else {
                 e.into()
             }
@@ -105,7 +103,7 @@ impl Sqlite {
 
     /// Renames, re-kinds, moves or (dis|en)ables an organisation. Disabling
     /// it ends its members' sessions.
-    pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, AccountError> {
+    pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, Error> {
         let at = self.now();
         let mut tx = self.pool.begin().await?;
         let exists = sqlx::query("SELECT 1 FROM orgs WHERE id = ?1")
@@ -113,14 +111,12 @@ impl Sqlite {
             .fetch_optional(&mut *tx)
             .await?;
         if exists.is_none() {
-            return Err(AccountError::NotFound(format!("no organisation {id}")));
+            return Err(Error::not_found("organisation", id));
         }
         if let Some(name) = &patch.name {
             let name = name.trim();
             if name.is_empty() {
-                return Err(AccountError::Conflict(
-                    "an organisation needs a name".to_owned(),
-                ));
+                return Err(Error::Conflict("an organisation needs a name".to_owned()));
             }
             sqlx::query("UPDATE orgs SET name = ?2 WHERE id = ?1")
                 .bind(id)
@@ -129,9 +125,7 @@ impl Sqlite {
                 .await
                 .map_err(|e| {
                     if is_unique_violation(&e) {
-                        AccountError::Conflict(format!(
-                            "an organisation named {name:?} exists already"
-                        ))
+                        Error::Conflict(format!("an organisation named {name:?} exists already"))
                     } else {
                         e.into()
                     }
@@ -185,7 +179,7 @@ impl Sqlite {
         password_hash: &str,
         role: Role,
         org_id: Option<i64>,
-    ) -> Result<User, AccountError> {
+    ) -> Result<User, Error> {
         let at = self.now();
         let row = sqlx::query(
             "INSERT INTO users (username, password_hash, role, org_id, created_at)
@@ -201,7 +195,7 @@ impl Sqlite {
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
-                AccountError::Conflict(format!("the username {username:?} is taken"))
+                Error::Conflict(format!("the username {username:?} is taken"))
             } else {
                 e.into()
             }
@@ -260,7 +254,7 @@ impl Sqlite {
         role: Option<Role>,
         org_id: Option<i64>,
         disabled: Option<bool>,
-    ) -> Result<User, AccountError> {
+    ) -> Result<User, Error> {
         let at = self.now();
         let id = current.id;
         let mut tx = self.pool.begin().await?;

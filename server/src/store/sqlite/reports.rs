@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
 use super::{Sqlite, write::load};
 use crate::store::{
-    Actor, CROWD_THRESHOLD, DELIVERY_CLAIM, Delivery, StatsRow, WriteError, no_such_report,
+    Actor, CROWD_THRESHOLD, DELIVERY_CLAIM, Delivery, Error, StatsRow, no_such_report,
     report_payload, report_stats_from, timestamp,
 };
 
@@ -78,13 +78,13 @@ impl Sqlite {
         toilet: ToiletId,
         report: NewReport,
         client_hash: String,
-    ) -> Result<(ReportReceipt, Toilet), WriteError> {
+    ) -> Result<(ReportReceipt, Toilet), Error> {
         let at = self.now();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let t = load(&tx, toilet.get())?.ok_or(WriteError::NotFound(toilet))?;
+            let t = load(&tx, toilet.get())?.ok_or(Error::not_found("toilet", toilet))?;
             if t.status == Status::Removed {
-                return Err(WriteError::NotFound(toilet));
+                return Err(Error::not_found("toilet", toilet));
             }
             let now = at;
             let id: i64 = tx.query_row(
@@ -119,7 +119,7 @@ impl Sqlite {
                     )?;
                 }
             }
-            let after = load(&tx, toilet.get())?.ok_or(WriteError::NotFound(toilet))?;
+            let after = load(&tx, toilet.get())?.ok_or(Error::not_found("toilet", toilet))?;
             tx.commit()?;
             Ok((
                 ReportReceipt {
@@ -139,13 +139,13 @@ impl Sqlite {
         &self,
         toilet: ToiletId,
         owner: Option<Actor>,
-    ) -> Result<Toilet, WriteError> {
+    ) -> Result<Toilet, Error> {
         let at = self.now();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let t = load(&tx, toilet.get())?.ok_or(WriteError::NotFound(toilet))?;
+            let t = load(&tx, toilet.get())?.ok_or(Error::not_found("toilet", toilet))?;
             if t.status == Status::Removed {
-                return Err(WriteError::NotFound(toilet));
+                return Err(Error::not_found("toilet", toilet));
             }
             let now = timestamp(at);
             tx.execute(
@@ -163,7 +163,7 @@ impl Sqlite {
                 )?;
             }
             refresh_summary(&tx, toilet.get())?;
-            let after = load(&tx, toilet.get())?.ok_or(WriteError::NotFound(toilet))?;
+            let after = load(&tx, toilet.get())?.ok_or(Error::not_found("toilet", toilet))?;
             tx.commit()?;
             Ok(after)
         })
@@ -178,7 +178,7 @@ impl Sqlite {
         state: ReportState,
         resolution: Option<String>,
         actor: Actor,
-    ) -> Result<(Report, Toilet), WriteError> {
+    ) -> Result<(Report, Toilet), Error> {
         let at = self.now();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -193,16 +193,14 @@ impl Sqlite {
             let (toilet_id, current) = found.ok_or_else(missing)?;
             let toilet = load(&tx, toilet_id)?.ok_or_else(missing)?;
             if !actor.may_change(toilet.org_id) {
-                return Err(WriteError::Forbidden(toilet.id));
+                return Err(Error::not_yours(toilet.id));
             }
             let now = timestamp(at);
             match (current.as_str(), state) {
                 ("resolved", _) => {
-                    return Err(WriteError::Stale {
-                        id: toilet.id,
-                        expected: 0,
-                        current: 0,
-                    });
+                    return Err(Error::Conflict(format!(
+                        "report {report} is resolved already"
+                    )));
                 }
                 (_, ReportState::Acknowledged) => {
                     tx.execute(
@@ -246,7 +244,7 @@ impl Sqlite {
         &self,
         org: i64,
         state: Option<ReportState>,
-    ) -> Result<Vec<Report>, WriteError> {
+    ) -> Result<Vec<Report>, Error> {
         self.write(move |conn| {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {REPORT_COLUMNS} FROM reports r JOIN toilets t ON t.id = r.toilet_id
@@ -270,7 +268,7 @@ impl Sqlite {
         &self,
         overdue: Duration,
         org: Option<i64>,
-    ) -> Result<ReportStats, WriteError> {
+    ) -> Result<ReportStats, Error> {
         let at = self.now();
         self.write(move |conn| {
             let now = at;
@@ -298,11 +296,7 @@ impl Sqlite {
         .await
     }
 
-    pub async fn set_webhook(
-        &self,
-        org: i64,
-        hook: Option<(String, String)>,
-    ) -> Result<(), WriteError> {
+    pub async fn set_webhook(&self, org: i64, hook: Option<(String, String)>) -> Result<(), Error> {
         self.write(move |conn| {
             match hook {
                 Some((url, secret)) => conn.execute(
@@ -325,7 +319,7 @@ impl Sqlite {
         limit: i64,
         skip_orgs: &[i64],
         now: DateTime<Utc>,
-    ) -> Result<Vec<Delivery>, WriteError> {
+    ) -> Result<Vec<Delivery>, Error> {
         let skip = serde_json::to_string(skip_orgs).map_err(anyhow::Error::from)?;
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -369,7 +363,7 @@ impl Sqlite {
         id: i64,
         outcome: Result<(), (String, Option<Duration>)>,
         now: DateTime<Utc>,
-    ) -> Result<(), WriteError> {
+    ) -> Result<(), Error> {
         self.write(move |conn| {
             match outcome {
                 Ok(()) => conn.execute(

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
 use super::{Sqlite, read};
 use crate::store::{
-    Actor, WriteError, apply_patch, check, no_such_org, position, status_parts, timestamp,
+    Actor, Error, apply_patch, check, no_such_org, position, status_parts, timestamp,
 };
 
 /// The writer connection, opened on first use.
@@ -28,8 +28,8 @@ pub(super) struct Writer(Arc<Mutex<Option<Connection>>>);
 impl Sqlite {
     pub(super) async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, WriteError> + Send + 'static,
-    ) -> Result<T, WriteError> {
+        f: impl FnOnce(&mut Connection) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Error> {
         let writer = self.writer.clone();
         let path = Arc::clone(&self.path);
         tokio::task::spawn_blocking(move || {
@@ -44,7 +44,7 @@ impl Sqlite {
             f(guard.as_mut().expect("opened above"))
         })
         .await
-        .map_err(|e| WriteError::Other(e.into()))?
+        .map_err(|e| Error::Internal(e.into()))?
     }
 
     /// Creates a toilet owned by `org_id`.
@@ -53,7 +53,7 @@ impl Sqlite {
         draft: ToiletDraft,
         org_id: Option<i64>,
         actor: Actor,
-    ) -> Result<Toilet, WriteError> {
+    ) -> Result<Toilet, Error> {
         let at = self.now();
         let position = position(draft.lat, draft.lon)?;
         self.write(move |conn| {
@@ -109,11 +109,11 @@ impl Sqlite {
         patch: ToiletPatch,
         expected: i64,
         actor: Actor,
-    ) -> Result<Toilet, WriteError> {
+    ) -> Result<Toilet, Error> {
         let at = self.now();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let before = load(&tx, id.get())?.ok_or(WriteError::NotFound(id))?;
+            let before = load(&tx, id.get())?.ok_or(Error::not_found("toilet", id))?;
             let now = at;
             let patched = apply_patch(&before, patch, expected, actor, now)?;
             if let Some(org) = patched.new_org {
@@ -179,13 +179,13 @@ impl Sqlite {
         id: ToiletId,
         expected: Option<i64>,
         actor: Actor,
-    ) -> Result<Toilet, WriteError> {
+    ) -> Result<Toilet, Error> {
         let at = self.now();
         self.write(move |conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let before = load(&tx, id.get())?.ok_or(WriteError::NotFound(id))?;
+            let before = load(&tx, id.get())?.ok_or(Error::not_found("toilet", id))?;
             if before.status == Status::Removed {
-                return Err(WriteError::NotFound(id));
+                return Err(Error::not_found("toilet", id));
             }
             check(&before, expected.unwrap_or(before.version), actor)?;
             tx.execute(
@@ -214,11 +214,11 @@ impl Sqlite {
         &self,
         id: ToiletId,
         actor: Actor,
-    ) -> Result<Vec<HistoryEntry>, WriteError> {
+    ) -> Result<Vec<HistoryEntry>, Error> {
         self.write(move |conn| {
-            let toilet = load(conn, id.get())?.ok_or(WriteError::NotFound(id))?;
+            let toilet = load(conn, id.get())?.ok_or(Error::not_found("toilet", id))?;
             if !actor.may_change(toilet.org_id) {
-                return Err(WriteError::Forbidden(id));
+                return Err(Error::not_yours(id));
             }
             let mut stmt = conn.prepare(
                 "SELECT h.at, h.action, u.username, h.before, h.after FROM toilet_history h
