@@ -14,7 +14,6 @@ mod fields;
 mod input;
 mod region;
 mod rows;
-pub(crate) mod sql;
 mod staging;
 
 use std::{fmt, io::IsTerminal as _, path::Path, time::Instant};
@@ -25,7 +24,7 @@ use gongce_shared::{Crs, TimeZone};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
-use crate::store::{ImportTarget, postgres};
+use crate::store::ImportTarget;
 
 pub use export::{ExportFormat, Licence, export, export_csv, export_geojson};
 pub use fields::{ColumnMap, Field, Mapping};
@@ -132,6 +131,16 @@ pub struct Counts {
     /// This source's toilets missing from the list, marked removed.
     pub removed: usize,
     pub possible_duplicates: usize,
+}
+
+impl Counts {
+    /// What the store said the list does.
+    fn set(&mut self, c: crate::store::ImportCounts) {
+        self.inserted = c.inserted;
+        self.updated = c.updated;
+        self.unchanged = c.unchanged;
+        self.removed = c.removed;
+    }
 }
 
 /// Everything an admin needs to decide: printed as a table, saved as JSON.
@@ -262,29 +271,14 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
     bar.set_message("merging rooms into venues");
     counts.merged = staging.merge_venues()?;
     counts.venues = staging.venue_count()?;
-    let others = match store {
-        ImportTarget::Sqlite(file) => {
-            staging::others(file.exists().then_some(file.as_path()), &options.source)?
-        }
-        ImportTarget::Postgres(pg) => postgres::import::others(pg, &options.source)?,
-    };
+    let others = store.others(&options.source)?;
     counts.possible_duplicates = staging.flag_possible_duplicates(&others, &mut issues)?;
     drop(others);
-    match store {
-        ImportTarget::Sqlite(file) => staging.compare(
-            file.exists().then_some(file.as_path()),
-            &options.source,
-            options.remove_missing,
-            &mut counts,
-        )?,
-        ImportTarget::Postgres(pg) => postgres::import::compare(
-            pg,
-            staging.connection(),
-            &options.source,
-            options.remove_missing,
-            &mut counts,
-        )?,
-    }
+    counts.set(store.compare(
+        staging.connection(),
+        &options.source,
+        options.remove_missing,
+    )?);
 
     issues.sort_by_key(|i| i.row);
     let mut rejected_rows: Vec<usize> = issues
@@ -304,23 +298,13 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
         bar.set_message("writing");
         let venues = counts.venues;
         let before_write = || tracing::info!(source = %options.source, venues, "writing");
-        match store {
-            ImportTarget::Sqlite(file) => staging.commit(
-                file,
-                &options.source,
-                options.remove_missing,
-                &mut counts,
-                before_write,
-            )?,
-            ImportTarget::Postgres(pg) => postgres::import::commit(
-                pg,
-                staging.connection(),
-                &options.source,
-                options.remove_missing,
-                &mut counts,
-                before_write,
-            )?,
-        }
+        counts.set(store.commit(
+            staging.connection(),
+            &options.source,
+            options.remove_missing,
+            Utc::now(),
+            before_write,
+        )?);
     }
     bar.finish_and_clear();
     tracing::info!(
@@ -364,11 +348,6 @@ fn progress_bar(wanted: bool, size: u64) -> ProgressBar {
         .expect("template"),
     );
     bar
-}
-
-/// Now, as the store writes times.
-pub(crate) fn now() -> String {
-    crate::store::timestamp(Utc::now())
 }
 
 /// The issues as a table for a terminal.

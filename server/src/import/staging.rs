@@ -8,7 +8,7 @@
 //! slot per row (4 bytes), and the existing toilets of other sources
 //! (bounded by the store, not the file).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context as _;
 use geo::{Distance as _, Haversine};
@@ -16,10 +16,8 @@ use gongce_shared::LatLon;
 use rstar::{RTree, primitives::GeomWithData};
 use rusqlite::{Connection, params};
 
-use super::sql::SQLITE;
-
 use super::{
-    Counts, Issue, Severity,
+    Issue, Severity,
     region::RegionBuilder,
     rows::{Candidate, name_stem},
 };
@@ -56,7 +54,8 @@ CREATE TABLE venues (
 
 pub struct Staging {
     conn: Connection,
-    file: tempfile::NamedTempFile,
+    /// Held so the scratch file lives as long as the staging.
+    _file: tempfile::NamedTempFile,
     loading: bool,
 }
 
@@ -74,13 +73,9 @@ impl Staging {
         conn.execute_batch("BEGIN")?;
         Ok(Staging {
             conn,
-            file,
+            _file: file,
             loading: true,
         })
-    }
-
-    pub fn path(&self) -> &Path {
-        self.file.path()
     }
 
     /// Remembers a row's id, valid row or not, for the duplicate check.
@@ -397,164 +392,12 @@ impl Staging {
         &self.conn
     }
 
-    /// Inserted / updated / unchanged / removed, compared with the store
-    /// read-only. `store` is `None` when the store does not exist yet.
-    pub fn compare(
-        &self,
-        store: Option<&Path>,
-        source: &str,
-        remove_missing: bool,
-        counts: &mut Counts,
-    ) -> anyhow::Result<()> {
-        let Some(store) = store else {
-            counts.inserted = self.venue_count()?;
-            return Ok(());
-        };
-        self.conn
-            .execute("ATTACH DATABASE ?1 AS store", [read_only_uri(store)])?;
-        let result = count(&self.conn, "store", "main", source, remove_missing, counts);
-        self.conn.execute_batch("DETACH DATABASE store")?;
-        result
-    }
-
     pub fn venue_count(&self) -> anyhow::Result<usize> {
         Ok(self
             .conn
             .query_row("SELECT COUNT(*) FROM venues", [], |r| r.get::<_, i64>(0))?
             as usize)
     }
-
-    /// Writes the venues to the store in one transaction, recounting inside
-    /// it. A failure or a kill before COMMIT leaves the store as it was.
-    pub fn commit(
-        &self,
-        store: &Path,
-        source: &str,
-        remove_missing: bool,
-        counts: &mut Counts,
-        before_write: impl FnOnce(),
-    ) -> anyhow::Result<()> {
-        let mut conn = Connection::open(store)
-            .with_context(|| format!("cannot open the store {}", store.display()))?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        conn.execute(
-            "ATTACH DATABASE ?1 AS staging",
-            [self.path().to_string_lossy()],
-        )?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        count(&tx, "main", "staging", source, remove_missing, counts)?;
-        before_write();
-        let now = super::now();
-        let seq: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(seq), 0) FROM main.toilet_changes",
-            [],
-            |r| r.get(0),
-        )?;
-        tx.execute(
-            &SQLITE.upsert("main.toilets", "staging.venues"),
-            params![source, now],
-        )?;
-        if remove_missing {
-            tx.execute(
-                &SQLITE.remove_missing("main.toilets", "staging.venues"),
-                params![source, now],
-            )?;
-        }
-        // Each toilet the import changed gets a history entry with no user:
-        // an import. (The file and its report say what changed.)
-        tx.execute(&SQLITE.import_history("main."), params![seq, now])?;
-        tx.commit()?;
-        conn.execute_batch("DETACH DATABASE staging")?;
-        Ok(())
-    }
-}
-
-/// Other sources' toilets in a SQLite store, for the possible-duplicate check.
-pub fn others(store: Option<&Path>, source: &str) -> anyhow::Result<Vec<(i64, String, LatLon)>> {
-    let Some(store) = store else {
-        return Ok(Vec::new());
-    };
-    let conn = open_read_only(store)?;
-    let mut stmt = conn.prepare(
-        "SELECT id, name, lat, lon FROM toilets WHERE status != 'removed' AND source != ?1",
-    )?;
-    Ok(stmt
-        .query_map([source], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get::<_, f64>(2)?,
-                r.get::<_, f64>(3)?,
-            ))
-        })?
-        .filter_map(|r| r.ok())
-        .filter_map(|(id, name, lat, lon)| Some((id, name, LatLon::new(lat, lon).ok()?)))
-        .collect())
-}
-
-/// Opens the store for reading only: a dry run must not change a byte of it.
-pub fn open_read_only(store: &Path) -> anyhow::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        read_only_uri(store),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI,
-    )
-    .with_context(|| format!("cannot read the store {}", store.display()))?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))?;
-    Ok(conn)
-}
-
-/// A URI that reads the store without writing anything beside it. A
-/// read-only connection to a WAL database leaves an empty `-wal` file
-/// behind when none existed; no `-wal` file means no connection has the
-/// store open and everything is in the main file, so it is then read as
-/// immutable (a write that starts during a dry run may make its counts
-/// stale, as any later write would).
-fn read_only_uri(store: &Path) -> String {
-    let mut wal = store.as_os_str().to_owned();
-    wal.push("-wal");
-    let immutable = if Path::new(&wal).exists() {
-        ""
-    } else {
-        "&immutable=1"
-    };
-    format!("file:{}?mode=ro{immutable}", uri_path(store))
-}
-
-fn uri_path(path: &Path) -> String {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| PathBuf::from(path));
-    absolute
-        .to_string_lossy()
-        .replace('%', "%25")
-        .replace('?', "%3f")
-        .replace('#', "%23")
-}
-
-fn count(
-    conn: &Connection,
-    store: &str,
-    staging: &str,
-    source: &str,
-    remove_missing: bool,
-    counts: &mut Counts,
-) -> anyhow::Result<()> {
-    let sql = SQLITE.counts(&format!("{store}.toilets"), &format!("{staging}.venues"));
-    let (inserted, updated, unchanged): (i64, i64, i64) = conn
-        .query_row(&sql, [source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .context("cannot compare the list with the store")?;
-    counts.inserted = inserted as usize;
-    counts.updated = updated as usize;
-    counts.unchanged = unchanged as usize;
-    counts.removed = if remove_missing {
-        conn.query_row(
-            &SQLITE.missing_count(&format!("{store}.toilets"), &format!("{staging}.venues")),
-            [source],
-            |r| r.get::<_, i64>(0),
-        )? as usize
-    } else {
-        0
-    };
-    Ok(())
 }
 
 fn metres(a: LatLon, b: LatLon) -> f64 {

@@ -14,6 +14,7 @@
 //! toilet ([`apply_patch`]) and how report times become statistics.
 
 mod error;
+pub(crate) mod import_sql;
 pub mod postgres;
 pub mod sqlite;
 pub mod throttle;
@@ -328,6 +329,74 @@ pub enum ImportTarget {
     /// The SQLite file (it may not exist yet).
     Sqlite(std::path::PathBuf),
     Postgres(postgres::Postgres),
+}
+
+/// What an import does to the store's toilets of its source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// The source's toilets the list no longer has (removed with `remove_missing`).
+    pub removed: usize,
+}
+
+/// An import's steps against the store, from the importer's scratch SQLite
+/// database (its `venues` table). They block: the importer runs on a
+/// blocking thread.
+impl ImportTarget {
+    /// The SQLite file, when it exists yet.
+    fn existing_file(&self) -> Option<&Path> {
+        match self {
+            ImportTarget::Sqlite(file) => file.exists().then_some(file.as_path()),
+            ImportTarget::Postgres(_) => None,
+        }
+    }
+
+    /// Other sources' toilets (id, name, position), for the possible-duplicate check.
+    pub fn others(&self, source: &str) -> anyhow::Result<Vec<(i64, String, LatLon)>> {
+        match self {
+            ImportTarget::Sqlite(_) => sqlite::import::others(self.existing_file(), source),
+            ImportTarget::Postgres(pg) => postgres::import::others(pg, source),
+        }
+    }
+
+    /// What writing the venues would do, writing nothing.
+    pub fn compare(
+        &self,
+        staging: &rusqlite::Connection,
+        source: &str,
+        remove_missing: bool,
+    ) -> anyhow::Result<ImportCounts> {
+        match self {
+            ImportTarget::Sqlite(_) => {
+                sqlite::import::compare(staging, self.existing_file(), source, remove_missing)
+            }
+            ImportTarget::Postgres(pg) => {
+                postgres::import::compare(pg, staging, source, remove_missing)
+            }
+        }
+    }
+
+    /// Writes the venues in one transaction (counted again inside it);
+    /// `before_write` runs once the counts are known.
+    pub fn commit(
+        &self,
+        staging: &rusqlite::Connection,
+        source: &str,
+        remove_missing: bool,
+        now: DateTime<Utc>,
+        before_write: impl FnOnce(),
+    ) -> anyhow::Result<ImportCounts> {
+        match self {
+            ImportTarget::Sqlite(file) => {
+                sqlite::import::commit(staging, file, source, remove_missing, now, before_write)
+            }
+            ImportTarget::Postgres(pg) => {
+                postgres::import::commit(pg, staging, source, remove_missing, now, before_write)
+            }
+        }
+    }
 }
 
 /// One parsed copy of each distinct opening-hours text and time zone, for

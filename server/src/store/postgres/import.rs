@@ -10,15 +10,14 @@
 use std::fmt::Write as _;
 
 use anyhow::Context as _;
-use chrono::Utc;
 use gongce_shared::LatLon;
 use rusqlite::Connection;
 use sqlx::{AssertSqlSafe, Executor as _, PgConnection};
 
 use super::{Postgres, TOILETS_LOCK};
-use crate::import::{
-    Counts,
-    sql::{LIST_COLUMNS, POSTGRES},
+use crate::store::{
+    ImportCounts,
+    import_sql::{LIST_COLUMNS, POSTGRES},
 };
 
 /// Runs `f` to completion from a blocking thread of the current runtime
@@ -58,21 +57,22 @@ pub fn compare(
     venues: &Connection,
     source: &str,
     remove_missing: bool,
-    counts: &mut Counts,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ImportCounts> {
     block_on(async {
         if !pg.has_schema().await? {
             // An empty database: everything would be new.
-            counts.inserted = venues
-                .query_row("SELECT COUNT(*) FROM venues", [], |r| r.get::<_, i64>(0))?
-                as usize;
-            return Ok(());
+            let venues =
+                venues.query_row("SELECT COUNT(*) FROM venues", [], |r| r.get::<_, i64>(0))?;
+            return Ok(ImportCounts {
+                inserted: venues as usize,
+                ..ImportCounts::default()
+            });
         }
         let mut tx = pg.pool().begin().await?;
         load_venues(&mut tx, venues).await?;
-        count(&mut tx, source, remove_missing, counts).await?;
+        let counts = count(&mut tx, source, remove_missing).await?;
         tx.rollback().await?;
-        anyhow::Ok(())
+        anyhow::Ok(counts)
     })?
 }
 
@@ -83,9 +83,9 @@ pub fn commit(
     venues: &Connection,
     source: &str,
     remove_missing: bool,
-    counts: &mut Counts,
+    now: chrono::DateTime<chrono::Utc>,
     before_write: impl FnOnce(),
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ImportCounts> {
     block_on(async {
         let mut tx = pg.pool().begin().await?;
         // Streaming the venues in touches no toilet: other writers wait
@@ -95,9 +95,8 @@ pub fn commit(
             .bind(TOILETS_LOCK)
             .execute(&mut *tx)
             .await?;
-        count(&mut tx, source, remove_missing, counts).await?;
+        let counts = count(&mut tx, source, remove_missing).await?;
         before_write();
-        let now = Utc::now();
         let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM toilet_changes")
             .fetch_one(&mut *tx)
             .await?;
@@ -122,7 +121,7 @@ pub fn commit(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        anyhow::Ok(())
+        anyhow::Ok(counts)
     })?
 }
 
@@ -206,18 +205,14 @@ async fn count(
     conn: &mut PgConnection,
     source: &str,
     remove_missing: bool,
-    counts: &mut Counts,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<ImportCounts> {
     let (inserted, updated, unchanged): (i64, i64, i64) =
         sqlx::query_as(AssertSqlSafe(POSTGRES.counts("toilets", "staging_venues")))
             .bind(source)
             .fetch_one(&mut *conn)
             .await
             .context("cannot compare the list with the store")?;
-    counts.inserted = inserted as usize;
-    counts.updated = updated as usize;
-    counts.unchanged = unchanged as usize;
-    counts.removed = if remove_missing {
+    let removed = if remove_missing {
         sqlx::query_scalar::<_, i64>(AssertSqlSafe(
             POSTGRES.missing_count("toilets", "staging_venues"),
         ))
@@ -227,5 +222,10 @@ async fn count(
     } else {
         0
     };
-    Ok(())
+    Ok(ImportCounts {
+        inserted: inserted as usize,
+        updated: updated as usize,
+        unchanged: unchanged as usize,
+        removed,
+    })
 }

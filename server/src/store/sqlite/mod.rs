@@ -1,7 +1,7 @@
 //! The store in a SQLite file: one process serves a city from it.
 //!
-//! (The importer writes its one transaction from its scratch database,
-//! `import::staging`.)
+//! (The importer checks and merges a list in its scratch database,
+//! `import::staging`; [`import`] compares it with the store and writes it.)
 //!
 //! Migrations, accounts and the change log go through sqlx; single-toilet
 //! writes, reports and their history through one rusqlite writer connection
@@ -11,6 +11,7 @@
 //! against 0.64 s for a plain statement loop.
 
 pub mod accounts;
+pub mod import;
 mod read;
 pub mod reports;
 pub mod write;

@@ -2,7 +2,7 @@
 //! compare the list's venues with the stored toilets, upsert them, retire
 //! what the list dropped, and record history. Only the placeholders, the
 //! "values differ" operator and the table names differ between SQLite
-//! (`import::staging`) and PostgreSQL (`store::postgres::import`).
+//! (`store::sqlite::import`) and PostgreSQL (`store::postgres::import`).
 
 /// The toilet columns a list sets: in the scratch `venues` table, and in
 /// `toilets`. A re-import compares and writes exactly these.
