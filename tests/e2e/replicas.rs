@@ -82,6 +82,7 @@ async fn sign_in(client: &reqwest::Client, server: &Server, password: &str) -> S
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set GONGCE_TEST_POSTGRES, or run cargo xtask test"]
 async fn two_replicas_on_postgres_stay_in_sync() {
     let _one = ONE_AT_A_TIME.lock().await;
     let Some(db) = postgres_db().await else {
@@ -366,6 +367,7 @@ async fn two_replicas_on_postgres_stay_in_sync() {
 /// A PostgreSQL import killed while writing leaves every row and the change
 /// log as they were; run again, it writes everything.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set GONGCE_TEST_POSTGRES, or run cargo xtask test"]
 async fn a_killed_import_on_postgres_writes_nothing() {
     let _one = ONE_AT_A_TIME.lock().await;
     let Some(db) = postgres_db().await else {

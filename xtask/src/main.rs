@@ -151,7 +151,8 @@ fn test() -> anyhow::Result<()> {
     let pg = postgres::start()?;
     let mut totals = run_tests(
         cargo()
-            .args(["test", "--workspace", "--locked"])
+            // The PostgreSQL tests are #[ignore]d for a plain `cargo test`.
+            .args(["test", "--workspace", "--locked", "--", "--include-ignored"])
             .env("GONGCE_TEST_POSTGRES", &pg.url)
             .env("GONGCE_REQUIRE_POSTGRES", "1"),
     )?;
