@@ -13,10 +13,12 @@
 //! answer with, who may change what ([`Actor`]), how a patch changes a
 //! toilet ([`apply_patch`]) and how report times become statistics.
 
+mod accounts;
 mod error;
 pub(crate) mod import_sql;
 pub mod postgres;
 pub mod sqlite;
+mod stamp;
 pub mod throttle;
 mod webhook_state;
 
@@ -25,7 +27,7 @@ use std::{path::Path, sync::Arc};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use gongce_shared::{
     LatLon, Status, Toilet, ToiletId,
-    accounts::{HistoryEntry, NewOrg, Org, OrgPatch, Role, ToiletDraft, ToiletPatch, User},
+    accounts::{HistoryEntry, Role, ToiletDraft, ToiletPatch, User},
     reports::{NewReport, OrgReportStats, Report, ReportReceipt, ReportState, ReportStats},
 };
 
@@ -298,20 +300,6 @@ impl Store {
         pub async fn remove_toilet(&self, id: ToiletId, expected: Option<i64>, actor: Actor) -> Result<Toilet, Error>;
         pub async fn toilet_history(&self, id: ToiletId, actor: Actor) -> Result<Vec<HistoryEntry>, Error>;
         pub async fn org_toilets(&self, org_id: i64) -> Result<Vec<Toilet>>;
-        pub async fn create_org(&self, org: &NewOrg) -> Result<Org, Error>;
-        pub async fn orgs(&self) -> Result<Vec<Org>>;
-        pub async fn org(&self, id: i64) -> Result<Option<Org>>;
-        pub async fn org_by_name(&self, name: &str) -> Result<Option<Org>>;
-        pub async fn update_org(&self, id: i64, patch: &OrgPatch) -> Result<Org, Error>;
-        async fn insert_user(&self, username: &str, password_hash: &str, role: Role, org_id: Option<i64>) -> Result<User, Error>;
-        pub async fn users(&self) -> Result<Vec<User>>;
-        pub async fn user(&self, id: i64) -> Result<Option<User>>;
-        pub async fn user_by_name(&self, username: &str) -> Result<Option<User>>;
-        async fn write_user(&self, current: &User, password_hash: Option<&str>, role: Option<Role>, org_id: Option<i64>, disabled: Option<bool>) -> Result<User, Error>;
-        pub async fn credentials(&self, username: &str) -> Result<Option<Credentials>>;
-        pub async fn create_session(&self, token_hash: &str, user_id: i64, csrf_token: &str, lifetime: Duration) -> Result<DateTime<Utc>>;
-        pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>>;
-        pub async fn delete_session(&self, token_hash: &str) -> Result<()>;
         pub async fn create_report(&self, toilet: ToiletId, report: NewReport, client_hash: String) -> Result<(ReportReceipt, Toilet), Error>;
         pub async fn confirm_toilet(&self, toilet: ToiletId, owner: Option<Actor>) -> Result<Toilet, Error>;
         pub async fn answer_report(&self, report: i64, state: ReportState, resolution: Option<String>, actor: Actor) -> Result<(Report, Toilet), Error>;

@@ -286,6 +286,19 @@ contract! {
         let enabled = a.update_org(org, &enable).await.unwrap();
         assert!(!enabled.disabled && enabled.street.is_none());
         assert_eq!(enabled.district.as_deref(), Some("静安区"));
+        // One statement changes what the patch names and nothing else; a
+        // taken name, a blank one and a missing organisation say so.
+        let other = a.create_org(&NewOrg { name: "别的居委会".into(), kind: OrgKind::ResidentsCommittee, street: None, district: None }).await.unwrap();
+        let rename: OrgPatch = serde_json::from_value(json!({"name": " 新名字 ", "kind": "community_hospital"})).unwrap();
+        let renamed = b.update_org(org, &rename).await.unwrap();
+        assert_eq!((renamed.name.as_str(), renamed.kind, renamed.district.as_deref()), ("新名字", OrgKind::CommunityHospital, Some("静安区")));
+        let taken: OrgPatch = serde_json::from_value(json!({"name": "别的居委会"})).unwrap();
+        assert!(matches!(a.update_org(org, &taken).await, Err(Error::Conflict(_))));
+        let blank: OrgPatch = serde_json::from_value(json!({"name": "  "})).unwrap();
+        assert!(matches!(a.update_org(org, &blank).await, Err(Error::Conflict(_))));
+        assert!(matches!(b.update_org(424242, &rename).await, Err(Error::NotFound { what: "organisation", .. })));
+        assert_eq!(a.org_by_name("新名字").await.unwrap().unwrap().id, org);
+        assert_eq!(b.org(other.id).await.unwrap().unwrap().name, "别的居委会");
         // A password change ends the user's sessions.
         a.create_session("hash-3", member.user_id, "c", Duration::days(1)).await.unwrap();
         let user = b.update_user(member.user_id, Some("new-hash"), None, None, None).await.unwrap();
@@ -294,7 +307,7 @@ contract! {
         let user = b.update_user(member.user_id, None, None, None, Some(true)).await.unwrap();
         assert!(user.disabled);
         assert!(matches!(b.update_user(999, None, None, None, None).await, Err(Error::NotFound { .. })));
-        assert_eq!(a.orgs().await.unwrap().len(), 1);
+        assert_eq!(a.orgs().await.unwrap().len(), 2);
         assert_eq!(a.users().await.unwrap().len(), 2);
     }
 

@@ -11,7 +11,6 @@
 //! Replicas learn of changes by LISTEN on [`CHANNEL`] (the trigger
 //! notifies on commit) and read them from the change log ([`Postgres::listen`]).
 
-mod accounts;
 pub mod import;
 mod reports;
 mod write;

@@ -3,14 +3,13 @@
 //! (The importer checks and merges a list in its scratch database,
 //! `import::staging`; [`import`] compares it with the store and writes it.)
 //!
-//! Migrations, accounts and the change log go through sqlx; single-toilet
+//! Migrations, accounts (`store/accounts.rs`) and the change log go through sqlx; single-toilet
 //! writes, reports and their history through one rusqlite writer connection
 //! ([`write`], [`reports`]). Reading toilet rows
 //! goes through rusqlite on the same SQLite library ([`read`]): sqlx-sqlite
 //! hands rows one by one across a worker thread, 10.5 s for 1M rows here,
 //! against 0.64 s for a plain statement loop.
 
-pub mod accounts;
 pub mod import;
 mod read;
 pub mod reports;
