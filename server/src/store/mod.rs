@@ -17,6 +17,7 @@ mod accounts;
 mod error;
 pub(crate) mod import_sql;
 pub mod postgres;
+mod reports;
 pub mod sqlite;
 mod stamp;
 pub mod throttle;
@@ -303,11 +304,7 @@ impl Store {
         pub async fn create_report(&self, toilet: ToiletId, report: NewReport, client_hash: String) -> Result<(ReportReceipt, Toilet), Error>;
         pub async fn confirm_toilet(&self, toilet: ToiletId, owner: Option<Actor>) -> Result<Toilet, Error>;
         pub async fn answer_report(&self, report: i64, state: ReportState, resolution: Option<String>, actor: Actor) -> Result<(Report, Toilet), Error>;
-        pub async fn org_reports(&self, org: i64, state: Option<ReportState>) -> Result<Vec<Report>, Error>;
-        pub async fn report_stats(&self, overdue: Duration, org: Option<i64>) -> Result<ReportStats, Error>;
-        pub async fn set_webhook(&self, org: i64, hook: Option<(String, String)>) -> Result<(), Error>;
         pub async fn due_deliveries(&self, limit: i64, skip_orgs: &[i64], now: DateTime<Utc>) -> Result<Vec<Delivery>, Error>;
-        pub async fn delivery_done(&self, id: i64, outcome: Result<(), (String, Option<Duration>)>, now: DateTime<Utc>) -> Result<(), Error>;
     }
 }
 

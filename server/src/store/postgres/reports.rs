@@ -3,10 +3,10 @@
 //! summary change in one transaction holding the toilets lock (the summary
 //! is in the toilet's row, so the change log carries it to every replica).
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use gongce_shared::{
     Status, Toilet, ToiletId,
-    reports::{NewReport, Report, ReportReceipt, ReportState, ReportStats},
+    reports::{NewReport, Report, ReportReceipt, ReportState},
 };
 use sqlx::{PgConnection, Row as _, postgres::PgRow};
 
@@ -15,8 +15,7 @@ use super::{
     write::{begin, load},
 };
 use crate::store::{
-    Actor, CROWD_THRESHOLD, DELIVERY_CLAIM, Delivery, Error, StatsRow, no_such_report,
-    report_payload, report_stats_from,
+    Actor, CROWD_THRESHOLD, DELIVERY_CLAIM, Delivery, Error, no_such_report, report_payload,
 };
 
 /// Recomputes a toilet's report summary from its reports.
@@ -252,83 +251,6 @@ impl Postgres {
         Ok((answered, after))
     }
 
-    /// An organisation's reports, newest first; `state` None for all.
-    pub async fn org_reports(
-        &self,
-        org: i64,
-        state: Option<ReportState>,
-    ) -> Result<Vec<Report>, Error> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            report_columns!(),
-            " FROM reports r JOIN toilets t ON t.id = r.toilet_id
-             WHERE t.org_id = $1 AND ($2::text IS NULL OR r.state = $2)
-             ORDER BY r.id DESC LIMIT 1000"
-        ))
-        .bind(org)
-        .bind(state.map(ReportState::as_str))
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .iter()
-            .map(report_from)
-            .collect::<anyhow::Result<_>>()?)
-    }
-
-    /// Per organisation: open, overdue, resolved, median times.
-    pub async fn report_stats(
-        &self,
-        overdue: Duration,
-        org: Option<i64>,
-    ) -> Result<ReportStats, Error> {
-        let at = self.now();
-        let now = at;
-        let rows = sqlx::query(
-            "SELECT o.id, o.name, r.state, r.created_at, r.acknowledged_at, r.resolved_at
-             FROM orgs o LEFT JOIN toilets t ON t.org_id = o.id
-             LEFT JOIN reports r ON r.toilet_id = t.id
-             WHERE ($1::bigint IS NULL OR o.id = $1) ORDER BY o.id",
-        )
-        .bind(org)
-        .fetch_all(self.pool())
-        .await?;
-        let mut read = Vec::with_capacity(rows.len());
-        for r in rows {
-            read.push(StatsRow {
-                org_id: r.try_get(0)?,
-                org_name: r.try_get(1)?,
-                state: r.try_get(2)?,
-                created: r.try_get(3)?,
-                acknowledged: r.try_get(4)?,
-                resolved: r.try_get(5)?,
-            });
-        }
-        Ok(report_stats_from(read, overdue, now))
-    }
-
-    pub async fn set_webhook(&self, org: i64, hook: Option<(String, String)>) -> Result<(), Error> {
-        match hook {
-            Some((url, secret)) => {
-                sqlx::query(
-                    "INSERT INTO webhooks (org_id, url, secret) VALUES ($1, $2, $3)
-                     ON CONFLICT (org_id) DO UPDATE SET url = excluded.url, secret = excluded.secret",
-                )
-                .bind(org)
-                .bind(url)
-                .bind(secret)
-                .execute(self.pool())
-                .await?
-            }
-            None => {
-                sqlx::query("DELETE FROM webhooks WHERE org_id = $1")
-                    .bind(org)
-                    .execute(self.pool())
-                    .await?
-            }
-        };
-        Ok(())
-    }
-
     /// Deliveries whose time has come, oldest first; none of `skip_orgs`,
     /// whose earlier deliveries are still being sent. Each is claimed for
     /// [`DELIVERY_CLAIM`] (its next attempt moved on) so two replicas'
@@ -369,42 +291,5 @@ impl Postgres {
         }
         out.sort_by_key(|d| d.id);
         Ok(out)
-    }
-
-    /// Records a delivery's outcome: delivered, tried again after a wait,
-    /// or (no wait left) given up on.
-    pub async fn delivery_done(
-        &self,
-        id: i64,
-        outcome: Result<(), (String, Option<Duration>)>,
-        now: DateTime<Utc>,
-    ) -> Result<(), Error> {
-        let (sql, error, at) = match outcome {
-            Ok(()) => (
-                "UPDATE webhook_deliveries SET delivered_at = $2, attempts = attempts + 1
-                 WHERE id = $1 AND $3::text IS NULL",
-                None,
-                now,
-            ),
-            Err((error, Some(retry))) => (
-                "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $3,
-                    next_at = $2 WHERE id = $1",
-                Some(error),
-                now + retry,
-            ),
-            Err((error, None)) => (
-                "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $3,
-                    failed_at = $2 WHERE id = $1",
-                Some(error),
-                now,
-            ),
-        };
-        sqlx::query(sql)
-            .bind(id)
-            .bind(at)
-            .bind(error)
-            .execute(self.pool())
-            .await?;
-        Ok(())
     }
 }

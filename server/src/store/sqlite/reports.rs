@@ -6,17 +6,17 @@
 //! version bump: it is not an edit), so the change log carries it to every
 //! server's index.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use gongce_shared::{
     Status, Toilet, ToiletId,
-    reports::{NewReport, Report, ReportReceipt, ReportState, ReportStats},
+    reports::{NewReport, Report, ReportReceipt, ReportState},
 };
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 
 use super::{Sqlite, write::load};
 use crate::store::{
-    Actor, CROWD_THRESHOLD, DELIVERY_CLAIM, Delivery, Error, StatsRow, no_such_report,
-    report_payload, report_stats_from, timestamp,
+    Actor, CROWD_THRESHOLD, DELIVERY_CLAIM, Delivery, Error, no_such_report, report_payload,
+    timestamp,
 };
 
 fn parse_time(s: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -239,78 +239,6 @@ impl Sqlite {
         .await
     }
 
-    /// An organisation's reports, newest first; `state` None for all.
-    pub async fn org_reports(
-        &self,
-        org: i64,
-        state: Option<ReportState>,
-    ) -> Result<Vec<Report>, Error> {
-        self.write(move |conn| {
-            let mut stmt = conn.prepare(&format!(
-                "SELECT {REPORT_COLUMNS} FROM reports r JOIN toilets t ON t.id = r.toilet_id
-                 WHERE t.org_id = ?1 AND (?2 IS NULL OR r.state = ?2) ORDER BY r.id DESC LIMIT 1000"
-            ))?;
-            let rows = stmt.query_map(params![org, state.map(ReportState::as_str)], |r| {
-                Ok(report_from(r))
-            })?;
-            let mut out = Vec::new();
-            for row in rows {
-                out.push(row??);
-            }
-            Ok(out)
-        })
-        .await
-    }
-
-    /// Per organisation: open, overdue (open longer than `overdue`),
-    /// resolved, and the median times to acknowledge and to resolve.
-    pub async fn report_stats(
-        &self,
-        overdue: Duration,
-        org: Option<i64>,
-    ) -> Result<ReportStats, Error> {
-        let at = self.now();
-        self.write(move |conn| {
-            let now = at;
-            let mut stmt = conn.prepare(
-                "SELECT o.id, o.name, r.state, r.created_at, r.acknowledged_at, r.resolved_at
-                 FROM orgs o LEFT JOIN toilets t ON t.org_id = o.id
-                 LEFT JOIN reports r ON r.toilet_id = t.id
-                 WHERE (?1 IS NULL OR o.id = ?1) ORDER BY o.id",
-            )?;
-            let mut rows = stmt.query(params![org])?;
-            let time = |t: Option<String>| t.map(|t| parse_time(&t)).transpose();
-            let mut read = Vec::new();
-            while let Some(r) = rows.next()? {
-                read.push(StatsRow {
-                    org_id: r.get(0)?,
-                    org_name: r.get(1)?,
-                    state: r.get(2)?,
-                    created: time(r.get(3)?)?,
-                    acknowledged: time(r.get(4)?)?,
-                    resolved: time(r.get(5)?)?,
-                });
-            }
-            Ok(report_stats_from(read, overdue, now))
-        })
-        .await
-    }
-
-    pub async fn set_webhook(&self, org: i64, hook: Option<(String, String)>) -> Result<(), Error> {
-        self.write(move |conn| {
-            match hook {
-                Some((url, secret)) => conn.execute(
-                    "INSERT INTO webhooks (org_id, url, secret) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (org_id) DO UPDATE SET url = excluded.url, secret = excluded.secret",
-                    params![org, url, secret],
-                )?,
-                None => conn.execute("DELETE FROM webhooks WHERE org_id = ?1", [org])?,
-            };
-            Ok(())
-        })
-        .await
-    }
-
     /// Deliveries whose time has come, oldest first, each claimed for
     /// [`DELIVERY_CLAIM`] (its next attempt moved on); none of `skip_orgs`,
     /// whose earlier deliveries are still being sent.
@@ -352,37 +280,6 @@ impl Sqlite {
             }
             tx.commit()?;
             Ok(due)
-        })
-        .await
-    }
-
-    /// Records a delivery's outcome: delivered, tried again after a wait,
-    /// or (no wait left) given up on.
-    pub async fn delivery_done(
-        &self,
-        id: i64,
-        outcome: Result<(), (String, Option<Duration>)>,
-        now: DateTime<Utc>,
-    ) -> Result<(), Error> {
-        self.write(move |conn| {
-            match outcome {
-                Ok(()) => conn.execute(
-                    "UPDATE webhook_deliveries SET delivered_at = ?2, attempts = attempts + 1
-                     WHERE id = ?1",
-                    params![id, timestamp(now)],
-                )?,
-                Err((error, Some(retry))) => conn.execute(
-                    "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?2,
-                        next_at = ?3 WHERE id = ?1",
-                    params![id, error, timestamp(now + retry)],
-                )?,
-                Err((error, None)) => conn.execute(
-                    "UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?2,
-                        failed_at = ?3 WHERE id = ?1",
-                    params![id, error, timestamp(now)],
-                )?,
-            };
-            Ok(())
         })
         .await
     }
