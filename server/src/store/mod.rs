@@ -21,14 +21,16 @@ mod reports;
 pub mod sqlite;
 mod stamp;
 pub mod throttle;
+pub(crate) mod toilet_row;
 mod webhook_state;
+mod write;
 
 use std::{path::Path, sync::Arc};
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use gongce_shared::{
     LatLon, Status, Toilet, ToiletId,
-    accounts::{HistoryEntry, Role, ToiletDraft, ToiletPatch, User},
+    accounts::{Role, ToiletPatch, User},
     reports::{NewReport, OrgReportStats, Report, ReportReceipt, ReportState, ReportStats},
 };
 
@@ -296,11 +298,6 @@ impl Store {
         async fn log_after(&self, seq: i64) -> Result<(i64, Option<i64>)>;
         async fn changed_ids(&self, after: i64, upto: i64) -> Result<Vec<i64>>;
         pub async fn toilets(&self, ids: &[ToiletId]) -> Result<Vec<Toilet>>;
-        pub async fn create_toilet(&self, draft: ToiletDraft, org_id: Option<i64>, actor: Actor) -> Result<Toilet, Error>;
-        pub async fn update_toilet(&self, id: ToiletId, patch: ToiletPatch, expected: i64, actor: Actor) -> Result<Toilet, Error>;
-        pub async fn remove_toilet(&self, id: ToiletId, expected: Option<i64>, actor: Actor) -> Result<Toilet, Error>;
-        pub async fn toilet_history(&self, id: ToiletId, actor: Actor) -> Result<Vec<HistoryEntry>, Error>;
-        pub async fn org_toilets(&self, org_id: i64) -> Result<Vec<Toilet>>;
         pub async fn create_report(&self, toilet: ToiletId, report: NewReport, client_hash: String) -> Result<(ReportReceipt, Toilet), Error>;
         pub async fn confirm_toilet(&self, toilet: ToiletId, owner: Option<Actor>) -> Result<Toilet, Error>;
         pub async fn answer_report(&self, report: i64, state: ReportState, resolution: Option<String>, actor: Actor) -> Result<(Report, Toilet), Error>;

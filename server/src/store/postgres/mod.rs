@@ -13,7 +13,7 @@
 
 pub mod import;
 mod reports;
-mod write;
+pub(crate) mod write;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
@@ -214,16 +214,6 @@ impl Postgres {
             .await?;
         let mut decoder = Decoder::default();
         Ok(rows.iter().filter_map(|r| decoder.decode(r)).collect())
-    }
-
-    /// An organisation's toilets (removed ones too, so they can be seen).
-    pub async fn org_toilets(&self, org_id: i64) -> anyhow::Result<Vec<Toilet>> {
-        let rows = sqlx::query(concat!(select_toilets!(), " WHERE org_id = $1 ORDER BY id"))
-            .bind(org_id)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut decoder = Decoder::default();
-        rows.iter().map(|r| decoder.toilet(r)).collect()
     }
 }
 

@@ -214,8 +214,3 @@ pub(super) fn matching(
     }
     Ok(found)
 }
-
-/// Opens the file for reading, as the snapshot readers do.
-pub(super) fn open_reader(path: &Path) -> anyhow::Result<Connection> {
-    open(path)
-}

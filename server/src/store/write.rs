@@ -1,0 +1,266 @@
+//! Changes to single toilets made through the API — create, edit, close,
+//! reopen, reassign, remove — written once for both stores. Each runs in
+//! one write transaction ([`write_tx!`]) that checks who may make it and
+//! that it was made from the current version, writes the toilet, and
+//! records the change with the toilet before and after.
+
+use anyhow::Context as _;
+use gongce_shared::{
+    Access, OpeningHours, Status, Toilet, ToiletId,
+    accounts::{HistoryEntry, ToiletDraft, ToiletPatch},
+};
+
+use super::{
+    Actor, Error, Result, Store, apply_patch, check, no_such_org, position,
+    stamp::Stamp,
+    status_parts,
+    throttle::on_pool,
+    toilet_row::{ToiletRow, load_toilet, toilet_columns, write_tx},
+};
+
+/// The toilet as JSON, for history.
+fn json(t: Option<&Toilet>) -> Result<Option<String>> {
+    Ok(t.map(serde_json::to_string).transpose()?)
+}
+
+/// Appends a history entry: who did what to toilet `$id`, from what to what.
+macro_rules! record {
+    ($conn:expr, $id:expr, $actor:expr, $action:expr, $before:expr, $after:expr, $at:expr) => {
+        sqlx::query(
+            "INSERT INTO toilet_history (toilet_id, user_id, action, before, after, at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind($id)
+        .bind($actor.user_id)
+        .bind($action)
+        .bind(json($before)?)
+        .bind(json($after)?)
+        .bind(Stamp($at))
+        .execute($conn)
+        .await?
+    };
+}
+
+/// Whether organisation `$org` exists.
+macro_rules! org_exists {
+    ($conn:expr, $org:expr) => {
+        sqlx::query("SELECT 1 FROM orgs WHERE id = $1")
+            .bind($org)
+            .fetch_optional($conn)
+            .await?
+            .is_some()
+    };
+}
+
+impl Store {
+    /// Creates a toilet owned by `org_id`.
+    pub async fn create_toilet(
+        &self,
+        draft: ToiletDraft,
+        org_id: Option<i64>,
+        actor: Actor,
+    ) -> Result<Toilet> {
+        let at = self.now();
+        let position = position(draft.lat, draft.lon)?;
+        let after = write_tx!(self, |tx| {
+            if let Some(org) = org_id
+                && !org_exists!(&mut *tx, org)
+            {
+                return Err(no_such_org(org));
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO toilets (source, name, address, lat, lon, wheelchair, baby_change,
+                    family_room, free, access, opening_hours, hours_note, timezone, operator,
+                    org_id, last_verified, created_at, updated_at)
+                 VALUES ('gongce', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+                    $15, $15, $15)
+                 RETURNING id",
+            )
+            .bind(draft.name.as_str())
+            .bind(&draft.address)
+            .bind(position.lat())
+            .bind(position.lon())
+            .bind(draft.wheelchair)
+            .bind(draft.baby_change)
+            .bind(draft.family_room)
+            .bind(draft.free)
+            .bind(draft.access.map(Access::as_str))
+            .bind(draft.opening_hours.as_ref().map(OpeningHours::as_str))
+            .bind(&draft.hours_note)
+            .bind(draft.timezone.unwrap_or_default().name())
+            .bind(&draft.operator)
+            .bind(org_id)
+            .bind(Stamp(at))
+            .fetch_one(&mut *tx)
+            .await?;
+            let after: Toilet = load_toilet!(&mut *tx, id).context("the new toilet vanished")?;
+            record!(&mut *tx, id, actor, "create", None, Some(&after), at);
+            after
+        });
+        Ok(after)
+    }
+
+    /// Applies `patch` to toilet `id` if `actor` may and `expected` is its
+    /// current version (whichever replica wrote that version).
+    pub async fn update_toilet(
+        &self,
+        id: ToiletId,
+        patch: ToiletPatch,
+        expected: i64,
+        actor: Actor,
+    ) -> Result<Toilet> {
+        let at = self.now();
+        let after = write_tx!(self, |tx| {
+            let before: Toilet =
+                load_toilet!(&mut *tx, id.get()).ok_or(Error::not_found("toilet", id))?;
+            let patched = apply_patch(&before, patch, expected, actor, at)?;
+            if let Some(org) = patched.new_org
+                && !org_exists!(&mut *tx, org)
+            {
+                return Err(no_such_org(org));
+            }
+            let t = patched.toilet;
+            let (status, reason, until) = status_parts(&t.status);
+            sqlx::query(
+                "UPDATE toilets SET name = $2, address = $3, lat = $4, lon = $5, wheelchair = $6,
+                    baby_change = $7, family_room = $8, free = $9, access = $10,
+                    opening_hours = $11, hours_note = $12, timezone = $13, operator = $14,
+                    org_id = $15, last_verified = $16, status = $17, closed_reason = $18,
+                    closed_until = $19, version = version + 1, updated_at = $20
+                 WHERE id = $1",
+            )
+            .bind(id.get())
+            .bind(t.name.as_str())
+            .bind(&t.address)
+            .bind(t.position.lat())
+            .bind(t.position.lon())
+            .bind(t.wheelchair)
+            .bind(t.baby_change)
+            .bind(t.family_room)
+            .bind(t.free)
+            .bind(t.access.map(Access::as_str))
+            .bind(t.opening_hours.as_ref().map(OpeningHours::as_str))
+            .bind(&t.hours_note)
+            .bind(t.timezone.name())
+            .bind(&t.operator)
+            .bind(t.org_id)
+            .bind(t.last_verified.map(Stamp))
+            .bind(status)
+            .bind(reason)
+            .bind(until.map(Stamp))
+            .bind(Stamp(at))
+            .execute(&mut *tx)
+            .await?;
+            let after: Toilet = load_toilet!(&mut *tx, id.get()).context("the toilet vanished")?;
+            record!(
+                &mut *tx,
+                id.get(),
+                actor,
+                patched.action,
+                Some(&before),
+                Some(&after),
+                at
+            );
+            after
+        });
+        Ok(after)
+    }
+
+    /// Soft removal; `expected`, when given, must be the current version.
+    pub async fn remove_toilet(
+        &self,
+        id: ToiletId,
+        expected: Option<i64>,
+        actor: Actor,
+    ) -> Result<Toilet> {
+        let at = self.now();
+        let after = write_tx!(self, |tx| {
+            let before: Toilet =
+                load_toilet!(&mut *tx, id.get()).ok_or(Error::not_found("toilet", id))?;
+            if before.status == Status::Removed {
+                return Err(Error::not_found("toilet", id));
+            }
+            check(&before, expected.unwrap_or(before.version), actor)?;
+            sqlx::query(
+                "UPDATE toilets SET status = 'removed', closed_reason = NULL, closed_until = NULL,
+                    version = version + 1, updated_at = $2 WHERE id = $1",
+            )
+            .bind(id.get())
+            .bind(Stamp(at))
+            .execute(&mut *tx)
+            .await?;
+            let after: Toilet = load_toilet!(&mut *tx, id.get()).context("the toilet vanished")?;
+            record!(
+                &mut *tx,
+                id.get(),
+                actor,
+                "remove",
+                Some(&before),
+                Some(&after),
+                at
+            );
+            after
+        });
+        Ok(after)
+    }
+
+    /// A toilet's changes, newest first, if `actor` may see them.
+    pub async fn toilet_history(&self, id: ToiletId, actor: Actor) -> Result<Vec<HistoryEntry>> {
+        let (toilet, rows): (Option<Toilet>, Vec<HistoryRow>) = on_pool!(self, |pool| {
+            let toilet = load_toilet!(pool, id.get());
+            let rows = sqlx::query_as(
+                "SELECT h.at, h.action, u.username, h.before, h.after FROM toilet_history h
+                 LEFT JOIN users u ON u.id = h.user_id WHERE h.toilet_id = $1 ORDER BY h.id DESC",
+            )
+            .bind(id.get())
+            .fetch_all(pool)
+            .await?;
+            (toilet, rows)
+        });
+        let toilet = toilet.ok_or(Error::not_found("toilet", id))?;
+        if !actor.may_change(toilet.org_id) {
+            return Err(Error::not_yours(id));
+        }
+        let json = |s: Option<String>| -> Result<Option<Toilet>> {
+            Ok(
+                s.map(|s| serde_json::from_str(&s).context("a history entry"))
+                    .transpose()?,
+            )
+        };
+        rows.into_iter()
+            .map(|r| {
+                Ok(HistoryEntry {
+                    at: r.at.0,
+                    action: r.action,
+                    user: r.username,
+                    before: json(r.before)?,
+                    after: json(r.after)?,
+                })
+            })
+            .collect()
+    }
+
+    /// An organisation's toilets (removed ones too, so they can be seen).
+    pub async fn org_toilets(&self, org_id: i64) -> Result<Vec<Toilet>> {
+        let rows: Vec<ToiletRow> = on_pool!(self, |pool| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                toilet_columns!(),
+                " FROM toilets WHERE org_id = $1 ORDER BY id"
+            ))
+            .bind(org_id)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(ToiletRow::toilet).collect()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    at: Stamp,
+    action: String,
+    username: Option<String>,
+    before: Option<String>,
+    after: Option<String>,
+}
