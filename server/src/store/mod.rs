@@ -31,7 +31,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use gongce_shared::{
     LatLon, Status, Toilet, ToiletId,
     accounts::{Role, ToiletPatch, User},
-    reports::{NewReport, OrgReportStats, Report, ReportReceipt, ReportState, ReportStats},
+    reports::{NewReport, OrgReportStats, ReportStats},
 };
 
 /// Everything the store holds, and the change-log position it was read at.
@@ -298,9 +298,6 @@ impl Store {
         async fn log_after(&self, seq: i64) -> Result<(i64, Option<i64>)>;
         async fn changed_ids(&self, after: i64, upto: i64) -> Result<Vec<i64>>;
         pub async fn toilets(&self, ids: &[ToiletId]) -> Result<Vec<Toilet>>;
-        pub async fn create_report(&self, toilet: ToiletId, report: NewReport, client_hash: String) -> Result<(ReportReceipt, Toilet), Error>;
-        pub async fn confirm_toilet(&self, toilet: ToiletId, owner: Option<Actor>) -> Result<Toilet, Error>;
-        pub async fn answer_report(&self, report: i64, state: ReportState, resolution: Option<String>, actor: Actor) -> Result<(Report, Toilet), Error>;
         pub async fn due_deliveries(&self, limit: i64, skip_orgs: &[i64], now: DateTime<Utc>) -> Result<Vec<Delivery>, Error>;
     }
 }

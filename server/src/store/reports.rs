@@ -1,11 +1,47 @@
-//! The reads and simple writes of problem reports and webhooks, written
-//! once for both stores. (Filing and answering a report, which change the
-//! toilet's summary under each backend's write lock, are in the backends.)
+//! Problem reports, confirmations, the toilet's report summary, statistics
+//! and webhook deliveries, written once for both stores. A report and the
+//! summary change in one write transaction (the summary is in the toilet's
+//! row, so the change log carries it to every replica). Only handing out
+//! due deliveries differs by backend (`SKIP LOCKED` on PostgreSQL).
 
 use chrono::{DateTime, Duration, Utc};
-use gongce_shared::reports::{Report, ReportState, ReportStats};
+use gongce_shared::{
+    Status, Toilet, ToiletId,
+    reports::{NewReport, Report, ReportReceipt, ReportState, ReportStats},
+};
 
-use super::{Error, Result, StatsRow, Store, report_stats_from, stamp::Stamp, throttle::on_pool};
+use super::{
+    Actor, CROWD_THRESHOLD, Error, Result, StatsRow, Store, no_such_report, report_payload,
+    report_stats_from,
+    stamp::Stamp,
+    throttle::on_pool,
+    toilet_row::{load_toilet, write_tx},
+};
+
+/// Recomputes toilet `$toilet_id`'s report summary from its reports.
+macro_rules! refresh_summary {
+    ($conn:expr, $toilet_id:expr) => {
+        sqlx::query(
+            "UPDATE toilets SET
+                open_reports = (SELECT COUNT(*) FROM reports
+                    WHERE toilet_id = $1 AND state != 'resolved'),
+                reported_closed = (SELECT COUNT(DISTINCT client_hash) FROM reports
+                    WHERE toilet_id = $1 AND state != 'resolved' AND kind IN ('closed', 'gone')) >= $2,
+                last_report_kind = (SELECT kind FROM reports WHERE toilet_id = $1 ORDER BY id DESC LIMIT 1),
+                last_report_at = (SELECT created_at FROM reports WHERE toilet_id = $1 ORDER BY id DESC LIMIT 1),
+                last_fixed_at = (SELECT MAX(resolved_at) FROM reports WHERE toilet_id = $1)
+             WHERE id = $1",
+        )
+        .bind($toilet_id)
+        .bind(CROWD_THRESHOLD)
+        .execute($conn)
+        .await?
+    };
+}
+
+const REPORT_SELECT: &str = "SELECT r.id, r.toilet_id, t.name AS toilet_name, r.kind, r.note,
+    r.contact, r.state, r.created_at, r.acknowledged_at, r.resolved_at, r.resolution
+    FROM reports r JOIN toilets t ON t.id = r.toilet_id";
 
 #[derive(sqlx::FromRow)]
 struct ReportRow {
@@ -52,16 +88,182 @@ struct StatsLine {
 }
 
 impl Store {
+    /// Files a resident's report; answers the receipt and the toilet as it
+    /// now stands. A new report for an organisation with a webhook is
+    /// queued for delivery in the same transaction.
+    pub async fn create_report(
+        &self,
+        toilet: ToiletId,
+        report: NewReport,
+        client_hash: String,
+    ) -> Result<(ReportReceipt, Toilet)> {
+        let now = self.now();
+        let (id, after) = write_tx!(self, |tx| {
+            let t: Toilet =
+                load_toilet!(&mut *tx, toilet.get()).ok_or(Error::not_found("toilet", toilet))?;
+            if t.status == Status::Removed {
+                return Err(Error::not_found("toilet", toilet));
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO reports (toilet_id, kind, note, contact, client_hash, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(toilet.get())
+            .bind(report.kind.as_str())
+            .bind(&report.note)
+            .bind(&report.contact)
+            .bind(&client_hash)
+            .bind(Stamp(now))
+            .fetch_one(&mut *tx)
+            .await?;
+            refresh_summary!(&mut *tx, toilet.get());
+            if let Some(org) = t.org_id {
+                let has_hook = sqlx::query("SELECT 1 FROM webhooks WHERE org_id = $1")
+                    .bind(org)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
+                if has_hook {
+                    let payload = report_payload(id, &report, now, &t, org);
+                    sqlx::query(
+                        "INSERT INTO webhook_deliveries (org_id, report_id, payload, next_at)
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(org)
+                    .bind(id)
+                    .bind(payload.to_string())
+                    .bind(Stamp(now))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            let after: Toilet =
+                load_toilet!(&mut *tx, toilet.get()).ok_or(Error::not_found("toilet", toilet))?;
+            (id, after)
+        });
+        let receipt = ReportReceipt {
+            id,
+            state: ReportState::Open,
+            created_at: now,
+        };
+        Ok((receipt, after))
+    }
+
+    /// "Still correct": sets the last-verified time; from the owner it also
+    /// resolves the open closed/gone reports.
+    pub async fn confirm_toilet(&self, toilet: ToiletId, owner: Option<Actor>) -> Result<Toilet> {
+        let now = self.now();
+        let after = write_tx!(self, |tx| {
+            let t: Toilet =
+                load_toilet!(&mut *tx, toilet.get()).ok_or(Error::not_found("toilet", toilet))?;
+            if t.status == Status::Removed {
+                return Err(Error::not_found("toilet", toilet));
+            }
+            sqlx::query("UPDATE toilets SET last_verified = $2 WHERE id = $1")
+                .bind(toilet.get())
+                .bind(Stamp(now))
+                .execute(&mut *tx)
+                .await?;
+            if let Some(actor) = owner.filter(|a| a.may_change(t.org_id)) {
+                sqlx::query(
+                    "UPDATE reports SET state = 'resolved', resolved_at = $2, resolved_by = $3,
+                        resolution = 'confirmed in service by its owner',
+                        acknowledged_at = COALESCE(acknowledged_at, $2),
+                        acknowledged_by = COALESCE(acknowledged_by, $3)
+                     WHERE toilet_id = $1 AND state != 'resolved' AND kind IN ('closed', 'gone')",
+                )
+                .bind(toilet.get())
+                .bind(Stamp(now))
+                .bind(actor.user_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            refresh_summary!(&mut *tx, toilet.get());
+            let after: Toilet =
+                load_toilet!(&mut *tx, toilet.get()).ok_or(Error::not_found("toilet", toilet))?;
+            after
+        });
+        Ok(after)
+    }
+
+    /// Moves a report on (acknowledged, or resolved with a note) if `actor`
+    /// owns its toilet.
+    pub async fn answer_report(
+        &self,
+        report: i64,
+        state: ReportState,
+        resolution: Option<String>,
+        actor: Actor,
+    ) -> Result<(Report, Toilet)> {
+        let now = self.now();
+        let select = format!("{REPORT_SELECT} WHERE r.id = $1");
+        let (row, after) = write_tx!(self, |tx| {
+            let found: Option<(i64, String)> =
+                sqlx::query_as("SELECT toilet_id, state FROM reports WHERE id = $1")
+                    .bind(report)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let (toilet_id, current) = found.ok_or_else(|| no_such_report(report))?;
+            let toilet: Toilet =
+                load_toilet!(&mut *tx, toilet_id).ok_or_else(|| no_such_report(report))?;
+            if !actor.may_change(toilet.org_id) {
+                return Err(Error::not_yours(toilet.id));
+            }
+            match (current.as_str(), state) {
+                ("resolved", _) => {
+                    return Err(Error::Conflict(format!(
+                        "report {report} is resolved already"
+                    )));
+                }
+                (_, ReportState::Acknowledged) => {
+                    sqlx::query(
+                        "UPDATE reports SET state = 'acknowledged',
+                            acknowledged_at = COALESCE(acknowledged_at, $2),
+                            acknowledged_by = COALESCE(acknowledged_by, $3)
+                         WHERE id = $1",
+                    )
+                    .bind(report)
+                    .bind(Stamp(now))
+                    .bind(actor.user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                (_, ReportState::Resolved) => {
+                    sqlx::query(
+                        "UPDATE reports SET state = 'resolved', resolved_at = $2, resolved_by = $3,
+                            resolution = $4,
+                            acknowledged_at = COALESCE(acknowledged_at, $2),
+                            acknowledged_by = COALESCE(acknowledged_by, $3)
+                         WHERE id = $1",
+                    )
+                    .bind(report)
+                    .bind(Stamp(now))
+                    .bind(actor.user_id)
+                    .bind(&resolution)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                (_, ReportState::Open) => {}
+            }
+            refresh_summary!(&mut *tx, toilet_id);
+            let row: ReportRow = sqlx::query_as(sqlx::AssertSqlSafe(select.clone()))
+                .bind(report)
+                .fetch_one(&mut *tx)
+                .await?;
+            let after: Toilet =
+                load_toilet!(&mut *tx, toilet_id).ok_or_else(|| no_such_report(report))?;
+            (row, after)
+        });
+        Ok((row.report()?, after))
+    }
+
     /// An organisation's reports, newest first; `state` None for all.
     pub async fn org_reports(&self, org: i64, state: Option<ReportState>) -> Result<Vec<Report>> {
         let rows: Vec<ReportRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT r.id, r.toilet_id, t.name AS toilet_name, r.kind, r.note, r.contact,
-                    r.state, r.created_at, r.acknowledged_at, r.resolved_at, r.resolution
-                 FROM reports r JOIN toilets t ON t.id = r.toilet_id
-                 WHERE t.org_id = $1 AND ($2 IS NULL OR r.state = $2)
-                 ORDER BY r.id DESC LIMIT 1000",
-            )
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{REPORT_SELECT} WHERE t.org_id = $1 AND ($2 IS NULL OR r.state = $2)
+                 ORDER BY r.id DESC LIMIT 1000"
+            )))
             .bind(org)
             .bind(state.map(ReportState::as_str))
             .fetch_all(pool)

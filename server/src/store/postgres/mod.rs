@@ -51,7 +51,6 @@ macro_rules! select_toilets {
     FROM toilets"
     };
 }
-pub(crate) use select_toilets;
 
 impl Postgres {
     /// Connects; with `migrate`, brings the schema up to date (several

@@ -1,10 +1,9 @@
 //! What a write on PostgreSQL needs of its own: the toilets lock taken
 //! first (`store/write.rs` has the writes themselves, for both stores).
 
-use gongce_shared::Toilet;
-use sqlx::{PgConnection, Postgres as Pg, Transaction};
+use sqlx::{Postgres as Pg, Transaction};
 
-use super::{Decoder, TOILETS_LOCK, select_toilets};
+use super::TOILETS_LOCK;
 use crate::store::Error;
 
 /// A transaction holding the toilets lock.
@@ -15,12 +14,4 @@ pub(crate) async fn begin(pool: &sqlx::PgPool) -> Result<Transaction<'static, Pg
         .execute(&mut *tx)
         .await?;
     Ok(tx)
-}
-
-pub(super) async fn load(conn: &mut PgConnection, id: i64) -> anyhow::Result<Option<Toilet>> {
-    let row = sqlx::query(concat!(select_toilets!(), " WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|r| Decoder::default().toilet(&r)).transpose()
 }

@@ -197,20 +197,3 @@ impl Decoder {
         })
     }
 }
-
-/// The toilets matching `condition` (SQL after WHERE), on `connection`.
-pub(super) fn matching(
-    connection: &Connection,
-    condition: &str,
-    params: impl rusqlite::Params,
-) -> anyhow::Result<Vec<Toilet>> {
-    let sql = format!("{SELECT_TOILETS} WHERE {condition}");
-    let mut statement = connection.prepare_cached(&sql)?;
-    let mut rows = statement.query(params)?;
-    let mut decoder = Decoder::default();
-    let mut found = Vec::new();
-    while let Some(row) = rows.next()? {
-        found.push(decoder.toilet(row)?);
-    }
-    Ok(found)
-}

@@ -5,10 +5,9 @@
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
-use gongce_shared::Toilet;
 use rusqlite::Connection;
 
-use super::{Sqlite, read};
+use super::Sqlite;
 use crate::store::Error;
 
 /// The writer connection, opened on first use.
@@ -36,8 +35,4 @@ impl Sqlite {
         .await
         .map_err(|e| Error::Internal(e.into()))?
     }
-}
-
-pub(super) fn load(conn: &Connection, id: i64) -> anyhow::Result<Option<Toilet>> {
-    Ok(read::matching(conn, "id = ?1", [id])?.pop())
 }
