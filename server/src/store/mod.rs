@@ -124,6 +124,7 @@ pub fn is_postgres(url: &str) -> bool {
 pub use error::{Error, Result};
 pub use postgres::redact;
 pub use sqlite::sqlite_path;
+use throttle::on_pool;
 
 /// Calls the same method on whichever backend this is.
 macro_rules! forward {
@@ -207,10 +208,33 @@ impl Store {
 
     /// Whether the store answers (for a readiness check).
     pub async fn ping(&self) -> Result<()> {
-        match self {
-            Store::Sqlite(s) => Ok(s.ping().await?),
-            Store::Postgres(s) => Ok(s.ping().await?),
-        }
+        on_pool!(self, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// How many log entries come after `seq`, and the last one.
+    async fn log_after(&self, seq: i64) -> Result<(i64, Option<i64>)> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM toilet_changes WHERE seq > $1")
+                .bind(seq)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// The toilets the log names after `after`, up to `upto`.
+    async fn changed_ids(&self, after: i64, upto: i64) -> Result<Vec<i64>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT DISTINCT toilet_id FROM toilet_changes WHERE seq > $1 AND seq <= $2",
+            )
+            .bind(after)
+            .bind(upto)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 
     pub async fn toilet(&self, id: ToiletId) -> Result<Option<Toilet>> {
@@ -295,8 +319,6 @@ impl Store {
 
     forward! {
         pub async fn snapshot(&self) -> Result<Snapshot>;
-        async fn log_after(&self, seq: i64) -> Result<(i64, Option<i64>)>;
-        async fn changed_ids(&self, after: i64, upto: i64) -> Result<Vec<i64>>;
         pub async fn toilets(&self, ids: &[ToiletId]) -> Result<Vec<Toilet>>;
         pub async fn due_deliveries(&self, limit: i64, skip_orgs: &[i64], now: DateTime<Utc>) -> Result<Vec<Delivery>, Error>;
     }

@@ -112,11 +112,6 @@ impl Postgres {
         )
     }
 
-    pub async fn ping(&self) -> anyhow::Result<()> {
-        self.pool.execute("SELECT 1").await?;
-        Ok(())
-    }
-
     /// A connection listening for change-log notifications.
     pub async fn listen(&self) -> anyhow::Result<PgListener> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
@@ -181,27 +176,6 @@ impl Postgres {
         }
         tx.commit().await?;
         Ok(Snapshot { toilets, seq })
-    }
-
-    /// How many log entries come after `seq`, and the last one.
-    pub(crate) async fn log_after(&self, seq: i64) -> anyhow::Result<(i64, Option<i64>)> {
-        Ok(
-            sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM toilet_changes WHERE seq > $1")
-                .bind(seq)
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
-    /// The toilets the log names after `after`, up to `upto`.
-    pub(crate) async fn changed_ids(&self, after: i64, upto: i64) -> anyhow::Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT DISTINCT toilet_id FROM toilet_changes WHERE seq > $1 AND seq <= $2",
-        )
-        .bind(after)
-        .bind(upto)
-        .fetch_all(&self.pool)
-        .await?)
     }
 
     /// The toilets with these ids that exist.

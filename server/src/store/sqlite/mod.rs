@@ -100,38 +100,12 @@ impl Sqlite {
         self.pool.close().await;
     }
 
-    pub async fn ping(&self) -> anyhow::Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
     /// All toilets (removed ones too), and a log position read before them:
     /// following the log from there may re-apply a change the snapshot
     /// already holds, which is harmless, but never misses one.
     pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
         let path = Arc::clone(&self.path);
         tokio::task::spawn_blocking(move || read::snapshot(&path)).await?
-    }
-
-    /// How many log entries come after `seq`, and the last one.
-    pub(crate) async fn log_after(&self, seq: i64) -> anyhow::Result<(i64, Option<i64>)> {
-        Ok(
-            sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM toilet_changes WHERE seq > ?")
-                .bind(seq)
-                .fetch_one(&self.pool)
-                .await?,
-        )
-    }
-
-    /// The toilets the log names after `after`, up to `upto`.
-    pub(crate) async fn changed_ids(&self, after: i64, upto: i64) -> anyhow::Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT DISTINCT toilet_id FROM toilet_changes WHERE seq > ? AND seq <= ?",
-        )
-        .bind(after)
-        .bind(upto)
-        .fetch_all(&self.pool)
-        .await?)
     }
 
     /// The toilets with these ids that exist.
