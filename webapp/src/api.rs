@@ -111,7 +111,7 @@ pub async fn sign_out(csrf: &str) -> Result<(), ApiError> {
     if response.ok() {
         Ok(())
     } else {
-        read::<serde_json::Value>(response).await.map(|_| ())
+        read::<()>(response).await
     }
 }
 
@@ -120,7 +120,10 @@ pub async fn org_toilets(org: i64) -> Result<Vec<Toilet>, ApiError> {
     send(Request::get(&url).build().map_err(ApiError::network)?).await
 }
 
-pub async fn create_toilet(draft: &serde_json::Value, csrf: &str) -> Result<Toilet, ApiError> {
+pub async fn create_toilet(
+    draft: &crate::model::NewToilet,
+    csrf: &str,
+) -> Result<Toilet, ApiError> {
     send(
         write(Request::post("/api/v1/toilets"), csrf)
             .json(draft)
@@ -131,7 +134,7 @@ pub async fn create_toilet(draft: &serde_json::Value, csrf: &str) -> Result<Toil
 
 pub async fn patch_toilet(
     id: i64,
-    patch: &serde_json::Value,
+    patch: &crate::model::ToiletEdit,
     csrf: &str,
 ) -> Result<Toilet, ApiError> {
     let url = format!("/api/v1/toilets/{id}");
@@ -148,7 +151,7 @@ pub async fn upload(
     file: &web_sys::File,
     query: &str,
     csrf: &str,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<crate::model::Upload, ApiError> {
     let url = format!("/api/v1/imports?{query}");
     send(
         write(Request::post(&url), csrf)
@@ -159,7 +162,7 @@ pub async fn upload(
     .await
 }
 
-pub async fn commit(import_id: &str, csrf: &str) -> Result<serde_json::Value, ApiError> {
+pub async fn commit(import_id: &str, csrf: &str) -> Result<crate::model::Upload, ApiError> {
     let url = format!("/api/v1/imports/{import_id}/commit");
     send(
         write(Request::post(&url), csrf)
@@ -170,14 +173,17 @@ pub async fn commit(import_id: &str, csrf: &str) -> Result<serde_json::Value, Ap
 }
 
 /// Files a resident's report (no account).
-pub async fn report(toilet: i64, kind: &str) -> Result<serde_json::Value, ApiError> {
+pub async fn report(
+    toilet: i64,
+    kind: gongce_shared::reports::ReportKind,
+) -> Result<gongce_shared::reports::ReportReceipt, ApiError> {
     let url = format!("/api/v1/toilets/{toilet}/reports");
-    send(
-        Request::post(&url)
-            .json(&serde_json::json!({ "kind": kind }))
-            .map_err(ApiError::network)?,
-    )
-    .await
+    let body = gongce_shared::reports::NewReport {
+        kind,
+        note: None,
+        contact: None,
+    };
+    send(Request::post(&url).json(&body).map_err(ApiError::network)?).await
 }
 
 /// "Still correct". Signed in, it is sent with the session (an owner's
@@ -208,7 +214,7 @@ pub async fn answer_report(
     let builder = write(Request::post(&url), csrf);
     let request = if action == "resolve" {
         builder
-            .json(&serde_json::json!({ "note": note }))
+            .json(&gongce_shared::reports::Resolve { note })
             .map_err(ApiError::network)?
     } else {
         builder.build().map_err(ApiError::network)?
@@ -216,7 +222,7 @@ pub async fn answer_report(
     send(request).await
 }
 
-pub async fn report_stats() -> Result<serde_json::Value, ApiError> {
+pub async fn report_stats() -> Result<gongce_shared::reports::ReportStats, ApiError> {
     send(
         Request::get("/api/v1/stats/reports")
             .build()

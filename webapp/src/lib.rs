@@ -15,6 +15,8 @@ mod api;
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod map;
+#[cfg(target_arch = "wasm32")]
+mod views;
 
 /// Facility flags as shown in lists, for a toilet's tri-state values:
 /// only a known `true` shows an icon.

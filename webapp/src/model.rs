@@ -82,6 +82,84 @@ pub struct NearbyResponse {
     pub results: Vec<NearbyResult>,
 }
 
+/// `POST /api/v1/toilets`: what a committee fills in when it places a toilet.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewToilet {
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub wheelchair: Option<bool>,
+    pub baby_change: Option<bool>,
+    pub family_room: Option<bool>,
+    pub free: Option<bool>,
+    pub opening_hours: Option<String>,
+}
+
+/// `PATCH /api/v1/toilets/{id}`: only what is set is sent; a facility set
+/// to `Some(None)` goes back to unknown (`null`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ToiletEdit {
+    pub version: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opening_hours: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wheelchair: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baby_change: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_room: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free: Option<Option<bool>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Mark the toilet checked today.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub verified: bool,
+}
+
+/// An admin's upload, after its dry run, or after its commit.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Upload {
+    #[serde(default)]
+    pub import_id: Option<String>,
+    pub report: ImportReport,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ImportReport {
+    pub counts: ImportCounts,
+    #[serde(default)]
+    pub issues: Vec<ImportIssue>,
+    #[serde(default)]
+    pub written: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct ImportCounts {
+    pub read: u64,
+    pub venues: u64,
+    pub rejected: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub removed: u64,
+}
+
+/// One problem of a list: where, what was there, why, and what was done.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ImportIssue {
+    pub row: u64,
+    pub external_id: Option<String>,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+    /// `rejected`, `fixed` or `flagged`.
+    pub severity: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +178,32 @@ mod tests {
         let t = &r.results[0].toilet;
         assert_eq!((t.id, t.wheelchair, t.family_room), (7, Some(true), None));
         assert!(matches!(&t.status, Status::TemporarilyClosed { reason, .. } if reason == "維修"));
+    }
+
+    #[test]
+    fn edits_send_only_what_changed_and_null_for_unknown() {
+        let edit = ToiletEdit {
+            version: 3,
+            wheelchair: Some(None),
+            free: Some(Some(true)),
+            verified: true,
+            ..ToiletEdit::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&edit).unwrap(),
+            serde_json::json!({"version": 3, "wheelchair": null, "free": true, "verified": true})
+        );
+    }
+
+    #[test]
+    fn reads_an_import_report() {
+        let json = r#"{"import_id":"ab12","report":{"file":"x.csv","counts":{"read":2,
+            "rejected":1,"fixed":0,"merged":0,"venues":1,"inserted":1,"updated":0,"unchanged":0,
+            "removed":0,"possible_duplicates":0},"issues":[{"row":3,"external_id":"s2",
+            "column":"纬度","value":"95","reason":"out of range","severity":"rejected"}],
+            "written":false}}"#;
+        let u: Upload = serde_json::from_str(json).unwrap();
+        assert_eq!(u.import_id.as_deref(), Some("ab12"));
+        assert_eq!((u.report.counts.read, u.report.issues[0].row), (2, 3));
     }
 }

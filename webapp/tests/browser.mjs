@@ -410,12 +410,15 @@ async function noScriptRan(page, where) {
 }
 
 test("markup planted through the API and an imported list is shown as text and never runs", async ({ browser }) => {
-  const s = await startServer();
+  // Webhooks may reach this machine here (nothing listens on port 9).
+  const s = await startServer(["--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--tiles-attribution", "no tiles in tests", "--webhook-allow", "127.0.0.0/8"]);
   try {
     const token = async (username) => (await api(s.base, "POST", "/api/v1/session", null, { username, password: PASSWORD, bearer: true })).token;
     const root = await token("root");
     const org = await api(s.base, "POST", "/api/v1/orgs", root, { name: X("org"), kind: "residents_committee", street: X("street") });
     await api(s.base, "POST", "/api/v1/users", root, { username: "xss-member", password: PASSWORD, role: "committee", org_id: org.id });
+    // A chat-bot webhook whose key is in its query: admins see its host only.
+    await api(s.base, "PUT", `/api/v1/orgs/${org.id}/webhook`, root, { url: "http://127.0.0.1:9/hook?key=CHATBOTKEY", secret: "a secret of 16+ chars" });
     const member = await token("xss-member");
     const t = await api(s.base, "POST", "/api/v1/toilets", member, {
       name: X("name"), lat: 31.2306, lon: 121.4739, address: X("address"), hours_note: X("hours_note"), operator: X("operator"),
@@ -517,6 +520,10 @@ test("markup planted through the API and an imported list is shown as text and n
     const cells = await ap.$$eval(".report tbody td", (tds) => tds.map((t) => t.textContent));
     assert(cells.includes(X("lat")), `the bad value quoted as text: ${JSON.stringify(cells)}`);
     assertEq(await ap.$$eval("main img, main script, main svg", (e) => e.length), 0, "no planted element for the admin");
+    // Admins read a webhook's state over the API: its host, never its key.
+    const hooks = await ap.evaluate(async () => (await fetch("/api/v1/webhooks")).json());
+    assertEq(hooks.map((h) => h.host), ["127.0.0.1"], "webhook host");
+    assert(!JSON.stringify(hooks).includes("CHATBOTKEY"), "the webhook's key is not shown");
     await ap.screenshot({ path: join(artifacts, "xss-admin.png") });
     await noScriptRan(ap, "admin");
     await admin.close();

@@ -1,0 +1,61 @@
+//! Signing in.
+
+use gongce_shared::accounts::SessionInfo;
+use yew::prelude::*;
+
+use crate::{
+    api,
+    i18n::{Lang, Text},
+};
+
+#[derive(Properties, PartialEq)]
+pub(crate) struct SignInProps {
+    pub(crate) lang: Lang,
+    pub(crate) on_done: Callback<SessionInfo>,
+}
+
+#[function_component(SignInForm)]
+pub(crate) fn sign_in_form(props: &SignInProps) -> Html {
+    let username = use_node_ref();
+    let password = use_node_ref();
+    let error = use_state(|| None::<String>);
+    let lang = props.lang;
+    let submit = {
+        let (username, password, error, on_done) = (
+            username.clone(),
+            password.clone(),
+            error.clone(),
+            props.on_done.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let value = |r: &NodeRef| {
+                r.cast::<web_sys::HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            let (u, p) = (value(&username), value(&password));
+            let (error, on_done) = (error.clone(), on_done.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::sign_in(&u, &p).await {
+                    Ok(s) => on_done.emit(s),
+                    Err(e) if e.status == 429 => {
+                        error.set(Some(lang.t(Text::TooManyTries).to_owned()))
+                    }
+                    Err(e) if e.status == 401 => {
+                        error.set(Some(lang.t(Text::WrongPassword).to_owned()))
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+            });
+        })
+    };
+    html! {
+        <form class="signin-form" onsubmit={submit}>
+            <label>{ lang.t(Text::Username) }<input ref={username} name="username" autocomplete="username" required=true /></label>
+            <label>{ lang.t(Text::Password) }<input ref={password} name="password" type="password" autocomplete="current-password" required=true /></label>
+            if let Some(e) = &*error { <p class="error" role="alert">{ e }</p> }
+            <button type="submit">{ lang.t(Text::SignIn) }</button>
+        </form>
+    }
+}
