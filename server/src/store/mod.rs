@@ -100,6 +100,7 @@ pub const CROWD_THRESHOLD: i64 = 2;
 const DELIVERY_CLAIM: Duration = Duration::minutes(5);
 
 /// A webhook delivery due now.
+#[derive(sqlx::FromRow)]
 pub struct Delivery {
     pub id: i64,
     pub org_id: i64,
@@ -340,6 +341,18 @@ pub struct ImportCounts {
     pub unchanged: usize,
     /// The source's toilets the list no longer has (removed with `remove_missing`).
     pub removed: usize,
+}
+
+impl ImportCounts {
+    /// From the counting query's (inserted, updated, unchanged) and the removals.
+    fn new((inserted, updated, unchanged): (i64, i64, i64), removed: i64) -> Self {
+        ImportCounts {
+            inserted: inserted as usize,
+            updated: updated as usize,
+            unchanged: unchanged as usize,
+            removed: removed as usize,
+        }
+    }
 }
 
 /// An import's steps against the store, from the importer's scratch SQLite

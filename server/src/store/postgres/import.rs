@@ -206,7 +206,7 @@ async fn count(
     source: &str,
     remove_missing: bool,
 ) -> anyhow::Result<ImportCounts> {
-    let (inserted, updated, unchanged): (i64, i64, i64) =
+    let changed: (i64, i64, i64) =
         sqlx::query_as(AssertSqlSafe(POSTGRES.counts("toilets", "staging_venues")))
             .bind(source)
             .fetch_one(&mut *conn)
@@ -218,14 +218,9 @@ async fn count(
         ))
         .bind(source)
         .fetch_one(&mut *conn)
-        .await? as usize
+        .await?
     } else {
         0
     };
-    Ok(ImportCounts {
-        inserted: inserted as usize,
-        updated: updated as usize,
-        unchanged: unchanged as usize,
-        removed,
-    })
+    Ok(ImportCounts::new(changed, removed))
 }

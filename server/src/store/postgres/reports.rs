@@ -3,7 +3,6 @@
 //! reports is written once for both stores, `store/reports.rs`).
 
 use chrono::{DateTime, Utc};
-use sqlx::Row as _;
 
 use super::Postgres;
 use crate::store::{DELIVERY_CLAIM, Delivery, Error};
@@ -19,7 +18,7 @@ impl Postgres {
         skip_orgs: &[i64],
         now: DateTime<Utc>,
     ) -> Result<Vec<Delivery>, Error> {
-        let rows = sqlx::query(
+        let mut due: Vec<Delivery> = sqlx::query_as(
             "WITH due AS (
                 SELECT id FROM webhook_deliveries
                 WHERE delivered_at IS NULL AND failed_at IS NULL AND next_at <= $1
@@ -36,18 +35,7 @@ impl Postgres {
         .bind(skip_orgs)
         .fetch_all(self.pool())
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            out.push(Delivery {
-                id: r.try_get(0)?,
-                org_id: r.try_get(1)?,
-                url: r.try_get(2)?,
-                secret: r.try_get(3)?,
-                payload: r.try_get(4)?,
-                attempts: r.try_get(5)?,
-            });
-        }
-        out.sort_by_key(|d| d.id);
-        Ok(out)
+        due.sort_by_key(|d| d.id);
+        Ok(due)
     }
 }

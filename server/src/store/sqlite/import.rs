@@ -146,7 +146,7 @@ fn count(
     remove_missing: bool,
 ) -> anyhow::Result<ImportCounts> {
     let sql = SQLITE.counts(&format!("{store}.toilets"), &format!("{staging}.venues"));
-    let (inserted, updated, unchanged): (i64, i64, i64) = conn
+    let changed: (i64, i64, i64) = conn
         .query_row(&sql, [source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .context("cannot compare the list with the store")?;
     let removed = if remove_missing {
@@ -154,14 +154,9 @@ fn count(
             &SQLITE.missing_count(&format!("{store}.toilets"), &format!("{staging}.venues")),
             [source],
             |r| r.get::<_, i64>(0),
-        )? as usize
+        )?
     } else {
         0
     };
-    Ok(ImportCounts {
-        inserted: inserted as usize,
-        updated: updated as usize,
-        unchanged: unchanged as usize,
-        removed,
-    })
+    Ok(ImportCounts::new(changed, removed))
 }

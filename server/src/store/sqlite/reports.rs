@@ -19,7 +19,7 @@ impl Sqlite {
     ) -> Result<Vec<Delivery>, Error> {
         let skip = serde_json::to_string(skip_orgs)?;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let due: Vec<(i64, i64, String, String, String, i64)> = sqlx::query_as(
+        let due: Vec<Delivery> = sqlx::query_as(
             "SELECT d.id, d.org_id, w.url, w.secret, d.payload, d.attempts
              FROM webhook_deliveries d JOIN webhooks w ON w.org_id = d.org_id
              WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_at <= $1
@@ -33,22 +33,12 @@ impl Sqlite {
         .await?;
         for d in &due {
             sqlx::query("UPDATE webhook_deliveries SET next_at = $2 WHERE id = $1")
-                .bind(d.0)
+                .bind(d.id)
                 .bind(Stamp(now + DELIVERY_CLAIM))
                 .execute(&mut *tx)
                 .await?;
         }
         tx.commit().await?;
-        Ok(due
-            .into_iter()
-            .map(|(id, org_id, url, secret, payload, attempts)| Delivery {
-                id,
-                org_id,
-                url,
-                secret,
-                payload,
-                attempts,
-            })
-            .collect())
+        Ok(due)
     }
 }
