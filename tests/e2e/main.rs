@@ -613,6 +613,15 @@ async fn committees_bootstrapped_from_the_cli_edit_over_http_and_logs_keep_secre
     )
     .await;
     assert_eq!(nearby["results"][0]["toilet"]["name"], "贵州路公厕");
+    // A password typed into the username field is not logged.
+    let typo = "Tr0ub4dor&3-typed-as-name";
+    let refused = client
+        .post(server.url("/api/v1/session"))
+        .json(&serde_json::json!({"username": typo, "password": "whatever it is"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
 
     // Disabling the user from the command line ends their session.
     let out = gongce(&["user", "disable", "--database-url", &db, "li"], "");
@@ -630,6 +639,16 @@ async fn committees_bootstrapped_from_the_cli_edit_over_http_and_logs_keep_secre
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(log.contains("signed in"), "the log is empty? {log}");
     assert!(!log.contains(password), "the password is in the log");
+    assert!(
+        log.contains("no such user") && !log.contains(typo),
+        "a typed username is in the log"
+    );
+    // A resident's position is never in the log (the request's path is, not its query).
+    assert!(
+        log.contains("/api/v1/toilets/nearby"),
+        "requests are not logged?"
+    );
+    assert!(!log.contains("lat=31.236"), "a position is in the log");
     assert!(!log.contains(&token), "the token is in the log");
     assert!(
         !log.contains(session["csrf_token"].as_str().unwrap()),
