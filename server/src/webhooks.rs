@@ -128,13 +128,6 @@ impl Default for Guard {
     }
 }
 
-/// A webhook URL that passed: its host and the addresses it may use.
-pub struct Target {
-    pub url: Url,
-    pub host: String,
-    pub addrs: Vec<IpAddr>,
-}
-
 /// The host of a webhook URL, for logs and for admins; never its path or query.
 pub fn host_of(url: &str) -> String {
     Url::parse(url)
@@ -153,11 +146,13 @@ impl Guard {
         forbidden(ip).map(|why| format!("{ip} is {why}"))
     }
 
-    /// Checks a webhook URL: http(s), no credentials in it, a host whose
-    /// every address may be reached. Numeric spellings of addresses
-    /// (`0x7f000001`, `2130706433`, `0177.0.0.1`) are read as the address
-    /// they spell, as browsers and HTTP clients do.
-    pub async fn check(&self, raw: &str) -> Result<Target, String> {
+    /// What a URL says before any lookup: http(s), no credentials in it,
+    /// not this machine, and — when the host is an address — one that may
+    /// be reached. Numeric spellings of addresses (`0x7f000001`,
+    /// `2130706433`, `0177.0.0.1`) are read as the address they spell, as
+    /// browsers and HTTP clients do. Answers the URL and, when the host is
+    /// a name, the name still to be resolved.
+    fn precheck(&self, raw: &str) -> Result<(Url, Option<String>), String> {
         let url = Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!(
@@ -171,37 +166,46 @@ impl Guard {
                     .to_owned(),
             );
         }
-        let port = url.port_or_known_default().unwrap_or(80);
-        let (host, addrs) = match url.host() {
-            Some(url::Host::Ipv4(v4)) => (v4.to_string(), vec![IpAddr::V4(v4)]),
-            Some(url::Host::Ipv6(v6)) => (v6.to_string(), vec![IpAddr::V6(v6)]),
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(v4)) => IpAddr::V4(v4),
+            Some(url::Host::Ipv6(v6)) => IpAddr::V6(v6),
             Some(url::Host::Domain(name)) => {
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 if name == "localhost" || name.ends_with(".localhost") {
                     return Err(format!("{name} is this machine"));
                 }
-                let addrs = self
-                    .resolver
-                    .lookup(&name, port)
-                    .await
-                    .map_err(|e| format!("{name} does not resolve ({e})"))?;
-                if addrs.is_empty() {
-                    return Err(format!("{name} does not resolve"));
-                }
-                (name, addrs)
+                return Ok((url, Some(name)));
             }
             None => return Err("the URL has no host".to_owned()),
         };
-        for ip in &addrs {
-            if let Some(why) = self.refuses(*ip) {
-                return Err(if host == ip.to_string() {
-                    why
-                } else {
-                    format!("{host} resolves to {why}")
-                });
-            }
+        match self.refuses(literal) {
+            Some(why) => Err(why),
+            None => Ok((url, None)),
         }
-        Ok(Target { url, host, addrs })
+    }
+
+    /// Checks a webhook URL when it is set: [`Guard::precheck`], and a
+    /// host name must resolve, every address to one that may be reached.
+    /// (Deliveries resolve once more, through the same guard, as they
+    /// connect: DNS can change.)
+    pub async fn check(&self, raw: &str) -> Result<Url, String> {
+        let (url, name) = self.precheck(raw)?;
+        let Some(name) = name else {
+            return Ok(url);
+        };
+        let port = url.port_or_known_default().unwrap_or(80);
+        let addrs = self
+            .resolver
+            .lookup(&name, port)
+            .await
+            .map_err(|e| format!("{name} does not resolve ({e})"))?;
+        if addrs.is_empty() {
+            return Err(format!("{name} does not resolve"));
+        }
+        if let Some(why) = addrs.iter().find_map(|ip| self.refuses(*ip)) {
+            return Err(format!("{name} resolves to {why}"));
+        }
+        Ok(url)
     }
 }
 
@@ -247,16 +251,17 @@ impl Sender {
 
     /// POSTs one delivery, signed at `now`.
     pub async fn deliver(&self, d: &Delivery, now: DateTime<Utc>) -> Result<(), String> {
-        let target = self
+        // A host name is resolved (and its addresses checked) once, by the
+        // client's guarded resolver as it connects.
+        let (url, _) = self
             .guard
-            .check(&d.url)
-            .await
+            .precheck(&d.url)
             .map_err(|e| format!("refused: {e}"))?;
         let id = format!("msg_{}", d.id);
         let timestamp = now.timestamp();
         let response = self
             .client
-            .post(target.url)
+            .post(url)
             .header("content-type", "application/json")
             .header("webhook-id", &id)
             .header("webhook-timestamp", timestamp.to_string())
@@ -487,11 +492,41 @@ mod tests {
             assert!(g.check(url).await.is_err(), "{url} should be refused");
         }
         let ok = g.check("https://public.test/hook?key=abc").await.unwrap();
-        assert_eq!(ok.host, "public.test");
+        assert_eq!(ok.host_str(), Some("public.test"));
         // A city's own receiver, when the operator allows its network.
         let allowed = guard(&[("intranet.test", "10.0.0.5")], "10.0.0.0/24");
         assert!(allowed.check("http://intranet.test/hook").await.is_ok());
         assert!(allowed.check("http://10.0.1.5/hook").await.is_err());
+    }
+
+    /// A name that passed when it was set but now resolves inside (DNS
+    /// rebinding) is refused as the delivery connects.
+    #[tokio::test]
+    async fn deliveries_connect_only_to_addresses_that_pass() {
+        let sender = Sender::new(Arc::new(guard(&[("rebind.test", "127.0.0.1")], "")));
+        let delivery = Delivery {
+            id: 1,
+            org_id: 1,
+            url: "http://rebind.test:9/hook".into(),
+            secret: "a secret of 16+ chars".into(),
+            payload: "{}".into(),
+            attempts: 0,
+        };
+        let error = sender.deliver(&delivery, Utc::now()).await.unwrap_err();
+        assert!(
+            error.contains("rebind.test resolves to 127.0.0.1 is a loopback"),
+            "{error}"
+        );
+        // An address written in the URL is refused before anything is sent.
+        let literal = Delivery {
+            url: "http://[::ffff:127.0.0.1]:9/hook".into(),
+            ..delivery
+        };
+        let error = sender.deliver(&literal, Utc::now()).await.unwrap_err();
+        assert!(
+            error.starts_with("refused: 127.0.0.1 is a loopback"),
+            "{error}"
+        );
     }
 
     #[test]

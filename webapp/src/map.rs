@@ -256,6 +256,8 @@ pub fn map_view(props: &MapProps) -> Html {
                 live.cluster.clear_layers();
                 live.marker_handlers.clear();
                 for m in markers {
+                    // Leaflet sets `title` and `alt` as DOM properties
+                    // (`icon.title = …`), never as markup.
                     let marker = l_marker(
                         &to_tiles(live.crs, m.at),
                         &opts(&[

@@ -266,7 +266,7 @@ pub fn app(mut state: AppState) -> Router {
         ),
         None => router.fallback(|| async { ApiError::not_found("no such route") }),
     };
-    let state_for_headers = state.clone();
+    let security = Arc::new(security::Headers::new(&state));
     router
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -294,10 +294,7 @@ pub fn app(mut state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         // Outermost: every response, errors included, carries them.
-        .layer(middleware::from_fn_with_state(
-            state_for_headers,
-            security::headers,
-        ))
+        .layer(middleware::from_fn_with_state(security, security::headers))
 }
 
 /// Readiness, for a load balancer: 200 when the store answers and the

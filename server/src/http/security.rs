@@ -81,15 +81,37 @@ fn is_app_file(path: &str) -> bool {
     !(path.starts_with("/api/") || path == "/healthz" || path == "/readyz")
 }
 
-pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let app_file = state.webapp_dir.is_some() && is_app_file(request.uri().path());
-    let mut response = next.run(request).await;
-    let policy = if app_file {
-        HeaderValue::from_str(&app_policy(&state.tiles, &state.frame_ancestors))
-            .unwrap_or_else(|_| HeaderValue::from_static(LOCKED))
-    } else {
-        HeaderValue::from_static(LOCKED)
+/// The headers, worked out once when the router is built.
+pub struct Headers {
+    /// The web app's policy; None when no web app is served.
+    app_policy: Option<HeaderValue>,
+    deny_framing: bool,
+    hsts: bool,
+}
+
+impl Headers {
+    pub fn new(state: &AppState) -> Headers {
+        Headers {
+            app_policy: state.webapp_dir.as_ref().map(|_| {
+                HeaderValue::from_str(&app_policy(&state.tiles, &state.frame_ancestors))
+                    .unwrap_or_else(|_| HeaderValue::from_static(LOCKED))
+            }),
+            deny_framing: state.frame_ancestors.0.is_empty(),
+            hsts: state.secure_cookies,
+        }
+    }
+}
+
+pub async fn headers(
+    State(h): State<std::sync::Arc<Headers>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let policy = match &h.app_policy {
+        Some(policy) if is_app_file(request.uri().path()) => policy.clone(),
+        _ => HeaderValue::from_static(LOCKED),
     };
+    let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     headers.insert(
@@ -100,11 +122,11 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
         header::REFERRER_POLICY,
         HeaderValue::from_static("strict-origin-when-cross-origin"),
     );
-    if state.frame_ancestors.0.is_empty() {
+    if h.deny_framing {
         // For browsers that predate frame-ancestors.
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
-    if state.secure_cookies {
+    if h.hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000"),

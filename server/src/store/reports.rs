@@ -215,35 +215,26 @@ impl Store {
                         "report {report} is resolved already"
                     )));
                 }
-                (_, ReportState::Acknowledged) => {
+                (_, ReportState::Open) => {}
+                (_, to) => {
+                    // Resolving acknowledges too, if that was skipped.
                     sqlx::query(
-                        "UPDATE reports SET state = 'acknowledged',
+                        "UPDATE reports SET state = $4,
                             acknowledged_at = COALESCE(acknowledged_at, $2),
-                            acknowledged_by = COALESCE(acknowledged_by, $3)
+                            acknowledged_by = COALESCE(acknowledged_by, $3),
+                            resolved_at = CASE WHEN $4 = 'resolved' THEN $2 ELSE resolved_at END,
+                            resolved_by = CASE WHEN $4 = 'resolved' THEN $3 ELSE resolved_by END,
+                            resolution = CASE WHEN $4 = 'resolved' THEN $5 ELSE resolution END
                          WHERE id = $1",
                     )
                     .bind(report)
                     .bind(Stamp(now))
                     .bind(actor.user_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                (_, ReportState::Resolved) => {
-                    sqlx::query(
-                        "UPDATE reports SET state = 'resolved', resolved_at = $2, resolved_by = $3,
-                            resolution = $4,
-                            acknowledged_at = COALESCE(acknowledged_at, $2),
-                            acknowledged_by = COALESCE(acknowledged_by, $3)
-                         WHERE id = $1",
-                    )
-                    .bind(report)
-                    .bind(Stamp(now))
-                    .bind(actor.user_id)
+                    .bind(to.as_str())
                     .bind(&resolution)
                     .execute(&mut *tx)
                     .await?;
                 }
-                (_, ReportState::Open) => {}
             }
             refresh_summary!(&mut *tx, toilet_id);
             let row: ReportRow = sqlx::query_as(sqlx::AssertSqlSafe(select.clone()))

@@ -52,8 +52,14 @@ pub(super) struct ToiletRow {
 }
 
 impl ToiletRow {
+    /// One row on its own.
     pub(super) fn toilet(self) -> Result<Toilet> {
-        let mut parsed = Parsed::default();
+        self.parse(&mut Parsed::default())
+    }
+
+    /// A row of many: opening hours and time zones the rows share are
+    /// parsed once.
+    pub(super) fn parse(self, parsed: &mut Parsed) -> Result<Toilet> {
         let id = ToiletId::new(self.id).with_context(|| format!("invalid id {}", self.id))?;
         let context = || format!("toilet {id}");
         let status = match self.status.as_str() {

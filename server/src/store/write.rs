@@ -252,7 +252,8 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        rows.into_iter().map(ToiletRow::toilet).collect()
+        let mut parsed = super::Parsed::default();
+        rows.into_iter().map(|r| r.parse(&mut parsed)).collect()
     }
 }
 
