@@ -62,45 +62,76 @@ pub struct Filters {
     pub hide_reported_closed: bool,
 }
 
-impl Filters {
-    const NAMES: [&'static str; 6] = [
-        "wheelchair",
-        "baby_change",
-        "family_room",
-        "free",
-        "open_now",
-        "hide_reported_closed",
+/// One facility filter: its query parameter, and its flag in [`Filters`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Filter {
+    Wheelchair,
+    BabyChange,
+    FamilyRoom,
+    Free,
+    OpenNow,
+    HideReportedClosed,
+}
+
+impl Filter {
+    pub const ALL: [Filter; 6] = [
+        Filter::Wheelchair,
+        Filter::BabyChange,
+        Filter::FamilyRoom,
+        Filter::Free,
+        Filter::OpenNow,
+        Filter::HideReportedClosed,
     ];
 
-    fn set(&mut self, name: &str, value: &str) -> Result<(), QueryError> {
-        let on = match value {
+    /// The query parameter's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::Wheelchair => "wheelchair",
+            Filter::BabyChange => "baby_change",
+            Filter::FamilyRoom => "family_room",
+            Filter::Free => "free",
+            Filter::OpenNow => "open_now",
+            Filter::HideReportedClosed => "hide_reported_closed",
+        }
+    }
+}
+
+impl Filters {
+    pub fn is_on(&self, filter: Filter) -> bool {
+        let mut copy = *self;
+        *copy.flag(filter)
+    }
+
+    pub fn flag(&mut self, filter: Filter) -> &mut bool {
+        match filter {
+            Filter::Wheelchair => &mut self.wheelchair,
+            Filter::BabyChange => &mut self.baby_change,
+            Filter::FamilyRoom => &mut self.family_room,
+            Filter::Free => &mut self.free,
+            Filter::OpenNow => &mut self.open_now,
+            Filter::HideReportedClosed => &mut self.hide_reported_closed,
+        }
+    }
+
+    fn set(&mut self, filter: Filter, value: &str) -> Result<(), QueryError> {
+        *self.flag(filter) = match value {
             "true" | "1" => true,
             "false" | "0" => false,
-            _ => return Err(QueryError::invalid(name, value, "expected true or false")),
+            _ => {
+                return Err(QueryError::invalid(
+                    filter.name(),
+                    value,
+                    "expected true or false",
+                ));
+            }
         };
-        match name {
-            "wheelchair" => self.wheelchair = on,
-            "baby_change" => self.baby_change = on,
-            "family_room" => self.family_room = on,
-            "free" => self.free = on,
-            "open_now" => self.open_now = on,
-            "hide_reported_closed" => self.hide_reported_closed = on,
-            _ => unreachable!("only called with names from Filters::NAMES"),
-        }
         Ok(())
     }
 
     fn write(&self, out: &mut form_urlencoded::Serializer<'_, String>) {
-        for (name, on) in [
-            ("wheelchair", self.wheelchair),
-            ("baby_change", self.baby_change),
-            ("family_room", self.family_room),
-            ("free", self.free),
-            ("open_now", self.open_now),
-            ("hide_reported_closed", self.hide_reported_closed),
-        ] {
-            if on {
-                out.append_pair(name, "true");
+        for filter in Filter::ALL {
+            if self.is_on(filter) {
+                out.append_pair(filter.name(), "true");
             }
         }
     }
@@ -172,9 +203,9 @@ impl<'q> Params<'q> {
 
     fn filters(&self) -> Result<Filters, QueryError> {
         let mut filters = Filters::default();
-        for name in Filters::NAMES {
-            if let Some(value) = self.get(name) {
-                filters.set(name, value)?;
+        for filter in Filter::ALL {
+            if let Some(value) = self.get(filter.name()) {
+                filters.set(filter, value)?;
             }
         }
         Ok(filters)
@@ -478,6 +509,23 @@ pub struct ErrorDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_filter_reads_and_writes_by_its_name() {
+        for filter in Filter::ALL {
+            let mut q = NearbyQuery::new(LatLon::new(24.1, 120.6).unwrap());
+            *q.filters.flag(filter) = true;
+            let text = q.to_query();
+            assert!(text.contains(&format!("{}=true", filter.name())), "{text}");
+            let back = NearbyQuery::from_query(&text).unwrap();
+            assert_eq!(back.filters, q.filters);
+            assert!(
+                Filter::ALL
+                    .iter()
+                    .all(|&f| back.filters.is_on(f) == (f == filter))
+            );
+        }
+    }
 
     fn err(q: &str) -> QueryError {
         NearbyQuery::from_query(q).unwrap_err()

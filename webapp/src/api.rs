@@ -198,28 +198,37 @@ pub async fn confirm(toilet: i64, csrf: Option<&str>) -> Result<crate::model::To
     send(builder.build().map_err(ApiError::network)?).await
 }
 
-pub async fn org_reports(org: i64) -> Result<Vec<crate::model::Report>, ApiError> {
+pub async fn org_reports(org: i64) -> Result<Vec<gongce_shared::reports::Report>, ApiError> {
     let url = format!("/api/v1/orgs/{org}/reports");
     send(Request::get(&url).build().map_err(ApiError::network)?).await
 }
 
-/// Moves a report on: `action` is "acknowledge" or "resolve".
+/// How an owner moves a report on.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Acknowledge,
+    /// With what was done, if they say.
+    Resolve(Option<String>),
+}
+
 pub async fn answer_report(
     id: i64,
-    action: &str,
-    note: Option<String>,
+    answer: Answer,
     csrf: &str,
-) -> Result<crate::model::Report, ApiError> {
-    let url = format!("/api/v1/reports/{id}/{action}");
-    let builder = write(Request::post(&url), csrf);
-    let request = if action == "resolve" {
-        builder
-            .json(&gongce_shared::reports::Resolve { note })
-            .map_err(ApiError::network)?
-    } else {
-        builder.build().map_err(ApiError::network)?
+) -> Result<gongce_shared::reports::Report, ApiError> {
+    let request = match answer {
+        Answer::Acknowledge => write(
+            Request::post(&format!("/api/v1/reports/{id}/acknowledge")),
+            csrf,
+        )
+        .build(),
+        Answer::Resolve(note) => write(
+            Request::post(&format!("/api/v1/reports/{id}/resolve")),
+            csrf,
+        )
+        .json(&gongce_shared::reports::Resolve { note }),
     };
-    send(request).await
+    send(request.map_err(ApiError::network)?).await
 }
 
 pub async fn report_stats() -> Result<gongce_shared::reports::ReportStats, ApiError> {

@@ -3,6 +3,7 @@
 //! A string is a [`Text`] variant; [`Lang::t`] gives it in a language. A
 //! `match` without a wildcard means a new string cannot ship untranslated.
 
+use gongce_shared::reports::ReportKind;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,18 +325,18 @@ impl Lang {
         self.t(points[i])
     }
 
-    /// The words for a report kind as the API names it.
-    pub fn kind(self, kind: &str) -> &'static str {
+    /// The words for a report kind.
+    pub fn kind(self, kind: ReportKind) -> &'static str {
         use Text::*;
         self.t(match kind {
-            "closed" => KindClosed,
-            "dirty" => KindDirty,
-            "no_paper" => KindNoPaper,
-            "no_water" => KindNoWater,
-            "broken" => KindBroken,
-            "wrong_location" => KindWrongLocation,
-            "gone" => KindGone,
-            _ => KindOther,
+            ReportKind::Closed => KindClosed,
+            ReportKind::Dirty => KindDirty,
+            ReportKind::NoPaper => KindNoPaper,
+            ReportKind::NoWater => KindNoWater,
+            ReportKind::Broken => KindBroken,
+            ReportKind::WrongLocation => KindWrongLocation,
+            ReportKind::Gone => KindGone,
+            ReportKind::Other => KindOther,
         })
     }
 
@@ -410,7 +411,7 @@ mod tests {
         assert_eq!(Lang::Zh.ago(50), "2天前");
         assert_eq!(Lang::En.duration(30.0), "30 s");
         assert_eq!(Lang::Zh.duration(7200.0), "2.0小时");
-        assert_eq!(Lang::En.kind("no_paper"), "No paper");
+        assert_eq!(Lang::En.kind(ReportKind::NoPaper), "No paper");
     }
 
     #[test]

@@ -1,9 +1,13 @@
 //! The gongce mini-app: residents find the nearest suitable toilet;
 //! committees place and keep their toilets; admins import lists.
 //!
-//! One page: a header (language, sign-in), the map, and below it the view
-//! of the chosen tab. Pure logic lives in [`i18n`] and [`links`] and is
-//! tested natively; the views are plain yew function components.
+//! One page: a header (language, sign-in, tabs) and the page of the chosen
+//! tab, each with its map. `app` provides the contexts (language, session,
+//! server settings, position); `hooks` holds the stateful logic
+//! (remembered settings, geolocation, the nearest search with its offline
+//! copy); `pages` are the tabs; `components` the pieces they are made of.
+//! Pure logic lives in [`i18n`], [`links`] and [`model`] and is tested
+//! natively.
 
 pub mod i18n;
 pub mod links;
@@ -14,9 +18,15 @@ mod api;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+mod components;
+#[cfg(target_arch = "wasm32")]
+mod context;
+#[cfg(target_arch = "wasm32")]
+mod hooks;
+#[cfg(target_arch = "wasm32")]
 mod map;
 #[cfg(target_arch = "wasm32")]
-mod views;
+mod pages;
 
 /// Facility flags as shown in lists, for a toilet's tri-state values:
 /// only a known `true` shows an icon.

@@ -91,16 +91,38 @@ pub struct Marker {
 
 #[derive(Properties, PartialEq)]
 pub struct MapProps {
-    pub tiles: Tiles,
+    /// `None` until the server's settings arrive: an empty box till then.
+    pub tiles: Option<Tiles>,
     /// Where to look (WGS-84); the map moves when this changes.
+    #[prop_or_default]
     pub view: Option<LatLon>,
+    #[prop_or_default]
     pub markers: Vec<Marker>,
+    #[prop_or_default]
     pub me: Option<LatLon>,
     /// The pin being placed by a committee member, if any.
+    #[prop_or_default]
     pub pin: Option<LatLon>,
+    #[prop_or_default]
     pub on_marker: Callback<i64>,
+    #[prop_or_default]
     pub on_click: Callback<LatLon>,
+    #[prop_or_default]
     pub on_move: Callback<LatLon>,
+}
+
+/// Where a map was looking when its page closed, so that the next page's
+/// map opens there: the centre and zoom as the tiles draw them, and the
+/// `view` it had last been sent.
+#[derive(Clone, Copy)]
+struct Kept {
+    centre: (f64, f64),
+    zoom: f64,
+    view: Option<LatLon>,
+}
+
+thread_local! {
+    static KEPT: std::cell::Cell<Option<Kept>> = const { std::cell::Cell::new(None) };
 }
 
 struct Live {
@@ -150,6 +172,7 @@ fn leaflet_loaded() -> bool {
 pub fn map_view(props: &MapProps) -> Html {
     let node = use_node_ref();
     let live: Rc<RefCell<Option<Live>>> = use_mut_ref(|| None);
+    let applied = use_mut_ref(|| KEPT.get().and_then(|k| k.view));
     // The latest callbacks, read by the handlers made once at start.
     let callbacks = use_mut_ref(|| {
         (
@@ -167,10 +190,11 @@ pub fn map_view(props: &MapProps) -> Html {
     {
         let live = live.clone();
         let node = node.clone();
-        let tiles = props.tiles.clone();
         let callbacks = callbacks.clone();
-        use_effect_with((), move |_| {
-            if let Some(element) = node.cast::<web_sys::HtmlElement>()
+        let applied = applied.clone();
+        use_effect_with(props.tiles.clone(), move |tiles| {
+            if let Some(tiles) = tiles
+                && let Some(element) = node.cast::<web_sys::HtmlElement>()
                 && leaflet_loaded()
             {
                 // No attribution control: it takes HTML. The attribution
@@ -188,7 +212,10 @@ pub fn map_view(props: &MapProps) -> Html {
                     tile_opts.push(("subdomains", JsValue::from_str(s)));
                 }
                 l_tile_layer(&tiles.url, &opts(&tile_opts)).add_to(&map);
-                map.set_view(&Array::of2(&35.0.into(), &105.0.into()), 4.0);
+                let (centre, zoom) = KEPT
+                    .get()
+                    .map_or(((35.0, 105.0), 4.0), |k| (k.centre, k.zoom));
+                map.set_view(&Array::of2(&centre.0.into(), &centre.1.into()), zoom);
                 let cluster = l_marker_cluster_group(&opts(&[
                     ("showCoverageOnHover", false.into()),
                     ("maxClusterRadius", 40.into()),
@@ -220,6 +247,10 @@ pub fn map_view(props: &MapProps) -> Html {
                 };
                 map.on("click", &click);
                 map.on("moveend", &moved);
+                // The page learns where the map opened, as after a move.
+                if let Some(p) = from_tiles(crs, centre.0, centre.1) {
+                    callbacks.borrow().2.emit(p);
+                }
                 *live.borrow_mut() = Some(Live {
                     map,
                     cluster,
@@ -232,18 +263,31 @@ pub fn map_view(props: &MapProps) -> Html {
             }
             move || {
                 if let Some(live) = live.borrow_mut().take() {
+                    let c = live.map.get_center();
+                    KEPT.set(Some(Kept {
+                        centre: (c.lat(), c.lng()),
+                        zoom: live.map.get_zoom(),
+                        view: *applied.borrow(),
+                    }));
                     live.map.remove();
                 }
             }
         });
     }
 
+    // Effects below also run when the map appears, for what came first.
+    let ready = props.tiles.is_some();
     {
         let live = live.clone();
-        use_effect_with(props.view, move |view| {
-            if let (Some(live), Some(view)) = (live.borrow().as_ref(), view) {
+        use_effect_with((props.view, ready), move |&(view, _)| {
+            // A view already shown before the page closed is not shown
+            // again: the map stays where the resident left it.
+            if let (Some(live), Some(view)) = (live.borrow().as_ref(), view)
+                && *applied.borrow() != Some(view)
+            {
                 let zoom = live.map.get_zoom().max(16.0);
-                live.map.set_view(&to_tiles(live.crs, *view), zoom);
+                live.map.set_view(&to_tiles(live.crs, view), zoom);
+                *applied.borrow_mut() = Some(view);
             }
         });
     }
@@ -251,7 +295,7 @@ pub fn map_view(props: &MapProps) -> Html {
     {
         let live = live.clone();
         let callbacks = callbacks.clone();
-        use_effect_with(props.markers.clone(), move |markers| {
+        use_effect_with((props.markers.clone(), ready), move |(markers, _)| {
             if let Some(live) = live.borrow_mut().as_mut() {
                 live.cluster.clear_layers();
                 live.marker_handlers.clear();
@@ -283,7 +327,7 @@ pub fn map_view(props: &MapProps) -> Html {
 
     {
         let live = live.clone();
-        use_effect_with((props.me, props.pin), move |(me, pin)| {
+        use_effect_with((props.me, props.pin, ready), move |(me, pin, _)| {
             if let Some(live) = live.borrow().as_ref() {
                 live.me.clear_layers();
                 if let Some(me) = me {
@@ -309,9 +353,11 @@ pub fn map_view(props: &MapProps) -> Html {
         });
     }
 
-    let attribution = &props.tiles.attribution;
-    let safe_link = props
-        .tiles
+    let Some(tiles) = &props.tiles else {
+        return html! { <div ref={node} class="map placeholder"></div> };
+    };
+    let attribution = &tiles.attribution;
+    let safe_link = tiles
         .attribution_url
         .as_ref()
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"));

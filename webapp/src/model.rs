@@ -4,7 +4,7 @@
 //! database to every phone; the server has validated them already.)
 
 use chrono::{DateTime, Utc};
-use gongce_shared::LatLon;
+use gongce_shared::{LatLon, reports::ReportSummary};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,30 +37,7 @@ pub struct Toilet {
     pub status: Status,
     pub version: i64,
     #[serde(default)]
-    pub reports: Reports,
-}
-
-/// What residents have reported about a toilet, and what its owner did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Reports {
-    pub open: u32,
-    pub reported_closed: bool,
-    pub last_kind: Option<String>,
-    pub last_at: Option<DateTime<Utc>>,
-    pub fixed_at: Option<DateTime<Utc>>,
-}
-
-/// A report as the owner's queue shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    pub id: i64,
-    pub toilet_id: i64,
-    pub toilet_name: String,
-    pub kind: String,
-    pub note: Option<String>,
-    pub contact: Option<String>,
-    pub state: String,
-    pub created_at: DateTime<Utc>,
+    pub reports: ReportSummary,
 }
 
 impl Toilet {
@@ -156,8 +133,56 @@ pub struct ImportIssue {
     pub column: String,
     pub value: String,
     pub reason: String,
-    /// `rejected`, `fixed` or `flagged`.
-    pub severity: String,
+    pub severity: Severity,
+}
+
+/// What was done with a row's problem.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Rejected,
+    Fixed,
+    Warning,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Rejected => "rejected",
+            Severity::Fixed => "fixed",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// Where placing a new toilet's pin stands.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Placement {
+    #[default]
+    Off,
+    /// Waiting for a tap on the map.
+    Tapping,
+    /// A pin is down; taps move it until it is confirmed.
+    Placed(LatLon),
+    /// The pin is confirmed; the details are being filled in.
+    Confirmed(LatLon),
+}
+
+impl Placement {
+    pub fn pin(self) -> Option<LatLon> {
+        match self {
+            Placement::Placed(p) | Placement::Confirmed(p) => Some(p),
+            Placement::Off | Placement::Tapping => None,
+        }
+    }
+
+    /// After a tap on the map at `at`.
+    pub fn tapped(self, at: LatLon) -> Placement {
+        match self {
+            Placement::Tapping | Placement::Placed(_) => Placement::Placed(at),
+            other => other,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -193,6 +218,18 @@ mod tests {
             serde_json::to_value(&edit).unwrap(),
             serde_json::json!({"version": 3, "wheelchair": null, "free": true, "verified": true})
         );
+    }
+
+    #[test]
+    fn a_pin_moves_until_it_is_confirmed() {
+        let (a, b) = (
+            LatLon::new(24.1, 120.6).unwrap(),
+            LatLon::new(24.2, 120.7).unwrap(),
+        );
+        assert_eq!(Placement::Off.tapped(a), Placement::Off);
+        assert_eq!(Placement::Tapping.tapped(a), Placement::Placed(a));
+        assert_eq!(Placement::Placed(a).tapped(b).pin(), Some(b));
+        assert_eq!(Placement::Confirmed(a).tapped(b).pin(), Some(a));
     }
 
     #[test]

@@ -84,6 +84,13 @@ macro_rules! user_columns {
     };
 }
 
+/// The users `$rest` (a WHERE and/or ORDER BY on `users u`) picks.
+macro_rules! select_users {
+    ($rest:literal) => {
+        concat!("SELECT ", user_columns!(), " FROM users u ", $rest)
+    };
+}
+
 fn taken_name(name: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
     move |e| {
         if is_unique_violation(&e) {
@@ -241,27 +248,19 @@ impl Store {
 
     pub async fn users(&self) -> Result<Vec<User>> {
         let rows: Vec<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                user_columns!(),
-                " FROM users u ORDER BY u.id"
-            ))
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as(select_users!("ORDER BY u.id"))
+                .fetch_all(pool)
+                .await?
         });
         rows.into_iter().map(UserRow::user).collect()
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
         let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                user_columns!(),
-                " FROM users u WHERE u.id = $1"
-            ))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
+            sqlx::query_as(select_users!("WHERE u.id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(UserRow::user).transpose()
     }
@@ -269,14 +268,10 @@ impl Store {
     /// A user by name, whatever its case.
     pub async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
         let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                user_columns!(),
-                " FROM users u WHERE lower(u.username) = lower($1)"
-            ))
-            .bind(username)
-            .fetch_optional(pool)
-            .await?
+            sqlx::query_as(select_users!("WHERE lower(u.username) = lower($1)"))
+                .bind(username)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(UserRow::user).transpose()
     }

@@ -6,22 +6,11 @@
 
 /// The toilet columns a list sets: in the scratch `venues` table, and in
 /// `toilets`. A re-import compares and writes exactly these.
-pub const LIST_COLUMNS: [&str; 14] = [
-    "name",
-    "address",
-    "lat",
-    "lon",
-    "wheelchair",
-    "baby_change",
-    "family_room",
-    "free",
-    "access",
-    "opening_hours",
-    "hours_note",
-    "timezone",
-    "operator",
-    "source_crs",
-];
+pub fn list_columns() -> impl Iterator<Item = &'static str> + Clone {
+    concat!(crate::store::toilet_row::fact_columns!(), ", source_crs")
+        .split(',')
+        .map(str::trim)
+}
 
 /// Where the statements run: `toilets` names the stored table (schema
 /// included where needed), `venues` the list's.
@@ -48,8 +37,7 @@ pub const POSTGRES: Dialect = Dialect {
 impl Dialect {
     /// Whether stored toilet `t` differs from venue `v` in any list column.
     fn differs(&self, t: &str, v: &str) -> String {
-        LIST_COLUMNS
-            .iter()
+        list_columns()
             .map(|c| format!("{t}.{c} {} {v}.{c}", self.differs))
             .collect::<Vec<_>>()
             .join(" OR ")
@@ -84,9 +72,8 @@ impl Dialect {
     /// a new version, unchanged ones left alone.
     pub fn upsert(&self, toilets: &str, venues: &str) -> String {
         let (p1, p2) = (self.p1, self.p2);
-        let columns = LIST_COLUMNS.join(", ");
-        let set = LIST_COLUMNS
-            .iter()
+        let columns = list_columns().collect::<Vec<_>>().join(", ");
+        let set = list_columns()
             .map(|c| format!("{c} = excluded.{c}"))
             .collect::<Vec<_>>()
             .join(", ");

@@ -163,24 +163,19 @@ impl Store {
     }
 
     /// The same store, writing times by `clock` (tests move it by hand).
-    pub fn with_clock(self, clock: crate::clock::Clock) -> Store {
-        match self {
-            Store::Sqlite(mut s) => {
-                s.clock = clock;
-                Store::Sqlite(s)
-            }
-            Store::Postgres(mut p) => {
-                p.clock = clock;
-                Store::Postgres(p)
-            }
+    pub fn with_clock(mut self, clock: crate::clock::Clock) -> Store {
+        match &mut self {
+            Store::Sqlite(s) => s.clock = clock,
+            Store::Postgres(p) => p.clock = clock,
         }
+        self
     }
 
     /// Now, by the store's clock.
     pub fn now(&self) -> DateTime<Utc> {
         match self {
-            Store::Sqlite(s) => s.now(),
-            Store::Postgres(p) => p.now(),
+            Store::Sqlite(s) => (s.clock)(),
+            Store::Postgres(p) => (p.clock)(),
         }
     }
 
@@ -589,10 +584,6 @@ fn no_such_org(org: i64) -> Error {
     }
 }
 
-fn no_such_report(report: i64) -> Error {
-    Error::not_found("report", report)
-}
-
 /// The status as stored: its name, the closed reason and until.
 fn status_parts(status: &Status) -> (&'static str, Option<&str>, Option<DateTime<Utc>>) {
     match status {
@@ -633,14 +624,15 @@ fn report_payload(
 }
 
 /// One organisation's report, as read for statistics.
+#[derive(sqlx::FromRow)]
 struct StatsRow {
     org_id: i64,
     org_name: String,
     /// None when the organisation has no reports (a row from the outer join).
     state: Option<String>,
-    created: Option<DateTime<Utc>>,
-    acknowledged: Option<DateTime<Utc>>,
-    resolved: Option<DateTime<Utc>>,
+    created_at: Option<stamp::Stamp>,
+    acknowledged_at: Option<stamp::Stamp>,
+    resolved_at: Option<stamp::Stamp>,
 }
 
 /// Per organisation (rows ordered by organisation): open, overdue, resolved,
@@ -663,18 +655,18 @@ fn report_stats_from(rows: Vec<StatsRow>, overdue: Duration, now: DateTime<Utc>)
                 Vec::new(),
             ));
         }
-        let (Some(state), Some(created)) = (r.state, r.created) else {
+        let (Some(state), Some(stamp::Stamp(created))) = (r.state, r.created_at) else {
             continue;
         };
         let (stats, acks, resolves) = orgs.last_mut().expect("pushed above");
         let since =
-            |t: Option<DateTime<Utc>>| t.map(|t| (t - created).num_milliseconds() as f64 / 1000.0);
-        if let Some(s) = since(r.acknowledged) {
+            |t: Option<stamp::Stamp>| t.map(|t| (t.0 - created).num_milliseconds() as f64 / 1000.0);
+        if let Some(s) = since(r.acknowledged_at) {
             acks.push(s);
         }
         if state == "resolved" {
             stats.resolved += 1;
-            if let Some(s) = since(r.resolved) {
+            if let Some(s) = since(r.resolved_at) {
                 resolves.push(s);
             }
         } else {

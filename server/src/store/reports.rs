@@ -11,8 +11,7 @@ use gongce_shared::{
 };
 
 use super::{
-    Actor, CROWD_THRESHOLD, Error, Result, StatsRow, Store, no_such_report, report_payload,
-    report_stats_from,
+    Actor, CROWD_THRESHOLD, Error, Result, StatsRow, Store, report_payload, report_stats_from,
     stamp::Stamp,
     throttle::on_pool,
     toilet_row::{load_toilet, write_tx},
@@ -75,16 +74,6 @@ impl ReportRow {
             resolution: self.resolution,
         })
     }
-}
-
-#[derive(sqlx::FromRow)]
-struct StatsLine {
-    org_id: i64,
-    org_name: String,
-    state: Option<String>,
-    created_at: Option<Stamp>,
-    acknowledged_at: Option<Stamp>,
-    resolved_at: Option<Stamp>,
 }
 
 impl Store {
@@ -203,9 +192,9 @@ impl Store {
                     .bind(report)
                     .fetch_optional(&mut *tx)
                     .await?;
-            let (toilet_id, current) = found.ok_or_else(|| no_such_report(report))?;
-            let toilet: Toilet =
-                load_toilet!(&mut *tx, toilet_id).ok_or_else(|| no_such_report(report))?;
+            let (toilet_id, current) = found.ok_or_else(|| Error::not_found("report", report))?;
+            let toilet: Toilet = load_toilet!(&mut *tx, toilet_id)
+                .ok_or_else(|| Error::not_found("report", report))?;
             if !actor.may_change(toilet.org_id) {
                 return Err(Error::not_yours(toilet.id));
             }
@@ -241,8 +230,8 @@ impl Store {
                 .bind(report)
                 .fetch_one(&mut *tx)
                 .await?;
-            let after: Toilet =
-                load_toilet!(&mut *tx, toilet_id).ok_or_else(|| no_such_report(report))?;
+            let after: Toilet = load_toilet!(&mut *tx, toilet_id)
+                .ok_or_else(|| Error::not_found("report", report))?;
             (row, after)
         });
         Ok((row.report()?, after))
@@ -267,7 +256,7 @@ impl Store {
     /// resolved, and the median times to acknowledge and to resolve.
     pub async fn report_stats(&self, overdue: Duration, org: Option<i64>) -> Result<ReportStats> {
         let now = self.now();
-        let rows: Vec<StatsLine> = on_pool!(self, |pool| {
+        let rows: Vec<StatsRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT o.id AS org_id, o.name AS org_name, r.state, r.created_at,
                     r.acknowledged_at, r.resolved_at
@@ -279,18 +268,7 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        let read = rows
-            .into_iter()
-            .map(|r| StatsRow {
-                org_id: r.org_id,
-                org_name: r.org_name,
-                state: r.state,
-                created: r.created_at.map(|s| s.0),
-                acknowledged: r.acknowledged_at.map(|s| s.0),
-                resolved: r.resolved_at.map(|s| s.0),
-            })
-            .collect();
-        Ok(report_stats_from(read, overdue, now))
+        Ok(report_stats_from(rows, overdue, now))
     }
 
     /// Sets (or with None, removes) where an organisation's reports go.

@@ -8,6 +8,15 @@ use sqlx::{Database, Decode, Encode, Postgres, Sqlite, Type, encode::IsNull, err
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Stamp(pub DateTime<Utc>);
 
+impl Stamp {
+    /// The SQLite text form.
+    pub fn parse(text: &str) -> Result<Stamp, chrono::ParseError> {
+        Ok(Stamp(
+            DateTime::parse_from_rfc3339(text)?.with_timezone(&Utc),
+        ))
+    }
+}
+
 impl Type<Sqlite> for Stamp {
     fn type_info() -> <Sqlite as Database>::TypeInfo {
         <String as Type<Sqlite>>::type_info()
@@ -29,10 +38,7 @@ impl Encode<'_, Sqlite> for Stamp {
 
 impl<'r> Decode<'r, Sqlite> for Stamp {
     fn decode(value: <Sqlite as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-        let text = <String as Decode<Sqlite>>::decode(value)?;
-        Ok(Stamp(
-            DateTime::parse_from_rfc3339(&text)?.with_timezone(&Utc),
-        ))
+        Ok(Stamp::parse(<&str as Decode<Sqlite>>::decode(value)?)?)
     }
 }
 

@@ -1,6 +1,6 @@
-//! One toilet row read through sqlx on either store (single-row reads in
-//! writes; the bulk snapshot has faster readers of its own), and the macros
-//! that let a write be written once for both backends.
+//! A toilet row: the one list of columns every reader selects, its
+//! decoding (sqlx on either store, rusqlite for the SQLite snapshot), and
+//! the macros that let a write be written once for both backends.
 
 use anyhow::Context as _;
 use gongce_shared::{LatLon, Status, Toilet, ToiletId, ToiletName, reports::ReportSummary};
@@ -18,63 +18,86 @@ macro_rules! toilet_columns {
 }
 pub(crate) use toilet_columns;
 
+/// A toilet row as stored, its text borrowed from the row. Decoded by
+/// column name through sqlx on both stores, and by position from rusqlite
+/// for the SQLite snapshot (`sqlite/read.rs`, in [`toilet_columns!`]'s order).
 #[derive(sqlx::FromRow)]
-pub(super) struct ToiletRow {
-    id: i64,
-    source: String,
-    external_id: Option<String>,
-    name: String,
-    address: Option<String>,
-    lat: f64,
-    lon: f64,
-    wheelchair: Option<bool>,
-    baby_change: Option<bool>,
-    family_room: Option<bool>,
-    free: Option<bool>,
-    access: Option<String>,
-    opening_hours: Option<String>,
-    hours_note: Option<String>,
-    timezone: String,
-    operator: Option<String>,
-    org_id: Option<i64>,
-    last_verified: Option<Stamp>,
-    status: String,
-    closed_reason: Option<String>,
-    closed_until: Option<Stamp>,
-    version: i64,
-    updated_at: Stamp,
-    source_crs: String,
-    open_reports: i64,
-    reported_closed: bool,
-    last_report_kind: Option<String>,
-    last_report_at: Option<Stamp>,
-    last_fixed_at: Option<Stamp>,
+pub(super) struct ToiletRow<'r> {
+    pub(super) id: i64,
+    pub(super) source: &'r str,
+    pub(super) external_id: Option<&'r str>,
+    pub(super) name: &'r str,
+    pub(super) address: Option<&'r str>,
+    pub(super) lat: f64,
+    pub(super) lon: f64,
+    pub(super) wheelchair: Option<bool>,
+    pub(super) baby_change: Option<bool>,
+    pub(super) family_room: Option<bool>,
+    pub(super) free: Option<bool>,
+    pub(super) access: Option<&'r str>,
+    pub(super) opening_hours: Option<&'r str>,
+    pub(super) hours_note: Option<&'r str>,
+    pub(super) timezone: &'r str,
+    pub(super) operator: Option<&'r str>,
+    pub(super) org_id: Option<i64>,
+    pub(super) last_verified: Option<Stamp>,
+    pub(super) status: &'r str,
+    pub(super) closed_reason: Option<&'r str>,
+    pub(super) closed_until: Option<Stamp>,
+    pub(super) version: i64,
+    pub(super) updated_at: Stamp,
+    pub(super) source_crs: &'r str,
+    pub(super) open_reports: i64,
+    pub(super) reported_closed: bool,
+    pub(super) last_report_kind: Option<&'r str>,
+    pub(super) last_report_at: Option<Stamp>,
+    pub(super) last_fixed_at: Option<Stamp>,
 }
 
-impl ToiletRow {
-    /// One row on its own.
-    pub(super) fn toilet(self) -> Result<Toilet> {
-        self.parse(&mut Parsed::default())
-    }
+/// A fetched row as a toilet; opening hours and time zones that rows
+/// share are parsed once in `parsed`.
+pub(super) fn decode<'r, R>(row: &'r R, parsed: &mut Parsed) -> Result<Toilet>
+where
+    R: sqlx::Row,
+    ToiletRow<'r>: sqlx::FromRow<'r, R>,
+{
+    <ToiletRow<'r> as sqlx::FromRow<'r, R>>::from_row(row)?.parse(parsed)
+}
 
-    /// A row of many: opening hours and time zones the rows share are
-    /// parsed once.
+/// Fetched rows as toilets. A row that does not make a valid toilet
+/// (edited by hand, say) is logged and left out, never served.
+pub(super) fn decode_all<'r, R>(rows: &'r [R], parsed: &mut Parsed) -> Vec<Toilet>
+where
+    R: sqlx::Row,
+    ToiletRow<'r>: sqlx::FromRow<'r, R>,
+{
+    rows.iter()
+        .filter_map(|row| {
+            decode(row, parsed)
+                .map_err(|e| tracing::warn!("skipping toilet row: {e}"))
+                .ok()
+        })
+        .collect()
+}
+
+impl ToiletRow<'_> {
     pub(super) fn parse(self, parsed: &mut Parsed) -> Result<Toilet> {
         let id = ToiletId::new(self.id).with_context(|| format!("invalid id {}", self.id))?;
         let context = || format!("toilet {id}");
-        let status = match self.status.as_str() {
+        let owned = |s: Option<&str>| s.map(str::to_owned);
+        let status = match self.status {
             "open" => Status::Open,
             "removed" => Status::Removed,
             "temporarily_closed" => Status::TemporarilyClosed {
-                reason: self.closed_reason.unwrap_or_default(),
+                reason: self.closed_reason.unwrap_or_default().to_owned(),
                 until: self.closed_until.map(|s| s.0),
             },
             other => return Err(anyhow::anyhow!("{}: unknown status {other:?}", context()).into()),
         };
         Ok(Toilet {
             id,
-            name: ToiletName::new(&self.name).with_context(context)?,
-            address: self.address,
+            name: ToiletName::new(self.name).with_context(context)?,
+            address: owned(self.address),
             position: LatLon::new(self.lat, self.lon).with_context(context)?,
             wheelchair: self.wheelchair,
             baby_change: self.baby_change,
@@ -82,24 +105,22 @@ impl ToiletRow {
             free: self.free,
             access: self
                 .access
-                .as_deref()
                 .map(str::parse)
                 .transpose()
                 .with_context(context)?,
             opening_hours: self
                 .opening_hours
-                .as_deref()
                 .map(|t| parsed.hours(t))
                 .transpose()
                 .with_context(context)?,
-            hours_note: self.hours_note,
-            timezone: parsed.zone(&self.timezone).with_context(context)?,
-            operator: self.operator,
+            hours_note: owned(self.hours_note),
+            timezone: parsed.zone(self.timezone).with_context(context)?,
+            operator: owned(self.operator),
             org_id: self.org_id,
             last_verified: self.last_verified.map(|s| s.0),
             status,
-            source: self.source,
-            external_id: self.external_id,
+            source: self.source.to_owned(),
+            external_id: owned(self.external_id),
             source_crs: self.source_crs.parse().with_context(context)?,
             reports: ReportSummary {
                 open: self.open_reports.max(0) as u32,
@@ -114,10 +135,47 @@ impl ToiletRow {
     }
 }
 
+/// The facts a person or a list sets on a toilet, in the order
+/// [`bind_facts!`] binds them (an import compares and writes these and
+/// `source_crs`: `import_sql::list_columns`).
+macro_rules! fact_columns {
+    () => {
+        "name, address, lat, lon, wheelchair, baby_change, family_room, free, access, \
+         opening_hours, hours_note, timezone, operator"
+    };
+}
+pub(crate) use fact_columns;
+
+/// Binds the facts of `$t` (a toilet or a draft) at `$position`, in time
+/// zone `$zone`, to `$query`, in [`fact_columns!`]'s order.
+macro_rules! bind_facts {
+    ($query:expr, $t:expr, $position:expr, $zone:expr) => {
+        $query
+            .bind($t.name.as_str())
+            .bind(&$t.address)
+            .bind($position.lat())
+            .bind($position.lon())
+            .bind($t.wheelchair)
+            .bind($t.baby_change)
+            .bind($t.family_room)
+            .bind($t.free)
+            .bind($t.access.map(gongce_shared::Access::as_str))
+            .bind(
+                $t.opening_hours
+                    .as_ref()
+                    .map(gongce_shared::OpeningHours::as_str),
+            )
+            .bind(&$t.hours_note)
+            .bind($zone.name())
+            .bind(&$t.operator)
+    };
+}
+pub(crate) use bind_facts;
+
 /// Toilet `$id` as it stands, read on connection `$conn` (`Option<Toilet>`).
 macro_rules! load_toilet {
     ($conn:expr, $id:expr) => {
-        sqlx::query_as::<_, $crate::store::toilet_row::ToiletRow>(concat!(
+        sqlx::query(concat!(
             "SELECT ",
             $crate::store::toilet_row::toilet_columns!(),
             " FROM toilets WHERE id = $1"
@@ -125,7 +183,7 @@ macro_rules! load_toilet {
         .bind($id)
         .fetch_optional($conn)
         .await?
-        .map($crate::store::toilet_row::ToiletRow::toilet)
+        .map(|row| $crate::store::toilet_row::decode(&row, &mut $crate::store::Parsed::default()))
         .transpose()?
     };
 }

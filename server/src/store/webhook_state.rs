@@ -26,58 +26,44 @@ FROM webhooks w
 WHERE $1 = 0 OR w.org_id = $1
 ORDER BY w.org_id";
 
-type Row = (
-    i64,
-    String,
-    i64,
-    i64,
-    i64,
-    Option<String>,
-    Option<DateTime<Utc>>,
-    Option<i32>,
-);
+#[derive(sqlx::FromRow)]
+struct StateRow {
+    org_id: i64,
+    url: String,
+    pending: i64,
+    failed: i64,
+    failures: i64,
+    last_error: Option<String>,
+    last_delivered_at: Option<DateTime<Utc>>,
+    last_failed: Option<i32>,
+}
 
 impl Store {
     /// Every webhook's state, or organisation `org`'s.
     pub async fn webhook_states(&self, org: Option<i64>) -> super::Result<Vec<WebhookState>> {
-        let rows: Vec<Row> = on_pool!(self, |pool| {
+        let rows: Vec<StateRow> = on_pool!(self, |pool| {
             sqlx::query_as(STATES)
                 .bind(org.unwrap_or(0))
                 .fetch_all(pool)
                 .await?
         });
+        let state = |r: &StateRow| match (r.pending > 0 && r.failures > 0, r.last_failed) {
+            (true, _) => "failing",
+            (false, Some(1)) => "failed",
+            _ => "ok",
+        };
         Ok(rows
             .into_iter()
-            .map(
-                |(
-                    org_id,
-                    url,
-                    pending,
-                    failed,
-                    failures,
-                    last_error,
-                    last_delivered_at,
-                    last_failed,
-                )| {
-                    let state = if pending > 0 && failures > 0 {
-                        "failing"
-                    } else if last_failed == Some(1) {
-                        "failed"
-                    } else {
-                        "ok"
-                    };
-                    WebhookState {
-                        org_id,
-                        host: crate::webhooks::host_of(&url),
-                        state: state.to_owned(),
-                        pending,
-                        failed,
-                        failures,
-                        last_error,
-                        last_delivered_at,
-                    }
-                },
-            )
+            .map(|r| WebhookState {
+                org_id: r.org_id,
+                host: crate::webhooks::host_of(&r.url),
+                state: state(&r).to_owned(),
+                pending: r.pending,
+                failed: r.failed,
+                failures: r.failures,
+                last_error: r.last_error,
+                last_delivered_at: r.last_delivered_at,
+            })
             .collect())
     }
 }

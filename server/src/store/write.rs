@@ -6,7 +6,7 @@
 
 use anyhow::Context as _;
 use gongce_shared::{
-    Access, OpeningHours, Status, Toilet, ToiletId,
+    Status, Toilet, ToiletId,
     accounts::{HistoryEntry, ToiletDraft, ToiletPatch},
 };
 
@@ -15,7 +15,7 @@ use super::{
     stamp::Stamp,
     status_parts,
     throttle::on_pool,
-    toilet_row::{ToiletRow, load_toilet, toilet_columns, write_tx},
+    toilet_row::{bind_facts, decode_all, fact_columns, load_toilet, toilet_columns, write_tx},
 };
 
 /// The toilet as JSON, for history.
@@ -23,9 +23,11 @@ fn json(t: Option<&Toilet>) -> Result<Option<String>> {
     Ok(t.map(serde_json::to_string).transpose()?)
 }
 
-/// Appends a history entry: who did what to toilet `$id`, from what to what.
+/// Reads toilet `$id` as it now stands and appends a history entry: who
+/// did what to it, from what to what. Gives the toilet after.
 macro_rules! record {
-    ($conn:expr, $id:expr, $actor:expr, $action:expr, $before:expr, $after:expr, $at:expr) => {
+    ($conn:expr, $id:expr, $actor:expr, $action:expr, $before:expr, $at:expr) => {{
+        let after: Toilet = load_toilet!(&mut *$conn, $id).context("the toilet vanished")?;
         sqlx::query(
             "INSERT INTO toilet_history (toilet_id, user_id, action, before, after, at)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -34,11 +36,12 @@ macro_rules! record {
         .bind($actor.user_id)
         .bind($action)
         .bind(json($before)?)
-        .bind(json($after)?)
+        .bind(json(Some(&after))?)
         .bind(Stamp($at))
-        .execute($conn)
-        .await?
-    };
+        .execute(&mut *$conn)
+        .await?;
+        after
+    }};
 }
 
 /// Whether organisation `$org` exists.
@@ -68,34 +71,20 @@ impl Store {
             {
                 return Err(no_such_org(org));
             }
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO toilets (source, name, address, lat, lon, wheelchair, baby_change,
-                    family_room, free, access, opening_hours, hours_note, timezone, operator,
-                    org_id, last_verified, created_at, updated_at)
+            let insert = sqlx::query_scalar(concat!(
+                "INSERT INTO toilets (source, ",
+                fact_columns!(),
+                ", org_id, last_verified, created_at, updated_at)
                  VALUES ('gongce', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                    $15, $15, $15)
-                 RETURNING id",
-            )
-            .bind(draft.name.as_str())
-            .bind(&draft.address)
-            .bind(position.lat())
-            .bind(position.lon())
-            .bind(draft.wheelchair)
-            .bind(draft.baby_change)
-            .bind(draft.family_room)
-            .bind(draft.free)
-            .bind(draft.access.map(Access::as_str))
-            .bind(draft.opening_hours.as_ref().map(OpeningHours::as_str))
-            .bind(&draft.hours_note)
-            .bind(draft.timezone.unwrap_or_default().name())
-            .bind(&draft.operator)
-            .bind(org_id)
-            .bind(Stamp(at))
-            .fetch_one(&mut *tx)
-            .await?;
-            let after: Toilet = load_toilet!(&mut *tx, id).context("the new toilet vanished")?;
-            record!(&mut *tx, id, actor, "create", None, Some(&after), at);
-            after
+                    $15, $15, $15) RETURNING id"
+            ));
+            let zone = draft.timezone.unwrap_or_default();
+            let id: i64 = bind_facts!(insert, draft, position, zone)
+                .bind(org_id)
+                .bind(Stamp(at))
+                .fetch_one(&mut *tx)
+                .await?;
+            record!(tx, id, actor, "create", None, at)
         });
         Ok(after)
     }
@@ -121,47 +110,24 @@ impl Store {
             }
             let t = patched.toilet;
             let (status, reason, until) = status_parts(&t.status);
-            sqlx::query(
-                "UPDATE toilets SET name = $2, address = $3, lat = $4, lon = $5, wheelchair = $6,
-                    baby_change = $7, family_room = $8, free = $9, access = $10,
-                    opening_hours = $11, hours_note = $12, timezone = $13, operator = $14,
+            let update = sqlx::query(concat!(
+                "UPDATE toilets SET (",
+                fact_columns!(),
+                ") = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14),
                     org_id = $15, last_verified = $16, status = $17, closed_reason = $18,
                     closed_until = $19, version = version + 1, updated_at = $20
-                 WHERE id = $1",
-            )
-            .bind(id.get())
-            .bind(t.name.as_str())
-            .bind(&t.address)
-            .bind(t.position.lat())
-            .bind(t.position.lon())
-            .bind(t.wheelchair)
-            .bind(t.baby_change)
-            .bind(t.family_room)
-            .bind(t.free)
-            .bind(t.access.map(Access::as_str))
-            .bind(t.opening_hours.as_ref().map(OpeningHours::as_str))
-            .bind(&t.hours_note)
-            .bind(t.timezone.name())
-            .bind(&t.operator)
-            .bind(t.org_id)
-            .bind(t.last_verified.map(Stamp))
-            .bind(status)
-            .bind(reason)
-            .bind(until.map(Stamp))
-            .bind(Stamp(at))
-            .execute(&mut *tx)
-            .await?;
-            let after: Toilet = load_toilet!(&mut *tx, id.get()).context("the toilet vanished")?;
-            record!(
-                &mut *tx,
-                id.get(),
-                actor,
-                patched.action,
-                Some(&before),
-                Some(&after),
-                at
-            );
-            after
+                 WHERE id = $1"
+            ));
+            bind_facts!(update.bind(id.get()), t, t.position, t.timezone)
+                .bind(t.org_id)
+                .bind(t.last_verified.map(Stamp))
+                .bind(status)
+                .bind(reason)
+                .bind(until.map(Stamp))
+                .bind(Stamp(at))
+                .execute(&mut *tx)
+                .await?;
+            record!(tx, id.get(), actor, patched.action, Some(&before), at)
         });
         Ok(after)
     }
@@ -189,17 +155,7 @@ impl Store {
             .bind(Stamp(at))
             .execute(&mut *tx)
             .await?;
-            let after: Toilet = load_toilet!(&mut *tx, id.get()).context("the toilet vanished")?;
-            record!(
-                &mut *tx,
-                id.get(),
-                actor,
-                "remove",
-                Some(&before),
-                Some(&after),
-                at
-            );
-            after
+            record!(tx, id.get(), actor, "remove", Some(&before), at)
         });
         Ok(after)
     }
@@ -242,18 +198,17 @@ impl Store {
 
     /// An organisation's toilets (removed ones too, so they can be seen).
     pub async fn org_toilets(&self, org_id: i64) -> Result<Vec<Toilet>> {
-        let rows: Vec<ToiletRow> = on_pool!(self, |pool| {
-            sqlx::query_as(concat!(
+        Ok(on_pool!(self, |pool| {
+            let rows = sqlx::query(concat!(
                 "SELECT ",
                 toilet_columns!(),
                 " FROM toilets WHERE org_id = $1 ORDER BY id"
             ))
             .bind(org_id)
             .fetch_all(pool)
-            .await?
-        });
-        let mut parsed = super::Parsed::default();
-        rows.into_iter().map(|r| r.parse(&mut parsed)).collect()
+            .await?;
+            decode_all(&rows, &mut super::Parsed::default())
+        }))
     }
 }
 

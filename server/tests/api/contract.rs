@@ -114,7 +114,38 @@ async fn import_csv(
     .unwrap()
 }
 
+/// Breaks toilet `id`'s row behind the store's back, as a hand edit might:
+/// a time zone that does not exist.
+async fn corrupt(db: &Db, id: i64) {
+    let sql = "UPDATE toilets SET timezone = 'Nowhere/Zone' WHERE id = $1";
+    if gongce::store::is_postgres(&db.url) {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        sqlx::query(sql).bind(id).execute(&pool).await.unwrap();
+        pool.close().await;
+    } else {
+        let path = gongce::store::sqlite_path(&db.url).unwrap();
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute(sql, [id]).unwrap();
+    }
+}
+
 contract! {
+    a_row_that_is_not_a_valid_toilet_is_left_out(db) {
+        let store = open(&db).await;
+        let (_, _, admin) = people(&store).await;
+        let good = store.create_toilet(draft("好的", 31.2325, 121.4722), None, admin).await.unwrap();
+        let bad = store.create_toilet(draft("坏的", 31.2335, 121.4732), None, admin).await.unwrap();
+        corrupt(&db, bad.id.get()).await;
+        let snapshot = store.snapshot().await.unwrap();
+        let ids: Vec<ToiletId> = snapshot.toilets.iter().map(|t| t.id).collect();
+        assert_eq!(ids, [good.id], "the snapshot leaves the bad row out");
+        let read = store.toilets(&[good.id, bad.id]).await.unwrap();
+        assert_eq!(read.iter().map(|t| t.id).collect::<Vec<_>>(), [good.id]);
+        // A single read says what is wrong instead of serving it.
+        let err = store.update_toilet(bad.id, patch(json!({"free": true})), 1, admin).await.unwrap_err();
+        assert!(format!("{err:#}").contains("Nowhere/Zone"), "{err:#}");
+    }
+
     toilet_writes_check_owner_and_version(db) {
         let store = open(&db).await;
         let (org, member, admin) = people(&store).await;

@@ -17,7 +17,7 @@ use sqlx::{AssertSqlSafe, Executor as _, PgConnection};
 use super::{Postgres, TOILETS_LOCK};
 use crate::store::{
     ImportCounts,
-    import_sql::{LIST_COLUMNS, POSTGRES},
+    import_sql::{POSTGRES, list_columns},
 };
 
 /// Runs `f` to completion from a blocking thread of the current runtime
@@ -127,7 +127,9 @@ pub fn commit(
 
 /// The venues' columns: their key, then what the list sets.
 fn venue_columns() -> Vec<&'static str> {
-    std::iter::once("external_id").chain(LIST_COLUMNS).collect()
+    std::iter::once("external_id")
+        .chain(list_columns())
+        .collect()
 }
 
 /// Stored as 0/1 in the scratch file, as booleans here.

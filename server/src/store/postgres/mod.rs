@@ -18,15 +18,17 @@ pub(crate) mod write;
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt as _;
-use gongce_shared::{LatLon, Status, Toilet, ToiletId, ToiletName, reports::ReportSummary};
+use gongce_shared::{Toilet, ToiletId};
 use sqlx::{
-    ConnectOptions as _, Connection as _, Executor as _, PgPool, Row as _,
-    postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow},
+    ConnectOptions as _, Connection as _, Executor as _, PgPool,
+    postgres::{PgConnectOptions, PgListener, PgPoolOptions},
 };
 
-use super::Snapshot;
+use super::{
+    Parsed, Snapshot,
+    toilet_row::{decode, decode_all, toilet_columns},
+};
 
 /// The channel the change-log trigger notifies on commit.
 pub const CHANNEL: &str = "gongce_toilet_changes";
@@ -41,16 +43,7 @@ pub struct Postgres {
     pub(super) clock: crate::clock::Clock,
 }
 
-/// The columns [`Decoder`] reads, in its order.
-macro_rules! select_toilets {
-    () => {
-        "SELECT id, source, external_id, name, address, lat, lon, \
-    wheelchair, baby_change, family_room, free, access, opening_hours, hours_note, timezone, \
-    operator, org_id, last_verified, status, closed_reason, closed_until, version, updated_at, \
-    source_crs, open_reports, reported_closed, last_report_kind, last_report_at, last_fixed_at \
-    FROM toilets"
-    };
-}
+const SELECT_TOILETS: &str = concat!("SELECT ", toilet_columns!(), " FROM toilets");
 
 impl Postgres {
     /// Connects; with `migrate`, brings the schema up to date (several
@@ -88,11 +81,6 @@ impl Postgres {
             pool,
             clock: crate::clock::system(),
         })
-    }
-
-    /// Now, by the store's clock.
-    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        (self.clock)()
     }
 
     pub(crate) fn pool(&self) -> &PgPool {
@@ -181,12 +169,13 @@ impl Postgres {
     /// The toilets with these ids that exist.
     pub async fn toilets(&self, ids: &[ToiletId]) -> anyhow::Result<Vec<Toilet>> {
         let ids: Vec<i64> = ids.iter().map(|id| id.get()).collect();
-        let rows = sqlx::query(concat!(select_toilets!(), " WHERE id = ANY($1)"))
-            .bind(ids)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut decoder = Decoder::default();
-        Ok(rows.iter().filter_map(|r| decoder.decode(r)).collect())
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{SELECT_TOILETS} WHERE id = ANY($1)"
+        )))
+        .bind(ids)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(decode_all(&rows, &mut Parsed::default()))
     }
 }
 
@@ -216,88 +205,20 @@ async fn read_range(
     hi: i64,
     out: &mut Vec<Arc<Toilet>>,
 ) -> anyhow::Result<()> {
-    let mut decoder = Decoder::default();
-    let mut rows = sqlx::query(concat!(select_toilets!(), " WHERE id BETWEEN $1 AND $2"))
-        .bind(lo)
-        .bind(hi)
-        .fetch(conn);
+    let mut parsed = Parsed::default();
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT_TOILETS} WHERE id BETWEEN $1 AND $2"
+    )))
+    .bind(lo)
+    .bind(hi)
+    .fetch(conn);
     while let Some(row) = rows.try_next().await? {
-        if let Some(t) = decoder.decode(&row) {
-            out.push(Arc::new(t));
+        match decode(&row, &mut parsed) {
+            Ok(t) => out.push(Arc::new(t)),
+            Err(e) => tracing::warn!("skipping toilet row: {e}"),
         }
     }
     Ok(())
-}
-
-/// Turns rows into toilets, sharing one parsed copy of each distinct
-/// opening-hours text and time zone. Columns by position, as `SELECT_TOILETS`.
-#[derive(Default)]
-struct Decoder(super::Parsed);
-
-impl Decoder {
-    /// A row that does not make a valid toilet is logged and left out.
-    fn decode(&mut self, row: &PgRow) -> Option<Toilet> {
-        self.toilet(row)
-            .map_err(|e| tracing::warn!("skipping toilet row: {e:#}"))
-            .ok()
-    }
-
-    fn toilet(&mut self, row: &PgRow) -> anyhow::Result<Toilet> {
-        let id: i64 = row.try_get(0)?;
-        let id = ToiletId::new(id).with_context(|| format!("invalid id {id}"))?;
-        let context = || format!("toilet {id}");
-        let opening_hours = row
-            .try_get::<Option<&str>, _>(12)?
-            .map(|t| self.0.hours(t))
-            .transpose()
-            .with_context(context)?;
-        let timezone = self.0.zone(row.try_get(14)?).with_context(context)?;
-        let status = match row.try_get::<&str, _>(18)? {
-            "open" => Status::Open,
-            "removed" => Status::Removed,
-            "temporarily_closed" => Status::TemporarilyClosed {
-                reason: row.try_get::<Option<String>, _>(19)?.unwrap_or_default(),
-                until: row.try_get(20)?,
-            },
-            other => anyhow::bail!("{}: unknown status {other:?}", context()),
-        };
-        Ok(Toilet {
-            id,
-            name: ToiletName::new(row.try_get::<&str, _>(3)?).with_context(context)?,
-            address: row.try_get(4)?,
-            position: LatLon::new(row.try_get(5)?, row.try_get(6)?).with_context(context)?,
-            wheelchair: row.try_get(7)?,
-            baby_change: row.try_get(8)?,
-            family_room: row.try_get(9)?,
-            free: row.try_get(10)?,
-            access: row
-                .try_get::<Option<&str>, _>(11)?
-                .map(str::parse)
-                .transpose()
-                .with_context(context)?,
-            opening_hours,
-            hours_note: row.try_get(13)?,
-            timezone,
-            operator: row.try_get(15)?,
-            org_id: row.try_get(16)?,
-            last_verified: row.try_get::<Option<DateTime<Utc>>, _>(17)?,
-            status,
-            source: row.try_get(1)?,
-            external_id: row.try_get(2)?,
-            source_crs: row.try_get::<&str, _>(23)?.parse().with_context(context)?,
-            reports: ReportSummary {
-                open: row.try_get::<i64, _>(24)?.max(0) as u32,
-                reported_closed: row.try_get(25)?,
-                last_kind: row
-                    .try_get::<Option<&str>, _>(26)?
-                    .and_then(|k| k.parse().ok()),
-                last_at: row.try_get(27)?,
-                fixed_at: row.try_get(28)?,
-            },
-            version: row.try_get(21)?,
-            updated_at: row.try_get(22)?,
-        })
-    }
 }
 
 /// This binary's migrations. A database migrated further by a newer

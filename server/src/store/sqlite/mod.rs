@@ -81,11 +81,6 @@ impl Sqlite {
         })
     }
 
-    /// Now, by the store's clock.
-    pub(crate) fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        (self.clock)()
-    }
-
     /// The sqlx pool, for operations written once for both stores.
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool

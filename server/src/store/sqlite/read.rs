@@ -4,17 +4,16 @@
 use std::{path::Path, sync::Arc};
 
 use anyhow::Context as _;
-use chrono::{DateTime, Utc};
-use gongce_shared::{LatLon, Status, Toilet, ToiletId, ToiletName, reports::ReportSummary};
+use gongce_shared::{Toilet, ToiletId};
 use rusqlite::{Connection, OpenFlags, Row};
 
-use crate::store::{Parsed, Snapshot};
+use crate::store::{
+    Parsed, Snapshot,
+    stamp::Stamp,
+    toilet_row::{ToiletRow, toilet_columns},
+};
 
-const SELECT_TOILETS: &str = "SELECT id, source, external_id, name, address, lat, lon, \
-    wheelchair, baby_change, family_room, free, access, opening_hours, hours_note, timezone, \
-    operator, org_id, last_verified, status, closed_reason, closed_until, version, updated_at, \
-    source_crs, open_reports, reported_closed, last_report_kind, last_report_at, last_fixed_at \
-    FROM toilets";
+const SELECT_TOILETS: &str = concat!("SELECT ", toilet_columns!(), " FROM toilets");
 
 fn open(path: &Path) -> anyhow::Result<Connection> {
     let connection = Connection::open_with_flags(
@@ -107,15 +106,8 @@ pub(super) fn by_ids(path: &Path, ids: &[ToiletId]) -> anyhow::Result<Vec<Toilet
     Ok(found)
 }
 
-fn parse_timestamp(column: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .with_context(|| format!("column {column}: invalid timestamp {s:?}"))
-}
-
 /// Turns rows into toilets, sharing one parsed copy of each distinct
 /// opening-hours text and time zone (most toilets share a handful).
-/// Columns are read by position, in the order of `SELECT_TOILETS`.
 #[derive(Default)]
 struct Decoder(Parsed);
 
@@ -123,77 +115,65 @@ impl Decoder {
     /// A row that does not make a valid toilet (edited by hand, say) is
     /// logged and left out, never served.
     fn decode(&mut self, row: &Row<'_>) -> Option<Toilet> {
-        self.toilet(row)
+        let toilet = columns(row)
+            .map_err(anyhow::Error::from)
+            .and_then(|r| r.parse(&mut self.0).map_err(anyhow::Error::from));
+        toilet
             .map_err(|e| tracing::warn!("skipping toilet row: {e:#}"))
             .ok()
     }
+}
 
-    fn toilet(&mut self, row: &Row<'_>) -> anyhow::Result<Toilet> {
-        let id: i64 = row.get(0)?;
-        let id = ToiletId::new(id).with_context(|| format!("invalid id {id}"))?;
-        let context = || format!("toilet {id}");
-        let text =
-            |i: usize| -> anyhow::Result<Option<&str>> { Ok(row.get_ref(i)?.as_str_or_null()?) };
-        let opening_hours = text(12)?
-            .map(|t| self.0.hours(t))
+/// A row's columns by position, in `toilet_columns!`'s order.
+fn columns<'r>(row: &'r Row<'_>) -> rusqlite::Result<ToiletRow<'r>> {
+    let text =
+        |i: usize| -> rusqlite::Result<Option<&'r str>> { Ok(row.get_ref(i)?.as_str_or_null()?) };
+    let stamp = |i: usize| -> rusqlite::Result<Option<Stamp>> {
+        text(i)?
+            .map(|t| {
+                Stamp::parse(t).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        i,
+                        rusqlite::types::Type::Text,
+                        e.into(),
+                    )
+                })
+            })
             .transpose()
-            .with_context(context)?;
-        let timezone = self
-            .0
-            .zone(text(14)?.unwrap_or_default())
-            .with_context(context)?;
-        let status = match text(18)?.unwrap_or_default() {
-            "open" => Status::Open,
-            "removed" => Status::Removed,
-            "temporarily_closed" => Status::TemporarilyClosed {
-                reason: row.get::<_, Option<String>>(19)?.unwrap_or_default(),
-                until: text(20)?
-                    .map(|u| parse_timestamp("closed_until", u))
-                    .transpose()?,
-            },
-            other => anyhow::bail!("{}: unknown status {other:?}", context()),
-        };
-        Ok(Toilet {
-            id,
-            name: ToiletName::new(text(3)?.unwrap_or_default()).with_context(context)?,
-            address: row.get(4)?,
-            position: LatLon::new(row.get(5)?, row.get(6)?).with_context(context)?,
-            wheelchair: row.get(7)?,
-            baby_change: row.get(8)?,
-            family_room: row.get(9)?,
-            free: row.get(10)?,
-            access: text(11)?
-                .map(str::parse)
-                .transpose()
-                .with_context(context)?,
-            opening_hours,
-            hours_note: row.get(13)?,
-            timezone,
-            operator: row.get(15)?,
-            org_id: row.get(16)?,
-            last_verified: text(17)?
-                .map(|t| parse_timestamp("last_verified", t))
-                .transpose()?,
-            status,
-            source: row.get(1)?,
-            external_id: row.get(2)?,
-            source_crs: text(23)?
-                .unwrap_or_default()
-                .parse()
-                .with_context(context)?,
-            reports: ReportSummary {
-                open: row.get::<_, i64>(24)?.max(0) as u32,
-                reported_closed: row.get::<_, i64>(25)? != 0,
-                last_kind: text(26)?.and_then(|k| k.parse().ok()),
-                last_at: text(27)?
-                    .map(|t| parse_timestamp("last_report_at", t))
-                    .transpose()?,
-                fixed_at: text(28)?
-                    .map(|t| parse_timestamp("last_fixed_at", t))
-                    .transpose()?,
-            },
-            version: row.get(21)?,
-            updated_at: parse_timestamp("updated_at", text(22)?.unwrap_or_default())?,
-        })
-    }
+    };
+    Ok(ToiletRow {
+        id: row.get(0)?,
+        source: text(1)?.unwrap_or_default(),
+        external_id: text(2)?,
+        name: text(3)?.unwrap_or_default(),
+        address: text(4)?,
+        lat: row.get(5)?,
+        lon: row.get(6)?,
+        wheelchair: row.get(7)?,
+        baby_change: row.get(8)?,
+        family_room: row.get(9)?,
+        free: row.get(10)?,
+        access: text(11)?,
+        opening_hours: text(12)?,
+        hours_note: text(13)?,
+        timezone: text(14)?.unwrap_or_default(),
+        operator: text(15)?,
+        org_id: row.get(16)?,
+        last_verified: stamp(17)?,
+        status: text(18)?.unwrap_or_default(),
+        closed_reason: text(19)?,
+        closed_until: stamp(20)?,
+        version: row.get(21)?,
+        updated_at: stamp(22)?.ok_or(rusqlite::Error::InvalidColumnType(
+            22,
+            "updated_at".into(),
+            rusqlite::types::Type::Null,
+        ))?,
+        source_crs: text(23)?.unwrap_or_default(),
+        open_reports: row.get(24)?,
+        reported_closed: row.get(25)?,
+        last_report_kind: text(26)?,
+        last_report_at: stamp(27)?,
+        last_fixed_at: stamp(28)?,
+    })
 }

@@ -3,23 +3,19 @@
 use gongce_shared::accounts::SessionInfo;
 use yew::prelude::*;
 
-use crate::{
-    api,
-    i18n::{Lang, Text},
-};
+use crate::{api, components::input_text, context::use_lang, i18n::Text};
 
 #[derive(Properties, PartialEq)]
 pub(crate) struct SignInProps {
-    pub(crate) lang: Lang,
     pub(crate) on_done: Callback<SessionInfo>,
 }
 
 #[function_component(SignInForm)]
 pub(crate) fn sign_in_form(props: &SignInProps) -> Html {
+    let lang = use_lang();
     let username = use_node_ref();
     let password = use_node_ref();
     let error = use_state(|| None::<String>);
-    let lang = props.lang;
     let submit = {
         let (username, password, error, on_done) = (
             username.clone(),
@@ -29,12 +25,7 @@ pub(crate) fn sign_in_form(props: &SignInProps) -> Html {
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let value = |r: &NodeRef| {
-                r.cast::<web_sys::HtmlInputElement>()
-                    .map(|i| i.value())
-                    .unwrap_or_default()
-            };
-            let (u, p) = (value(&username), value(&password));
+            let (u, p) = (input_text(&username), input_text(&password));
             let (error, on_done) = (error.clone(), on_done.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api::sign_in(&u, &p).await {

@@ -1,30 +1,30 @@
-//! Admins: uploading a list with its dry-run report, report statistics.
+//! Admins: uploading a list with its dry-run report, and how fast each
+//! organisation answers its reports.
 
-use gongce_shared::accounts::SessionInfo;
 use yew::prelude::*;
 
 use crate::{
     api,
-    i18n::{Lang, Text},
+    components::{Stats, import_report},
+    context::{use_config, use_lang, use_session},
+    i18n::Text,
+    map::MapView,
+    model::Upload,
 };
 
-#[derive(Properties, PartialEq)]
-pub(crate) struct AdminProps {
-    pub(crate) lang: Lang,
-    pub(crate) session: Option<SessionInfo>,
-}
-
-#[function_component(AdminView)]
-pub(crate) fn admin_view(props: &AdminProps) -> Html {
-    let lang = props.lang;
+#[function_component(AdminPage)]
+pub(crate) fn admin_page() -> Html {
+    let lang = use_lang();
+    let config = use_config();
+    let session = use_session();
     let source = use_node_ref();
     let file = use_node_ref();
     let crs = use_node_ref();
     let fix = use_node_ref();
     let skip = use_node_ref();
-    let report = use_state(|| None::<crate::model::Upload>);
+    let report = use_state(|| None::<Upload>);
     let message = use_state(|| None::<String>);
-    let Some(session) = props.session.clone() else {
+    let Some(csrf) = session.csrf() else {
         return html! {};
     };
     let check = {
@@ -35,7 +35,7 @@ pub(crate) fn admin_view(props: &AdminProps) -> Html {
             fix.clone(),
             skip.clone(),
         );
-        let (report, message, csrf) = (report.clone(), message.clone(), session.csrf_token.clone());
+        let (report, message, csrf) = (report.clone(), message.clone(), csrf.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let input = |r: &NodeRef| r.cast::<web_sys::HtmlInputElement>();
@@ -76,8 +76,8 @@ pub(crate) fn admin_view(props: &AdminProps) -> Html {
         })
     };
     let confirm = {
-        let (report, message, csrf) = (report.clone(), message.clone(), session.csrf_token.clone());
-        Callback::from(move |_: MouseEvent| {
+        let (report, message, csrf) = (report.clone(), message.clone(), csrf.clone());
+        Callback::from(move |_: ()| {
             let Some(id) = report.as_ref().and_then(|r| r.import_id.clone()) else {
                 return;
             };
@@ -105,34 +105,12 @@ pub(crate) fn admin_view(props: &AdminProps) -> Html {
             });
         })
     };
-    let table = match report.as_ref() {
-        Some(r) => {
-            let issues = &r.report.issues;
-            let c = r.report.counts;
-            html! {
-                <div class="report">
-                    <p class="counts">{ format!("{}: {} · {}: {} · {}: {}", lang.t(Text::RowsRead), c.read, lang.t(Text::Toilets), c.venues, lang.t(Text::RowsRejected), c.rejected) }</p>
-                    <table>
-                        <thead><tr><th>{ lang.t(Text::Row) }</th><th>{ "id" }</th><th>{ lang.t(Text::Column) }</th><th>{ lang.t(Text::Value) }</th><th>{ lang.t(Text::Problem) }</th></tr></thead>
-                        <tbody>
-                            { for issues.iter().take(500).map(|i| html! {
-                                <tr class={i.severity.clone()}>
-                                    <td>{ i.row }</td>
-                                    <td>{ i.external_id.clone().unwrap_or_default() }</td>
-                                    <td>{ &i.column }</td>
-                                    <td>{ &i.value }</td>
-                                    <td>{ &i.reason }</td>
-                                </tr>
-                            }) }
-                        </tbody>
-                    </table>
-                    <button class="primary" onclick={confirm}>{ lang.t(Text::ConfirmImport) }</button>
-                </div>
-            }
-        }
-        None => html! {},
-    };
     html! {
+        <>
+        <MapView tiles={config.map(|c| c.tiles)} view={None::<gongce_shared::LatLon>} markers={Vec::new()}
+            me={None::<gongce_shared::LatLon>} pin={None::<gongce_shared::LatLon>}
+            on_marker={Callback::noop()} on_click={Callback::noop()} on_move={Callback::noop()} />
+        <main>
         <section class="admin">
             <h2>{ lang.t(Text::ImportList) }</h2>
             <form onsubmit={check}>
@@ -150,56 +128,12 @@ pub(crate) fn admin_view(props: &AdminProps) -> Html {
                 <button class="primary" type="submit">{ lang.t(Text::CheckFile) }</button>
             </form>
             if let Some(m) = &*message { <p class="note" role="status">{ m }</p> }
-            { table }
-            <Stats lang={lang} />
+            if let Some(r) = &*report {
+                { import_report(lang, &r.report, &confirm) }
+            }
+            <Stats />
         </section>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub(crate) struct StatsProps {
-    pub(crate) lang: Lang,
-}
-
-/// How fast each organisation answers its reports.
-#[function_component(Stats)]
-pub(crate) fn stats(props: &StatsProps) -> Html {
-    let lang = props.lang;
-    let stats = use_state(|| None::<gongce_shared::reports::ReportStats>);
-    {
-        let stats = stats.clone();
-        use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(s) = api::report_stats().await {
-                    stats.set(Some(s));
-                }
-            });
-        });
-    }
-    let Some(s) = stats.as_ref() else {
-        return html! {};
-    };
-    let time = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), |s| lang.duration(s));
-    html! {
-        <div class="stats">
-            <h2>{ lang.t(Text::Statistics) }</h2>
-            <table>
-                <thead><tr>
-                    <th>{ lang.t(Text::Organisation) }</th><th>{ lang.t(Text::OpenCount) }</th>
-                    <th>{ lang.t(Text::Overdue) }</th><th>{ lang.t(Text::MedianAck) }</th><th>{ lang.t(Text::MedianResolve) }</th>
-                </tr></thead>
-                <tbody>
-                    { for s.orgs.iter().map(|o| html! {
-                        <tr data-org={o.org_id.to_string()}>
-                            <td>{ &o.org_name }</td>
-                            <td class="open">{ o.open }</td>
-                            <td class="overdue">{ o.overdue }</td>
-                            <td class="ack">{ time(o.median_ack_s) }</td>
-                            <td class="resolve">{ time(o.median_resolve_s) }</td>
-                        </tr>
-                    }) }
-                </tbody>
-            </table>
-        </div>
+        </main>
+        </>
     }
 }

@@ -1,0 +1,38 @@
+//! The pieces pages are made of. Those with state of their own are
+//! function components, reading the language (and, where they write, the
+//! session) from context; the rest are functions from their data to
+//! `Html` (each component costs the app's download a few kilobytes).
+
+mod edit_form;
+mod filters;
+mod import_report;
+mod nav_links;
+mod pin;
+mod queue;
+mod report_picker;
+mod results;
+mod sheet;
+mod signin;
+mod stats;
+
+pub(crate) use edit_form::EditForm;
+pub(crate) use filters::filter_chips;
+pub(crate) use import_report::import_report;
+pub(crate) use nav_links::nav_links;
+pub(crate) use pin::PinPlacement;
+pub(crate) use queue::ReportQueue;
+pub(crate) use report_picker::ReportPicker;
+pub(crate) use results::{open_badge, result_list};
+pub(crate) use sheet::detail_sheet;
+pub(crate) use signin::SignInForm;
+pub(crate) use stats::Stats;
+
+/// An input's current text (empty when the ref is not an input).
+pub(crate) fn input_text(input: &NodeRef) -> String {
+    input
+        .cast::<web_sys::HtmlInputElement>()
+        .map(|i| i.value())
+        .unwrap_or_default()
+}
+
+use yew::NodeRef;

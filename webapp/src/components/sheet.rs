@@ -1,0 +1,90 @@
+//! The detail sheet of one toilet: facilities (unknown shown as unknown),
+//! hours, freshness, reports, and the hand-off to a map app.
+
+use chrono::Utc;
+use yew::prelude::*;
+
+use crate::{
+    components::{ReportPicker, nav_links, open_badge},
+    i18n::{Lang, Text},
+    model::{NearbyResult, Status, Toilet},
+};
+
+fn yes_no(lang: Lang, v: Option<bool>) -> &'static str {
+    lang.t(match v {
+        Some(true) => Text::Yes,
+        Some(false) => Text::No,
+        None => Text::Unknown,
+    })
+}
+
+/// What residents see of a toilet's reports: "reported closed", the last
+/// open report, "fixed".
+fn report_state(lang: Lang, t: &Toilet) -> Html {
+    let now = Utc::now();
+    let r = &t.reports;
+    html! {
+        <>
+            if r.reported_closed {
+                <p class="reported-closed" role="status">{ lang.t(Text::ReportedClosed) }</p>
+            }
+            if let (true, Some(kind), Some(at)) = (r.open > 0, r.last_kind, r.last_at) {
+                <p class="last-report">{ format!("{}: {} · {}", lang.t(Text::OpenReports), lang.kind(kind), lang.ago((now - at).num_hours())) }</p>
+            }
+            if let Some(at) = r.fixed_at {
+                <p class="fixed">{ format!("{} {}", lang.t(Text::FixedOn), lang.days_ago((now - at).num_days())) }</p>
+            }
+        </>
+    }
+}
+
+/// The sheet over the map; its close button gives `on_close`.
+pub(crate) fn detail_sheet(lang: Lang, r: &NearbyResult, on_close: &Callback<()>) -> Html {
+    let t = &r.toilet;
+    let close = {
+        let on_close = on_close.clone();
+        Callback::from(move |_: MouseEvent| on_close.emit(()))
+    };
+    let verified = match t.last_verified {
+        Some(at) => format!(
+            "{} {}",
+            lang.t(Text::LastVerified),
+            lang.days_ago((Utc::now() - at).num_days())
+        ),
+        None => lang.t(Text::NeverVerified).to_owned(),
+    };
+    let row = |label: Text, value: String| {
+        html! {
+            <div class="row"><dt>{ lang.t(label) }</dt><dd>{ value }</dd></div>
+        }
+    };
+    html! {
+        <aside class="sheet" role="dialog" aria-modal="true" aria-label={t.name.clone()}>
+            <header>
+                <h2>{ t.name.as_str() }</h2>
+                <button class="close" onclick={close} aria-label={lang.t(Text::Close)}>{ "✕" }</button>
+            </header>
+            <p>{ lang.distance(r.distance_m) }{ " · " }{ lang.compass(r.bearing_deg) }{ " " }{ open_badge(lang, r) }</p>
+            if let Status::TemporarilyClosed { reason, until } = &t.status {
+                <p class="closed-note">{ lang.t(Text::TemporarilyClosed) }{ ": " }{ reason }
+                    if let Some(u) = until { { " (" }{ lang.t(Text::Until) }{ " " }{ u.date_naive().to_string() }{ ")" } }
+                </p>
+            }
+            { report_state(lang, t) }
+            <dl>
+                { row(Text::Wheelchair, yes_no(lang, t.wheelchair).to_owned()) }
+                { row(Text::BabyChange, yes_no(lang, t.baby_change).to_owned()) }
+                { row(Text::FamilyRoom, yes_no(lang, t.family_room).to_owned()) }
+                { row(Text::Free, yes_no(lang, t.free).to_owned()) }
+                { row(Text::OpeningHours, t.opening_hours.clone().unwrap_or_else(|| lang.t(Text::Unknown).to_owned())) }
+                if let Some(note) = &t.hours_note { { row(Text::HoursNote, note.clone()) } }
+                if let Some(a) = &t.address { { row(Text::Address, a.clone()) } }
+                if let Some(o) = &t.operator { { row(Text::Operator, o.clone()) } }
+            </dl>
+            <p class="fresh">{ verified }</p>
+            <ReportPicker toilet={t.id} />
+            <h3>{ lang.t(Text::Navigate) }</h3>
+            { nav_links(t.position(), &t.name) }
+        </aside>
+    }
+}

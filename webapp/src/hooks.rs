@@ -1,0 +1,194 @@
+//! The app's hooks: state remembered on this device, where the resident
+//! is, and the nearest toilets with the copy kept for going offline.
+
+use std::{ops::Deref, rc::Rc};
+
+use gloo_storage::{LocalStorage, Storage as _};
+use gongce_shared::{
+    LatLon,
+    api::{Filters, NearbyQuery},
+};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use wasm_bindgen::{JsCast as _, closure::Closure};
+use yew::prelude::*;
+
+use crate::{api, model::NearbyResult};
+
+const LAST_KEY: &str = "gongce.last";
+/// How many toilets the list shows.
+const LIST_LIMIT: u32 = 20;
+
+/// A state kept in `localStorage` under `key`: read once when the
+/// component starts, written on every `set`.
+pub(crate) struct Persisted<T> {
+    state: UseStateHandle<T>,
+    key: &'static str,
+}
+
+impl<T> Clone for Persisted<T> {
+    fn clone(&self) -> Self {
+        Persisted {
+            state: self.state.clone(),
+            key: self.key,
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Persisted<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.state == other.state
+    }
+}
+
+impl<T> Deref for Persisted<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.state
+    }
+}
+
+impl<T: Serialize> Persisted<T> {
+    pub(crate) fn set(&self, value: T) {
+        let _ = LocalStorage::set(self.key, &value);
+        self.state.set(value);
+    }
+}
+
+#[hook]
+pub(crate) fn use_persisted<T>(key: &'static str, initial: fn() -> T) -> Persisted<T>
+where
+    T: Serialize + DeserializeOwned + 'static,
+{
+    let state = use_state(move || LocalStorage::get::<T>(key).unwrap_or_else(|_| initial()));
+    Persisted { state, key }
+}
+
+/// Where the resident is, as far as the browser will tell.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Located {
+    Asking,
+    At(LatLon),
+    /// Refused, or no answer in time.
+    Unavailable,
+}
+
+/// Asks the browser once where we are.
+#[hook]
+pub(crate) fn use_geolocation() -> Located {
+    let located = use_state(|| Located::Asking);
+    {
+        let located = located.clone();
+        use_effect_with((), move |_| {
+            locate(Callback::from(move |found: Option<LatLon>| {
+                located.set(found.map_or(Located::Unavailable, Located::At));
+            }));
+        });
+    }
+    *located
+}
+
+/// Asks the browser where we are; `done` gets the position or `None`.
+fn locate(done: Callback<Option<LatLon>>) {
+    let Some(geo) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
+        done.emit(None);
+        return;
+    };
+    let ok = {
+        let done = done.clone();
+        Closure::once_into_js(move |pos: web_sys::Position| {
+            let c = pos.coords();
+            done.emit(LatLon::new(c.latitude(), c.longitude()).ok());
+        })
+    };
+    let err = Closure::once_into_js(move |_: web_sys::PositionError| done.emit(None));
+    let options = web_sys::PositionOptions::new();
+    options.set_enable_high_accuracy(true);
+    options.set_timeout(10_000);
+    options.set_maximum_age(60_000);
+    let _ = geo.get_current_position_with_error_callback_and_options(
+        ok.unchecked_ref(),
+        Some(err.unchecked_ref()),
+        &options,
+    );
+}
+
+#[derive(Clone, PartialEq)]
+pub(crate) enum Load {
+    Idle,
+    Loading,
+    Offline,
+    Failed(String),
+}
+
+/// The last answer, kept for opening without a network.
+#[derive(Serialize, Deserialize)]
+struct Last {
+    at: LatLon,
+    results: Vec<NearbyResult>,
+}
+
+pub(crate) struct Nearby {
+    pub(crate) results: Rc<Vec<NearbyResult>>,
+    pub(crate) load: Load,
+    /// Searches again from the same place (things may have changed).
+    pub(crate) again: Callback<()>,
+}
+
+/// The nearest toilets from `at` that pass `filters`, searched again when
+/// either changes. Until the network answers, and when it cannot, the
+/// last list this device saw is shown.
+#[hook]
+pub(crate) fn use_nearby(at: Option<LatLon>, filters: Filters) -> Nearby {
+    let results = use_state(|| {
+        Rc::new(
+            LocalStorage::get::<Last>(LAST_KEY)
+                .map(|l| l.results)
+                .unwrap_or_default(),
+        )
+    });
+    let load = use_state(|| Load::Idle);
+    let asked = use_state(|| 0u32);
+    // Answers that come back after a newer search started are dropped.
+    let latest = use_mut_ref(|| 0u32);
+    {
+        let (results, load) = (results.clone(), load.clone());
+        use_effect_with((at, filters, *asked), move |&(at, filters, _)| {
+            let Some(at) = at else { return };
+            let turn = *latest.borrow() + 1;
+            *latest.borrow_mut() = turn;
+            let mut query = NearbyQuery::new(at);
+            query.limit = LIST_LIMIT;
+            query.filters = filters;
+            load.set(Load::Loading);
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer = api::nearby(&query).await;
+                if *latest.borrow() != turn {
+                    return;
+                }
+                match answer {
+                    Ok(answer) => {
+                        let last = Last {
+                            at,
+                            results: answer.results,
+                        };
+                        let _ = LocalStorage::set(LAST_KEY, &last);
+                        results.set(Rc::new(last.results));
+                        load.set(Load::Idle);
+                    }
+                    Err(e) if e.is_offline() => {
+                        if let Ok(last) = LocalStorage::get::<Last>(LAST_KEY) {
+                            results.set(Rc::new(last.results));
+                        }
+                        load.set(Load::Offline);
+                    }
+                    Err(e) => load.set(Load::Failed(e.message)),
+                }
+            });
+        });
+    }
+    Nearby {
+        results: (*results).clone(),
+        load: (*load).clone(),
+        again: Callback::from(move |_| asked.set(*asked + 1)),
+    }
+}
