@@ -331,12 +331,21 @@ pub async fn org(args: OrgArgs) -> anyhow::Result<()> {
             street,
             district,
         } => {
+            fn text<const MAX: usize>(
+                field: &str,
+                value: Option<String>,
+            ) -> anyhow::Result<Option<gongce_shared::text::Text<MAX>>> {
+                let Some(v) = value else { return Ok(None) };
+                gongce_shared::text::Text::new(&v)
+                    .map_err(|e| anyhow::anyhow!("invalid --{field} {:?}: {}", e.value, e.reason))
+            }
             let org = store
                 .create_org(&NewOrg {
-                    name,
+                    name: text("name", Some(name))?
+                        .ok_or_else(|| anyhow::anyhow!("an organisation needs a name"))?,
                     kind,
-                    street,
-                    district,
+                    street: text("street", street)?,
+                    district: text("district", district)?,
                 })
                 .await?;
             println!(

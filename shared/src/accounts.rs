@@ -7,7 +7,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use crate::{Access, OpeningHours, ParseError, Status, TimeZone, Toilet, ToiletName};
+use crate::{
+    Access, OpeningHours, ParseError, Status, TimeZone, Toilet, ToiletName,
+    text::{
+        ADDRESS_MAX, HOURS_NOTE_MAX, OPERATOR_MAX, ORG_NAME_MAX, PLACE_MAX, Text, deserialize_text,
+        deserialize_text_patch,
+    },
+};
 
 /// What a signed-in user may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -186,8 +192,9 @@ pub struct ToiletDraft {
     pub name: ToiletName,
     pub lat: f64,
     pub lon: f64,
-    #[serde(default)]
-    pub address: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_text")]
+    #[schema(value_type = Option<String>, max_length = 300)]
+    pub address: Option<Text<{ ADDRESS_MAX }>>,
     #[serde(default)]
     pub wheelchair: Option<bool>,
     #[serde(default)]
@@ -201,13 +208,15 @@ pub struct ToiletDraft {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub opening_hours: Option<OpeningHours>,
-    #[serde(default)]
-    pub hours_note: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_text")]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub hours_note: Option<Text<{ HOURS_NOTE_MAX }>>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub timezone: Option<TimeZone>,
-    #[serde(default)]
-    pub operator: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_text")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub operator: Option<Text<{ OPERATOR_MAX }>>,
     /// Admins only: the owning organisation. A committee member's toilet
     /// belongs to their own organisation.
     #[serde(default)]
@@ -228,8 +237,9 @@ pub struct ToiletPatch {
     pub lat: Option<f64>,
     #[serde(default)]
     pub lon: Option<f64>,
-    #[serde(default, deserialize_with = "double")]
-    pub address: Option<Option<String>>,
+    #[serde(default, deserialize_with = "deserialize_text_patch")]
+    #[schema(value_type = Option<String>, max_length = 300)]
+    pub address: Option<Option<Text<{ ADDRESS_MAX }>>>,
     #[serde(default, deserialize_with = "double")]
     pub wheelchair: Option<Option<bool>>,
     #[serde(default, deserialize_with = "double")]
@@ -243,13 +253,15 @@ pub struct ToiletPatch {
     #[serde(default, deserialize_with = "double")]
     #[schema(value_type = Option<String>)]
     pub opening_hours: Option<Option<OpeningHours>>,
-    #[serde(default, deserialize_with = "double")]
-    pub hours_note: Option<Option<String>>,
+    #[serde(default, deserialize_with = "deserialize_text_patch")]
+    #[schema(value_type = Option<String>, max_length = 500)]
+    pub hours_note: Option<Option<Text<{ HOURS_NOTE_MAX }>>>,
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub timezone: Option<TimeZone>,
-    #[serde(default, deserialize_with = "double")]
-    pub operator: Option<Option<String>>,
+    #[serde(default, deserialize_with = "deserialize_text_patch")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub operator: Option<Option<Text<{ OPERATOR_MAX }>>>,
     /// `{"state":"temporarily_closed","reason":…,"until":…}` closes it for
     /// a while; `{"state":"open"}` reopens it. Removal is `DELETE`.
     #[serde(default)]
@@ -277,12 +289,15 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrg {
-    pub name: String,
+    #[schema(value_type = String, max_length = 200)]
+    pub name: Text<{ ORG_NAME_MAX }>,
     pub kind: OrgKind,
-    #[serde(default)]
-    pub street: Option<String>,
-    #[serde(default)]
-    pub district: Option<String>,
+    #[serde(default, deserialize_with = "deserialize_text")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub street: Option<Text<{ PLACE_MAX }>>,
+    #[serde(default, deserialize_with = "deserialize_text")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub district: Option<Text<{ PLACE_MAX }>>,
 }
 
 /// `PATCH /api/v1/orgs/{id}`.
@@ -290,13 +305,16 @@ pub struct NewOrg {
 #[serde(deny_unknown_fields)]
 pub struct OrgPatch {
     #[serde(default)]
-    pub name: Option<String>,
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub name: Option<Text<{ ORG_NAME_MAX }>>,
     #[serde(default)]
     pub kind: Option<OrgKind>,
-    #[serde(default, deserialize_with = "double")]
-    pub street: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double")]
-    pub district: Option<Option<String>>,
+    #[serde(default, deserialize_with = "deserialize_text_patch")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub street: Option<Option<Text<{ PLACE_MAX }>>>,
+    #[serde(default, deserialize_with = "deserialize_text_patch")]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub district: Option<Option<Text<{ PLACE_MAX }>>>,
     #[serde(default)]
     pub disabled: Option<bool>,
 }

@@ -11,6 +11,7 @@ pub mod crs;
 mod hours;
 mod position;
 pub mod reports;
+pub mod text;
 mod toilet;
 
 pub use crs::Crs;

@@ -134,9 +134,11 @@ pub const CONTACT_MAX: usize = 100;
 pub struct NewReport {
     pub kind: ReportKind,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
     /// A phone number or e-mail for a reply; shown to the owner only.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub contact: Option<String>,
 }
 
@@ -147,6 +149,7 @@ pub struct Report {
     pub toilet_id: i64,
     pub toilet_name: String,
     pub kind: ReportKind,
+    #[schema(max_length = 500)]
     pub note: Option<String>,
     pub contact: Option<String>,
     pub state: ReportState,
@@ -169,6 +172,7 @@ pub struct ReportReceipt {
 #[serde(deny_unknown_fields)]
 pub struct Resolve {
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 
@@ -201,10 +205,12 @@ pub struct ReportStats {
 #[serde(deny_unknown_fields)]
 pub struct Webhook {
     /// An http(s) URL.
+    #[schema(max_length = 2048)]
     pub url: String,
     /// Signs each delivery as Standard Webhooks do: `webhook-signature:
     /// v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. At least 16
     /// characters; a `whsec_<base64>` secret is used as its decoded bytes.
+    #[schema(min_length = 16, max_length = 256)]
     pub secret: String,
 }
 
@@ -236,29 +242,17 @@ impl fmt::Debug for Webhook {
     }
 }
 
-/// Trims a resident's text and checks its length; the value is kept as
-/// plain text and shown as such.
+/// A resident's or an owner's note, cleaned as [`crate::text::clean`] does
+/// (line breaks kept); the error names `field`.
 pub fn clean_text(
     field: &str,
     value: Option<&str>,
     max: usize,
 ) -> Result<Option<String>, ParseError> {
-    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    let n = v.chars().count();
-    if n > max {
-        return Err(ParseError::new(
-            &v.chars().take(40).collect::<String>(),
-            format!("`{field}` is {n} characters; at most {max}"),
-        ));
-    }
-    // Control characters (other than newlines) have no place in a note.
-    Ok(Some(
-        v.chars()
-            .filter(|c| !c.is_control() || *c == '\n')
-            .collect(),
-    ))
+    crate::text::clean(value.unwrap_or_default(), max, true).map_err(|e| ParseError {
+        reason: format!("`{field}`: {}", e.reason),
+        ..e
+    })
 }
 
 #[cfg(test)]

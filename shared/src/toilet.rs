@@ -88,8 +88,10 @@ impl Serialize for ToiletName {
 impl ToiletName {
     pub const MAX_CHARS: usize = 200;
 
+    /// Invisible formatting characters are stripped first (see [`crate::text`]).
     pub fn new(name: &str) -> Result<Self, ParseError> {
-        let trimmed = name.trim();
+        let stripped = crate::text::strip_invisible(name);
+        let trimmed = stripped.trim();
         if trimmed.is_empty() {
             return Err(ParseError::new(name, "a name must not be blank"));
         }

@@ -16,6 +16,7 @@ use gongce_shared::{
         CONTACT_MAX, NOTE_MAX, NewReport, Report, ReportReceipt, ReportState, ReportStats, Resolve,
         Webhook, WebhookState, clean_text,
     },
+    text::{SECRET_MAX, URL_MAX},
 };
 
 use super::{
@@ -316,6 +317,18 @@ async fn set_webhook(
     let org = id_param(&id, "organisation")?;
     caller.require_admin()?;
     let hook: Webhook = json_body(&headers, &body)?;
+    let long = |field: &str, n: usize, max: usize| {
+        ApiError::bad_request(
+            "invalid_body",
+            format!("`{field}` is {n} characters, more than the {max} allowed"),
+        )
+    };
+    if hook.url.len() > URL_MAX {
+        return Err(long("url", hook.url.chars().count(), URL_MAX));
+    }
+    if hook.secret.len() > SECRET_MAX {
+        return Err(long("secret", hook.secret.chars().count(), SECRET_MAX));
+    }
     if let Err(why) = state.webhooks.check(&hook.url).await {
         return Err(ApiError::bad_request(
             "invalid_body",

@@ -1,8 +1,13 @@
 //! Reading a file into header + rows of text, whatever its format and encoding.
 //!
 //! CSV is streamed: only the current row is in memory. Excel and GeoJSON
-//! files are read whole by their parsers (an `.xlsx` sheet holds at most
-//! 1,048,576 rows).
+//! files are read whole. An `.xlsx` is checked before it is read (each
+//! entry inflated once, counting, against [`ZIP_MAX_ENTRY`],
+//! [`ZIP_MAX_TOTAL`] and [`ZIP_MAX_RATIO`]) and its sheet read cell by cell
+//! within [`SHEET_MAX_ROWS`], [`SHEET_MAX_COLUMNS`] and [`SHEET_MAX_CELLS`],
+//! so only the cells that hold a value are ever allocated (calamine's
+//! whole-sheet read allocates rows × columns). An `.xls` is read whole by
+//! calamine; its format bounds a sheet at 65,536 × 256 cells.
 
 use std::{
     fs::File,
@@ -84,7 +89,7 @@ impl Input {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         match format {
             Format::Csv => open_csv(progress(file), encoding, path),
-            Format::Xlsx | Format::Xls => open_excel(path, sheet),
+            Format::Xlsx | Format::Xls => open_excel(path, format, sheet),
             Format::Geojson => open_geojson(BufReader::new(progress(file))),
         }
     }
@@ -247,16 +252,135 @@ fn open_csv(
     })
 }
 
-fn open_excel(path: &Path, sheet: Option<&str>) -> anyhow::Result<Input> {
+/// The most rows, columns and non-empty cells a sheet may have: more than
+/// any toilet list, far less than would exhaust the server. Checked on the
+/// sheet's declared size and on every cell as it is read, before anything
+/// is allocated for the sheet as a whole.
+pub const SHEET_MAX_ROWS: u32 = 1_048_576;
+pub const SHEET_MAX_COLUMNS: u32 = 256;
+pub const SHEET_MAX_CELLS: usize = 10_000_000;
+/// What one `.xlsx` entry may inflate to, all of them together, and how
+/// many times its compressed size (for entries over 1 MiB).
+pub const ZIP_MAX_ENTRY: u64 = 256 << 20;
+pub const ZIP_MAX_TOTAL: u64 = 512 << 20;
+pub const ZIP_MAX_RATIO: u64 = 100;
+
+/// Refuses an `.xlsx` whose entries inflate too far, by inflating each
+/// (a declared size can lie) and stopping at the first limit passed.
+fn check_zip(path: &Path) -> anyhow::Result<()> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file))
+        .context("not an .xlsx workbook (it is not a zip archive)")?;
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).context("a damaged .xlsx entry")?;
+        let name = entry
+            .name()
+            .map_or_else(|_| format!("#{}", i + 1), |n| n.into_owned());
+        let compressed = entry.compressed_size();
+        let allowed = ZIP_MAX_ENTRY.min((compressed * ZIP_MAX_RATIO).max(1 << 20));
+        let inflated = std::io::copy(&mut (&mut entry).take(allowed + 1), &mut std::io::sink())
+            .with_context(|| format!("cannot inflate the .xlsx entry {name}"))?;
+        if inflated > allowed {
+            if allowed == ZIP_MAX_ENTRY {
+                anyhow::bail!(
+                    "the .xlsx entry {name} inflates to more than {} MiB, the limit per entry",
+                    ZIP_MAX_ENTRY >> 20
+                );
+            }
+            anyhow::bail!(
+                "the .xlsx entry {name} inflates more than {ZIP_MAX_RATIO} times its \
+                 {compressed} compressed bytes, the limit (a zip bomb?)"
+            );
+        }
+        total += inflated;
+        if total > ZIP_MAX_TOTAL {
+            anyhow::bail!(
+                "the .xlsx inflates to more than {} MiB in all, the limit",
+                ZIP_MAX_TOTAL >> 20
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A sheet's non-empty rows: 0-based row number, and the cells.
+type SheetRows = Vec<(usize, Vec<calamine::Data>)>;
+
+/// A1-style name of a cell, for messages (0-based row and column).
+fn cell_name(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut c = col + 1;
+    while c > 0 {
+        letters.push(b'A' + ((c - 1) % 26) as u8);
+        c = (c - 1) / 26;
+    }
+    letters.reverse();
+    format!("{}{}", String::from_utf8_lossy(&letters), row + 1)
+}
+
+/// The sheet's non-empty rows (0-based row, cells from column A), read
+/// cell by cell within the limits.
+fn xlsx_rows(path: &Path, sheet: Option<&str>) -> anyhow::Result<(String, SheetRows)> {
     use calamine::{Data, Reader as _};
-    let mut workbook = calamine::open_workbook_auto(path)
+    check_zip(path)?;
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook(path)
         .with_context(|| format!("cannot read {} as an Excel workbook", path.display()))?;
-    let names = workbook.sheet_names();
-    let name = match sheet {
-        None => names
-            .first()
-            .cloned()
-            .context("the workbook has no sheets")?,
+    let name = pick_sheet(&workbook.sheet_names(), sheet)?;
+    let mut cells = workbook
+        .worksheet_cells_reader(&name)
+        .with_context(|| format!("cannot read sheet {name:?}"))?;
+    let declared = cells.dimensions();
+    let (rows, columns) = (
+        declared.end.0.saturating_sub(declared.start.0) + 1,
+        declared.end.1.saturating_sub(declared.start.1) + 1,
+    );
+    if rows > SHEET_MAX_ROWS || columns > SHEET_MAX_COLUMNS {
+        anyhow::bail!(
+            "sheet {name:?} declares {rows} rows × {columns} columns ({}:{}); \
+             the limit is {SHEET_MAX_ROWS} rows and {SHEET_MAX_COLUMNS} columns",
+            cell_name(declared.start.0, declared.start.1),
+            cell_name(declared.end.0, declared.end.1)
+        );
+    }
+    let mut by_row: std::collections::BTreeMap<u32, Vec<Data>> = Default::default();
+    let mut count = 0usize;
+    while let Some(cell) = cells
+        .next_cell()
+        .with_context(|| format!("cannot read sheet {name:?}"))?
+    {
+        let (r, c) = cell.get_position();
+        if r >= SHEET_MAX_ROWS || c >= SHEET_MAX_COLUMNS {
+            anyhow::bail!(
+                "sheet {name:?} has a value in cell {}, beyond the limit of \
+                 {SHEET_MAX_ROWS} rows and {SHEET_MAX_COLUMNS} columns",
+                cell_name(r, c)
+            );
+        }
+        let value = Data::from(cell.get_value().clone());
+        if matches!(value, Data::Empty) {
+            continue;
+        }
+        count += 1;
+        if count > SHEET_MAX_CELLS {
+            anyhow::bail!("sheet {name:?} has more than {SHEET_MAX_CELLS} cells, the limit");
+        }
+        let row = by_row.entry(r).or_default();
+        if row.len() <= c as usize {
+            row.resize(c as usize + 1, Data::Empty);
+        }
+        row[c as usize] = value;
+    }
+    Ok((
+        name,
+        by_row.into_iter().map(|(r, v)| (r as usize, v)).collect(),
+    ))
+}
+
+/// The sheet named `wanted` (or numbered, from 1), else the first.
+fn pick_sheet(names: &[String], wanted: Option<&str>) -> anyhow::Result<String> {
+    match wanted {
+        None => names.first().cloned().context("the workbook has no sheets"),
         Some(wanted) => names
             .iter()
             .find(|n| n.as_str() == wanted)
@@ -270,12 +394,36 @@ fn open_excel(path: &Path, sheet: Option<&str>) -> anyhow::Result<Input> {
                     "no sheet {wanted:?} in the workbook; its sheets are {}",
                     names.join(", ")
                 )
-            })?,
-    };
+            }),
+    }
+}
+
+/// An `.xls` (BIFF) workbook's sheet. calamine reads every sheet whole as
+/// it opens the file; the format itself bounds a sheet at 65,536 × 256.
+fn xls_rows(path: &Path, sheet: Option<&str>) -> anyhow::Result<(String, SheetRows)> {
+    use calamine::{Data, Reader as _};
+    let mut workbook = calamine::open_workbook_auto(path)
+        .with_context(|| format!("cannot read {} as an Excel workbook", path.display()))?;
+    let name = pick_sheet(&workbook.sheet_names(), sheet)?;
     let range = workbook
         .worksheet_range(&name)
         .with_context(|| format!("cannot read sheet {name:?}"))?;
     let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let rows = range
+        .rows()
+        .enumerate()
+        .filter(|(_, cells)| cells.iter().any(|c| !matches!(c, Data::Empty)))
+        .map(|(i, cells)| (first_row + i, cells.to_vec()))
+        .collect();
+    Ok((name, rows))
+}
+
+fn open_excel(path: &Path, format: Format, sheet: Option<&str>) -> anyhow::Result<Input> {
+    use calamine::Data;
+    let (name, sheet_rows) = match format {
+        Format::Xlsx => xlsx_rows(path, sheet)?,
+        _ => xls_rows(path, sheet)?,
+    };
     let text = |cell: &Data| -> String {
         match cell {
             Data::Empty => String::new(),
@@ -292,11 +440,14 @@ fn open_excel(path: &Path, sheet: Option<&str>) -> anyhow::Result<Input> {
             Data::Error(e) => format!("#{e:?}"),
         }
     };
-    let mut rows = range.rows().enumerate().filter(|(_, cells)| {
-        cells
-            .iter()
-            .any(|c| !matches!(c, Data::Empty) && !text(c).trim().is_empty())
-    });
+    let mut rows = sheet_rows
+        .iter()
+        .map(|(r, cells)| (*r, cells.as_slice()))
+        .filter(|(_, cells)| {
+            cells
+                .iter()
+                .any(|c| !matches!(c, Data::Empty) && !text(c).trim().is_empty())
+        });
     // Sheets often carry a title above the header: the header is the row,
     // among the first few, with the most column names we know.
     let known = |cells: &[Data]| {
@@ -318,7 +469,7 @@ fn open_excel(path: &Path, sheet: Option<&str>) -> anyhow::Result<Input> {
     let rows = top.into_iter().filter(|(i, _)| *i > at).chain(rows);
     let records: Vec<Record> = rows
         .map(|(i, cells)| Record {
-            row: first_row + i + 1,
+            row: i + 1,
             cells: cells.iter().map(text).collect(),
             problem: None,
         })

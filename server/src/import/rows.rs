@@ -1,7 +1,10 @@
 //! One row at a time: text cells to a checked candidate toilet, or the
 //! reasons it cannot be one.
 
-use gongce_shared::{Access, Crs, LatLon, OpeningHours, TimeZone, ToiletName, parse_tri_state};
+use gongce_shared::{
+    Access, Crs, LatLon, OpeningHours, TimeZone, ToiletName, parse_tri_state,
+    text::{ADDRESS_MAX, HOURS_NOTE_MAX, OPERATOR_MAX, clean},
+};
 
 use super::{Field, Issue, Mapping, Options, Severity, input::Record};
 
@@ -221,6 +224,17 @@ impl RowChecker<'_> {
                 .map_err(|e| reject(column, value, e.to_string()))
                 .ok(),
         };
+        // Free text, cleaned and bounded as through the API.
+        let mut bounded = |field: Field, max: usize| -> Option<String> {
+            let (column, value) = self.cell(record, field)?;
+            clean(value, max, false)
+                .map_err(|e| reject(column, value, e.reason))
+                .ok()
+                .flatten()
+        };
+        let address = bounded(Field::Address, ADDRESS_MAX);
+        let hours_note = bounded(Field::HoursNote, HOURS_NOTE_MAX);
+        let operator = bounded(Field::Operator, OPERATOR_MAX);
         let text = |field: Field| self.cell(record, field).map(|(_, v)| v.to_owned());
 
         if issues[before..]
@@ -248,7 +262,6 @@ impl RowChecker<'_> {
                 family_room = Some(true);
             }
         }
-        let address = text(Field::Address);
         Some(Candidate {
             row,
             stem: name_stem(name.as_str()),
@@ -263,9 +276,9 @@ impl RowChecker<'_> {
             free,
             access,
             opening_hours,
-            hours_note: text(Field::HoursNote),
+            hours_note,
             timezone,
-            operator: text(Field::Operator),
+            operator,
             source_crs,
         })
     }

@@ -496,7 +496,7 @@ struct Patched {
 /// version, with valid values). The store then checks `new_org` exists.
 fn apply_patch(
     before: &Toilet,
-    patch: ToiletPatch,
+    mut patch: ToiletPatch,
     expected: i64,
     actor: Actor,
     now: DateTime<Utc>,
@@ -516,7 +516,7 @@ fn apply_patch(
     macro_rules! set {
         ($($field:ident),*) => {$(
             if let Some(value) = patch.$field {
-                t.$field = value;
+                t.$field = value.map(Into::into);
             }
         )*};
     }
@@ -535,6 +535,15 @@ fn apply_patch(
         t.timezone = tz;
     }
     let mut action = "update";
+    if let Some(Status::TemporarilyClosed { reason, .. }) = &mut patch.status {
+        *reason = gongce_shared::text::clean(reason, gongce_shared::text::REASON_MAX, false)
+            .map_err(|e| Error::Invalid {
+                field: "status.reason",
+                value: e.value,
+                reason: e.reason,
+            })?
+            .unwrap_or_default();
+    }
     if let Some(status) = patch.status {
         match (&before.status, &status) {
             (_, Status::Removed) => {

@@ -152,7 +152,7 @@ macro_rules! bind_facts {
     ($query:expr, $t:expr, $position:expr, $zone:expr) => {
         $query
             .bind($t.name.as_str())
-            .bind(&$t.address)
+            .bind($t.address.as_deref())
             .bind($position.lat())
             .bind($position.lon())
             .bind($t.wheelchair)
@@ -165,9 +165,9 @@ macro_rules! bind_facts {
                     .as_ref()
                     .map(gongce_shared::OpeningHours::as_str),
             )
-            .bind(&$t.hours_note)
+            .bind($t.hours_note.as_deref())
             .bind($zone.name())
-            .bind(&$t.operator)
+            .bind($t.operator.as_deref())
     };
 }
 pub(crate) use bind_facts;

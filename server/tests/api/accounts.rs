@@ -1,5 +1,6 @@
 //! Accounts, sessions and committee writes, in-process against a real store.
 
+use crate::support::text;
 use axum::{body::Body, http::Request};
 use gongce::auth;
 use gongce_shared::accounts::{NewOrg, OrgKind, Role};
@@ -31,10 +32,10 @@ async fn world_with(tweak: impl FnOnce(&mut gongce::AppState)) -> World {
     let app = crate::app_with(LIST, tweak).await;
     let store = &app.store;
     let org = |name: &str| NewOrg {
-        name: name.into(),
+        name: text(name),
         kind: OrgKind::ResidentsCommittee,
-        street: Some("南京东路街道".into()),
-        district: Some("黄浦区".into()),
+        street: Some(text("南京东路街道")),
+        district: Some(text("黄浦区")),
     };
     let org_a = store.create_org(&org("贵州居委会")).await.unwrap().id;
     let org_b = store.create_org(&org("云南居委会")).await.unwrap().id;
@@ -1011,4 +1012,175 @@ async fn admins_upload_a_list_read_the_dry_run_then_commit_it() {
     )
     .await;
     assert_eq!(status, 404);
+}
+
+/// Spreadsheet bombs are refused with a clear error, through the upload and
+/// through the CLI, and the server keeps serving.
+#[tokio::test]
+async fn spreadsheet_bombs_are_refused_by_upload_and_cli_while_serving() {
+    let w = world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = crate::support::sqlite_db();
+    for (file, needle) in [
+        (
+            crate::support::sparse_xlsx(dir.path()),
+            "declares 1048576 rows × 16384 columns (A1:XFD1048576)",
+        ),
+        (
+            crate::support::lying_xlsx(dir.path()),
+            "a value in cell KO1",
+        ),
+        (
+            crate::support::inflating_xlsx(dir.path()),
+            "xl/sharedStrings.xml inflates more than 100 times",
+        ),
+    ] {
+        let request = Request::builder()
+            .method("POST")
+            .uri("/api/v1/imports?source=x&filename=list.xlsx")
+            .header("content-type", "application/octet-stream")
+            .header("authorization", format!("Bearer {}", w.admin))
+            .body(Body::from(std::fs::read(&file).unwrap()))
+            .unwrap();
+        let reply = w.app.request(request).await;
+        assert_eq!(reply.status, 400, "{}", reply.json());
+        let message = reply.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(needle), "{message}");
+        let (status, _) = send(&w.app, "GET", "/healthz", None, None).await;
+        assert_eq!(status, 200, "still serving after {}", file.display());
+
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongce"))
+            .args([
+                "import",
+                "--dry-run",
+                "--source",
+                "x",
+                "--database-url",
+                &db.url,
+            ])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(needle), "{stderr}");
+    }
+}
+
+/// Free text is bounded everywhere it is written and cleaned of invisible
+/// formatting; an over-long value is a 400 naming the field, or a rejected
+/// row naming the column.
+#[tokio::test]
+async fn free_text_is_bounded_and_invisible_formatting_stripped() {
+    let w = world().await;
+    let long = |n: usize| "路".repeat(n);
+    for (body, field, max) in [
+        (
+            json!({"name": "x", "lat": 31, "lon": 121, "address": long(301)}),
+            "address",
+            300,
+        ),
+        (
+            json!({"name": "x", "lat": 31, "lon": 121, "hours_note": long(501)}),
+            "hours_note",
+            500,
+        ),
+        (
+            json!({"name": "x", "lat": 31, "lon": 121, "operator": long(201)}),
+            "operator",
+            200,
+        ),
+        (
+            json!({"name": long(201), "lat": 31, "lon": 121}),
+            "name",
+            200,
+        ),
+    ] {
+        let (status, bad) = send(
+            &w.app,
+            "POST",
+            "/api/v1/toilets",
+            Some(&w.alice),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}");
+        let message = bad["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&format!("`{field}`")), "{message}");
+        assert!(message.contains(&max.to_string()), "{message}");
+    }
+    let (status, made) = send(
+        &w.app,
+        "POST",
+        "/api/v1/toilets",
+        Some(&w.alice),
+        Some(
+            json!({"name": "\u{202E}南京路\u{200B}公厕\u{FEFF}", "lat": 31.2311, "lon": 121.4711,
+            "address": " 南京东路\u{2066}1号\t ", "operator": "\u{200B}"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["name"], "南京路公厕");
+    assert_eq!(made["address"], "南京东路1号");
+    assert_eq!(made["operator"], Value::Null);
+    let (version, id) = (
+        made["version"].as_i64().unwrap(),
+        made["id"].as_i64().unwrap(),
+    );
+    let (status, bad) = send(
+        &w.app,
+        "PATCH",
+        &format!("/api/v1/toilets/{id}"),
+        Some(&w.alice),
+        Some(json!({"version": version,
+            "status": {"state": "temporarily_closed", "reason": long(201)}})),
+    )
+    .await;
+    assert_eq!(status, 400, "{bad}");
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("status.reason"),
+        "{bad}"
+    );
+    let (status, bad) = send(
+        &w.app,
+        "POST",
+        "/api/v1/orgs",
+        Some(&w.admin),
+        Some(json!({"name": long(201), "kind": "other"})),
+    )
+    .await;
+    assert_eq!(status, 400, "{bad}");
+    assert!(
+        bad["error"]["message"].as_str().unwrap().contains("`name`"),
+        "{bad}"
+    );
+
+    // On import: the row is rejected, naming the column and the limit.
+    let csv = format!(
+        "名称,纬度,经度,地址\n好的,31.23,121.47,黄浦路\n坏的,31.24,121.48,{}\n",
+        long(301)
+    );
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/v1/imports?source=x&filename=list.csv")
+        .header("content-type", "text/csv")
+        .header("authorization", format!("Bearer {}", w.admin))
+        .body(Body::from(csv))
+        .unwrap();
+    let reply = w.app.request(request).await;
+    assert_eq!(reply.status, 200);
+    let issues = reply.json()["report"]["issues"].clone();
+    assert_eq!(issues.as_array().unwrap().len(), 1, "{issues}");
+    assert_eq!(issues[0]["column"], "地址");
+    assert_eq!(
+        issues[0]["reason"],
+        "301 characters, more than the 300 allowed"
+    );
 }

@@ -1,6 +1,7 @@
 //! Problem reports over HTTP, in-process against a real store; the webhook
 //! worker against a receiver on 127.0.0.1.
 
+use crate::support::text;
 use std::sync::{Arc, Mutex};
 
 use axum::{body::Body, http::Request};
@@ -37,7 +38,7 @@ async fn world_with(tweak: impl FnOnce(&mut gongce::AppState)) -> World {
     .await;
     let store = &app.store;
     let org = |name: &str| NewOrg {
-        name: name.into(),
+        name: text(name),
         kind: OrgKind::ResidentsCommittee,
         street: None,
         district: None,
