@@ -87,8 +87,16 @@ impl Input {
         progress: impl FnOnce(File) -> Box<dyn Read>,
     ) -> anyhow::Result<Input> {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let size = file.metadata().map_or(0, |m| m.len());
+        if format == Format::Geojson && size > GEOJSON_MAX_BYTES {
+            anyhow::bail!(
+                "the GeoJSON file is {} MiB; at most {} MiB is read (it is read whole)",
+                size >> 20,
+                GEOJSON_MAX_BYTES >> 20
+            );
+        }
         match format {
-            Format::Csv => open_csv(progress(file), encoding, path),
+            Format::Csv => open_csv(Box::new(LineCap::new(progress(file))), encoding, path),
             Format::Xlsx | Format::Xls => open_excel(path, format, sheet),
             Format::Geojson => open_geojson(BufReader::new(progress(file))),
         }
@@ -108,6 +116,16 @@ impl Input {
                     }
                 }
                 let row = record.position().map_or(0, |p| p.line() as usize);
+                if record.len() > CSV_MAX_COLUMNS {
+                    return Ok(Some(Record {
+                        row,
+                        cells: Vec::new(),
+                        problem: Some((
+                            "*".to_owned(),
+                            format!("{} fields; at most {CSV_MAX_COLUMNS}", record.len()),
+                        )),
+                    }));
+                }
                 let mut problem = None;
                 let mut cells = Vec::with_capacity(record.len());
                 for (i, bytes) in record.iter().enumerate() {
@@ -242,6 +260,12 @@ fn open_csv(
                 })
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
+    if headers.len() > CSV_MAX_COLUMNS {
+        anyhow::bail!(
+            "the header row has {} columns; at most {CSV_MAX_COLUMNS}",
+            headers.len()
+        );
+    }
     Ok(Input {
         headers,
         encoding: Some(encoding.name()),
@@ -250,6 +274,59 @@ fn open_csv(
             record: csv::ByteRecord::new(),
         },
     })
+}
+
+/// The longest CSV line in bytes (a quoted field may span lines), and the
+/// most columns a CSV row may have.
+pub const CSV_MAX_LINE: usize = 1 << 20;
+pub const CSV_MAX_COLUMNS: usize = SHEET_MAX_COLUMNS as usize;
+/// The largest GeoJSON file: it is read whole, and parsed JSON takes
+/// several times its size. Nesting is bounded by serde_json (128 levels).
+pub const GEOJSON_MAX_BYTES: u64 = 256 << 20;
+
+/// Passes bytes through, failing on a line longer than [`CSV_MAX_LINE`].
+struct LineCap<R> {
+    inner: R,
+    run: usize,
+}
+
+impl<R> LineCap<R> {
+    fn new(inner: R) -> Self {
+        LineCap { inner, run: 0 }
+    }
+}
+
+impl<R: Read> Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let read = &buf[..n];
+        self.run = match read.iter().rposition(|&b| b == b'\n') {
+            Some(last) => {
+                let longest = read[..last]
+                    .split(|&b| b == b'\n')
+                    .enumerate()
+                    .map(|(i, line)| line.len() + if i == 0 { self.run } else { 0 })
+                    .max()
+                    .unwrap_or(0);
+                if longest > CSV_MAX_LINE {
+                    return Err(line_too_long());
+                }
+                n - last - 1
+            }
+            None => self.run + n,
+        };
+        if self.run > CSV_MAX_LINE {
+            return Err(line_too_long());
+        }
+        Ok(n)
+    }
+}
+
+fn line_too_long() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("a line longer than {} MiB, the limit", CSV_MAX_LINE >> 20),
+    )
 }
 
 /// The most rows, columns and non-empty cells a sheet may have: more than
@@ -566,5 +643,54 @@ fn json_text(value: &serde_json::Value) -> String {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use std::io::Read as _;
+
+    use super::*;
+
+    /// Hands out at most `step` bytes a read, so lines span reads.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn through(text: &[u8], step: usize) -> std::io::Result<usize> {
+        let mut out = Vec::new();
+        LineCap::new(Trickle(text, step)).read_to_end(&mut out)
+    }
+
+    #[test]
+    fn a_line_over_the_cap_fails_wherever_the_reads_split_it() {
+        let mut ok = vec![b'a'; CSV_MAX_LINE];
+        ok.push(b'\n');
+        ok.extend(vec![b'b'; CSV_MAX_LINE]);
+        let mut long = b"x\n".to_vec();
+        long.extend(vec![b'c'; CSV_MAX_LINE + 1]);
+        long.extend(b"\ny\n");
+        for step in [1 << 10, 7919, 1 << 16, usize::MAX] {
+            assert_eq!(through(&ok, step).unwrap(), ok.len(), "step {step}");
+            let e = through(&long, step).unwrap_err();
+            assert!(
+                e.to_string().contains("longer than 1 MiB"),
+                "step {step}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn cell_names_are_a1_style() {
+        assert_eq!(cell_name(0, 0), "A1");
+        assert_eq!(cell_name(0, 300), "KO1");
+        assert_eq!(cell_name(1_048_575, 16_383), "XFD1048576");
     }
 }

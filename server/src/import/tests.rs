@@ -699,3 +699,53 @@ async fn a_thinly_spread_list_has_no_region_to_be_far_from() {
     );
     assert_eq!(report.counts.inserted, 400);
 }
+
+#[tokio::test]
+async fn csv_lines_and_columns_are_bounded() {
+    let (store, dir) = store().await;
+    let mut long = b"name,lat,lon\nok,31.2,121.4\n".to_vec();
+    long.extend(vec![b'x'; input::CSV_MAX_LINE + 10]);
+    long.extend(b",31.2,121.4\n");
+    let file = write(dir.path(), "long.csv", &long);
+    let err = run(&file, &store.import_target(), &Options::new("x")).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("a line longer than 1 MiB, the limit"),
+        "{err:#}"
+    );
+
+    let wide_header = format!("name,lat,lon{}\n", ",x".repeat(300));
+    let file = write(dir.path(), "wide.csv", wide_header);
+    let err = run(&file, &store.import_target(), &Options::new("x")).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("303 columns; at most 256"),
+        "{err:#}"
+    );
+
+    let wide_row = format!(
+        "name,lat,lon\nok,31.2,121.4\nwide,31.2,121.4{}\n",
+        ",".repeat(300)
+    );
+    let file = write(dir.path(), "row.csv", wide_row);
+    let options = Options {
+        dry_run: true,
+        ..Options::new("x")
+    };
+    let report = import(&store, &file, &options);
+    assert_eq!(rejected(&report), vec![(3, "*", "303 fields; at most 256")]);
+}
+
+#[tokio::test]
+async fn a_geojson_file_over_the_limit_is_refused_unread() {
+    let (store, dir) = store().await;
+    let path = dir.path().join("huge.geojson");
+    // Sparse: no disk is used, and nothing is read.
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(input::GEOJSON_MAX_BYTES + 1)
+        .unwrap();
+    let err = run(&path, &store.import_target(), &Options::new("x")).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("at most 256 MiB is read"),
+        "{err:#}"
+    );
+}
