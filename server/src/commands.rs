@@ -70,6 +70,10 @@ pub fn check_config(args: &ServeArgs) -> anyhow::Result<()> {
         "webhook allow    {}",
         or_none(&args.webhook_allow.to_string())
     );
+    println!(
+        "reported closed  {} networks within {} h",
+        args.reported_closed_min, args.reported_closed_hours
+    );
     println!("tiles            {} ({})", tiles.url, tiles.crs);
     println!(
         "web app          {}",
@@ -89,7 +93,9 @@ fn or_none(s: &str) -> &str {
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let tiles = check_serve_args(&args)?;
     let started = Instant::now();
-    let store = Store::open(&args.store.database_url).await?;
+    let store = Store::open(&args.store.database_url)
+        .await?
+        .with_crowd(args.crowd());
     let opened = started.elapsed();
     let snapshot = store.snapshot().await.context("cannot load the toilets")?;
     let read = started.elapsed() - opened;

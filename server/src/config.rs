@@ -76,6 +76,15 @@ pub struct ServeArgs {
     /// own intranet receiver), as addresses or CIDRs. Default: none.
     #[arg(long, env = "GONGCE_WEBHOOK_ALLOW", default_value = "", value_parser = parse_cidrs)]
     pub webhook_allow: Cidrs,
+    /// How many distinct networks (IPv4 /24, IPv6 /64) must report a toilet
+    /// closed or gone before it shows as "reported closed".
+    #[arg(long, env = "GONGCE_REPORTED_CLOSED_MIN", default_value_t = 3,
+          value_parser = clap::value_parser!(i64).range(1..=100))]
+    pub reported_closed_min: i64,
+    /// Within how many hours of the latest such report they must come.
+    #[arg(long, env = "GONGCE_REPORTED_CLOSED_HOURS", default_value_t = 24,
+          value_parser = clap::value_parser!(i64).range(1..=24 * 30))]
+    pub reported_closed_hours: i64,
     /// The built web app to serve at / (`cargo xtask webapp` writes webapp/dist).
     #[arg(long, env = "GONGCE_WEBAPP_DIR")]
     pub webapp_dir: Option<PathBuf>,
@@ -89,6 +98,16 @@ pub struct ServeArgs {
     /// With a URL template: the attribution the tiles require.
     #[arg(long, env = "GONGCE_TILES_ATTRIBUTION", default_value = "")]
     pub tiles_attribution: String,
+}
+
+impl ServeArgs {
+    /// The "reported closed" rule these settings make.
+    pub fn crowd(&self) -> crate::store::Crowd {
+        crate::store::Crowd {
+            min: self.reported_closed_min,
+            window: chrono::Duration::hours(self.reported_closed_hours),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -112,6 +112,18 @@ pub fn client_key(ip: IpAddr) -> String {
     }
 }
 
+/// The network `ip` is in, for telling independent clients apart: an
+/// IPv4 address by its /24, an IPv6 one by its /64.
+pub fn network_key(ip: IpAddr) -> String {
+    match canonical(ip) {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        v6 => client_key(v6),
+    }
+}
+
 /// Why a webhook may not be sent to `ip`, or None for a public unicast
 /// address. IPv6 forms that carry an IPv4 address (mapped, compatible,
 /// NAT64, 6to4) are judged by that address.

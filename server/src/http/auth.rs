@@ -1,7 +1,7 @@
 //! Who is asking: the session behind a bearer token or the session cookie,
 //! with cross-site request forgery checked for cookie-borne writes.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     body::Bytes,
@@ -127,17 +127,14 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The client, as limits count it: the socket's peer, or — when the peer
-/// is a trusted proxy (`--trusted-proxies`) — the rightmost
-/// `X-Forwarded-For` hop that is not one; an IPv6 client by its /64.
-pub fn client_addr(state: &AppState, parts: &axum::http::request::Parts) -> String {
-    let Some(peer) = parts
+/// The client's address: the socket's peer, or — when the peer is a
+/// trusted proxy (`--trusted-proxies`) — the rightmost `X-Forwarded-For`
+/// hop that is not one.
+pub fn client_ip(state: &AppState, parts: &axum::http::request::Parts) -> Option<IpAddr> {
+    let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-    else {
-        return "unknown".to_owned();
-    };
+        .map(|c| c.0.ip())?;
     let hops: Vec<&str> = parts
         .headers
         .get_all("x-forwarded-for")
@@ -147,11 +144,16 @@ pub fn client_addr(state: &AppState, parts: &axum::http::request::Parts) -> Stri
         .map(str::trim)
         .filter(|h| !h.is_empty())
         .collect();
-    crate::net::client_key(crate::net::client_ip(
+    Some(crate::net::client_ip(
         peer,
         hops.into_iter(),
         &state.trusted_proxies,
     ))
+}
+
+/// The client, as limits count it: its address, an IPv6 client by its /64.
+pub fn client_addr(state: &AppState, parts: &axum::http::request::Parts) -> String {
+    client_ip(state, parts).map_or_else(|| "unknown".to_owned(), crate::net::client_key)
 }
 
 /// A JSON request body as `T`; errors name the field and say what was wrong.

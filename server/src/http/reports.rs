@@ -11,7 +11,7 @@ use axum::{
 };
 use chrono::Duration;
 use gongce_shared::{
-    Toilet,
+    Toilet, ToiletId,
     reports::{
         CONTACT_MAX, NOTE_MAX, NewReport, Report, ReportReceipt, ReportState, ReportStats, Resolve,
         Webhook, WebhookState, clean_text,
@@ -19,9 +19,11 @@ use gongce_shared::{
     text::{SECRET_MAX, URL_MAX},
 };
 
+use crate::store::Reporter;
+
 use super::{
     AppState,
-    auth::{Caller, client_addr, json_body, token},
+    auth::{Caller, client_ip, json_body, token},
     error::ApiError,
     id_param, toilet_id_param,
 };
@@ -32,6 +34,8 @@ pub const REPORTS_PER_TOILET_HOUR: i64 = 3;
 pub const REPORTS_PER_HOUR: i64 = 30;
 /// "Still correct" confirmations one client may send about one toilet per hour.
 pub const CONFIRMATIONS_PER_TOILET_HOUR: i64 = 1;
+/// Confirmations one client may send per hour, all toilets together.
+pub const CONFIRMATIONS_PER_HOUR: i64 = 30;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,9 +53,27 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Who a client is, for rate limits and for telling independent reports
-/// apart: a hash of its address, never the address itself.
-fn client_hash(state: &AppState, parts: &axum::http::request::Parts) -> String {
-    crate::auth::token_hash(&format!("client:{}", client_addr(state, parts)))[..22].to_owned()
+/// apart: hashes of its address (IPv6 by /64) and of its network (IPv4 by
+/// /24), never the address itself.
+fn reporter(state: &AppState, parts: &axum::http::request::Parts) -> Reporter {
+    let hash = |kind: &str, key: String| {
+        crate::auth::token_hash(&format!("{kind}:{key}"))[..22].to_owned()
+    };
+    let ip = client_ip(state, parts);
+    let key = |f: fn(std::net::IpAddr) -> String| ip.map_or_else(|| "unknown".to_owned(), f);
+    Reporter {
+        client: hash("client", key(crate::net::client_key)),
+        network: hash("network", key(crate::net::network_key)),
+    }
+}
+
+/// 404 for a toilet that is not served (missing or removed), found in the
+/// index without touching the store.
+fn served(state: &AppState, id: ToiletId) -> Result<(), ApiError> {
+    match state.index.read().expect("index lock").get(id) {
+        Some(t) if t.status != gongce_shared::Status::Removed => Ok(()),
+        _ => Err(ApiError::not_found(format!("no toilet {id}"))),
+    }
 }
 
 async fn limit(state: &AppState, key: String, limit: i64, what: &str) -> Result<(), ApiError> {
@@ -97,14 +119,10 @@ async fn report(
     };
     new.note = clean_text("note", new.note.as_deref(), NOTE_MAX).map_err(bad)?;
     new.contact = clean_text("contact", new.contact.as_deref(), CONTACT_MAX).map_err(bad)?;
-    let client = client_hash(&state, &parts);
-    limit(
-        &state,
-        format!("report:{client}:{id}"),
-        REPORTS_PER_TOILET_HOUR,
-        "reports about this toilet",
-    )
-    .await?;
+    // The client's budget for all toilets is spent first, also on a
+    // missing toilet; only a served toilet gets a budget of its own.
+    let reporter = reporter(&state, &parts);
+    let client = &reporter.client;
     limit(
         &state,
         format!("report:{client}"),
@@ -112,7 +130,15 @@ async fn report(
         "reports",
     )
     .await?;
-    let (receipt, toilet) = state.store.create_report(id, new, client).await?;
+    served(&state, id)?;
+    limit(
+        &state,
+        format!("report:{client}:{id}"),
+        REPORTS_PER_TOILET_HOUR,
+        "reports about this toilet",
+    )
+    .await?;
+    let (receipt, toilet) = state.store.create_report(id, new, &reporter).await?;
     state.apply(&toilet);
     tracing::info!(toilet = %id, report = receipt.id, "report filed");
     Ok((StatusCode::CREATED, Json(receipt)).into_response())
@@ -121,7 +147,7 @@ async fn report(
 /// "Still correct": marks the toilet's information as checked now. From a
 /// member of its organisation (or an admin) it also answers the open
 /// closed/gone reports, which lifts "reported closed". One per client and
-/// toilet per hour.
+/// toilet per hour, thirty per client per hour in all.
 #[utoipa::path(post, path = "/api/v1/toilets/{id}/confirmations", tag = "reports",
     params(("id" = i64, Path, description = "toilet id")),
     responses((status = 200, body = Toilet), (status = 404), (status = 429)))]
@@ -137,7 +163,15 @@ async fn confirm(
         None => None,
     };
     if caller.is_none() {
-        let client = client_hash(&state, &parts);
+        let client = reporter(&state, &parts).client;
+        limit(
+            &state,
+            format!("confirm:{client}"),
+            CONFIRMATIONS_PER_HOUR,
+            "confirmations",
+        )
+        .await?;
+        served(&state, id)?;
         limit(
             &state,
             format!("confirm:{client}:{id}"),

@@ -90,9 +90,32 @@ pub struct SessionRow {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Independent closed/gone reports (distinct reporters) that mark a toilet
-/// "reported closed" until its owner answers.
-pub const CROWD_THRESHOLD: i64 = 2;
+/// When residents' closed/gone reports mark a toilet "reported closed":
+/// from at least `min` distinct networks (IPv4 /24, IPv6 /64) within
+/// `window` of the latest one. It stays marked until its owner answers
+/// ("still correct", or reopening it), which resolves those reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Crowd {
+    pub min: i64,
+    pub window: Duration,
+}
+
+impl Default for Crowd {
+    fn default() -> Self {
+        Crowd {
+            min: 3,
+            window: Duration::hours(24),
+        }
+    }
+}
+
+/// Who filed a report, as hashes: the client (its address or IPv6 /64)
+/// and its network (IPv4 /24 or IPv6 /64).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reporter {
+    pub client: String,
+    pub network: String,
+}
 
 /// How long a worker holds the deliveries it took: longer than a batch of
 /// 20 at the webhook client's 10 s timeout each, so no other replica's
@@ -169,6 +192,22 @@ impl Store {
             Store::Postgres(p) => p.clock = clock,
         }
         self
+    }
+
+    /// The same store, marking "reported closed" by `crowd`.
+    pub fn with_crowd(mut self, crowd: Crowd) -> Store {
+        match &mut self {
+            Store::Sqlite(s) => s.crowd = crowd,
+            Store::Postgres(p) => p.crowd = crowd,
+        }
+        self
+    }
+
+    fn crowd(&self) -> Crowd {
+        match self {
+            Store::Sqlite(s) => s.crowd,
+            Store::Postgres(p) => p.crowd,
+        }
     }
 
     /// Now, by the store's clock.

@@ -11,32 +11,68 @@ use gongce_shared::{
 };
 
 use super::{
-    Actor, CROWD_THRESHOLD, Error, Result, StatsRow, Store, report_payload, report_stats_from,
+    Actor, Error, Reporter, Result, StatsRow, Store, report_payload, report_stats_from,
     stamp::Stamp,
     throttle::on_pool,
     toilet_row::{load_toilet, write_tx},
 };
 
-/// Recomputes toilet `$toilet_id`'s report summary from its reports.
+/// Recomputes toilet `$toilet_id`'s report summary from its reports;
+/// "reported closed" by the `$crowd` rule, counted within its window of
+/// the latest unresolved closed/gone report.
 macro_rules! refresh_summary {
-    ($conn:expr, $toilet_id:expr) => {
+    ($conn:expr, $toilet_id:expr, $crowd:expr) => {{
+        let crowd: $crate::store::Crowd = $crowd;
+        let latest: Option<$crate::store::stamp::Stamp> = sqlx::query_scalar(
+            "SELECT MAX(created_at) FROM reports
+             WHERE toilet_id = $1 AND state != 'resolved' AND kind IN ('closed', 'gone')",
+        )
+        .bind($toilet_id)
+        .fetch_one(&mut *$conn)
+        .await?;
+        // With no such report there is nothing to count, from any time.
+        let since = latest.map_or(chrono::DateTime::UNIX_EPOCH, |t| t.0 - crowd.window);
         sqlx::query(
             "UPDATE toilets SET
                 open_reports = (SELECT COUNT(*) FROM reports
                     WHERE toilet_id = $1 AND state != 'resolved'),
-                reported_closed = (SELECT COUNT(DISTINCT client_hash) FROM reports
-                    WHERE toilet_id = $1 AND state != 'resolved' AND kind IN ('closed', 'gone')) >= $2,
+                reported_closed = (SELECT COUNT(DISTINCT net_hash) FROM reports
+                    WHERE toilet_id = $1 AND state != 'resolved' AND kind IN ('closed', 'gone')
+                      AND created_at >= $3) >= $2,
                 last_report_kind = (SELECT kind FROM reports WHERE toilet_id = $1 ORDER BY id DESC LIMIT 1),
                 last_report_at = (SELECT created_at FROM reports WHERE toilet_id = $1 ORDER BY id DESC LIMIT 1),
                 last_fixed_at = (SELECT MAX(resolved_at) FROM reports WHERE toilet_id = $1)
              WHERE id = $1",
         )
         .bind($toilet_id)
-        .bind(CROWD_THRESHOLD)
-        .execute($conn)
+        .bind(crowd.min)
+        .bind($crate::store::stamp::Stamp(since))
+        .execute(&mut *$conn)
+        .await?
+    }};
+}
+pub(crate) use refresh_summary;
+
+/// Resolves toilet `$toilet_id`'s open closed/gone reports as answered by
+/// its owner `$actor` at `$now`, with `$why`.
+macro_rules! answer_closed_reports {
+    ($conn:expr, $toilet_id:expr, $actor:expr, $now:expr, $why:expr) => {
+        sqlx::query(
+            "UPDATE reports SET state = 'resolved', resolved_at = $2, resolved_by = $3,
+                resolution = $4,
+                acknowledged_at = COALESCE(acknowledged_at, $2),
+                acknowledged_by = COALESCE(acknowledged_by, $3)
+             WHERE toilet_id = $1 AND state != 'resolved' AND kind IN ('closed', 'gone')",
+        )
+        .bind($toilet_id)
+        .bind($crate::store::stamp::Stamp($now))
+        .bind($actor.user_id)
+        .bind($why)
+        .execute(&mut *$conn)
         .await?
     };
 }
+pub(crate) use answer_closed_reports;
 
 const REPORT_SELECT: &str = "SELECT r.id, r.toilet_id, t.name AS toilet_name, r.kind, r.note,
     r.contact, r.state, r.created_at, r.acknowledged_at, r.resolved_at, r.resolution
@@ -84,9 +120,9 @@ impl Store {
         &self,
         toilet: ToiletId,
         report: NewReport,
-        client_hash: String,
+        reporter: &Reporter,
     ) -> Result<(ReportReceipt, Toilet)> {
-        let now = self.now();
+        let (now, crowd) = (self.now(), self.crowd());
         let (id, after) = write_tx!(self, |tx| {
             let t: Toilet =
                 load_toilet!(&mut *tx, toilet.get()).ok_or(Error::not_found("toilet", toilet))?;
@@ -94,18 +130,20 @@ impl Store {
                 return Err(Error::not_found("toilet", toilet));
             }
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO reports (toilet_id, kind, note, contact, client_hash, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO reports (toilet_id, kind, note, contact, client_hash, net_hash,
+                    created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(toilet.get())
             .bind(report.kind.as_str())
             .bind(&report.note)
             .bind(&report.contact)
-            .bind(&client_hash)
+            .bind(&reporter.client)
+            .bind(&reporter.network)
             .bind(Stamp(now))
             .fetch_one(&mut *tx)
             .await?;
-            refresh_summary!(&mut *tx, toilet.get());
+            refresh_summary!(tx, toilet.get(), crowd);
             if let Some(org) = t.org_id {
                 let has_hook = sqlx::query("SELECT 1 FROM webhooks WHERE org_id = $1")
                     .bind(org)
@@ -141,7 +179,7 @@ impl Store {
     /// "Still correct": sets the last-verified time; from the owner it also
     /// resolves the open closed/gone reports.
     pub async fn confirm_toilet(&self, toilet: ToiletId, owner: Option<Actor>) -> Result<Toilet> {
-        let now = self.now();
+        let (now, crowd) = (self.now(), self.crowd());
         let after = write_tx!(self, |tx| {
             let t: Toilet =
                 load_toilet!(&mut *tx, toilet.get()).ok_or(Error::not_found("toilet", toilet))?;
@@ -154,20 +192,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if let Some(actor) = owner.filter(|a| a.may_change(t.org_id)) {
-                sqlx::query(
-                    "UPDATE reports SET state = 'resolved', resolved_at = $2, resolved_by = $3,
-                        resolution = 'confirmed in service by its owner',
-                        acknowledged_at = COALESCE(acknowledged_at, $2),
-                        acknowledged_by = COALESCE(acknowledged_by, $3)
-                     WHERE toilet_id = $1 AND state != 'resolved' AND kind IN ('closed', 'gone')",
-                )
-                .bind(toilet.get())
-                .bind(Stamp(now))
-                .bind(actor.user_id)
-                .execute(&mut *tx)
-                .await?;
+                answer_closed_reports!(
+                    tx,
+                    toilet.get(),
+                    actor,
+                    now,
+                    "confirmed in service by its owner"
+                );
             }
-            refresh_summary!(&mut *tx, toilet.get());
+            refresh_summary!(tx, toilet.get(), crowd);
             let after: Toilet =
                 load_toilet!(&mut *tx, toilet.get()).ok_or(Error::not_found("toilet", toilet))?;
             after
@@ -184,7 +217,7 @@ impl Store {
         resolution: Option<String>,
         actor: Actor,
     ) -> Result<(Report, Toilet)> {
-        let now = self.now();
+        let (now, crowd) = (self.now(), self.crowd());
         let select = format!("{REPORT_SELECT} WHERE r.id = $1");
         let (row, after) = write_tx!(self, |tx| {
             let found: Option<(i64, String)> =
@@ -225,7 +258,7 @@ impl Store {
                     .await?;
                 }
             }
-            refresh_summary!(&mut *tx, toilet_id);
+            refresh_summary!(tx, toilet_id, crowd);
             let row: ReportRow = sqlx::query_as(sqlx::AssertSqlSafe(select.clone()))
                 .bind(report)
                 .fetch_one(&mut *tx)

@@ -12,6 +12,7 @@ use gongce_shared::{
 
 use super::{
     Actor, Error, Result, Store, apply_patch, check, no_such_org, position,
+    reports::{answer_closed_reports, refresh_summary},
     stamp::Stamp,
     status_parts,
     throttle::on_pool,
@@ -98,7 +99,7 @@ impl Store {
         expected: i64,
         actor: Actor,
     ) -> Result<Toilet> {
-        let at = self.now();
+        let (at, crowd) = (self.now(), self.crowd());
         let after = write_tx!(self, |tx| {
             let before: Toilet =
                 load_toilet!(&mut *tx, id.get()).ok_or(Error::not_found("toilet", id))?;
@@ -127,6 +128,11 @@ impl Store {
                 .bind(Stamp(at))
                 .execute(&mut *tx)
                 .await?;
+            if patched.action == "reopen" {
+                // Reopening answers residents' "closed" reports.
+                answer_closed_reports!(tx, id.get(), actor, at, "reopened by its owner");
+                refresh_summary!(tx, id.get(), crowd);
+            }
             record!(tx, id.get(), actor, patched.action, Some(&before), at)
         });
         Ok(after)

@@ -12,7 +12,7 @@ use crate::support::{Db, postgres_db, sqlite_db};
 use chrono::Duration;
 use gongce::{
     import,
-    store::{Actor, Changes, Error, Store, throttle::Rule},
+    store::{Actor, Changes, Crowd, Error, Reporter, Store, throttle::Rule},
 };
 use gongce_shared::{
     Status, ToiletId,
@@ -130,7 +130,48 @@ async fn corrupt(db: &Db, id: i64) {
     }
 }
 
+fn who(client: &str, network: &str) -> Reporter {
+    Reporter {
+        client: client.to_owned(),
+        network: network.to_owned(),
+    }
+}
+
 contract! {
+    reported_closed_needs_networks_within_a_window_until_the_owner_reopens(db) {
+        let clock = crate::TestClock::default();
+        let store = open(&db).await.with_clock(clock.clock());
+        let (org, member, _) = people(&store).await;
+        let t = store.create_toilet(draft("余姚路公厕", 31.23, 121.44), Some(org), member).await.unwrap();
+        let closed = NewReport { kind: ReportKind::Closed, note: None, contact: None };
+        store.create_report(t.id, closed.clone(), &who("c1", "n1")).await.unwrap();
+        store.create_report(t.id, closed.clone(), &who("c2", "n2")).await.unwrap();
+        // A day and an hour later, a third network: the first two are too old.
+        clock.advance(Duration::hours(25));
+        let (_, late) = store.create_report(t.id, closed.clone(), &who("c3", "n3")).await.unwrap();
+        assert!(!late.reports.reported_closed, "three networks, but not within 24 hours");
+        store.create_report(t.id, closed.clone(), &who("c4", "n4")).await.unwrap();
+        let (_, marked) = store.create_report(t.id, closed.clone(), &who("c5", "n5")).await.unwrap();
+        assert!(marked.reports.reported_closed);
+        // It does not fade by itself: a week on, a "dirty" report keeps it.
+        clock.advance(Duration::days(7));
+        let dirty = NewReport { kind: ReportKind::Dirty, note: None, contact: None };
+        let (_, still) = store.create_report(t.id, dirty, &who("c6", "n6")).await.unwrap();
+        assert!(still.reports.reported_closed);
+        // The owner closes it for repairs, then reopens it: that answers them.
+        let v = still.version;
+        let closing = patch(json!({"status": {"state": "temporarily_closed", "reason": "维修"}}));
+        store.update_toilet(t.id, closing, v, member).await.unwrap();
+        let reopened = store.update_toilet(t.id, patch(json!({"status": {"state": "open"}})), v + 1, member).await.unwrap();
+        assert!(!reopened.reports.reported_closed);
+        assert_eq!(reopened.reports.open, 1, "the dirty report is still open");
+        // A stricter rule (two networks) from the settings.
+        let strict = open(&db).await.with_clock(clock.clock()).with_crowd(Crowd { min: 2, window: Duration::hours(1) });
+        strict.create_report(t.id, closed.clone(), &who("c7", "n7")).await.unwrap();
+        let (_, two) = strict.create_report(t.id, closed, &who("c8", "n8")).await.unwrap();
+        assert!(two.reports.reported_closed);
+    }
+
     a_row_that_is_not_a_valid_toilet_is_left_out(db) {
         let store = open(&db).await;
         let (_, _, admin) = people(&store).await;
@@ -349,16 +390,20 @@ contract! {
         let (org, member, admin) = people(&a).await;
         let t = a.create_toilet(draft("西康路公厕", 31.23, 121.44), Some(org), member).await.unwrap();
         let kind = |k: ReportKind| NewReport { kind: k, note: None, contact: None };
-        let (receipt, after) = a.create_report(t.id, NewReport { kind: ReportKind::NoPaper, note: Some("没纸".into()), contact: Some("138".into()) }, "c1".into()).await.unwrap();
+        let (receipt, after) = a.create_report(t.id, NewReport { kind: ReportKind::NoPaper, note: Some("没纸".into()), contact: Some("138".into()) }, &who("c1", "n1")).await.unwrap();
         assert_eq!(after.reports.open, 1);
         assert_eq!(after.version, 1, "a report is not an edit");
-        // Two independent reporters (on two replicas) say it is closed.
-        b.create_report(t.id, kind(ReportKind::Closed), "c1".into()).await.unwrap();
-        let (_, once) = b.create_report(t.id, kind(ReportKind::Closed), "c1".into()).await.unwrap();
+        // Reporters from three networks (on two replicas) say it is closed.
+        b.create_report(t.id, kind(ReportKind::Closed), &who("c1", "n1")).await.unwrap();
+        let (_, once) = b.create_report(t.id, kind(ReportKind::Closed), &who("c1", "n1")).await.unwrap();
         assert!(!once.reports.reported_closed, "one reporter twice is not a crowd");
-        let (_, crowd) = a.create_report(t.id, kind(ReportKind::Closed), "c2".into()).await.unwrap();
+        let (_, same_net) = a.create_report(t.id, kind(ReportKind::Gone), &who("c2", "n1")).await.unwrap();
+        assert!(!same_net.reports.reported_closed, "two clients of one network are one");
+        let (_, two) = a.create_report(t.id, kind(ReportKind::Closed), &who("c3", "n2")).await.unwrap();
+        assert!(!two.reports.reported_closed, "two networks are not three");
+        let (_, crowd) = b.create_report(t.id, kind(ReportKind::Closed), &who("c4", "n3")).await.unwrap();
         assert!(crowd.reports.reported_closed);
-        assert_eq!(crowd.reports.open, 4);
+        assert_eq!(crowd.reports.open, 6);
         // The owner says it is fine: the closed reports are resolved.
         let confirmed = b.confirm_toilet(t.id, Some(member)).await.unwrap();
         assert!(!confirmed.reports.reported_closed);
@@ -376,17 +421,17 @@ contract! {
         assert!(matches!(again, Error::Conflict(_)));
         assert!(matches!(a.answer_report(424242, ReportState::Resolved, None, member).await, Err(Error::NotFound { what: "report", .. })));
         let listed = a.org_reports(org, None).await.unwrap();
-        assert_eq!(listed.len(), 4);
+        assert_eq!(listed.len(), 6);
         assert_eq!(listed[0].id, listed.iter().map(|r| r.id).max().unwrap());
         assert_eq!(listed.iter().find(|r| r.id == receipt.id).unwrap().contact.as_deref(), Some("138"));
         assert_eq!(b.org_reports(org, Some(ReportState::Open)).await.unwrap().len(), 0);
         let stats = b.report_stats(Duration::hours(48), None).await.unwrap();
         assert_eq!(stats.orgs.len(), 1);
-        assert_eq!((stats.orgs[0].open, stats.orgs[0].resolved), (0, 4));
+        assert_eq!((stats.orgs[0].open, stats.orgs[0].resolved), (0, 6));
         assert!(stats.orgs[0].median_resolve_s.unwrap() >= 0.0);
         // A webhook gets each new report once, through the queue.
         a.set_webhook(org, Some(("http://127.0.0.1:9/hook".into(), "secret".into()))).await.unwrap();
-        let (r, _) = b.create_report(t.id, kind(ReportKind::Dirty), "c3".into()).await.unwrap();
+        let (r, _) = b.create_report(t.id, kind(ReportKind::Dirty), &who("c3", "n2")).await.unwrap();
         let now = chrono::Utc::now();
         // Not handed out while the organisation's earlier ones are being sent.
         assert!(a.due_deliveries(10, &[org], now).await.unwrap().is_empty());
@@ -410,7 +455,7 @@ contract! {
         let state = a.webhook_states(None).await.unwrap().pop().unwrap();
         assert_eq!((state.state.as_str(), state.pending, state.failed), ("failed", 0, 1));
         // The next delivery goes through: ok again.
-        let (r2, _) = a.create_report(t.id, kind(ReportKind::Dirty), "c5".into()).await.unwrap();
+        let (r2, _) = a.create_report(t.id, kind(ReportKind::Dirty), &who("c5", "n5")).await.unwrap();
         let due = b.due_deliveries(10, &[], later).await.unwrap();
         assert_eq!(serde_json::from_str::<serde_json::Value>(&due[0].payload).unwrap()["report"]["id"], r2.id);
         b.delivery_done(due[0].id, Ok(()), later).await.unwrap();
@@ -418,7 +463,7 @@ contract! {
         assert_eq!((state.state.as_str(), state.pending, state.failed), ("ok", 0, 1));
         assert!(state.last_delivered_at.is_some_and(|t| (t - later).num_milliseconds().abs() <= 1));
         a.set_webhook(org, None).await.unwrap();
-        b.create_report(t.id, kind(ReportKind::Dirty), "c4".into()).await.unwrap();
+        b.create_report(t.id, kind(ReportKind::Dirty), &who("c4", "n4")).await.unwrap();
         assert!(a.due_deliveries(10, &[], later).await.unwrap().is_empty());
         assert!(a.webhook_states(None).await.unwrap().is_empty());
     }
@@ -542,7 +587,7 @@ contract! {
         let t = a.create_toilet(draft("钩子", 31.0, 121.0), Some(org), member).await.unwrap();
         a.set_webhook(org, Some(("http://127.0.0.1:9/hook".into(), "s".into()))).await.unwrap();
         for client in ["c1", "c2", "c3"] {
-            a.create_report(t.id, NewReport { kind: ReportKind::Dirty, note: None, contact: None }, client.into()).await.unwrap();
+            a.create_report(t.id, NewReport { kind: ReportKind::Dirty, note: None, contact: None }, &who(client, client)).await.unwrap();
         }
         // Two replicas' workers ask at once: each delivery goes to one of them.
         let now = chrono::Utc::now();

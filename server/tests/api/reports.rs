@@ -419,14 +419,31 @@ async fn independent_closed_reports_mark_it_until_the_owner_answers() {
         nearby_toilet(&w, "").await.unwrap()["reports"]["reported_closed"],
         false
     );
-    // A second resident: reported closed.
+    // Two more residents of one /24 count as one network; a third
+    // network makes three: reported closed.
+    for ip in ["7.7.7.99", "8.8.8.8"] {
+        send(
+            &w.app,
+            "POST",
+            &path,
+            None,
+            Some(json!({"kind": "closed"})),
+            ip,
+        )
+        .await;
+        assert_eq!(
+            nearby_toilet(&w, "").await.unwrap()["reports"]["reported_closed"],
+            false,
+            "after {ip}"
+        );
+    }
     send(
         &w.app,
         "POST",
         &path,
         None,
         Some(json!({"kind": "closed"})),
-        "8.8.8.8",
+        "2001:db8:1:2::5",
     )
     .await;
     assert_eq!(
@@ -469,6 +486,63 @@ async fn independent_closed_reports_mark_it_until_the_owner_answers() {
             .await
             .is_some()
     );
+}
+
+/// A report or confirmation for a toilet that is not there spends the
+/// client's budget and writes nothing else: no throttle per missing toilet.
+#[tokio::test]
+async fn reports_for_missing_toilets_spend_the_budget_and_write_nothing_else() {
+    let w = world().await;
+    let throttles = |store: &gongce::store::Store| {
+        let path = store.sqlite_file().unwrap().to_owned();
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM throttles", [], |r| r.get::<_, i64>(0))
+            .unwrap()
+    };
+    let before = throttles(&w.app.store);
+    let mut refused = 0;
+    for id in 900_000..900_040 {
+        let (status, _) = send(
+            &w.app,
+            "POST",
+            &format!("/api/v1/toilets/{id}/reports"),
+            None,
+            Some(json!({"kind": "dirty"})),
+            "5.5.5.5",
+        )
+        .await;
+        assert!(status == 404 || status == 429, "{status}");
+        refused += usize::from(status == 429);
+        let (status, _) = send(
+            &w.app,
+            "POST",
+            &format!("/api/v1/toilets/{id}/confirmations"),
+            None,
+            None,
+            "5.5.5.5",
+        )
+        .await;
+        assert!(status == 404 || status == 429, "{status}");
+    }
+    assert_eq!(refused, 10, "thirty reports an hour, all toilets together");
+    // One row for the client's reports, one for its confirmations.
+    assert_eq!(throttles(&w.app.store) - before, 2);
+    let (status, _) = send(
+        &w.app,
+        "POST",
+        &format!("/api/v1/toilets/{}/confirmations", w.toilet),
+        None,
+        None,
+        "5.5.5.5",
+    )
+    .await;
+    assert_eq!(status, 429, "confirmations are capped across toilets too");
+    let reports: i64 = {
+        let conn = rusqlite::Connection::open(w.app.store.sqlite_file().unwrap()).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM reports", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(reports, 0);
 }
 
 /// A resolver for webhook hosts: test names that point at this machine

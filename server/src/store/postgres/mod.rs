@@ -41,6 +41,7 @@ pub(crate) const TOILETS_LOCK: i64 = 7_460_001;
 pub struct Postgres {
     pool: PgPool,
     pub(super) clock: crate::clock::Clock,
+    pub(super) crowd: super::Crowd,
 }
 
 const SELECT_TOILETS: &str = concat!("SELECT ", toilet_columns!(), " FROM toilets");
@@ -80,6 +81,7 @@ impl Postgres {
         Ok(Postgres {
             pool,
             clock: crate::clock::system(),
+            crowd: super::Crowd::default(),
         })
     }
 

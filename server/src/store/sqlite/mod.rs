@@ -30,6 +30,7 @@ pub struct Sqlite {
     /// The database file, for the bulk readers in [`read`].
     path: Arc<Path>,
     pub(super) clock: crate::clock::Clock,
+    pub(super) crowd: super::Crowd,
 }
 
 /// The file a `sqlite:` URL names, without opening it.
@@ -78,6 +79,7 @@ impl Sqlite {
             pool,
             path,
             clock: crate::clock::system(),
+            crowd: super::Crowd::default(),
         })
     }
 
