@@ -74,6 +74,10 @@ pub fn check_config(args: &ServeArgs) -> anyhow::Result<()> {
         "reported closed  {} networks within {} h",
         args.reported_closed_min, args.reported_closed_hours
     );
+    println!(
+        "keep             deliveries {} days, change log {} entries",
+        args.keep_deliveries_days, args.keep_change_log
+    );
     println!("tiles            {} ({})", tiles.url, tiles.crs);
     println!(
         "web app          {}",
@@ -131,6 +135,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         crate::clock::system(),
         Duration::from_millis(args.sync_interval_ms.clamp(100, 1000)),
     ));
+    let retention = tokio::spawn(crate::retention::run(
+        store.clone(),
+        args.retention(),
+        Duration::from_secs(3600),
+        crate::http::imports::uploads_dir_of(&store),
+    ));
     let sync = Arc::new(crate::sync::SyncStatus::new(
         seq,
         Duration::from_millis(args.sync_interval_ms.max(10)),
@@ -178,6 +188,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .context("the server failed")?;
     follower.abort();
     deliveries.abort();
+    retention.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -85,6 +85,15 @@ pub struct ServeArgs {
     #[arg(long, env = "GONGCE_REPORTED_CLOSED_HOURS", default_value_t = 24,
           value_parser = clap::value_parser!(i64).range(1..=24 * 30))]
     pub reported_closed_hours: i64,
+    /// Days to keep webhook deliveries after they were delivered or given up on.
+    #[arg(long, env = "GONGCE_KEEP_DELIVERIES_DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(i64).range(1..=3650))]
+    pub keep_deliveries_days: i64,
+    /// Change-log entries to keep behind the newest (a replica further
+    /// behind reloads everything).
+    #[arg(long, env = "GONGCE_KEEP_CHANGE_LOG", default_value_t = 100_000,
+          value_parser = clap::value_parser!(i64).range(20_000..))]
+    pub keep_change_log: i64,
     /// The built web app to serve at / (`cargo xtask webapp` writes webapp/dist).
     #[arg(long, env = "GONGCE_WEBAPP_DIR")]
     pub webapp_dir: Option<PathBuf>,
@@ -101,6 +110,15 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// What the retention task keeps.
+    pub fn retention(&self) -> crate::store::retention::Retention {
+        crate::store::retention::Retention {
+            deliveries: chrono::Duration::days(self.keep_deliveries_days),
+            change_log: self.keep_change_log,
+            ..Default::default()
+        }
+    }
+
     /// The "reported closed" rule these settings make.
     pub fn crowd(&self) -> crate::store::Crowd {
         crate::store::Crowd {

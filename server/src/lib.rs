@@ -11,6 +11,7 @@ pub mod http;
 pub mod import;
 pub mod index;
 pub mod net;
+pub mod retention;
 pub mod store;
 pub mod sync;
 pub mod webhooks;

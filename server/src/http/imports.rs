@@ -168,7 +168,12 @@ pub struct UploadReply {
 /// Beside a SQLite store; for PostgreSQL in the temporary folder (a
 /// replica's own: the deployment guide routes imports to one replica).
 fn uploads_dir(state: &AppState) -> PathBuf {
-    match state.store.sqlite_file() {
+    uploads_dir_of(&state.store)
+}
+
+/// Where `store`'s uploads are kept.
+pub(crate) fn uploads_dir_of(store: &crate::store::Store) -> PathBuf {
+    match store.sqlite_file() {
         Some(file) => file.parent().unwrap_or(Path::new(".")).join("uploads"),
         None => std::env::temp_dir().join("gongce-uploads"),
     }
@@ -305,7 +310,8 @@ async fn commit(
     Ok(Json(CommitReply { report }))
 }
 
-async fn forget_old_uploads(dir: &Path) {
+/// Deletes uploads older than a day (their dry runs can no longer be committed).
+pub(crate) async fn forget_old_uploads(dir: &Path) {
     let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
         return;
     };

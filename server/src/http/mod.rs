@@ -6,7 +6,7 @@ pub mod auth;
 mod edit;
 mod error;
 mod export;
-mod imports;
+pub(crate) mod imports;
 mod reports;
 pub mod security;
 mod session;

@@ -18,6 +18,7 @@ mod error;
 pub(crate) mod import_sql;
 pub mod postgres;
 mod reports;
+pub mod retention;
 pub mod sqlite;
 mod stamp;
 pub mod throttle;
@@ -249,13 +250,17 @@ impl Store {
         Ok(())
     }
 
-    /// How many log entries come after `seq`, and the last one.
-    async fn log_after(&self, seq: i64) -> Result<(i64, Option<i64>)> {
+    /// How many log entries come after `seq`, the last one, and the
+    /// oldest entry the log still holds.
+    async fn log_after(&self, seq: i64) -> Result<(i64, Option<i64>, Option<i64>)> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM toilet_changes WHERE seq > $1")
-                .bind(seq)
-                .fetch_one(pool)
-                .await?
+            sqlx::query_as(
+                "SELECT COUNT(*), MAX(seq), (SELECT MIN(seq) FROM toilet_changes)
+                 FROM toilet_changes WHERE seq > $1",
+            )
+            .bind(seq)
+            .fetch_one(pool)
+            .await?
         }))
     }
 
@@ -278,7 +283,12 @@ impl Store {
 
     /// What changed after log position `seq`.
     pub async fn changes_since(&self, seq: i64) -> Result<Changes> {
-        let (count, Some(max)) = self.log_after(seq).await? else {
+        let (count, max, oldest) = self.log_after(seq).await?;
+        // Entries after `seq` may have been pruned (retention): reload.
+        if oldest.is_some_and(|oldest| seq < oldest - 1) {
+            return Ok(Changes::Reload(self.snapshot().await?));
+        }
+        let Some(max) = max else {
             return Ok(Changes::Rows {
                 ids: Vec::new(),
                 toilets: Vec::new(),

@@ -138,6 +138,51 @@ fn who(client: &str, network: &str) -> Reporter {
 }
 
 contract! {
+    retention_deletes_what_nothing_needs_and_followers_reload_past_it(db) {
+        let clock = crate::TestClock::default();
+        let store = open(&db).await.with_clock(clock.clock());
+        let (org, member, _) = people(&store).await;
+        let rule = Rule { limit: 5, window: Duration::hours(1), backoff: None };
+        for i in 0..10 {
+            assert!(store.throttle(&format!("report:c{i}"), rule, clock.now()).await.unwrap().is_none());
+        }
+        store.create_session("short", member.user_id, "csrf", Duration::hours(1)).await.unwrap();
+        store.create_session("long", member.user_id, "csrf", Duration::days(30)).await.unwrap();
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            ids.push(store.create_toilet(draft(&format!("公厕{i}"), 31.2 + f64::from(i) / 100.0, 121.4), Some(org), member).await.unwrap().id);
+        }
+        store.set_webhook(org, Some(("http://127.0.0.1:9/hook".into(), "secret-secret-secret".into()))).await.unwrap();
+        let dirty = NewReport { kind: ReportKind::Dirty, note: None, contact: None };
+        store.create_report(ids[0], dirty, &who("c1", "n1")).await.unwrap();
+        let due = store.due_deliveries(10, &[], clock.now()).await.unwrap();
+        store.delivery_done(due[0].id, Ok(()), clock.now()).await.unwrap();
+        let seq = store.snapshot().await.unwrap().seq;
+
+        // Within a day nothing of that goes but the expired session.
+        clock.advance(Duration::hours(23));
+        let keep = gongce::store::retention::Retention { change_log: 3, ..Default::default() };
+        let pruned = store.prune(keep).await.unwrap();
+        assert_eq!((pruned.throttles, pruned.sessions, pruned.deliveries), (0, 1, 0));
+        assert!(store.session("long").await.unwrap().is_some());
+        // The change log keeps the newest three; a follower from before
+        // them reloads, one within them reads the rows.
+        let log = |sizes: Vec<(&str, i64)>| sizes.into_iter().find(|(t, _)| *t == "toilet_changes").unwrap().1;
+        assert!(pruned.change_log >= 3, "{pruned:?}");
+        assert_eq!(log(store.table_sizes().await.unwrap()), 3);
+        assert!(matches!(store.changes_since(0).await.unwrap(), Changes::Reload(s) if s.toilets.len() == 5));
+        assert!(matches!(store.changes_since(seq - 1).await.unwrap(), Changes::Rows { ids, .. } if ids.len() == 1));
+        // A day past their window, the throttles go; a month on, the delivery.
+        clock.advance(Duration::hours(2));
+        assert_eq!(store.prune(keep).await.unwrap().throttles, 10);
+        clock.advance(Duration::days(30));
+        let pruned = store.prune(keep).await.unwrap();
+        assert_eq!((pruned.deliveries, pruned.throttles, pruned.change_log), (1, 0, 0));
+        let sizes: std::collections::HashMap<_, _> = store.table_sizes().await.unwrap().into_iter().collect();
+        assert_eq!((sizes["throttles"], sizes["webhook_deliveries"], sizes["toilet_changes"]), (0, 0, 3));
+        assert_eq!(sizes["toilets"], 5);
+    }
+
     reported_closed_needs_networks_within_a_window_until_the_owner_reopens(db) {
         let clock = crate::TestClock::default();
         let store = open(&db).await.with_clock(clock.clock());

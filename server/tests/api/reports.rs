@@ -920,3 +920,50 @@ async fn a_dead_receiver_delays_no_other_organisation() {
     assert_eq!(next().await, "a answered");
     worker.abort();
 }
+
+/// Under sustained anonymous traffic — new clients every hour, reporting
+/// and confirming — the hourly prune keeps the throttle table flat: it
+/// holds about a day of clients, not every client ever seen.
+#[tokio::test]
+async fn sustained_anonymous_traffic_leaves_the_tables_bounded() {
+    let w = world().await;
+    let keep = gongce::store::retention::Retention::default();
+    let throttles = |sizes: Vec<(&str, i64)>| {
+        sizes
+            .into_iter()
+            .find(|(t, _)| *t == "throttles")
+            .unwrap()
+            .1
+    };
+    let mut sizes = Vec::new();
+    for hour in 0..30u8 {
+        for client in 0..20u8 {
+            let from = format!("100.{hour}.{client}.1");
+            let path = format!("/api/v1/toilets/{}/reports", w.toilet);
+            let (status, _) = send(
+                &w.app,
+                "POST",
+                &path,
+                None,
+                Some(json!({"kind": "dirty"})),
+                &from,
+            )
+            .await;
+            assert_eq!(status, 201);
+            let path = format!("/api/v1/toilets/{}/confirmations", w.toilet);
+            let (status, _) = send(&w.app, "POST", &path, None, None, &from).await;
+            assert_eq!(status, 200);
+        }
+        w.clock.advance(chrono::Duration::hours(1));
+        w.app.store.prune(keep).await.unwrap();
+        sizes.push(throttles(w.app.store.table_sizes().await.unwrap()));
+    }
+    // Four throttles a client (reports and confirmations, overall and for
+    // the toilet), for the clients of the last day; the first day's setup
+    // (the owner's sign-in) goes too.
+    assert_eq!(sizes[23] - sizes[0], 23 * 20 * 4, "{sizes:?}");
+    assert!(
+        sizes[24..].iter().all(|&n| n == 24 * 20 * 4),
+        "flat: {sizes:?}"
+    );
+}
