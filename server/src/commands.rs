@@ -75,6 +75,10 @@ pub fn check_config(args: &ServeArgs) -> anyhow::Result<()> {
         args.reported_closed_min, args.reported_closed_hours
     );
     println!(
+        "read limit       {}",
+        args.read_limit.with_burst(args.read_burst)
+    );
+    println!(
         "keep             deliveries {} days, change log {} entries",
         args.keep_deliveries_days, args.keep_change_log
     );
@@ -179,6 +183,20 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     state.map_center = map_center;
     state.webapp_dir = args.webapp_dir.clone();
     state.sync = Some(sync);
+    state.read_limit = crate::http::limit::Limiter::new(
+        args.read_limit.with_burst(args.read_burst),
+        crate::clock::system(),
+    )
+    .map(Arc::new);
+    let forgetting = state.read_limit.clone().map(|limiter| {
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiter.forget_idle();
+            }
+        })
+    });
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -189,6 +207,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     follower.abort();
     deliveries.abort();
     retention.abort();
+    if let Some(task) = forgetting {
+        task.abort();
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -94,6 +94,14 @@ pub struct ServeArgs {
     #[arg(long, env = "GONGCE_KEEP_CHANGE_LOG", default_value_t = 100_000,
           value_parser = clap::value_parser!(i64).range(20_000..))]
     pub keep_change_log: i64,
+    /// API reads (GET, HEAD) each client may send: `20/s`, `600/min`, or
+    /// `off` (benchmarks). Beyond it and the burst: 429 with Retry-After.
+    #[arg(long, env = "GONGCE_READ_LIMIT", default_value = "20/s")]
+    pub read_limit: crate::http::limit::ReadLimit,
+    /// Reads a client may send at once above the rate.
+    #[arg(long, env = "GONGCE_READ_BURST", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub read_burst: u32,
     /// The built web app to serve at / (`cargo xtask webapp` writes webapp/dist).
     #[arg(long, env = "GONGCE_WEBAPP_DIR")]
     pub webapp_dir: Option<PathBuf>,

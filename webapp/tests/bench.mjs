@@ -21,7 +21,7 @@ const db = `sqlite:${join(dir, "demo.sqlite")}`;
 execFileSync(bin, ["import", "--database-url", db, "--source", "taiwan-moenv", "--timezone", "Asia/Taipei",
   "--fix-swapped", "--skip-invalid", join(root, "data/taiwan_moenv_toilets_20251109_no_taipei.csv")], { stdio: "ignore" });
 const server = spawn(bin, ["serve", "--database-url", db, "--bind", "127.0.0.1:0", "--webapp-dir", join(root, "webapp/dist"),
-  "--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png"], { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, RUST_LOG: "warn" } });
+  "--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png"], { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, RUST_LOG: "warn", GONGCE_READ_LIMIT: "off" } });
 const base = (await new Promise((ok) => createInterface({ input: server.stdout }).once("line", ok))).replace("gongce listening on ", "").trim();
 
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });

@@ -75,6 +75,8 @@ pub fn start(url: &str, options: &[&str]) -> anyhow::Result<(Server, Duration)> 
         .args(["serve", "--bind", "127.0.0.1:0", "--database-url", url])
         .args(options)
         .env("RUST_LOG", "warn")
+        // One client (wrk) sends everything: the read limiter is off.
+        .env("GONGCE_READ_LIMIT", "off")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()?;

@@ -7,6 +7,7 @@ mod edit;
 mod error;
 mod export;
 pub(crate) mod imports;
+pub mod limit;
 mod reports;
 pub mod security;
 mod session;
@@ -72,6 +73,8 @@ pub struct AppState {
     /// How far the index has followed the change log (None: not followed,
     /// as in tests that apply changes themselves).
     pub sync: Option<Arc<crate::sync::SyncStatus>>,
+    /// The public read limiter (None: off, as in most tests).
+    pub read_limit: Option<Arc<limit::Limiter>>,
 }
 
 impl AppState {
@@ -100,6 +103,7 @@ impl AppState {
             map_center: None,
             webapp_dir: None,
             sync: None,
+            read_limit: None,
         }
     }
 
@@ -267,6 +271,7 @@ pub fn app(mut state: AppState) -> Router {
         None => router.fallback(|| async { ApiError::not_found("no such route") }),
     };
     let security = Arc::new(security::Headers::new(&state));
+    let router = router.layer(middleware::from_fn_with_state(state.clone(), limit::reads));
     router
         .method_not_allowed_fallback(|| async {
             ApiError::new(

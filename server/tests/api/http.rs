@@ -495,3 +495,59 @@ async fn behind_https_and_in_a_portal_the_headers_say_so() {
     assert!(csp.contains("https://webrd04.is.autonavi.com"), "{csp}");
     assert!(!csp.contains("openstreetmap"), "{csp}");
 }
+
+/// The public read limiter: a client's reads beyond its rate and burst are
+/// 429 with Retry-After; other clients, writes, health checks and the web
+/// app's files are not counted; the allowance comes back with time.
+#[tokio::test]
+async fn api_reads_are_limited_per_client() {
+    let clock = crate::TestClock::default();
+    let app = app_with(SHANGHAI, |s| {
+        s.clock = clock.clock();
+        s.trusted_proxies = Arc::new("127.0.0.1".parse().unwrap());
+        s.read_limit = gongce::http::limit::Limiter::new(
+            gongce::http::limit::ReadLimit::Rate {
+                per_second: 2,
+                burst: 3,
+            },
+            clock.clock(),
+        )
+        .map(Arc::new);
+    })
+    .await;
+    let read = |from: &'static str, uri: &'static str| {
+        let app = &app;
+        async move {
+            app.request(crate::json_request(
+                "GET",
+                uri,
+                None,
+                None,
+                &[("x-forwarded-for", from)],
+            ))
+            .await
+        }
+    };
+    let nearby = "/api/v1/toilets/nearby?lat=31.2325&lon=121.4737";
+    for _ in 0..3 {
+        assert_eq!(read("1.2.3.4", nearby).await.status, 200);
+    }
+    let refused = read("1.2.3.4", nearby).await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.headers["retry-after"], "1");
+    assert_eq!(refused.json()["error"]["code"], "too_many_requests");
+    // The same client's other reads count too; an IPv6 client by its /64.
+    assert_eq!(read("1.2.3.4", "/api/v1/export").await.status, 429);
+    for _ in 0..3 {
+        assert_eq!(read("2001:db8:5:6::1", nearby).await.status, 200);
+    }
+    assert_eq!(read("2001:db8:5:6::2", nearby).await.status, 429);
+    // Not counted: another client, health checks, the app's files.
+    assert_eq!(read("5.6.7.8", nearby).await.status, 200);
+    assert_eq!(read("1.2.3.4", "/healthz").await.status, 200);
+    assert_eq!(read("1.2.3.4", "/index.html").await.status, 404);
+    // Half a second gives one read back.
+    clock.advance(chrono::Duration::milliseconds(500));
+    assert_eq!(read("1.2.3.4", nearby).await.status, 200);
+    assert_eq!(read("1.2.3.4", nearby).await.status, 429);
+}

@@ -1,0 +1,195 @@
+//! The public read limiter: each client (its address behind trusted
+//! proxies, an IPv6 client by its /64) may send so many API reads a second,
+//! with a burst on top. Beyond it: 429 with `Retry-After`. Counted in
+//! memory (governor's GCRA, one cell per client), per server.
+//!
+//! `GONGCE_READ_LIMIT=off` turns it off (benchmarks do); the default is
+//! generous: a resident panning the map sends a few reads a second.
+
+use std::{fmt, num::NonZeroU32, str::FromStr, time::Duration};
+
+use axum::{
+    extract::{Request, State},
+    http::Method,
+    middleware::Next,
+    response::{IntoResponse as _, Response},
+};
+use governor::{
+    Quota, RateLimiter, clock::Clock as _, middleware::NoOpMiddleware, nanos::Nanos,
+    state::keyed::DashMapStateStore,
+};
+
+use super::{ApiError, AppState, auth::client_addr};
+
+/// `off`, or a rate per client: `20/s`, `600/min`, with the burst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadLimit {
+    Off,
+    Rate { per_second: u32, burst: u32 },
+}
+
+impl ReadLimit {
+    pub const DEFAULT: ReadLimit = ReadLimit::Rate {
+        per_second: 20,
+        burst: 200,
+    };
+
+    pub fn with_burst(self, burst: u32) -> ReadLimit {
+        match self {
+            ReadLimit::Off => ReadLimit::Off,
+            ReadLimit::Rate { per_second, .. } => ReadLimit::Rate {
+                per_second,
+                burst: burst.max(1),
+            },
+        }
+    }
+}
+
+impl FromStr for ReadLimit {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if matches!(s, "off" | "false" | "0" | "no") {
+            return Ok(ReadLimit::Off);
+        }
+        let bad = || format!("{s:?}: expected off, or requests per client as 20/s or 600/min");
+        let (n, unit) = s.split_once('/').ok_or_else(bad)?;
+        let n: u32 = n.trim().parse().map_err(|_| bad())?;
+        let per_second = match unit.trim() {
+            "s" | "sec" | "second" => n,
+            "min" | "minute" => n.div_ceil(60),
+            _ => return Err(bad()),
+        };
+        if per_second == 0 {
+            return Err(bad());
+        }
+        Ok(ReadLimit::Rate {
+            per_second,
+            burst: ReadLimit::DEFAULT.burst().max(per_second),
+        })
+    }
+}
+
+impl ReadLimit {
+    fn burst(self) -> u32 {
+        match self {
+            ReadLimit::Off => 0,
+            ReadLimit::Rate { burst, .. } => burst,
+        }
+    }
+}
+
+impl fmt::Display for ReadLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadLimit::Off => f.write_str("off"),
+            ReadLimit::Rate { per_second, burst } => {
+                write!(f, "{per_second}/s per client, bursts of {burst}")
+            }
+        }
+    }
+}
+
+/// governor's clock, read from the app's (tests move it by hand).
+#[derive(Clone)]
+struct AppClock(crate::clock::Clock);
+
+impl governor::clock::Clock for AppClock {
+    type Instant = Nanos;
+    fn now(&self) -> Nanos {
+        let t = (self.0)();
+        Nanos::from(t.timestamp_nanos_opt().unwrap_or_default().max(0) as u64)
+    }
+}
+
+/// The limiter itself, shared by every request of a server.
+pub struct Limiter {
+    limiter: RateLimiter<String, DashMapStateStore<String>, AppClock, NoOpMiddleware<Nanos>>,
+    clock: AppClock,
+}
+
+impl Limiter {
+    /// `None` when `limit` is off.
+    pub fn new(limit: ReadLimit, clock: crate::clock::Clock) -> Option<Limiter> {
+        let ReadLimit::Rate { per_second, burst } = limit else {
+            return None;
+        };
+        let quota = Quota::per_second(NonZeroU32::new(per_second)?)
+            .allow_burst(NonZeroU32::new(burst.max(1)).expect("at least 1"));
+        let clock = AppClock(clock);
+        Some(Limiter {
+            limiter: RateLimiter::new(quota, DashMapStateStore::default(), clock.clone()),
+            clock,
+        })
+    }
+
+    /// How long `client` must wait, if it must.
+    fn check(&self, client: String) -> Option<Duration> {
+        self.limiter
+            .check_key(&client)
+            .err()
+            .map(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+
+    /// Forgets clients whose allowance is full again (called every minute).
+    pub fn forget_idle(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+
+    pub fn clients(&self) -> usize {
+        self.limiter.len()
+    }
+}
+
+/// Counts GET and HEAD requests to the API against the client's allowance.
+pub async fn reads(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(limiter) = state.read_limit.as_deref() else {
+        return next.run(request).await;
+    };
+    if !matches!(*request.method(), Method::GET | Method::HEAD)
+        || !request.uri().path().starts_with("/api/")
+    {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    if let Some(wait) = limiter.check(client_addr(&state, &parts)) {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return ApiError::too_many(
+            seconds,
+            format!(
+                "too many requests from here; try again in {} s",
+                seconds.max(1)
+            ),
+        )
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_read_as_rates() {
+        assert_eq!("off".parse(), Ok(ReadLimit::Off));
+        assert_eq!(
+            "20/s".parse(),
+            Ok(ReadLimit::Rate {
+                per_second: 20,
+                burst: 200
+            })
+        );
+        assert_eq!(
+            "600/min".parse::<ReadLimit>().map(|l| l.with_burst(50)),
+            Ok(ReadLimit::Rate {
+                per_second: 10,
+                burst: 50
+            })
+        );
+        for bad in ["", "20", "x/s", "0/s", "20/h"] {
+            assert!(bad.parse::<ReadLimit>().is_err(), "{bad}");
+        }
+    }
+}
