@@ -197,13 +197,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }
         })
     });
-    axum::serve(
-        listener,
-        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("the server failed")?;
+    crate::http::serve::serve(listener, app(state), shutdown_signal()).await;
     follower.abort();
     deliveries.abort();
     retention.abort();

@@ -10,6 +10,7 @@ pub(crate) mod imports;
 pub mod limit;
 mod reports;
 pub mod security;
+pub mod serve;
 mod session;
 mod toilets;
 pub mod webapp;
