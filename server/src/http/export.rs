@@ -52,23 +52,149 @@ async fn geojson(State(state): State<AppState>) -> Result<Response, ApiError> {
     export(state, ExportFormat::Geojson).await
 }
 
+/// Exports rendered once per state of the index and shared: each is
+/// written to a file by one task (at most [`RENDERS`] at once) and every
+/// request for that state streams the file, so memory stays small however
+/// many download it, and a render goes on when its first requester leaves.
+pub struct Exports {
+    dir: tempfile::TempDir,
+    latest: std::sync::Mutex<Vec<Arc<Rendering>>>,
+    renders: Arc<tokio::sync::Semaphore>,
+    rendered: std::sync::atomic::AtomicUsize,
+}
+
+/// How many exports may be rendered at once.
+const RENDERS: usize = 2;
+
+type Render = futures_util::future::Shared<
+    futures_util::future::BoxFuture<'static, Result<Arc<std::path::PathBuf>, String>>,
+>;
+
+struct Rendering {
+    format: ExportFormat,
+    generation: u64,
+    file: Render,
+}
+
+impl Exports {
+    pub fn new() -> std::io::Result<Exports> {
+        Ok(Exports {
+            dir: tempfile::Builder::new()
+                .prefix("gongce-exports")
+                .tempdir()?,
+            latest: Default::default(),
+            renders: Arc::new(tokio::sync::Semaphore::new(RENDERS)),
+            rendered: Default::default(),
+        })
+    }
+
+    /// How many exports this server has rendered (for tests).
+    pub fn rendered(&self) -> usize {
+        self.rendered.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The file of `format` for the index as it is now: rendered by the
+    /// first request since the index changed, awaited by the others.
+    async fn file(
+        self: &Arc<Self>,
+        state: &AppState,
+        format: ExportFormat,
+    ) -> Result<Arc<std::path::PathBuf>, String> {
+        let generation = state.index.read().expect("index lock").generation();
+        let file = {
+            let mut latest = self.latest.lock().expect("exports lock");
+            match latest
+                .iter()
+                .find(|r| r.format == format && r.generation == generation)
+            {
+                Some(r) => r.file.clone(),
+                None => {
+                    let file = self.render(state, format, generation);
+                    latest.retain(|r| r.format != format);
+                    latest.push(Arc::new(Rendering {
+                        format,
+                        generation,
+                        file: file.clone(),
+                    }));
+                    file
+                }
+            }
+        };
+        file.await
+    }
+
+    fn render(self: &Arc<Self>, state: &AppState, format: ExportFormat, generation: u64) -> Render {
+        use futures_util::FutureExt as _;
+        let (exports, index, licence) = (
+            Arc::clone(self),
+            Arc::clone(&state.index),
+            Arc::clone(&state.licence),
+        );
+        let ext = match format {
+            ExportFormat::Csv => "csv",
+            _ => "geojson",
+        };
+        let task = tokio::spawn(async move {
+            let _permit = exports.renders.acquire().await.map_err(|e| e.to_string())?;
+            let path = exports.dir.path().join(format!("{generation}.{ext}"));
+            let rendered =
+                tokio::task::spawn_blocking(move || -> anyhow::Result<std::path::PathBuf> {
+                    // One reference count per toilet under the lock; the writing after it.
+                    let toilets = index.read().expect("index lock").all();
+                    let part = path.with_extension("part");
+                    let file =
+                        std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&part)?);
+                    import::export(&toilets, format, &licence, file)?;
+                    std::fs::rename(&part, &path)?;
+                    Ok(path)
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|e| format!("{e:#}"))?;
+            exports
+                .rendered
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // Older renderings of this format go (a request streaming one
+            // keeps reading it: an open file outlives its name).
+            if let Ok(dir) = std::fs::read_dir(exports.dir.path()) {
+                for old in dir.flatten() {
+                    let path = old.path();
+                    let older = path.extension().is_some_and(|e| e == ext)
+                        && path
+                            .file_stem()
+                            .and_then(|s| s.to_str()?.parse::<u64>().ok())
+                            .is_some_and(|g| g < generation);
+                    if older {
+                        let _ = std::fs::remove_file(path);
+                    }
+                }
+            }
+            Ok(Arc::new(rendered))
+        });
+        async move { task.await.map_err(|e| e.to_string())? }
+            .boxed()
+            .shared()
+    }
+}
+
 async fn export(state: AppState, format: ExportFormat) -> Result<Response, ApiError> {
-    // One reference count per toilet under the lock; the writing after it.
-    let toilets = state.index.read().expect("index lock").all();
-    let licence = Arc::clone(&state.licence);
-    let body = tokio::task::spawn_blocking(move || {
-        let mut body = Vec::with_capacity(toilets.len() * 300);
-        import::export(&toilets, format, &licence, &mut body).map(|()| body)
-    })
-    .await
-    .map_err(|e| ApiError::internal(e.into()))?
-    .map_err(ApiError::internal)?;
+    let exports = Arc::clone(&state.exports);
+    let path = exports
+        .file(&state, format)
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot render the export: {e}")))?;
+    let file = tokio::fs::File::open(&*path)
+        .await
+        .map_err(|e| ApiError::internal(e.into()))?;
+    let length = file.metadata().await.map(|m| m.len()).ok();
+    let body =
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 1 << 16));
     let (content_type, name) = match format {
         ExportFormat::Csv => ("text/csv; charset=utf-8", "gongce-toilets.csv"),
         _ => ("application/geo+json", "gongce-toilets.geojson"),
     };
     let link = format!("<{}>; rel=\"license\"", state.licence.url);
-    Ok((
+    let mut response = (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
             (
@@ -79,5 +205,11 @@ async fn export(state: AppState, format: ExportFormat) -> Result<Response, ApiEr
         ],
         body,
     )
-        .into_response())
+        .into_response();
+    if let Some(length) = length {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, length.into());
+    }
+    Ok(response)
 }

@@ -76,6 +76,8 @@ pub struct AppState {
     pub sync: Option<Arc<crate::sync::SyncStatus>>,
     /// The public read limiter (None: off, as in most tests).
     pub read_limit: Option<Arc<limit::Limiter>>,
+    /// Exports rendered once per state of the index, streamed from files.
+    pub exports: Arc<export::Exports>,
 }
 
 impl AppState {
@@ -105,6 +107,7 @@ impl AppState {
             webapp_dir: None,
             sync: None,
             read_limit: None,
+            exports: Arc::new(export::Exports::new().expect("a temporary folder for exports")),
         }
     }
 

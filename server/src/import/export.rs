@@ -169,39 +169,45 @@ pub fn export_geojson(
     licence: &Licence,
     out: impl Write,
 ) -> anyhow::Result<()> {
-    let features: Vec<serde_json::Value> = toilets
-        .iter()
-        .map(|t| {
-            let mut properties = serde_json::Map::new();
-            for (name, cell) in headers().zip(cells(t)) {
-                if matches!(name, "lat" | "lon" | "external_id") {
-                    continue;
-                }
-                properties.insert(
-                    name.to_owned(),
-                    match cell {
-                        Cell::Text(s) if s.is_empty() => serde_json::Value::Null,
-                        Cell::Text(s) => s.into(),
-                        Cell::Number(n) => json!(n),
-                    },
-                );
+    // Streamed feature by feature: memory stays that of one feature.
+    let mut out = std::io::BufWriter::new(out);
+    write!(
+        out,
+        r#"{{"type":"FeatureCollection","licence":{},"generated_at":{},"count":{},"features":["#,
+        serde_json::to_string(licence)?,
+        serde_json::to_string(&Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true))?,
+        toilets.len()
+    )?;
+    for (i, t) in toilets.iter().enumerate() {
+        let mut properties = serde_json::Map::new();
+        for (name, cell) in headers().zip(cells(t)) {
+            if matches!(name, "lat" | "lon" | "external_id") {
+                continue;
             }
-            json!({
+            properties.insert(
+                name.to_owned(),
+                match cell {
+                    Cell::Text(s) if s.is_empty() => serde_json::Value::Null,
+                    Cell::Text(s) => s.into(),
+                    Cell::Number(n) => json!(n),
+                },
+            );
+        }
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(
+            &mut out,
+            &json!({
                 "type": "Feature",
                 "id": key(t),
                 "geometry": {"type": "Point", "coordinates": [t.position.lon(), t.position.lat()]},
                 "properties": properties,
-            })
-        })
-        .collect();
-    let doc = json!({
-        "type": "FeatureCollection",
-        "licence": licence,
-        "generated_at": Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true),
-        "count": toilets.len(),
-        "features": features,
-    });
-    serde_json::to_writer(out, &doc)?;
+            }),
+        )?;
+    }
+    out.write_all(b"]}")?;
+    out.flush()?;
     Ok(())
 }
 

@@ -163,6 +163,15 @@ pub struct Index {
     /// search for a combination nobody has ends at once instead of
     /// walking every toilet.
     with_facilities: [usize; 16],
+    /// Which state of the toilets this is: new on every change, never
+    /// repeated in this process (exports are cached by it).
+    generation: u64,
+}
+
+/// A generation no index of this process has had.
+fn next_generation() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Index {
@@ -199,7 +208,13 @@ impl Index {
         } else {
             tree
         };
+        index.generation = next_generation();
         index
+    }
+
+    /// Which state of the toilets this is; any change gives a new one.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Puts the entry in the table (not in the tree); returns the one it replaced.
@@ -278,6 +293,7 @@ impl Index {
 
     /// Inserts or replaces a toilet; a removed one leaves the index.
     pub fn upsert(&mut self, toilet: Toilet) {
+        self.generation = next_generation();
         if toilet.status == Status::Removed {
             self.remove(toilet.id);
             return;
@@ -293,6 +309,7 @@ impl Index {
     }
 
     pub fn remove(&mut self, id: ToiletId) {
+        self.generation = next_generation();
         let Some(old) = usize::try_from(id.get())
             .ok()
             .and_then(|at| self.entries.get_mut(at))

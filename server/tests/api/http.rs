@@ -551,3 +551,37 @@ async fn api_reads_are_limited_per_client() {
     assert_eq!(read("1.2.3.4", nearby).await.status, 200);
     assert_eq!(read("1.2.3.4", nearby).await.status, 429);
 }
+
+/// An export is rendered once per state of the toilets and shared by every
+/// request, also by requests that come while it is being rendered; a
+/// change renders it anew.
+#[tokio::test]
+async fn exports_are_rendered_once_per_state_and_shared() {
+    let mut exports = None;
+    let app = app_with(SHANGHAI, |s| exports = Some(Arc::clone(&s.exports))).await;
+    let exports = exports.unwrap();
+    let first = app.get("/api/v1/export.csv").await;
+    let again = app.get("/api/v1/export.csv").await;
+    assert_eq!((first.status, again.status), (200, 200));
+    assert_eq!(first.body, again.body);
+    assert_eq!(
+        first.headers["content-length"],
+        first.body.len().to_string().as_str()
+    );
+    assert_eq!(exports.rendered(), 1);
+    let at_once =
+        futures_util::future::join_all((0..8).map(|_| app.get("/api/v1/export.geojson"))).await;
+    assert!(
+        at_once
+            .iter()
+            .all(|r| r.status == 200 && r.body == at_once[0].body)
+    );
+    assert_eq!(exports.rendered(), 2, "one render for eight requests");
+    // A change: the next request renders again, with it.
+    let mut renamed = (*app.index.read().unwrap().all()[0]).clone();
+    renamed.name = gongce_shared::ToiletName::new("改名的公厕").unwrap();
+    app.index.write().unwrap().upsert(renamed);
+    let changed = app.get("/api/v1/export.csv").await;
+    assert!(String::from_utf8_lossy(&changed.body).contains("改名的公厕"));
+    assert_eq!(exports.rendered(), 3);
+}
