@@ -1184,3 +1184,191 @@ async fn free_text_is_bounded_and_invisible_formatting_stripped() {
         "301 characters, more than the 300 allowed"
     );
 }
+
+/// A value a hostile or broken client might send.
+fn junk(rng: &mut rand_chacha::ChaCha8Rng) -> String {
+    use rand::{Rng as _, seq::IndexedRandom as _};
+    const PIECES: &[&str] = &[
+        "",
+        "0",
+        "-1",
+        "1e309",
+        "NaN",
+        "inf",
+        "-0",
+        "9223372036854775808",
+        "31.23",
+        "121.47",
+        "true",
+        "null",
+        "[]",
+        "{}",
+        "\"",
+        "'",
+        "\\",
+        "%",
+        "%00",
+        "%ff",
+        "%2F..%2F",
+        "..",
+        "/",
+        "\u{0}",
+        "\u{202E}",
+        "\u{FEFF}",
+        "公厕",
+        "🚻",
+        ",",
+        ";",
+        "=",
+        "&",
+        "?",
+        "#",
+        "+",
+        " ",
+        "<script>",
+        "${x}",
+        "1,2,3,4",
+        "180,90,-180,-90",
+        "Mo-Fr 08:00-18:00",
+        "24/7",
+    ];
+    let mut out = String::new();
+    for _ in 0..rng.random_range(0..6) {
+        out.push_str(PIECES.choose(rng).unwrap());
+    }
+    if rng.random_bool(0.05) {
+        out.push_str(&"9".repeat(rng.random_range(100..5000)));
+    }
+    out
+}
+
+fn encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Malformed queries, paths and bodies, seeded so a failure repeats: the
+/// API never answers 5xx, and every error is JSON that says what was wrong.
+#[tokio::test]
+async fn malformed_requests_never_get_a_server_error() {
+    use rand::{Rng as _, SeedableRng as _, seq::IndexedRandom as _};
+    let w = world().await;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20261201);
+    let routes = [
+        ("GET", "/api/v1/toilets/nearby"),
+        ("GET", "/api/v1/toilets"),
+        ("POST", "/api/v1/toilets"),
+        ("GET", "/api/v1/toilets/{}"),
+        ("PATCH", "/api/v1/toilets/{}"),
+        ("DELETE", "/api/v1/toilets/{}"),
+        ("POST", "/api/v1/toilets/{}/reports"),
+        ("POST", "/api/v1/toilets/{}/confirmations"),
+        ("GET", "/api/v1/toilets/{}/history"),
+        ("GET", "/api/v1/orgs"),
+        ("POST", "/api/v1/orgs"),
+        ("PATCH", "/api/v1/orgs/{}"),
+        ("GET", "/api/v1/orgs/{}/reports"),
+        ("GET", "/api/v1/orgs/{}/toilets"),
+        ("PUT", "/api/v1/orgs/{}/webhook"),
+        ("POST", "/api/v1/reports/{}/resolve"),
+        ("POST", "/api/v1/reports/{}/acknowledge"),
+        ("POST", "/api/v1/users"),
+        ("PATCH", "/api/v1/users/{}"),
+        ("POST", "/api/v1/session"),
+        ("GET", "/api/v1/stats/reports"),
+        ("POST", "/api/v1/imports/{}/commit"),
+        ("GET", "/api/v1/export.csv"),
+        ("GET", "/api/v1/{}"),
+    ];
+    let params = [
+        "lat",
+        "lon",
+        "limit",
+        "radius_m",
+        "bbox",
+        "wheelchair",
+        "free",
+        "open_now",
+        "state",
+        "overdue_hours",
+        "source",
+        "filename",
+        "crs",
+    ];
+    let methods = ["GET", "POST", "PATCH", "PUT", "DELETE"];
+    let mut seen = std::collections::BTreeMap::<u16, usize>::new();
+    for _ in 0..3000 {
+        let (method, route) = *routes.choose(&mut rng).unwrap();
+        // Sometimes the wrong method; sometimes a number where one belongs.
+        let method = if rng.random_bool(0.1) {
+            *methods.choose(&mut rng).unwrap()
+        } else {
+            method
+        };
+        let segment = if rng.random_bool(0.3) {
+            rng.random_range(-2..4).to_string()
+        } else {
+            junk(&mut rng)
+        };
+        let path = route.replace("{}", &encode(&segment));
+        let query: Vec<String> = (0..rng.random_range(0..5))
+            .map(|_| {
+                format!(
+                    "{}={}",
+                    params.choose(&mut rng).unwrap(),
+                    encode(&junk(&mut rng))
+                )
+            })
+            .collect();
+        let uri = format!("{path}?{}", query.join("&"));
+        let token = [None, Some(w.admin.as_str()), Some(w.alice.as_str())]
+            .choose(&mut rng)
+            .unwrap()
+            .map(str::to_owned);
+        let body = match rng.random_range(0..4) {
+            0 => None,
+            1 => Some(Body::from(junk(&mut rng))),
+            2 => Some(Body::from(
+                json!({"name": junk(&mut rng), "lat": junk(&mut rng), "kind": junk(&mut rng),
+                       "version": rng.random_range(-2..5), "status": {"state": junk(&mut rng)},
+                       "address": junk(&mut rng), "org_id": junk(&mut rng)})
+                .to_string(),
+            )),
+            _ => Some(Body::from(vec![
+                rng.random::<u8>();
+                rng.random_range(0..3000)
+            ])),
+        };
+        let mut builder = Request::builder().method(method).uri(&uri);
+        if let Some(token) = &token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        if rng.random_bool(0.7) {
+            builder = builder.header("content-type", "application/json");
+        }
+        let Ok(request) = builder.body(body.unwrap_or_default()) else {
+            continue; // not even a request: the client library refuses it
+        };
+        let reply = w.app.request(request).await;
+        *seen.entry(reply.status).or_default() += 1;
+        assert!(
+            reply.status < 500,
+            "{method} {uri} → {}: {}",
+            reply.status,
+            String::from_utf8_lossy(&reply.body)
+        );
+        if reply.status >= 400 {
+            let body = reply.json();
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{method} {uri}: {body}"
+            );
+        }
+    }
+    eprintln!("statuses: {seen:?}");
+    assert!(
+        seen.keys().any(|&s| s < 300),
+        "some requests got through: {seen:?}"
+    );
+}
