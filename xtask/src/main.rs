@@ -5,6 +5,7 @@
 //! - `test`:  everything CI checks: formatting, clippy (native and wasm32), all
 //!   tests (with a throwaway PostgreSQL 15 for the store contract and replicas).
 //! - `webapp`: build the mini-app into webapp/dist (see xtask/src/webapp.rs).
+//! - `fuzz`: the cargo-fuzz targets (see xtask/src/fuzz.rs).
 //! - `bench`: the serving benchmark; `bench import`: the import benchmark;
 //!   `bench replicas`: PostgreSQL replicas against SQLite (see server/benches and README).
 
@@ -15,6 +16,7 @@ use std::{
 
 use anyhow::{Context as _, bail};
 
+mod fuzz;
 mod postgres;
 mod webapp;
 
@@ -30,8 +32,9 @@ fn main() -> anyhow::Result<()> {
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
         Some("webapp") => webapp::build(args.iter().any(|a| a == "--dev")),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|webapp>");
+            eprintln!("usage: cargo xtask <run|test|bench|webapp|fuzz>");
             std::process::exit(2);
         }
     }

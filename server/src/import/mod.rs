@@ -181,8 +181,13 @@ impl Report {
 /// Imports `path` into `store` (which must be at the current schema unless
 /// this is a dry run). Call it from a blocking thread: on PostgreSQL it
 /// waits for the database on the current runtime.
-pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Result<Report> {
-    let started = Instant::now();
+/// Opens `path` as `options` say and maps its columns to fields: all of an
+/// import before the first row.
+fn open(
+    path: &Path,
+    options: &Options,
+    wrap: impl FnOnce(std::fs::File) -> Box<dyn std::io::Read>,
+) -> anyhow::Result<(Format, input::Input, Mapping)> {
     let format = options
         .format
         .or_else(|| Format::from_path(path))
@@ -192,19 +197,8 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
                 path.display()
             )
         })?;
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot open {}", path.display()))?
-        .len();
-    let bar = progress_bar(options.progress, size);
-    let reading = bar.clone();
-    let mut input = input::Input::open(
-        path,
-        format,
-        options.encoding,
-        options.sheet.as_deref(),
-        move |file| Box::new(reading.wrap_read(file)),
-    )
-    .with_context(|| format!("cannot read {}", path.display()))?;
+    let input = input::Input::open(path, format, options.encoding, options.sheet.as_deref(), wrap)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let mapping =
         Mapping::new(&input.headers, &options.maps).map_err(|e| anyhow::anyhow!("{e}"))?;
     if !matches!(format, Format::Geojson) {
@@ -220,6 +214,40 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
             }
         }
     }
+    Ok((format, input, mapping))
+}
+
+/// Reads every row of `path` and checks it on its own, writing nothing and
+/// touching no store: what the file readers and the row checks make of a
+/// file (the fuzz targets drive this). Answers the row problems found.
+pub fn check_file(path: &Path, options: &Options) -> anyhow::Result<Vec<Issue>> {
+    let (_, mut input, mut mapping) = open(path, options, |file| Box::new(file))?;
+    let mut issues = Vec::new();
+    let mut headers_seen = input.headers.len();
+    while let Some(record) = input.next_record()? {
+        while headers_seen < input.headers.len() {
+            mapping.push(&input.headers[headers_seen], &options.maps);
+            headers_seen += 1;
+        }
+        let checker = rows::RowChecker {
+            options,
+            mapping: &mapping,
+            headers: &input.headers,
+        };
+        checker.check(&record, &mut issues);
+    }
+    Ok(issues)
+}
+
+pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot open {}", path.display()))?
+        .len();
+    let bar = progress_bar(options.progress, size);
+    let reading = bar.clone();
+    let (format, mut input, mapping) =
+        open(path, options, move |file| Box::new(reading.wrap_read(file)))?;
 
     // The scratch file goes beside a SQLite store (same disk, not a
     // memory-backed /tmp); for PostgreSQL, in the temporary folder.
