@@ -7,6 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod kill;
 mod replicas;
 mod settings;
 #[path = "../../server/tests/support/mod.rs"]

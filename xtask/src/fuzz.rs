@@ -53,7 +53,13 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         let out = Command::new("cargo")
             .args(["fuzz", "run", "--fuzz-dir", "fuzz", target])
             .arg(&corpus)
-            .args(["--", &limit, "-rss_limit_mb=2048", "-max_len=262144", "-print_final_stats=1"])
+            .args([
+                "--",
+                &limit,
+                "-rss_limit_mb=2048",
+                "-max_len=262144",
+                "-print_final_stats=1",
+            ])
             .env("RUSTC_BOOTSTRAP", "1")
             .output()
             .context("cannot run cargo fuzz")?;
@@ -75,7 +81,17 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         );
         eprintln!("{line}");
         if !out.status.success() {
-            eprintln!("{}", log.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n"));
+            eprintln!(
+                "{}",
+                log.lines()
+                    .rev()
+                    .take(40)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
             bail!("fuzz target {target} failed; the input is in fuzz/artifacts/{target}");
         }
         summary.push(line);

@@ -197,8 +197,14 @@ fn open(
                 path.display()
             )
         })?;
-    let input = input::Input::open(path, format, options.encoding, options.sheet.as_deref(), wrap)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let input = input::Input::open(
+        path,
+        format,
+        options.encoding,
+        options.sheet.as_deref(),
+        wrap,
+    )
+    .with_context(|| format!("cannot read {}", path.display()))?;
     let mapping =
         Mapping::new(&input.headers, &options.maps).map_err(|e| anyhow::anyhow!("{e}"))?;
     if !matches!(format, Format::Geojson) {

@@ -753,9 +753,19 @@ async fn a_geojson_file_over_the_limit_is_refused_unread() {
 #[test]
 fn a_file_is_checked_without_a_store() {
     let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "list.csv", "name,lat,lon\nok,31.2,121.4\nbad,95,121.4\n");
+    let file = write(
+        dir.path(),
+        "list.csv",
+        "name,lat,lon\nok,31.2,121.4\nbad,95,121.4\n",
+    );
     let issues = check_file(&file, &Options::new("x")).unwrap();
     assert_eq!(issues.len(), 1);
     assert_eq!((issues[0].row, issues[0].column.as_str()), (3, "lat"));
-    assert!(check_file(&write(dir.path(), "x.csv", "a,b\n1,2\n"), &Options::new("x")).is_err());
+    assert!(
+        check_file(
+            &write(dir.path(), "x.csv", "a,b\n1,2\n"),
+            &Options::new("x")
+        )
+        .is_err()
+    );
 }
