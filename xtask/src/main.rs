@@ -6,6 +6,9 @@
 //!   tests (with a throwaway PostgreSQL 15 for the store contract and replicas).
 //! - `webapp`: build the mini-app into webapp/dist (see xtask/src/webapp.rs).
 //! - `fuzz`: the cargo-fuzz targets (see xtask/src/fuzz.rs).
+//! - `soak [SECONDS]`: 60 s of mixed traffic against 100k toilets, then 20
+//!   rounds of kill -9 during imports and edits (server/benches/soak.rs,
+//!   tests/e2e/kill.rs).
 //! - `bench`: the serving benchmark; `bench import`: the import benchmark;
 //!   `bench replicas`: PostgreSQL replicas against SQLite (see server/benches and README).
 
@@ -33,8 +36,9 @@ fn main() -> anyhow::Result<()> {
         Some("bench") => bench(&args[1..]),
         Some("webapp") => webapp::build(args.iter().any(|a| a == "--dev")),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("soak") => soak(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|webapp|fuzz>");
+            eprintln!("usage: cargo xtask <run|test|bench|webapp|fuzz|soak>");
             std::process::exit(2);
         }
     }
@@ -278,5 +282,27 @@ fn bench(extra: &[String]) -> anyhow::Result<()> {
         cargo()
             .args(["bench", "-p", "gongce", "--bench", "serving", "--"])
             .args(extra),
+    )
+}
+
+fn soak(extra: &[String]) -> anyhow::Result<()> {
+    status(
+        cargo()
+            .args(["bench", "-p", "gongce", "--bench", "soak", "--"])
+            .args(extra),
+    )?;
+    status(
+        cargo()
+            .args([
+                "test",
+                "-p",
+                "gongce",
+                "--test",
+                "e2e",
+                "kill::",
+                "--",
+                "--nocapture",
+            ])
+            .env("GONGCE_KILL_ROUNDS", "20"),
     )
 }
