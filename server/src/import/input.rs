@@ -7,7 +7,7 @@
 //! within [`SHEET_MAX_ROWS`], [`SHEET_MAX_COLUMNS`] and [`SHEET_MAX_CELLS`],
 //! so only the cells that hold a value are ever allocated (calamine's
 //! whole-sheet read allocates rows × columns). An `.xls` is read whole by
-//! calamine; its format bounds a sheet at 65,536 × 256 cells.
+//! calamine, once its sheets' areas are checked against [`XLS_MAX_AREA`].
 
 use std::{
     fs::File,
@@ -475,10 +475,76 @@ fn pick_sheet(names: &[String], wanted: Option<&str>) -> anyhow::Result<String> 
     }
 }
 
-/// An `.xls` (BIFF) workbook's sheet. calamine reads every sheet whole as
-/// it opens the file; the format itself bounds a sheet at 65,536 × 256.
+/// The largest area (rows × columns, from the first used cell to the last)
+/// an `.xls` sheet may span: calamine allocates every cell of that area for
+/// every sheet as it opens the file (32 bytes each, twice), so the area is
+/// checked first, from the file's cell records. A 65,536-row list of 61
+/// columns fits.
+pub const XLS_MAX_AREA: u64 = 4_000_000;
+
+/// Refuses an `.xls` whose sheets span too large an area, reading only
+/// its cell records' positions (BIFF: a row and a column at the start of
+/// each cell record; MULRK's last column at its end).
+fn check_xls(path: &Path) -> anyhow::Result<()> {
+    let mut book = cfb::open(path).context("not an .xls workbook (no compound file)")?;
+    let mut stream = book
+        .open_stream("/Workbook")
+        .or_else(|_| book.open_stream("/Book"))
+        .context("not an .xls workbook (no Workbook stream)")?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes)?;
+    let u16_at = |d: &[u8], at: usize| d.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let (mut sheet, mut extent) = (0usize, None::<(u16, u16, u16, u16)>);
+    let mut pos = 0;
+    while let (Some(kind), Some(len)) = (u16_at(&bytes, pos), u16_at(&bytes, pos + 2)) {
+        let data = bytes
+            .get(pos + 4..pos + 4 + usize::from(len))
+            .unwrap_or_default();
+        pos += 4 + usize::from(len);
+        let cell = match kind {
+            // Number, Label, RString, BoolErr, Rk, LabelSst, Formula.
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                u16_at(data, 0).zip(u16_at(data, 2)).map(|(r, c)| (r, c, c))
+            }
+            // MulRk: a row, its first column, …, its last column.
+            0x00BD => u16_at(data, 0)
+                .zip(u16_at(data, 2))
+                .zip(data.len().checked_sub(2).and_then(|at| u16_at(data, at)))
+                .map(|((r, first), last)| (r, first, last.max(first))),
+            0x0809 => {
+                // A sheet's substream begins: check the last one's.
+                sheet += 1;
+                extent = None;
+                None
+            }
+            _ => None,
+        };
+        if let Some((row, first, last)) = cell {
+            let (r0, r1, c0, c1) = extent.unwrap_or((row, row, first, last));
+            extent = Some((r0.min(row), r1.max(row), c0.min(first), c1.max(last)));
+            let (r0, r1, c0, c1) = extent.expect("just set");
+            let area = (u64::from(r1 - r0) + 1) * (u64::from(c1 - c0) + 1);
+            if area > XLS_MAX_AREA {
+                anyhow::bail!(
+                    "sheet {} spans {} rows × {} columns ({}:{}), {area} cells; at most \
+                     {XLS_MAX_AREA} are read from an .xls",
+                    sheet.saturating_sub(1).max(1),
+                    u64::from(r1 - r0) + 1,
+                    u64::from(c1 - c0) + 1,
+                    cell_name(r0.into(), c0.into()),
+                    cell_name(r1.into(), c1.into())
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An `.xls` (BIFF) workbook's sheet, read whole by calamine once
+/// [`check_xls`] has bounded what that allocates.
 fn xls_rows(path: &Path, sheet: Option<&str>) -> anyhow::Result<(String, SheetRows)> {
     use calamine::{Data, Reader as _};
+    check_xls(path)?;
     let mut workbook = calamine::open_workbook_auto(path)
         .with_context(|| format!("cannot read {} as an Excel workbook", path.display()))?;
     let name = pick_sheet(&workbook.sheet_names(), sheet)?;

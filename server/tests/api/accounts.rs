@@ -1034,10 +1034,17 @@ async fn spreadsheet_bombs_are_refused_by_upload_and_cli_while_serving() {
             crate::support::inflating_xlsx(dir.path()),
             "xl/sharedStrings.xml inflates more than 100 times",
         ),
+        (
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sparse.xls"),
+            "spans 65536 rows × 256 columns (A1:IV65536)",
+        ),
     ] {
         let request = Request::builder()
             .method("POST")
-            .uri("/api/v1/imports?source=x&filename=list.xlsx")
+            .uri(format!(
+                "/api/v1/imports?source=x&filename=list.{}",
+                file.extension().unwrap().to_str().unwrap()
+            ))
             .header("content-type", "application/octet-stream")
             .header("authorization", format!("Bearer {}", w.admin))
             .body(Body::from(std::fs::read(&file).unwrap()))
