@@ -189,6 +189,7 @@ where
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToiletDraft {
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: ToiletName,
     pub lat: f64,
     pub lon: f64,
@@ -232,6 +233,7 @@ pub struct ToiletPatch {
     #[serde(default)]
     pub version: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub name: Option<ToiletName>,
     #[serde(default)]
     pub lat: Option<f64>,
@@ -323,7 +325,9 @@ pub struct OrgPatch {
 #[derive(Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
+    #[schema(min_length = 2, max_length = 64)]
     pub username: String,
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
     pub role: Role,
     #[serde(default)]
@@ -345,6 +349,7 @@ impl fmt::Debug for NewUser {
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default)]
+    #[schema(min_length = 10, max_length = 256)]
     pub password: Option<String>,
     #[serde(default)]
     pub role: Option<Role>,

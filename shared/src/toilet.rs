@@ -224,6 +224,8 @@ pub enum Status {
     Open,
     /// Closed for repairs, cleaning or an event; open again after `until`, if given.
     TemporarilyClosed {
+        /// Why, at most 200 characters.
+        #[schema(max_length = 200)]
         reason: String,
         until: Option<DateTime<Utc>>,
     },

@@ -585,3 +585,48 @@ async fn exports_are_rendered_once_per_state_and_shared() {
     assert!(String::from_utf8_lossy(&changed.body).contains("改名的公厕"));
     assert_eq!(exports.rendered(), 3);
 }
+
+/// Every free-text field a client writes states its limit in the OpenAPI
+/// document, as the server enforces it.
+#[tokio::test]
+async fn the_document_states_every_text_limit() {
+    let app = app_with(SHANGHAI, |_| {}).await;
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    let schemas = &doc["components"]["schemas"];
+    for (schema, field, max) in [
+        ("ToiletDraft", "name", 200),
+        ("ToiletDraft", "address", 300),
+        ("ToiletDraft", "hours_note", 500),
+        ("ToiletDraft", "operator", 200),
+        ("ToiletPatch", "name", 200),
+        ("ToiletPatch", "address", 300),
+        ("NewOrg", "name", 200),
+        ("NewOrg", "street", 100),
+        ("OrgPatch", "district", 100),
+        ("NewReport", "note", 500),
+        ("NewReport", "contact", 100),
+        ("Resolve", "note", 500),
+        ("Webhook", "url", 2048),
+        ("Webhook", "secret", 256),
+        ("NewUser", "username", 64),
+        ("NewUser", "password", 256),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field]["maxLength"], max,
+            "{schema}.{field}: {}",
+            schemas[schema]["properties"][field]
+        );
+    }
+    // The closure reason, inside the status's one-of.
+    fn reason_max(v: &Value) -> Option<i64> {
+        match v {
+            Value::Object(map) => map
+                .get("reason")
+                .and_then(|r| r["maxLength"].as_i64())
+                .or_else(|| map.values().find_map(reason_max)),
+            Value::Array(items) => items.iter().find_map(reason_max),
+            _ => None,
+        }
+    }
+    assert_eq!(reason_max(&schemas["Status"]), Some(200));
+}
