@@ -4,9 +4,10 @@
 //! as four clients can send them, committees' edits, residents' reports and
 //! confirmations from ever new addresses (through 127.0.0.1 as a trusted
 //! proxy), and an admin's upload and commit of a 2,000-row list every 10
-//! seconds. It prints the 5xx count (must be 0), read latency (p50, p99),
-//! the server's RSS at the start and the end (flat within 10 %), and the
-//! tables' sizes. The kill -9 loop runs after it (`cargo xtask soak` runs
+//! seconds, after 15 s of the same traffic as a warm-up. It prints the 5xx
+//! count (must be 0), read latency (p50, p99), the server's RSS after the
+//! warm-up, every 10 s and at the end (flat within 10 %), and the tables'
+//! sizes. The kill -9 loop runs after it (`cargo xtask soak` runs
 //! the e2e crash test with GONGCE_KILL_ROUNDS=20).
 
 mod common;
@@ -24,6 +25,8 @@ use rand::{Rng as _, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
 
 const TOILETS: usize = 100_000;
+/// Seconds of the same mixed traffic before the starting RSS is taken.
+const WARM_UP: u64 = 15;
 const PASSWORD: &str = "soak soak soak soak";
 
 #[derive(Default)]
@@ -101,11 +104,6 @@ fn main() -> anyhow::Result<()> {
             .json()
             .await?;
         let token = session["token"].as_str().unwrap_or_default().to_owned();
-        // Warm up, then the starting RSS.
-        for _ in 0..2000 {
-            client.get(format!("{base}/api/v1/toilets/nearby?lat=30&lon=110")).send().await?;
-        }
-        let rss_start = rss_mib(pid);
         let tally = Arc::new(Tally::default());
         let stop = Arc::new(AtomicBool::new(false));
         let latencies = Arc::new(std::sync::Mutex::new(Vec::<u32>::new()));
@@ -234,8 +232,16 @@ fn main() -> anyhow::Result<()> {
                 }
             }));
         }
+        // The same traffic warms the server up (caches, pages, the JSON
+        // of what changed) before the starting RSS; then a sample every 10 s.
         let started = Instant::now();
-        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        tokio::time::sleep(Duration::from_secs(WARM_UP)).await;
+        let rss_start = rss_mib(pid);
+        let mut samples = vec![rss_start];
+        for _ in 0..seconds.div_ceil(10) {
+            tokio::time::sleep(Duration::from_secs(10).min(Duration::from_secs(seconds))).await;
+            samples.push(rss_mib(pid));
+        }
         stop.store(true, Ordering::Relaxed);
         for task in tasks {
             task.await?;
@@ -247,7 +253,7 @@ fn main() -> anyhow::Result<()> {
         let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0;
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
         println!(
-            "requests: {} in {elapsed:.0} s ({:.0}/s); reads {}: p50 {:.2} ms, p99 {:.2} ms",
+            "requests: {} in {elapsed:.0} s, warm-up included ({:.0}/s); reads {}: p50 {:.2} ms, p99 {:.2} ms",
             load(&tally.requests),
             load(&tally.requests) as f64 / elapsed,
             lat.len(),
@@ -263,8 +269,9 @@ fn main() -> anyhow::Result<()> {
         );
         println!("5xx responses: {}", load(&tally.server_errors));
         println!(
-            "server RSS: {rss_start:.0} MiB at the start, {rss_end:.0} MiB at the end ({:+.1} %)",
-            (rss_end / rss_start - 1.0) * 100.0
+            "server RSS: {rss_start:.0} MiB after {WARM_UP} s of warm-up, {rss_end:.0} MiB at the end ({:+.1} %); every 10 s: {}",
+            (rss_end / rss_start - 1.0) * 100.0,
+            samples.iter().map(|m| format!("{m:.0}")).collect::<Vec<_>>().join(" ")
         );
         anyhow::Ok(load(&tally.server_errors))
     })
