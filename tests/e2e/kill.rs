@@ -77,16 +77,7 @@ async fn kill_nine_during_imports_and_edits_leaves_a_sound_store() {
     let options = ["--read-limit", "off"];
     for round in 0..rounds() {
         let mut server = Server::start_with(&db, &options);
-        let session: serde_json::Value = client
-            .post(server.url("/api/v1/session"))
-            .json(&serde_json::json!({"username": "root", "password": password, "bearer": true}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = session["token"].as_str().unwrap().to_owned();
+        let token = crate::sign_in(&client, &server, "root", password).await;
         // Edits keep coming while the import runs.
         let editing = tokio::spawn({
             let (client, url, token) = (

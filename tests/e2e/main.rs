@@ -100,6 +100,28 @@ impl Drop for Server {
     }
 }
 
+/// Signs `username` in for a bearer token.
+async fn sign_in(
+    client: &reqwest::Client,
+    server: &Server,
+    username: &str,
+    password: &str,
+) -> String {
+    let session: serde_json::Value = client
+        .post(server.url("/api/v1/session"))
+        .json(&serde_json::json!({"username": username, "password": password, "bearer": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no token: {session}"))
+        .to_owned()
+}
+
 fn import(database_url: &str, file: &Path, extra: &[&str]) -> std::process::Output {
     Command::new(GONGCE)
         .args(["import", "--database-url", database_url])

@@ -65,22 +65,6 @@ async fn answers(client: &reqwest::Client, server: &Server) -> Vec<Value> {
     all
 }
 
-async fn sign_in(client: &reqwest::Client, server: &Server, password: &str) -> String {
-    let session: Value = client
-        .post(server.url("/api/v1/session"))
-        .json(&json!({"username": "root", "password": password, "bearer": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    session["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no token: {session}"))
-        .to_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: set GONGCE_TEST_POSTGRES, or run cargo xtask test"]
 async fn two_replicas_on_postgres_stay_in_sync() {
@@ -153,7 +137,7 @@ async fn two_replicas_on_postgres_stay_in_sync() {
     }
 
     // A session made on A works on B.
-    let token = sign_in(&client, &a, password).await;
+    let token = crate::sign_in(&client, &a, "root", password).await;
     let created = client
         .post(a.url("/api/v1/toilets"))
         .bearer_auth(&token)
