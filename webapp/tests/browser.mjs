@@ -25,9 +25,25 @@ function run(args, input) {
   return execFileSync(bin, args, { input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
 }
 
+// With BROWSER_POSTGRES (a URL to a PostgreSQL server, as its superuser),
+// every server of the suite gets a fresh database there instead of a
+// SQLite file: `cargo xtask test` runs the suite on both stores.
+const POSTGRES = process.env.BROWSER_POSTGRES;
+const SUITE = POSTGRES ? "browser-postgres" : "browser";
+let databases = 0;
+
+function newDatabase(dir) {
+  if (!POSTGRES) return `sqlite:${join(dir, "city.sqlite")}`;
+  const name = `gongce_browser_${process.pid}_${++databases}`;
+  execFileSync("psql", [POSTGRES, "-q", "-v", "ON_ERROR_STOP=1", "-c", `CREATE DATABASE ${name}`]);
+  const url = new URL(POSTGRES);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 async function startServer(tiles = ["--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--tiles-attribution", "no tiles in tests"]) {
   const dir = mkdtempSync(join(tmpdir(), "gongce-browser-"));
-  const db = `sqlite:${join(dir, "city.sqlite")}`;
+  const db = newDatabase(dir);
   run(["import", "--database-url", db, "--source", "fixture", join(root, "webapp/tests/fixture.csv")]);
   run(["org", "add", "--database-url", db, "--name", "人民广场居委会", "--kind", "居委会"]);
   run(["user", "add", "--database-url", db, "--username", "li", "--org", "人民广场居委会", "--role", "committee"], PASSWORD + "\n");
@@ -587,10 +603,10 @@ for (const t of tests.filter((t) => !only || t.name.includes(only))) {
     await t.fn({ browser, base: server.base });
     assertEq(incidents, [], "CSP violations, dialogs or planted scripts");
     passed++;
-    console.log(`test browser::${t.name} ... ok`);
+    console.log(`test ${SUITE}::${t.name} ... ok`);
   } catch (e) {
     failed++;
-    console.log(`test browser::${t.name} ... FAILED\n${e.stack}`);
+    console.log(`test ${SUITE}::${t.name} ... FAILED\n${e.stack}`);
   }
 }
 await browser.close();

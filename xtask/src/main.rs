@@ -163,8 +163,7 @@ fn test() -> anyhow::Result<()> {
             .env("GONGCE_TEST_POSTGRES", &pg.url)
             .env("GONGCE_REQUIRE_POSTGRES", "1"),
     )?;
-    drop(pg);
-    // The web app in a real browser, against the real server.
+    // The web app in a real browser, against the real server, on each store.
     webapp::build(false)?;
     ensure_chromium()?;
     status(cargo().args(["build", "--locked", "-p", "gongce"]))?;
@@ -174,6 +173,14 @@ fn test() -> anyhow::Result<()> {
             .env("GONGCE_BIN", "target/debug/gongce"),
     )?;
     totals.add(&browser);
+    let browser = run_tests(
+        Command::new("node")
+            .arg("webapp/tests/browser.mjs")
+            .env("GONGCE_BIN", "target/debug/gongce")
+            .env("BROWSER_POSTGRES", &pg.url),
+    )?;
+    totals.add(&browser);
+    drop(pg);
     totals.report()
 }
 
