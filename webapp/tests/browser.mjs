@@ -334,6 +334,10 @@ test("a resident reports in two taps; the owner acknowledges and resolves; the r
   await page.click('.sheet .kind[data-kind="no_paper"]');
   await page.waitForSelector(".sheet .thanks");
   await page.screenshot({ path: join(artifacts, "report-sent.png") });
+  // A second problem, for the owner to answer separately.
+  await page.click(".sheet .report");
+  await page.click('.sheet .kind[data-kind="dirty"]');
+  await page.waitForSelector(".sheet .actions");
   await context.close();
 
   const owner = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN" });
@@ -355,13 +359,23 @@ test("a resident reports in two taps; the owner acknowledges and resolves; the r
   assertEq(me, 200, "reassigned");
   await op.click("header button.signin");
   await signIn(op, "li");
-  await op.waitForSelector(".queue .reports li");
-  assert((await op.textContent(".queue .reports li .name")).includes("没有厕纸"), await op.textContent(".queue .reports li .name"));
-  await op.click(".queue .reports li .acknowledge");
-  await op.waitForFunction(() => !document.querySelector(".queue .reports li .acknowledge"));
-  await op.fill('.queue input[name="resolution"]', "已补充厕纸");
-  await op.click(".queue .reports li .resolve");
+  await op.waitForFunction(() => document.querySelectorAll(".queue .reports li").length === 2);
+  const paper = op.locator(".queue .reports li", { hasText: "没有厕纸" });
+  const dirty = op.locator(".queue .reports li", { hasText: "不干净" });
+  await paper.locator(".acknowledge").click();
+  await op.waitForFunction(() => document.querySelectorAll(".queue .reports li .acknowledge").length === 1);
+  await paper.locator('input[name="resolution"]').fill("已补充厕纸");
+  await paper.locator(".resolve").click();
+  await op.waitForFunction(() => document.querySelectorAll(".queue .reports li").length === 1);
+  await dirty.locator(".resolve").click();
   await op.waitForFunction(() => document.querySelectorAll(".queue .reports li").length === 0);
+  // Each report keeps its own note: the second, resolved without one, has none.
+  const resolutions = await op.evaluate(async () => {
+    const s = await (await fetch("/api/v1/session")).json();
+    const reports = await (await fetch(`/api/v1/orgs/${s.user.org_id}/reports`)).json();
+    return Object.fromEntries(reports.map((r) => [r.kind, r.resolution]).sort());
+  });
+  assertEq(resolutions, { dirty: null, no_paper: "已补充厕纸" }, "each report's own resolution note");
   await op.screenshot({ path: join(artifacts, "owner-queue-done.png") });
   await owner.close();
 

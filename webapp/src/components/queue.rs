@@ -22,7 +22,9 @@ pub(crate) fn report_queue(props: &QueueProps) -> Html {
     let lang = use_lang();
     let session = use_session();
     let reports = use_state(Vec::<Report>::new);
-    let note = use_node_ref();
+    // Each report's own resolution note, as typed (a shared box once
+    // stored one report's note on the next one resolved).
+    let notes = use_mut_ref(std::collections::HashMap::<i64, String>::new);
     let reload = {
         let (reports, org) = (reports.clone(), session.org_id());
         Callback::from(move |_: ()| {
@@ -44,16 +46,24 @@ pub(crate) fn report_queue(props: &QueueProps) -> Html {
         let reload = reload.clone();
         use_effect_with((), move |_| reload.emit(()));
     }
+    let typed = |id: i64| {
+        let notes = notes.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                notes.borrow_mut().insert(id, input.value());
+            }
+        })
+    };
     let act = |id: i64, resolve: bool| {
-        let (csrf, reload, on_changed, note) = (
+        let (csrf, reload, on_changed, notes) = (
             session.csrf().unwrap_or_default(),
             reload.clone(),
             props.on_changed.clone(),
-            note.clone(),
+            notes.clone(),
         );
         Callback::from(move |_: MouseEvent| {
             let answer = if resolve {
-                let text = super::input_text(&note);
+                let text = notes.borrow_mut().remove(&id).unwrap_or_default();
                 Answer::Resolve(Some(text).filter(|v| !v.trim().is_empty()))
             } else {
                 Answer::Acknowledge
@@ -71,10 +81,9 @@ pub(crate) fn report_queue(props: &QueueProps) -> Html {
         <div class="queue">
             <h3>{ lang.t(Text::ReportQueue) }</h3>
             if reports.is_empty() { <p class="note">{ lang.t(Text::NoReports) }</p> }
-            <label>{ lang.t(Text::ResolutionNote) }<input ref={note.clone()} name="resolution" /></label>
             <ul class="reports">
                 { for reports.iter().map(|r| html! {
-                    <li data-report={r.id.to_string()} class={r.state.as_str()}>
+                    <li key={r.id} data-report={r.id.to_string()} class={r.state.as_str()}>
                         <span class="name">{ format!("{} · {}", r.toilet_name, lang.kind(r.kind)) }</span>
                         <span class="meta">{ lang.ago((now - r.created_at).num_hours()) }</span>
                         if let Some(n) = &r.note { <span class="report-note">{ n }</span> }
@@ -82,6 +91,7 @@ pub(crate) fn report_queue(props: &QueueProps) -> Html {
                         if r.state == ReportState::Open {
                             <button class="acknowledge" onclick={act(r.id, false)}>{ lang.t(Text::Acknowledge) }</button>
                         }
+                        <label>{ lang.t(Text::ResolutionNote) }<input name="resolution" oninput={typed(r.id)} /></label>
                         <button class="resolve primary" onclick={act(r.id, true)}>{ lang.t(Text::Resolve) }</button>
                     </li>
                 }) }
