@@ -276,13 +276,13 @@ fn main() -> anyhow::Result<()> {
         anyhow::Ok(load(&tally.server_errors))
     })
     .and_then(|errors| {
-        let store = std::path::Path::new(url.trim_start_matches("sqlite:")).to_owned();
-        let conn = rusqlite::Connection::open(store)?;
-        let mut sizes = Vec::new();
-        for table in ["toilets", "toilet_changes", "toilet_history", "reports", "throttles", "sessions", "webhook_deliveries"] {
-            let n: i64 = conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
-            sizes.push(format!("{table} {n}"));
-        }
+        let sizes = runtime.block_on(async {
+            let store = gongce::store::Store::open(&url).await?;
+            let sizes = store.table_sizes().await?;
+            store.close().await;
+            anyhow::Ok(sizes)
+        })?;
+        let sizes: Vec<String> = sizes.iter().map(|(t, n)| format!("{t} {n}")).collect();
         println!("tables: {}", sizes.join(", "));
         anyhow::ensure!(errors == 0, "{errors} server errors");
         Ok(())

@@ -74,10 +74,10 @@ pub fn check_config(args: &ServeArgs) -> anyhow::Result<()> {
         "reported closed  {} networks within {} h",
         args.reported_closed_min, args.reported_closed_hours
     );
-    println!(
-        "read limit       {}",
-        args.read_limit.with_burst(args.read_burst)
-    );
+    match args.read_limit {
+        crate::http::limit::ReadLimit::Off => println!("read limit       off"),
+        limit => println!("read limit       {limit}, bursts of {}", args.read_burst),
+    }
     println!(
         "keep             deliveries {} days, change log {} entries",
         args.keep_deliveries_days, args.keep_change_log
@@ -183,11 +183,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     state.map_center = map_center;
     state.webapp_dir = args.webapp_dir.clone();
     state.sync = Some(sync);
-    state.read_limit = crate::http::limit::Limiter::new(
-        args.read_limit.with_burst(args.read_burst),
-        crate::clock::system(),
-    )
-    .map(Arc::new);
+    state.read_limit =
+        crate::http::limit::Limiter::new(args.read_limit, args.read_burst, crate::clock::system())
+            .map(Arc::new);
     let forgetting = state.read_limit.clone().map(|limiter| {
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));

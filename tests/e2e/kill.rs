@@ -153,14 +153,7 @@ async fn kill_nine_during_imports_and_edits_leaves_a_sound_store() {
         // The last answered edit is what the store holds (a later one may
         // have committed unanswered: then it is that one's name).
         let server = Server::start_with(&db, &options);
-        let now: serde_json::Value = client
-            .get(server.url("/api/v1/toilets/1"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, now) = crate::get_json(&client, &server.url("/api/v1/toilets/1")).await;
         let name = now["name"].as_str().unwrap();
         if let Some(last) = answered.last() {
             let n = |s: &str| s.rsplit(' ').next().unwrap().parse::<u64>().unwrap();

@@ -100,14 +100,14 @@ impl Drop for Server {
     }
 }
 
-/// Signs `username` in for a bearer token.
-async fn sign_in(
+/// Signs `username` in with a bearer token: the session as answered.
+async fn session(
     client: &reqwest::Client,
     server: &Server,
     username: &str,
     password: &str,
-) -> String {
-    let session: serde_json::Value = client
+) -> serde_json::Value {
+    client
         .post(server.url("/api/v1/session"))
         .json(&serde_json::json!({"username": username, "password": password, "bearer": true}))
         .send()
@@ -115,7 +115,17 @@ async fn sign_in(
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Signs `username` in for a bearer token.
+async fn sign_in(
+    client: &reqwest::Client,
+    server: &Server,
+    username: &str,
+    password: &str,
+) -> String {
+    let session = session(client, server, username, password).await;
     session["token"]
         .as_str()
         .unwrap_or_else(|| panic!("no token: {session}"))
@@ -612,15 +622,7 @@ async fn committees_bootstrapped_from_the_cli_edit_over_http_and_logs_keep_secre
     let log = dir.path().join("server.log");
     let server = Server::start_logging(&db, std::fs::File::create(&log).unwrap(), "debug");
     let client = reqwest::Client::new();
-    let session: serde_json::Value = client
-        .post(server.url("/api/v1/session"))
-        .json(&serde_json::json!({"username": "li", "password": password, "bearer": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let session = session(&client, &server, "li", password).await;
     let token = session["token"].as_str().unwrap().to_owned();
     let created = client
         .post(server.url("/api/v1/toilets"))

@@ -58,7 +58,7 @@ async fn geojson(State(state): State<AppState>) -> Result<Response, ApiError> {
 /// many download it, and a render goes on when its first requester leaves.
 pub struct Exports {
     dir: tempfile::TempDir,
-    latest: std::sync::Mutex<Vec<Arc<Rendering>>>,
+    latest: std::sync::Mutex<Vec<Rendering>>,
     renders: Arc<tokio::sync::Semaphore>,
     rendered: std::sync::atomic::AtomicUsize,
 }
@@ -111,11 +111,11 @@ impl Exports {
                 None => {
                     let file = self.render(state, format, generation);
                     latest.retain(|r| r.format != format);
-                    latest.push(Arc::new(Rendering {
+                    latest.push(Rendering {
                         format,
                         generation,
                         file: file.clone(),
-                    }));
+                    });
                     file
                 }
             }

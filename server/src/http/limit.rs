@@ -21,28 +21,12 @@ use governor::{
 
 use super::{ApiError, AppState, auth::client_addr};
 
-/// `off`, or a rate per client: `20/s`, `600/min`, with the burst.
+/// `off`, or reads per client a second: `20/s` (or `600/min`). The burst
+/// on top is a setting of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadLimit {
     Off,
-    Rate { per_second: u32, burst: u32 },
-}
-
-impl ReadLimit {
-    pub const DEFAULT: ReadLimit = ReadLimit::Rate {
-        per_second: 20,
-        burst: 200,
-    };
-
-    pub fn with_burst(self, burst: u32) -> ReadLimit {
-        match self {
-            ReadLimit::Off => ReadLimit::Off,
-            ReadLimit::Rate { per_second, .. } => ReadLimit::Rate {
-                per_second,
-                burst: burst.max(1),
-            },
-        }
-    }
+    PerSecond(u32),
 }
 
 impl FromStr for ReadLimit {
@@ -63,19 +47,7 @@ impl FromStr for ReadLimit {
         if per_second == 0 {
             return Err(bad());
         }
-        Ok(ReadLimit::Rate {
-            per_second,
-            burst: ReadLimit::DEFAULT.burst().max(per_second),
-        })
-    }
-}
-
-impl ReadLimit {
-    fn burst(self) -> u32 {
-        match self {
-            ReadLimit::Off => 0,
-            ReadLimit::Rate { burst, .. } => burst,
-        }
+        Ok(ReadLimit::PerSecond(per_second))
     }
 }
 
@@ -83,9 +55,7 @@ impl fmt::Display for ReadLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReadLimit::Off => f.write_str("off"),
-            ReadLimit::Rate { per_second, burst } => {
-                write!(f, "{per_second}/s per client, bursts of {burst}")
-            }
+            ReadLimit::PerSecond(n) => write!(f, "{n}/s per client"),
         }
     }
 }
@@ -109,9 +79,9 @@ pub struct Limiter {
 }
 
 impl Limiter {
-    /// `None` when `limit` is off.
-    pub fn new(limit: ReadLimit, clock: crate::clock::Clock) -> Option<Limiter> {
-        let ReadLimit::Rate { per_second, burst } = limit else {
+    /// `None` when `limit` is off; `burst` reads at once above the rate.
+    pub fn new(limit: ReadLimit, burst: u32, clock: crate::clock::Clock) -> Option<Limiter> {
+        let ReadLimit::PerSecond(per_second) = limit else {
             return None;
         };
         let quota = Quota::per_second(NonZeroU32::new(per_second)?)
@@ -174,20 +144,8 @@ mod tests {
     #[test]
     fn settings_read_as_rates() {
         assert_eq!("off".parse(), Ok(ReadLimit::Off));
-        assert_eq!(
-            "20/s".parse(),
-            Ok(ReadLimit::Rate {
-                per_second: 20,
-                burst: 200
-            })
-        );
-        assert_eq!(
-            "600/min".parse::<ReadLimit>().map(|l| l.with_burst(50)),
-            Ok(ReadLimit::Rate {
-                per_second: 10,
-                burst: 50
-            })
-        );
+        assert_eq!("20/s".parse(), Ok(ReadLimit::PerSecond(20)));
+        assert_eq!("600/min".parse(), Ok(ReadLimit::PerSecond(10)));
         for bad in ["", "20", "x/s", "0/s", "20/h"] {
             assert!(bad.parse::<ReadLimit>().is_err(), "{bad}");
         }

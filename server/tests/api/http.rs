@@ -506,10 +506,8 @@ async fn api_reads_are_limited_per_client() {
         s.clock = clock.clock();
         s.trusted_proxies = Arc::new("127.0.0.1".parse().unwrap());
         s.read_limit = gongce::http::limit::Limiter::new(
-            gongce::http::limit::ReadLimit::Rate {
-                per_second: 2,
-                burst: 3,
-            },
+            gongce::http::limit::ReadLimit::PerSecond(2),
+            3,
             clock.clock(),
         )
         .map(Arc::new);

@@ -396,60 +396,30 @@ async fn bad_reports_are_refused_and_rate_limits_answer_429() {
 async fn independent_closed_reports_mark_it_until_the_owner_answers() {
     let w = world().await;
     let path = format!("/api/v1/toilets/{}/reports", w.toilet);
+    let report = |kind: &'static str, from: &'static str| {
+        let (w, path) = (&w, &path);
+        async move {
+            send(
+                &w.app,
+                "POST",
+                path,
+                None,
+                Some(json!({ "kind": kind })),
+                from,
+            )
+            .await;
+            nearby_toilet(w, "").await.unwrap()["reports"]["reported_closed"].clone()
+        }
+    };
     // One resident, twice: not independent.
-    send(
-        &w.app,
-        "POST",
-        &path,
-        None,
-        Some(json!({"kind": "closed"})),
-        "7.7.7.7",
-    )
-    .await;
-    send(
-        &w.app,
-        "POST",
-        &path,
-        None,
-        Some(json!({"kind": "gone"})),
-        "7.7.7.7",
-    )
-    .await;
-    assert_eq!(
-        nearby_toilet(&w, "").await.unwrap()["reports"]["reported_closed"],
-        false
-    );
+    report("closed", "7.7.7.7").await;
+    assert_eq!(report("gone", "7.7.7.7").await, false);
     // Two more residents of one /24 count as one network; a third
     // network makes three: reported closed.
     for ip in ["7.7.7.99", "8.8.8.8"] {
-        send(
-            &w.app,
-            "POST",
-            &path,
-            None,
-            Some(json!({"kind": "closed"})),
-            ip,
-        )
-        .await;
-        assert_eq!(
-            nearby_toilet(&w, "").await.unwrap()["reports"]["reported_closed"],
-            false,
-            "after {ip}"
-        );
+        assert_eq!(report("closed", ip).await, false, "after {ip}");
     }
-    send(
-        &w.app,
-        "POST",
-        &path,
-        None,
-        Some(json!({"kind": "closed"})),
-        "2001:db8:1:2::5",
-    )
-    .await;
-    assert_eq!(
-        nearby_toilet(&w, "").await.unwrap()["reports"]["reported_closed"],
-        true
-    );
+    assert_eq!(report("closed", "2001:db8:1:2::5").await, true);
     assert!(
         nearby_toilet(&w, "&hide_reported_closed=true")
             .await

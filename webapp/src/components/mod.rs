@@ -3,6 +3,8 @@
 //! session) from context; the rest are functions from their data to
 //! `Html` (each component costs the app's download a few kilobytes).
 
+use yew::NodeRef;
+
 mod edit_form;
 mod filters;
 mod import_report;
@@ -34,5 +36,3 @@ pub(crate) fn input_text(input: &NodeRef) -> String {
         .map(|i| i.value())
         .unwrap_or_default()
 }
-
-use yew::NodeRef;

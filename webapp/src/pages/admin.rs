@@ -107,9 +107,7 @@ pub(crate) fn admin_page() -> Html {
     };
     html! {
         <>
-        <MapView tiles={config.map(|c| c.tiles)} view={None::<gongce_shared::LatLon>} markers={Vec::new()}
-            me={None::<gongce_shared::LatLon>} pin={None::<gongce_shared::LatLon>}
-            on_marker={Callback::noop()} on_click={Callback::noop()} on_move={Callback::noop()} />
+        <MapView tiles={config.map(|c| c.tiles)} />
         <main>
         <section class="admin">
             <h2>{ lang.t(Text::ImportList) }</h2>

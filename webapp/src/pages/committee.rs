@@ -121,7 +121,7 @@ pub(crate) fn committee_page() -> Html {
     html! {
         <>
             <MapView tiles={config.map(|c| c.tiles)} view={me} {markers} {me} pin={placement.pin()}
-                on_marker={Callback::noop()} {on_click} on_move={Callback::noop()} />
+                {on_click} />
             <main>
                 <section class="committee">
                     <h2>{ lang.t(Text::OurToilets) }{ " · " }{ org_name }</h2>

@@ -104,8 +104,8 @@ pub(crate) fn find_page() -> Html {
     html! {
         <>
             <MapView tiles={config.map(|c| c.tiles)} view={located_origin.point()} {markers}
-                me={match origin { Origin::Me(p) => Some(p), _ => None }} pin={None::<LatLon>}
-                {on_marker} on_click={Callback::noop()} {on_move} />
+                me={match origin { Origin::Me(p) => Some(p), _ => None }}
+                {on_marker} {on_move} />
             <main>
                 <section class="find">
                     <p class="note" role="status">{ note }</p>
