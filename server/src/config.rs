@@ -161,9 +161,10 @@ pub struct ImportArgs {
     /// Read column COLUMN as FIELD (or `-` to ignore it); repeatable.
     #[arg(long = "map", value_name = "COLUMN=FIELD")]
     pub maps: Vec<ColumnMap>,
-    /// Time zone for rows that do not name one.
-    #[arg(long, env = "GONGCE_TIMEZONE", default_value = "Asia/Shanghai")]
-    pub timezone: TimeZone,
+    /// Time zone for rows that do not name one (default: the zone at each
+    /// row's position).
+    #[arg(long, env = "GONGCE_TIMEZONE")]
+    pub timezone: Option<TimeZone>,
     /// Swap latitude and longitude where they are evidently swapped.
     #[arg(long)]
     pub fix_swapped: bool,

@@ -14,6 +14,7 @@ pub mod net;
 pub mod retention;
 pub mod store;
 pub mod sync;
+pub mod tz;
 pub mod webhooks;
 
 pub use http::{AppState, app};

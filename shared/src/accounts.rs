@@ -276,6 +276,33 @@ pub struct ToiletPatch {
     pub verified: Option<bool>,
 }
 
+/// Hours written as people write them ("每天 6:00-22:00") are stored in
+/// OSM syntax; the text as written becomes the hours note, unless the
+/// request gives one.
+fn written_note(hours: Option<&OpeningHours>) -> Option<Text<{ HOURS_NOTE_MAX }>> {
+    hours
+        .and_then(OpeningHours::written)
+        .and_then(|w| Text::new(w).ok().flatten())
+}
+
+impl ToiletDraft {
+    pub fn keep_written_hours(&mut self) {
+        if self.hours_note.is_none() {
+            self.hours_note = written_note(self.opening_hours.as_ref());
+        }
+    }
+}
+
+impl ToiletPatch {
+    pub fn keep_written_hours(&mut self) {
+        if self.hours_note.is_none()
+            && let Some(note) = written_note(self.opening_hours.as_ref().and_then(Option::as_ref))
+        {
+            self.hours_note = Some(Some(note));
+        }
+    }
+}
+
 /// One change to a toilet, with the toilet before and after it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct HistoryEntry {

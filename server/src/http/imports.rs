@@ -139,9 +139,10 @@ impl Params {
             options.crs = c.parse().map_err(|e| invalid("crs", c, e))?;
         }
         if let Some(tz) = &self.timezone {
-            options.timezone = tz
-                .parse()
-                .map_err(|e: gongce_shared::ParseError| invalid("timezone", tz, e.reason))?;
+            options.timezone = Some(
+                tz.parse()
+                    .map_err(|e: gongce_shared::ParseError| invalid("timezone", tz, e.reason))?,
+            );
         }
         options.maps = self
             .maps

@@ -117,7 +117,15 @@ impl Field {
                 "营业时间",
                 "營業時間",
             ],
-            Field::HoursNote => &["hours_note", "备注", "備註"],
+            Field::HoursNote => &[
+                "hours_note",
+                "备注",
+                "備註",
+                "开放时间说明",
+                "開放時間說明",
+                "开放说明",
+                "開放說明",
+            ],
             Field::Operator => &[
                 "operator",
                 "manager",
@@ -126,7 +134,7 @@ impl Field {
                 "管理机构",
                 "管理機構",
             ],
-            Field::Timezone => &["timezone", "time_zone", "tz"],
+            Field::Timezone => &["timezone", "time_zone", "tz", "时区", "時區"],
             Field::Room => &[
                 "room",
                 "room_type",

@@ -37,8 +37,9 @@ pub use staging::similar_names;
 pub struct Options {
     /// The source name that, with each row's external id, keys re-imports.
     pub source: String,
-    /// For rows with no time zone column.
-    pub timezone: TimeZone,
+    /// For rows with no time zone column; when `None`, each row's zone is
+    /// the one at its position.
+    pub timezone: Option<TimeZone>,
     /// The coordinate system of the file's coordinates.
     pub crs: Crs,
     /// The file's format, when its name does not tell.
@@ -64,7 +65,7 @@ impl Options {
     pub fn new(source: impl Into<String>) -> Options {
         Options {
             source: source.into(),
-            timezone: TimeZone::default(),
+            timezone: None,
             crs: Crs::Wgs84,
             format: None,
             encoding: None,

@@ -203,15 +203,11 @@ impl RowChecker<'_> {
                     .map_err(|e| reject(column, value, e.reason))
                     .ok()
             });
-        let opening_hours = self
-            .cell(record, Field::OpeningHours)
-            .and_then(|(column, value)| {
-                OpeningHours::parse(value)
-                    .map_err(|e| reject(column, value, e.reason))
-                    .ok()
-            });
         let timezone = match self.cell(record, Field::Timezone) {
-            None => Some(self.options.timezone),
+            None => self
+                .options
+                .timezone
+                .or_else(|| position.map(crate::tz::zone_at)),
             Some((column, value)) => value
                 .parse::<TimeZone>()
                 .map_err(|e| reject(column, value, e.reason))
@@ -233,9 +229,37 @@ impl RowChecker<'_> {
                 .flatten()
         };
         let address = bounded(Field::Address, ADDRESS_MAX);
-        let hours_note = bounded(Field::HoursNote, HOURS_NOTE_MAX);
+        let mut hours_note = bounded(Field::HoursNote, HOURS_NOTE_MAX);
         let operator = bounded(Field::Operator, OPERATOR_MAX);
         let text = |field: Field| self.cell(record, field).map(|(_, v)| v.to_owned());
+        // Hours as people write them are read into OSM syntax, the text kept
+        // as the note. Hours that cannot be read (wholly or in part) leave
+        // open-now unknown, but not the toilet out: the text becomes the note
+        // and the report says what was not understood.
+        let mut opening_hours = None;
+        if let Some((column, value)) = self.cell(record, Field::OpeningHours) {
+            let written = match OpeningHours::parse(value) {
+                Ok(hours) => {
+                    let written = hours.written().map(str::to_owned);
+                    opening_hours = Some(hours);
+                    written
+                }
+                Err(e) => {
+                    issues.push(Issue {
+                        row,
+                        external_id: external_id.clone(),
+                        column: column.to_owned(),
+                        value: value.to_owned(),
+                        reason: format!("{}; kept as the hours note, open now unknown", e.reason),
+                        severity: Severity::Warning,
+                    });
+                    Some(value.to_owned())
+                }
+            };
+            if hours_note.is_none() {
+                hours_note = written.and_then(|w| clean(&w, HOURS_NOTE_MAX, false).ok().flatten());
+            }
+        }
 
         if issues[before..]
             .iter()

@@ -59,6 +59,102 @@ async fn chinese_and_english_headers_map_to_fields() {
     assert_eq!(t.operator.as_deref(), Some("黄浦区绿化局"));
 }
 
+/// Hours as committees write them are stored in OSM syntax with the text
+/// as the note; hours partly understood keep the text as the note, with a
+/// warning naming what was not understood. Each row's time zone is the one
+/// where it stands, unless the file or `--timezone` names one.
+#[tokio::test]
+async fn written_hours_and_zones_from_positions() {
+    let (store, dir) = store().await;
+    let file = write(
+        dir.path(),
+        "hours.csv",
+        "编号,名称,纬度,经度,开放时间,开放时间说明,时区\n\
+         1,台中車站公廁,24.1369,120.6869,每天 6:00-22:00,,\n\
+         2,观前街公厕,31.3107,120.6255,\"周一至周五 8:00-18:00，周六日 9:00-17:00\",节假日另行通知,\n\
+         3,Hyde Park,-33.8731,151.2111,夏季 6:00-22:00,,\n\
+         4,Esplanadi,60.1675,24.9486,Mon-Fri 9am-5pm,,\n\
+         5,Named zone,24.1369,120.6869,,,Asia/Shanghai\n",
+    );
+    let report = import(&store, &file, &Options::new("t"));
+    assert!(report.written, "{:?}", report.issues);
+    let warnings: Vec<_> = report
+        .issues
+        .iter()
+        .map(|i| (i.row, i.column.as_str(), i.severity))
+        .collect();
+    assert_eq!(warnings, [(4, "开放时间", Severity::Warning)]);
+    assert!(
+        report.issues[0].reason.contains("\"夏季\""),
+        "{:?}",
+        report.issues
+    );
+    let stored = toilets(&store).await;
+    let by = |id: &str| {
+        stored
+            .iter()
+            .find(|t| t.external_id.as_deref() == Some(id))
+            .unwrap()
+    };
+    let facts = |id: &str| {
+        let t = by(id);
+        (
+            t.opening_hours.as_ref().map(|h| h.as_str().to_owned()),
+            t.hours_note.clone(),
+            t.timezone.name(),
+        )
+    };
+    assert_eq!(
+        facts("1"),
+        (
+            Some("Mo-Su 06:00-22:00".into()),
+            Some("每天 6:00-22:00".into()),
+            "Asia/Taipei"
+        )
+    );
+    assert_eq!(
+        facts("2"),
+        (
+            Some("Mo-Fr 08:00-18:00; Sa,Su 09:00-17:00".into()),
+            Some("节假日另行通知".into()),
+            "Asia/Shanghai"
+        )
+    );
+    assert_eq!(
+        facts("3"),
+        (None, Some("夏季 6:00-22:00".into()), "Australia/Sydney")
+    );
+    assert_eq!(
+        facts("4"),
+        (
+            Some("Mo-Fr 09:00-17:00".into()),
+            Some("Mon-Fri 9am-5pm".into()),
+            "Europe/Helsinki"
+        )
+    );
+    assert_eq!(facts("5").2, "Asia/Shanghai");
+
+    // --timezone overrides the position, but not the file's own column.
+    let options = Options {
+        timezone: Some("Asia/Tokyo".parse().unwrap()),
+        ..Options::new("t")
+    };
+    assert!(import(&store, &file, &options).written);
+    let stored = toilets(&store).await;
+    let zone = |id: &str| {
+        stored
+            .iter()
+            .find(|t| t.external_id.as_deref() == Some(id))
+            .unwrap()
+            .timezone
+            .name()
+    };
+    assert_eq!(
+        (zone("1"), zone("3"), zone("5")),
+        ("Asia/Tokyo", "Asia/Tokyo", "Asia/Shanghai")
+    );
+}
+
 #[tokio::test]
 async fn every_bad_value_is_reported_and_nothing_is_written() {
     let (store, dir) = store().await;
@@ -81,7 +177,6 @@ async fn every_bad_value_is_reported_and_nothing_is_written() {
             (3, "name", ""),
             (3, "lat", "abc"),
             (3, "wheelchair", "maybe"),
-            (3, "opening_hours", "whenever"),
             (4, "lat", "121.7"),
             (5, "id", "1"),
             (
@@ -93,9 +188,17 @@ async fn every_bad_value_is_reported_and_nothing_is_written() {
         ]
     );
     let reasons: Vec<&str> = report.rejected().map(|i| i.reason.as_str()).collect();
-    assert!(reasons[4].contains("swapped"), "{}", reasons[4]);
-    assert!(reasons[5].contains("row 2"));
-    assert!(reasons[7].contains("shifted"));
+    assert!(reasons[3].contains("swapped"), "{}", reasons[3]);
+    assert!(reasons[4].contains("row 2"));
+    assert!(reasons[6].contains("shifted"));
+    // Hours that cannot be read are a warning, not a rejection.
+    let hours: Vec<_> = report
+        .issues
+        .iter()
+        .filter(|i| i.column == "opening_hours")
+        .map(|i| (i.row, i.value.as_str(), i.severity))
+        .collect();
+    assert_eq!(hours, [(3, "whenever", Severity::Warning)]);
     assert_eq!(report.counts.rejected, 5);
     assert!(!report.written);
     assert!(toilets(&store).await.is_empty());

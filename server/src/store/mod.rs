@@ -555,6 +555,7 @@ fn apply_patch(
     if patch.org_id.is_some() && actor.role != Role::Admin {
         return Err(Error::not_yours(id));
     }
+    patch.keep_written_hours();
     let mut t = before.clone();
     let lat = patch.lat.unwrap_or(t.position.lat());
     let lon = patch.lon.unwrap_or(t.position.lon());

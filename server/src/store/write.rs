@@ -60,10 +60,11 @@ impl Store {
     /// Creates a toilet owned by `org_id`.
     pub async fn create_toilet(
         &self,
-        draft: ToiletDraft,
+        mut draft: ToiletDraft,
         org_id: Option<i64>,
         actor: Actor,
     ) -> Result<Toilet> {
+        draft.keep_written_hours();
         let at = self.now();
         let position = position(draft.lat, draft.lon)?;
         let after = write_tx!(self, |tx| {
@@ -79,7 +80,10 @@ impl Store {
                  VALUES ('gongce', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
                     $15, $15, $15) RETURNING id"
             ));
-            let zone = draft.timezone.unwrap_or_default();
+            // Without a zone, the one where the toilet stands.
+            let zone = draft
+                .timezone
+                .unwrap_or_else(|| crate::tz::zone_at(position));
             let id: i64 = bind_facts!(insert, draft, position, zone)
                 .bind(org_id)
                 .bind(Stamp(at))

@@ -1379,3 +1379,82 @@ async fn malformed_requests_never_get_a_server_error() {
         "some requests got through: {seen:?}"
     );
 }
+
+/// A committee writes hours as people do and leaves the zone out: the
+/// hours are stored in OSM syntax with the text as the note, the zone is
+/// the one where the toilet stands, and open-now is read there.
+#[tokio::test]
+async fn hours_as_written_are_read_in_the_zone_where_the_toilet_stands() {
+    let clock = crate::TestClock::default();
+    let w = world_with(|s| s.clock = clock.clock()).await;
+    let mut made = Vec::new();
+    for (name, lat, lon, zone) in [
+        ("台中車站公廁", 24.1369, 120.6869, "Asia/Taipei"),
+        ("观前街公厕", 31.3107, 120.6255, "Asia/Shanghai"),
+        ("Hyde Park", -33.8731, 151.2111, "Australia/Sydney"),
+        ("Esplanadi", 60.1675, 24.9486, "Europe/Helsinki"),
+    ] {
+        let (status, body) = send(
+            &w.app,
+            "POST",
+            "/api/v1/toilets",
+            Some(&w.alice),
+            Some(json!({"name": name, "lat": lat, "lon": lon, "opening_hours": "每天 6:00-22:00"})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["timezone"], zone, "{name}");
+        assert_eq!(body["opening_hours"], "Mo-Su 06:00-22:00");
+        assert_eq!(body["hours_note"], "每天 6:00-22:00");
+        made.push(body);
+    }
+    let open_now = |at: &Value| {
+        let w = &w;
+        let at = at.clone();
+        async move {
+            let uri = format!(
+                "/api/v1/toilets/nearby?lat={}&lon={}&limit=1",
+                at["lat"], at["lon"]
+            );
+            let (status, body) = send(&w.app, "GET", &uri, None, None).await;
+            assert_eq!(status, 200, "{body}");
+            body["results"][0]["open_now"].clone()
+        }
+    };
+    let sydney = &made[2];
+    // 2026-11-25 02:00 UTC: 13:00 in Sydney, 04:00 in Helsinki.
+    assert_eq!(open_now(sydney).await, json!(true));
+    assert_eq!(open_now(&made[3]).await, json!(false));
+    // 12:00 UTC: 23:00 in Sydney (20:00 in Shanghai, where it would be open).
+    clock.advance(chrono::Duration::hours(10));
+    assert_eq!(open_now(sydney).await, json!(false));
+    assert_eq!(open_now(&made[0]).await, json!(true));
+    assert_eq!(open_now(&made[3]).await, json!(true));
+
+    // The zone can be edited, and a note given is kept over the text.
+    let id = made[0]["id"].as_i64().unwrap();
+    let (status, body) = send(
+        &w.app,
+        "PATCH",
+        &format!("/api/v1/toilets/{id}"),
+        Some(&w.alice),
+        Some(
+            json!({"version": made[0]["version"], "timezone": "Asia/Shanghai",
+            "opening_hours": "工作日 8:00-17:00", "hours_note": "春节闭馆"}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (
+            &body["timezone"],
+            &body["opening_hours"],
+            &body["hours_note"]
+        ),
+        (
+            &json!("Asia/Shanghai"),
+            &json!("Mo-Fr 08:00-17:00"),
+            &json!("春节闭馆")
+        )
+    );
+}

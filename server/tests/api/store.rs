@@ -11,7 +11,7 @@ use crate::{dataset, import_csv, open_store};
 
 fn options(source: &str, tz: &str) -> import::Options {
     import::Options {
-        timezone: tz.parse::<TimeZone>().unwrap(),
+        timezone: Some(tz.parse::<TimeZone>().unwrap()),
         ..import::Options::new(source)
     }
 }
