@@ -191,7 +191,12 @@ where
 pub struct ToiletDraft {
     #[schema(value_type = String, min_length = 1, max_length = 200)]
     pub name: ToiletName,
+    /// WGS-84.
+    #[serde(deserialize_with = "latitude")]
+    #[schema(minimum = -90, maximum = 90, example = 24.1369)]
     pub lat: f64,
+    #[serde(deserialize_with = "longitude")]
+    #[schema(minimum = -180, maximum = 180, example = 120.6869)]
     pub lon: f64,
     #[serde(default, deserialize_with = "deserialize_text")]
     #[schema(value_type = Option<String>, max_length = 300)]
@@ -235,9 +240,11 @@ pub struct ToiletPatch {
     #[serde(default)]
     #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub name: Option<ToiletName>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "moved_latitude")]
+    #[schema(minimum = -90, maximum = 90)]
     pub lat: Option<f64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "moved_longitude")]
+    #[schema(minimum = -180, maximum = 180)]
     pub lon: Option<f64>,
     #[serde(default, deserialize_with = "deserialize_text_patch")]
     #[schema(value_type = Option<String>, max_length = 300)]
@@ -274,6 +281,36 @@ pub struct ToiletPatch {
     /// Mark the information as checked now.
     #[serde(default)]
     pub verified: Option<bool>,
+}
+
+/// A coordinate within ±`max` degrees, else `out_of_range` with the bound.
+fn coordinate<'de, D: Deserializer<'de>>(d: D, max: i64) -> Result<f64, D::Error> {
+    let value = f64::deserialize(d)?;
+    let bound = max as f64;
+    if (-bound..=bound).contains(&value) {
+        return Ok(value);
+    }
+    Err(crate::api::refusal(
+        "out_of_range",
+        Some(if value < 0.0 { -max } else { max }),
+        format_args!("must be within -{max}..={max}"),
+    ))
+}
+
+fn latitude<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    coordinate(d, 90)
+}
+
+fn longitude<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    coordinate(d, 180)
+}
+
+fn moved_latitude<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    latitude(d).map(Some)
+}
+
+fn moved_longitude<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    longitude(d).map(Some)
 }
 
 /// Hours written as people write them ("每天 6:00-22:00") are stored in

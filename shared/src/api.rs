@@ -21,6 +21,8 @@ pub enum QueryError {
         param: String,
         value: String,
         reason: String,
+        /// The bound it broke, when it broke one.
+        limit: Option<i64>,
     },
     #[error("unknown query parameter `{param}`; expected one of {expected}")]
     Unknown { param: String, expected: String },
@@ -39,11 +41,31 @@ impl QueryError {
         }
     }
 
-    fn invalid(param: &str, value: &str, reason: impl Into<String>) -> Self {
+    pub fn invalid(param: &str, value: &str, reason: impl Into<String>) -> Self {
         QueryError::Invalid {
             param: param.to_owned(),
             value: value.to_owned(),
             reason: reason.into(),
+            limit: None,
+        }
+    }
+
+    fn beyond(param: &str, value: &str, reason: impl Into<String>, limit: i64) -> Self {
+        QueryError::Invalid {
+            param: param.to_owned(),
+            value: value.to_owned(),
+            reason: reason.into(),
+            limit: Some(limit),
+        }
+    }
+
+    /// The parameter at fault.
+    pub fn param(&self) -> &str {
+        match self {
+            QueryError::Missing { param } => param,
+            QueryError::Invalid { param, .. }
+            | QueryError::Unknown { param, .. }
+            | QueryError::Duplicate { param } => param,
         }
     }
 }
@@ -191,13 +213,12 @@ impl<'q> Params<'q> {
         let Some(raw) = self.get("limit") else {
             return Ok(default);
         };
+        let reason = format!("must be a whole number within 1..={max}");
         match raw.trim().parse::<u32>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(QueryError::invalid(
-                "limit",
-                raw,
-                format!("must be a whole number within 1..={max}"),
-            )),
+            Ok(0) => Err(QueryError::beyond("limit", raw, reason, 1)),
+            Ok(_) => Err(QueryError::beyond("limit", raw, reason, max.into())),
+            Err(_) => Err(QueryError::invalid("limit", raw, reason)),
         }
     }
 
@@ -212,13 +233,18 @@ impl<'q> Params<'q> {
     }
 }
 
+/// The bound a number beyond ±`max` broke.
+fn bound(value: f64, max: i64) -> i64 {
+    if value < 0.0 { -max } else { max }
+}
+
 fn position(lat: f64, lon: f64, lat_raw: &str, lon_raw: &str) -> Result<LatLon, QueryError> {
     LatLon::new(lat, lon).map_err(|e| match e {
         crate::CoordError::Latitude(_) => {
-            QueryError::invalid("lat", lat_raw, "must be within -90..=90")
+            QueryError::beyond("lat", lat_raw, "must be within -90..=90", bound(lat, 90))
         }
         crate::CoordError::Longitude(_) => {
-            QueryError::invalid("lon", lon_raw, "must be within -180..=180")
+            QueryError::beyond("lon", lon_raw, "must be within -180..=180", bound(lon, 180))
         }
     })
 }
@@ -271,10 +297,11 @@ impl NearbyQuery {
         )?;
         let radius_m = match params.number("radius_m")? {
             Some(r) if r <= 0.0 => {
-                return Err(QueryError::invalid(
+                return Err(QueryError::beyond(
                     "radius_m",
                     params.get("radius_m").unwrap_or_default(),
                     "must be a positive number of metres",
+                    0,
                 ));
             }
             r => r,
@@ -492,18 +519,59 @@ pub struct Health {
     pub toilets: usize,
 }
 
-/// Every error the API returns: `{"error":{"code":…,"message":…}}`.
+/// Every error the API returns:
+/// `{"error":{"code":…,"message":…,"field":…,"value":…,"limit":…}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "too_long", "message": "invalid `name`: a name must be at most 200 characters", "field": "name", "value": "人民公园公厕人民公园公厕…", "limit": 200}}))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// What went wrong. `code` is stable (the table in `docs/API.md`), for
+/// clients to say it in their own language; `message` is English, for API
+/// users and logs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable, machine-readable: `invalid_parameter`, `not_found`, …
+    /// Stable, machine-readable: `invalid_parameter`, `too_long`, `not_found`, …
     pub code: String,
-    /// For people: names the parameter and quotes the bad value.
+    /// For people: names the parameter or field and quotes the bad value.
     pub message: String,
+    /// The query parameter or body field at fault (`status.reason` for a nested one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The value refused, as text (at most 100 characters of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// The bound it broke: the most characters, the largest or smallest
+    /// number, or seconds to wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+}
+
+/// A body value refused, as a deserializer's error. serde's errors carry
+/// only text, so the code and limit travel as a prefix (`⟦too_long 200⟧ …`)
+/// that the server takes off again with [`read_refusal`].
+pub fn refusal<E: serde::de::Error>(
+    code: &str,
+    limit: Option<i64>,
+    message: impl std::fmt::Display,
+) -> E {
+    match limit {
+        Some(limit) => E::custom(format_args!("⟦{code} {limit}⟧ {message}")),
+        None => E::custom(format_args!("⟦{code}⟧ {message}")),
+    }
+}
+
+/// The code, limit and message of a deserializer's error message: no code
+/// when it is serde's own ("invalid type …", "unknown field …").
+pub fn read_refusal(message: &str) -> (Option<&str>, Option<i64>, &str) {
+    let Some((tag, rest)) = message.strip_prefix('⟦').and_then(|m| m.split_once("⟧ ")) else {
+        return (None, None, message);
+    };
+    match tag.split_once(' ') {
+        Some((code, limit)) => (Some(code), limit.parse().ok(), rest),
+        None => (Some(tag), None, rest),
+    }
 }
 
 #[cfg(test)]

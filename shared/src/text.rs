@@ -72,7 +72,8 @@ pub fn clean(value: &str, max: usize, lines: bool) -> Result<Option<String>, Par
         return Err(ParseError::new(
             &v.chars().take(40).collect::<String>(),
             format!("{n} characters, more than the {max} allowed"),
-        ));
+        )
+        .coded("too_long", Some(max as i64)));
     }
     Ok(Some(v.to_owned()))
 }
@@ -122,8 +123,8 @@ impl<'de, const MAX: usize> Deserialize<'de> for Text<MAX> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Text::new(&s)
-            .map_err(|e| serde::de::Error::custom(e.reason))?
-            .ok_or_else(|| serde::de::Error::custom("must not be blank"))
+            .map_err(ParseError::refusal)?
+            .ok_or_else(|| crate::api::refusal("blank", None, "must not be blank"))
     }
 }
 
@@ -134,7 +135,7 @@ where
 {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
-        Some(s) => Text::new(&s).map_err(|e| serde::de::Error::custom(e.reason)),
+        Some(s) => Text::new(&s).map_err(ParseError::refusal),
     }
 }
 

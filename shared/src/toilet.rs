@@ -6,12 +6,15 @@ use utoipa::ToSchema;
 
 use crate::{Crs, LatLon, OpeningHours, reports::ReportSummary};
 
-/// A field value that did not parse. The message quotes the value.
+/// A field value that did not parse. The message quotes the value; the
+/// code (see [`crate::api::ErrorDetail`]) and limit say what was wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("invalid value {value:?}: {reason}")]
 pub struct ParseError {
     pub value: String,
     pub reason: String,
+    pub code: &'static str,
+    pub limit: Option<i64>,
 }
 
 impl ParseError {
@@ -19,7 +22,20 @@ impl ParseError {
         ParseError {
             value: value.to_owned(),
             reason: reason.into(),
+            code: "invalid_value",
+            limit: None,
         }
+    }
+
+    pub(crate) fn coded(mut self, code: &'static str, limit: Option<i64>) -> Self {
+        self.code = code;
+        self.limit = limit;
+        self
+    }
+
+    /// As the error of a deserializer reading a request body.
+    pub fn refusal<E: serde::de::Error>(self) -> E {
+        crate::api::refusal(self.code, self.limit, self.reason)
     }
 }
 
@@ -72,8 +88,7 @@ impl fmt::Display for ToiletId {
 }
 
 /// A toilet's display name: trimmed, not blank, at most 200 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(try_from = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, ToSchema)]
 #[schema(value_type = String)]
 pub struct ToiletName(String);
 
@@ -93,13 +108,14 @@ impl ToiletName {
         let stripped = crate::text::strip_invisible(name);
         let trimmed = stripped.trim();
         if trimmed.is_empty() {
-            return Err(ParseError::new(name, "a name must not be blank"));
+            return Err(ParseError::new(name, "a name must not be blank").coded("blank", None));
         }
         if trimmed.chars().count() > Self::MAX_CHARS {
             return Err(ParseError::new(
                 name,
                 format!("a name must be at most {} characters", Self::MAX_CHARS),
-            ));
+            )
+            .coded("too_long", Some(Self::MAX_CHARS as i64)));
         }
         if trimmed.chars().any(char::is_control) {
             return Err(ParseError::new(
@@ -115,10 +131,9 @@ impl ToiletName {
     }
 }
 
-impl TryFrom<String> for ToiletName {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, ParseError> {
-        ToiletName::new(&s)
+impl<'de> Deserialize<'de> for ToiletName {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        ToiletName::new(&String::deserialize(d)?).map_err(ParseError::refusal)
     }
 }
 
@@ -173,8 +188,7 @@ pub fn parse_tri_state(s: &str) -> Result<Option<bool>, ParseError> {
 }
 
 /// An IANA time zone, in which a toilet's opening hours are read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(try_from = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
 #[schema(value_type = String, example = "Asia/Shanghai")]
 pub struct TimeZone(chrono_tz::Tz);
 
@@ -206,14 +220,16 @@ impl FromStr for TimeZone {
         s.trim()
             .parse::<chrono_tz::Tz>()
             .map(TimeZone)
-            .map_err(|_| ParseError::new(s, "not an IANA time zone such as Asia/Shanghai"))
+            .map_err(|_| {
+                ParseError::new(s, "not an IANA time zone such as Asia/Shanghai")
+                    .coded("invalid_time_zone", None)
+            })
     }
 }
 
-impl TryFrom<String> for TimeZone {
-    type Error = ParseError;
-    fn try_from(s: String) -> Result<Self, ParseError> {
-        s.parse()
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(ParseError::refusal)
     }
 }
 

@@ -120,7 +120,16 @@ async fn list_users(
 }
 
 async fn hash(password: String) -> Result<String, ApiError> {
-    check_password(&password).map_err(|m| ApiError::bad_request("invalid_body", m))?;
+    check_password(&password).map_err(|m| {
+        let (code, limit) = if password.chars().count() < 10 {
+            ("too_short", 10)
+        } else {
+            ("too_long", 256)
+        };
+        ApiError::bad_request(code, m)
+            .at("password", None)
+            .limit(Some(limit))
+    })?;
     tokio::task::spawn_blocking(move || auth::hash_password(&password))
         .await
         .map_err(|e| ApiError::internal(e.into()))?
@@ -138,12 +147,7 @@ async fn create_user(
 ) -> Result<Response, ApiError> {
     caller.require_admin()?;
     let new: NewUser = json_body(&headers, &body)?;
-    check_username(new.username.trim()).map_err(|e| {
-        ApiError::bad_request(
-            "invalid_body",
-            format!("invalid `username` {:?}: {}", e.value, e.reason),
-        )
-    })?;
+    check_username(new.username.trim()).map_err(|e| ApiError::field("username", e))?;
     let password_hash = hash(new.password).await?;
     let user = state
         .store

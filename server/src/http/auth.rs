@@ -169,15 +169,63 @@ pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Resu
             "send the body as JSON, with Content-Type: application/json",
         ));
     }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let message = if path == "." || path.is_empty() {
-            format!("invalid body: {inner}")
-        } else {
-            format!("invalid `{path}`: {inner}")
-        };
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", message)
-    })
+    let json: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not JSON: {e}")))?;
+    serde_path_to_error::deserialize(&json).map_err(|e| body_error(&json, e))
+}
+
+/// A body that is JSON but not what the route takes: the field at fault,
+/// its value, and the code and limit its type gave (`too_long`, …).
+fn body_error(
+    json: &serde_json::Value,
+    e: serde_path_to_error::Error<serde_json::Error>,
+) -> ApiError {
+    use serde_path_to_error::Segment;
+    let mut path: Vec<String> = Vec::new();
+    let mut at = Some(json);
+    for segment in e.path().iter() {
+        match segment {
+            Segment::Map { key } => {
+                at = at.and_then(|v| v.get(key));
+                path.push(key.clone());
+            }
+            Segment::Seq { index } => {
+                at = at.and_then(|v| v.get(index));
+                path.push(index.to_string());
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    let inner = e.into_inner().to_string();
+    let (code, limit, message) = gongce_shared::api::read_refusal(&inner);
+    // serde's own: "missing field `x`", "unknown field `x`, expected …".
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    // A missing field is not on the path yet; an unknown one is.
+    let code = match (code, named("missing field `")) {
+        (Some(code), _) => code,
+        (None, Some(missing)) => {
+            path.push(missing);
+            at = None;
+            "missing_field"
+        }
+        (None, None) if message.starts_with("unknown field") => "unknown_field",
+        (None, None) => "invalid_field",
+    };
+    let field = path.join(".");
+    let text = match at {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(other) => Some(other.to_string()),
+        None => None,
+    };
+    if field.is_empty() {
+        return ApiError::bad_request("invalid_body", format!("invalid body: {message}"));
+    }
+    ApiError::bad_request(code, format!("invalid `{field}`: {message}"))
+        .at(field, text.as_deref())
+        .limit(limit)
 }

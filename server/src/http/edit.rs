@@ -94,12 +94,14 @@ fn expected_version(headers: &HeaderMap, body: Option<i64>) -> Result<Option<i64
                 "invalid_header",
                 format!("invalid If-Match {text:?}: expected the toilet's version, as \"3\""),
             )
+            .at("If-Match", Some(text))
         })?;
     match body {
         Some(b) if b != version => Err(ApiError::bad_request(
-            "invalid_body",
+            "invalid_field",
             format!("`version` {b} and If-Match {version} disagree"),
-        )),
+        )
+        .at("version", Some(&b.to_string()))),
         _ => Ok(Some(version)),
     }
 }

@@ -1,5 +1,6 @@
 //! One error type for every handler; every error leaves as JSON
-//! `{"error":{"code":…,"message":…}}`.
+//! `{"error":{"code":…,"message":…,"field":…,"value":…,"limit":…}}`, the last
+//! three where they apply. The codes are listed in `docs/API.md`.
 
 use axum::{
     Json,
@@ -12,19 +13,65 @@ use gongce_shared::api::{ErrorBody, ErrorDetail, QueryError};
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
-    message: String,
+    /// Boxed: errors travel in every handler's `Result`.
+    detail: Box<ErrorDetail>,
     headers: Vec<(header::HeaderName, HeaderValue)>,
 }
 
+/// The most of a refused value an error quotes back.
+const VALUE_MAX_CHARS: usize = 100;
+
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            code,
-            message: message.into(),
+            detail: Box::new(ErrorDetail {
+                code: code.to_owned(),
+                message: message.into(),
+                ..ErrorDetail::default()
+            }),
             headers: Vec::new(),
         }
+    }
+
+    /// Names the field or parameter at fault and quotes its value (cut to
+    /// 100 characters).
+    pub fn at(mut self, field: impl Into<String>, value: Option<&str>) -> Self {
+        self.detail.field = Some(field.into());
+        self.detail.value = value.map(|v| {
+            let mut chars = v.chars();
+            let mut quoted: String = chars.by_ref().take(VALUE_MAX_CHARS).collect();
+            if chars.next().is_some() {
+                quoted.push('…');
+            }
+            quoted
+        });
+        self
+    }
+
+    pub fn limit(mut self, limit: Option<i64>) -> Self {
+        self.detail.limit = limit;
+        self
+    }
+
+    /// A body field that did not parse: its code (`too_long`, …), value and limit.
+    pub fn field(field: &str, e: gongce_shared::ParseError) -> Self {
+        let code = match e.code {
+            "invalid_value" => "invalid_field",
+            code => code,
+        };
+        ApiError::bad_request(code, format!("invalid `{field}`: {}", e.reason))
+            .at(field, Some(&e.value))
+            .limit(e.limit)
+    }
+
+    /// A bad query parameter (400 `invalid_parameter`).
+    pub fn invalid_parameter(param: &str, value: &str, reason: impl std::fmt::Display) -> Self {
+        ApiError::from(gongce_shared::api::QueryError::invalid(
+            param,
+            value,
+            reason.to_string(),
+        ))
     }
 
     pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
@@ -54,16 +101,19 @@ impl ApiError {
         ApiError::new(StatusCode::CONFLICT, "conflict", message)
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    /// 429, with how many seconds to wait.
+    /// 429, with how many seconds to wait (also as `limit`).
     pub fn too_many(seconds: u64, message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message).with_header(
-            header::RETRY_AFTER,
-            HeaderValue::from_str(&seconds.max(1).to_string()).expect("digits"),
-        )
+        let seconds = seconds.max(1);
+        ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
+            .with_header(
+                header::RETRY_AFTER,
+                HeaderValue::from_str(&seconds.to_string()).expect("digits"),
+            )
+            .limit(i64::try_from(seconds).ok())
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
@@ -91,7 +141,12 @@ impl From<crate::store::Error> for ApiError {
             Error::Forbidden(m) => ApiError::forbidden(m),
             Error::Stale { .. } => ApiError::conflict(e.to_string()),
             Error::Conflict(m) => ApiError::conflict(m),
-            Error::Invalid { .. } => ApiError::bad_request("invalid_body", e.to_string()),
+            Error::Invalid {
+                field, ref value, ..
+            } => {
+                let value = value.clone();
+                ApiError::bad_request("invalid_field", e.to_string()).at(field, Some(&value))
+            }
             Error::Internal(e) => ApiError::internal(e),
         }
     }
@@ -99,17 +154,23 @@ impl From<crate::store::Error> for ApiError {
 
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
+        let error = ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string());
+        match &e {
+            QueryError::Invalid {
+                param,
+                value,
+                limit,
+                ..
+            } => error.at(param, Some(value)).limit(*limit),
+            _ => error.at(e.param(), None),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message,
-            },
+            error: *self.detail,
         };
         let mut response = (self.status, Json(body)).into_response();
         for (name, value) in self.headers {
@@ -157,6 +218,7 @@ pub async fn ensure_json_errors(
         error: ErrorDetail {
             code: code.to_owned(),
             message,
+            ..ErrorDetail::default()
         },
     })
     .expect("an error body serialises");

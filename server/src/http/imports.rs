@@ -56,10 +56,7 @@ struct Params {
 }
 
 fn invalid(param: &str, value: &str, reason: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request(
-        "invalid_parameter",
-        format!("invalid `{param}` value {value:?}: {reason}"),
-    )
+    ApiError::invalid_parameter(param, value, reason)
 }
 
 fn flag(param: &str, value: &str) -> Result<bool, ApiError> {
@@ -95,7 +92,8 @@ impl Params {
                              encoding, sheet, crs, timezone, map, fix_swapped, skip_invalid, \
                              remove_missing"
                         ),
-                    ));
+                    )
+                    .at(other, None));
                 }
             }
         }
@@ -103,7 +101,8 @@ impl Params {
             return Err(ApiError::bad_request(
                 "missing_parameter",
                 "`source` is required: the list's name, which keys re-imports",
-            ));
+            )
+            .at("source", Some(&p.source)));
         }
         p.options(false)?;
         Ok(p)

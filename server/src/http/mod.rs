@@ -127,21 +127,14 @@ impl AppState {
 
 /// A toilet id from the path; a bad one is a 400 that quotes it.
 fn toilet_id_param(raw: &str) -> Result<gongce_shared::ToiletId, ApiError> {
-    raw.parse::<gongce_shared::ToiletId>().map_err(|e| {
-        ApiError::bad_request(
-            "invalid_parameter",
-            format!("invalid toilet id {:?}: {}", e.value, e.reason),
-        )
-    })
+    raw.parse::<gongce_shared::ToiletId>()
+        .map_err(|e| ApiError::invalid_parameter("id", raw, e.reason))
 }
 
 /// Another positive id from the path (organisation, user, report).
 fn id_param(raw: &str, what: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalid_parameter",
-            format!("invalid {what} id {raw:?}: must be a positive integer"),
-        )
+        ApiError::invalid_parameter("id", raw, format!("must be a positive {what} id"))
     })
 }
 

@@ -111,14 +111,10 @@ async fn report(
         .await
         .map_err(|_| ApiError::bad_request("invalid_body", "cannot read the body"))?;
     let mut new: NewReport = json_body(&parts.headers, &body)?;
-    let bad = |e: gongce_shared::ParseError| {
-        ApiError::bad_request(
-            "invalid_body",
-            format!("{} (value {:?})", e.reason, e.value),
-        )
-    };
-    new.note = clean_text("note", new.note.as_deref(), NOTE_MAX).map_err(bad)?;
-    new.contact = clean_text("contact", new.contact.as_deref(), CONTACT_MAX).map_err(bad)?;
+    new.note = clean_text("note", new.note.as_deref(), NOTE_MAX)
+        .map_err(|e| ApiError::field("note", e))?;
+    new.contact = clean_text("contact", new.contact.as_deref(), CONTACT_MAX)
+        .map_err(|e| ApiError::field("contact", e))?;
     // The client's budget for all toilets is spent first, also on a
     // missing toilet; only a served toilet gets a budget of its own.
     let reporter = reporter(&state, &parts);
@@ -205,18 +201,17 @@ async fn queue(
     for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match k.as_ref() {
             "state" => {
-                wanted = Some(v.parse::<ReportState>().map_err(|e| {
-                    ApiError::bad_request(
-                        "invalid_parameter",
-                        format!("invalid `state` value {:?}: {}", e.value, e.reason),
-                    )
-                })?)
+                wanted = Some(
+                    v.parse::<ReportState>()
+                        .map_err(|e| ApiError::invalid_parameter("state", &e.value, e.reason))?,
+                )
             }
             other => {
                 return Err(ApiError::bad_request(
                     "unknown_parameter",
                     format!("unknown parameter `{other}`: expected state"),
-                ));
+                )
+                .at(other, None));
             }
         }
     }
@@ -272,12 +267,8 @@ async fn resolve(
     } else {
         json_body(&headers, &body)?
     };
-    let note = clean_text("note", resolve.note.as_deref(), NOTE_MAX).map_err(|e| {
-        ApiError::bad_request(
-            "invalid_body",
-            format!("{} (value {:?})", e.reason, e.value),
-        )
-    })?;
+    let note = clean_text("note", resolve.note.as_deref(), NOTE_MAX)
+        .map_err(|e| ApiError::field("note", e))?;
     answer(&state, &caller, &id, ReportState::Resolved, note).await
 }
 
@@ -303,11 +294,10 @@ async fn stats(
                     .ok()
                     .filter(|h| h.is_finite() && *h > 0.0 && *h <= 24.0 * 365.0)
                     .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "invalid_parameter",
-                            format!(
-                                "invalid `overdue_hours` value {v:?}: a positive number of hours"
-                            ),
+                        ApiError::invalid_parameter(
+                            "overdue_hours",
+                            &v,
+                            "a positive number of hours, at most a year",
                         )
                     })?
             }
@@ -316,7 +306,8 @@ async fn stats(
                 return Err(ApiError::bad_request(
                     "unknown_parameter",
                     format!("unknown parameter `{other}`: expected overdue_hours, org"),
-                ));
+                )
+                .at(other, None));
             }
         }
     }
@@ -353,9 +344,11 @@ async fn set_webhook(
     let hook: Webhook = json_body(&headers, &body)?;
     let long = |field: &str, n: usize, max: usize| {
         ApiError::bad_request(
-            "invalid_body",
+            "too_long",
             format!("`{field}` is {n} characters, more than the {max} allowed"),
         )
+        .at(field, None)
+        .limit(i64::try_from(max).ok())
     };
     if hook.url.len() > URL_MAX {
         return Err(long("url", hook.url.chars().count(), URL_MAX));
@@ -365,18 +358,20 @@ async fn set_webhook(
     }
     if let Err(why) = state.webhooks.check(&hook.url).await {
         return Err(ApiError::bad_request(
-            "invalid_body",
+            "invalid_field",
             format!(
                 "invalid `url` value {:?}: {why}; a webhook must reach a public http(s) address",
                 hook.url
             ),
-        ));
+        )
+        .at("url", Some(&hook.url)));
     }
     if hook.secret.chars().count() < 16 {
-        return Err(ApiError::bad_request(
-            "invalid_body",
-            "`secret` needs at least 16 characters",
-        ));
+        return Err(
+            ApiError::bad_request("too_short", "`secret` needs at least 16 characters")
+                .at("secret", None)
+                .limit(Some(16)),
+        );
     }
     if state.store.org(org).await?.is_none() {
         return Err(ApiError::not_found(format!("no organisation {org}")));

@@ -185,11 +185,7 @@ pub(super) async fn by_id(
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: ToiletId = raw.parse().map_err(|e: gongce_shared::ParseError| {
-        ApiError::from(gongce_shared::api::QueryError::Invalid {
-            param: "id".into(),
-            value: raw.clone(),
-            reason: e.reason,
-        })
+        ApiError::invalid_parameter("id", &raw, e.reason)
     })?;
     {
         let index = state.index.read().expect("index lock");

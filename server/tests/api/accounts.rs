@@ -1118,6 +1118,15 @@ async fn free_text_is_bounded_and_invisible_formatting_stripped() {
         let message = bad["error"]["message"].as_str().unwrap();
         assert!(message.contains(&format!("`{field}`")), "{message}");
         assert!(message.contains(&max.to_string()), "{message}");
+        // Structured: the code, the field and the limit; the value is not
+        // echoed back whole.
+        let e = &bad["error"];
+        assert_eq!(
+            (&e["code"], &e["field"], &e["limit"]),
+            (&json!("too_long"), &json!(field), &json!(max)),
+            "{bad}"
+        );
+        assert!(e["value"].as_str().unwrap().chars().count() <= 101, "{bad}");
     }
     let (status, made) = send(
         &w.app,
@@ -1155,6 +1164,7 @@ async fn free_text_is_bounded_and_invisible_formatting_stripped() {
             .contains("status.reason"),
         "{bad}"
     );
+    assert_eq!(bad["error"]["field"], "status.reason", "{bad}");
     let (status, bad) = send(
         &w.app,
         "POST",
@@ -1457,4 +1467,175 @@ async fn hours_as_written_are_read_in_the_zone_where_the_toilet_stands() {
             &json!("春节闭馆")
         )
     );
+}
+
+/// Each kind of bad request answers its stable code, naming the field or
+/// parameter, quoting the value and giving the bound, so that a client can
+/// say it in its own language.
+#[tokio::test]
+async fn errors_carry_a_code_the_field_the_value_and_the_limit() {
+    let w = world().await;
+    let post = |body: Value| {
+        let w = &w;
+        async move {
+            let (status, bad) = send(
+                &w.app,
+                "POST",
+                "/api/v1/toilets",
+                Some(&w.alice),
+                Some(body),
+            )
+            .await;
+            assert_eq!(status, 400, "{bad}");
+            bad["error"].clone()
+        }
+    };
+    let e = post(json!({"name": "x", "lat": 91, "lon": 121})).await;
+    assert_eq!(
+        (&e["code"], &e["field"], &e["value"], &e["limit"]),
+        (
+            &json!("out_of_range"),
+            &json!("lat"),
+            &json!("91"),
+            &json!(90)
+        ),
+        "{e}"
+    );
+    let e = post(json!({"name": "x", "lat": 31, "lon": -200.5})).await;
+    assert_eq!(
+        (&e["code"], &e["field"], &e["limit"]),
+        (&json!("out_of_range"), &json!("lon"), &json!(-180)),
+        "{e}"
+    );
+    let e = post(json!({"name": "x", "lon": 121})).await;
+    assert_eq!(
+        (&e["code"], &e["field"]),
+        (&json!("missing_field"), &json!("lat")),
+        "{e}"
+    );
+    let e = post(json!({"name": "x", "lat": 31, "lon": 121, "colour": "red"})).await;
+    assert_eq!(
+        (&e["code"], &e["field"]),
+        (&json!("unknown_field"), &json!("colour")),
+        "{e}"
+    );
+    let e = post(json!({"name": "  ", "lat": 31, "lon": 121})).await;
+    assert_eq!(
+        (&e["code"], &e["field"]),
+        (&json!("blank"), &json!("name")),
+        "{e}"
+    );
+    let e = post(json!({"name": "x", "lat": "north", "lon": 121})).await;
+    assert_eq!(
+        (&e["code"], &e["field"], &e["value"]),
+        (&json!("invalid_field"), &json!("lat"), &json!("north")),
+        "{e}"
+    );
+    let e = post(json!({"name": "x", "lat": 31, "lon": 121, "timezone": "Mars/Olympus"})).await;
+    assert_eq!(
+        (&e["code"], &e["field"]),
+        (&json!("invalid_time_zone"), &json!("timezone")),
+        "{e}"
+    );
+    let e =
+        post(json!({"name": "x", "lat": 31, "lon": 121, "opening_hours": "夏季 6:00-22:00"})).await;
+    assert_eq!(
+        (&e["code"], &e["field"], &e["value"]),
+        (
+            &json!("opening_hours_partly_read"),
+            &json!("opening_hours"),
+            &json!("夏季 6:00-22:00")
+        ),
+        "{e}"
+    );
+    assert!(e["message"].as_str().unwrap().contains("\"夏季\""), "{e}");
+    let e = post(json!({"name": "x", "lat": 31, "lon": 121, "opening_hours": "whenever"})).await;
+    assert_eq!(e["code"], "invalid_opening_hours", "{e}");
+    let e = post(json!({"name": "x", "lat": 31, "lon": 121, "access": "everyone"})).await;
+    assert_eq!(
+        (&e["code"], &e["field"], &e["value"]),
+        (
+            &json!("invalid_field"),
+            &json!("access"),
+            &json!("everyone")
+        ),
+        "{e}"
+    );
+
+    // Not JSON at all.
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/v1/toilets")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {}", w.alice))
+        .body(Body::from("{\"name\":"))
+        .unwrap();
+    let (status, bad) = crate::call(&w.app, request).await;
+    assert_eq!(
+        (status, &bad["error"]["code"]),
+        (400, &json!("invalid_json")),
+        "{bad}"
+    );
+
+    // Query parameters: the parameter, the value and the bound.
+    for (query, code, param, value, limit) in [
+        (
+            "lat=95&lon=1",
+            "invalid_parameter",
+            "lat",
+            json!("95"),
+            json!(90),
+        ),
+        (
+            "lat=1&lon=1&limit=0",
+            "invalid_parameter",
+            "limit",
+            json!("0"),
+            json!(1),
+        ),
+        (
+            "lat=1&lon=1&limit=500",
+            "invalid_parameter",
+            "limit",
+            json!("500"),
+            json!(100),
+        ),
+        (
+            "lat=1&lon=1&radius_m=0",
+            "invalid_parameter",
+            "radius_m",
+            json!("0"),
+            json!(0),
+        ),
+        (
+            "lat=x&lon=1",
+            "invalid_parameter",
+            "lat",
+            json!("x"),
+            Value::Null,
+        ),
+        (
+            "lon=1",
+            "missing_parameter",
+            "lat",
+            Value::Null,
+            Value::Null,
+        ),
+        (
+            "lat=1&lon=1&colour=red",
+            "unknown_parameter",
+            "colour",
+            Value::Null,
+            Value::Null,
+        ),
+    ] {
+        let reply = w.app.get(&format!("/api/v1/toilets/nearby?{query}")).await;
+        let e = reply.json()["error"].clone();
+        assert_eq!(reply.status, 400, "{query}");
+        assert_eq!(
+            (&e["code"], &e["field"], &e["value"], &e["limit"]),
+            (&json!(code), &json!(param), &value, &limit),
+            "{query}: {e}"
+        );
+    }
 }

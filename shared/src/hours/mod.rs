@@ -27,6 +27,9 @@ pub struct HoursError {
     pub reason: String,
     /// The parts that were not understood, when the rest was.
     pub unread: Vec<String>,
+    /// `blank`, `too_long`, `invalid_opening_hours` or
+    /// `opening_hours_partly_read` (see [`crate::api::ErrorDetail`]).
+    pub code: &'static str,
 }
 
 const ALWAYS_OPEN: &[&str] = &[
@@ -55,6 +58,11 @@ impl OpeningHours {
         let err = |reason: String, unread: Vec<String>| HoursError {
             value: text.to_owned(),
             reason,
+            code: if trimmed.is_empty() {
+                "blank"
+            } else {
+                "invalid_opening_hours"
+            },
             unread,
         };
         if trimmed.is_empty() {
@@ -109,25 +117,33 @@ impl OpeningHours {
                     parsed,
                 })
             }
-            Err(unread) if unread.is_empty() => Err(err(
+            Err(unread) if unread.parts.is_empty() => Err(err(
                 format!(
                     "no days or times found; write OpenStreetMap syntax such as \
                      \"Mo-Fr 08:00-18:00\", or as people do: \"每天 6:00-22:00\" ({osm_error})"
                 ),
-                unread,
+                Vec::new(),
             )),
-            Err(unread) => Err(err(
-                format!(
-                    "could not understand {}; write the rest as \"每天 6:00-22:00\" or \
+            Err(unread) => Err(HoursError {
+                code: if unread.partly {
+                    "opening_hours_partly_read"
+                } else {
+                    "invalid_opening_hours"
+                },
+                ..err(
+                    format!(
+                        "could not understand {}; write the rest as \"每天 6:00-22:00\" or \
                      \"Mo-Fr 08:00-18:00\", or put it in the hours note",
-                    unread
-                        .iter()
-                        .map(|u| format!("{u:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                unread,
-            )),
+                        unread
+                            .parts
+                            .iter()
+                            .map(|u| format!("{u:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    unread.parts,
+                )
+            }),
         }
     }
 
@@ -212,7 +228,10 @@ impl Serialize for OpeningHours {
 impl<'de> Deserialize<'de> for OpeningHours {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        OpeningHours::parse(&text).map_err(serde::de::Error::custom)
+        OpeningHours::parse(&text).map_err(|e| {
+            let limit = (e.code == "too_long").then_some(Self::MAX_CHARS as i64);
+            crate::api::refusal(e.code, limit, e)
+        })
     }
 }
 
@@ -429,6 +448,16 @@ mod tests {
         ] {
             let e = OpeningHours::parse(text).unwrap_err();
             assert_eq!(e.unread, unread, "{text}: {e}");
+            let partly = !matches!(text, "DaylightHours" | "Variable" | "休息" | "8:00-");
+            assert_eq!(
+                e.code,
+                if partly {
+                    "opening_hours_partly_read"
+                } else {
+                    "invalid_opening_hours"
+                },
+                "{text}"
+            );
             assert_eq!(e.value, text);
             for part in &unread {
                 assert!(e.reason.contains(part), "{e}");

@@ -447,9 +447,16 @@ struct Rule {
     times: Vec<(u16, u16)>,
 }
 
-/// Reads `text`; `Ok` with OSM syntax, or `Err` with the parts not
-/// understood (empty when nothing at all was found to say when it opens).
-pub(super) fn read(text: &str) -> Result<String, Vec<String>> {
+/// What could not be read.
+pub(super) struct Unread {
+    /// The parts not understood (none when nothing says when it opens).
+    pub parts: Vec<String>,
+    /// Whether some days or times were understood.
+    pub partly: bool,
+}
+
+/// Reads `text`; `Ok` with OSM syntax, or what was not understood.
+pub(super) fn read(text: &str) -> Result<String, Unread> {
     let toks = tokens(text);
     let mut unread = Vec::new();
     let mut open: Vec<Rule> = Vec::new();
@@ -495,8 +502,12 @@ pub(super) fn read(text: &str) -> Result<String, Vec<String>> {
             },
         }
     }
+    let partly = !open.is_empty() || closed != 0 || pending.is_some();
     if !unread.is_empty() {
-        return Err(unread);
+        return Err(Unread {
+            parts: unread,
+            partly,
+        });
     }
     if open.is_empty() {
         // Days with no times: open on those days, the hours not said.
@@ -506,7 +517,12 @@ pub(super) fn read(text: &str) -> Result<String, Vec<String>> {
                 times: Vec::new(),
             }),
             _ if closed != 0 => {}
-            _ => return Err(Vec::new()),
+            _ => {
+                return Err(Unread {
+                    parts: Vec::new(),
+                    partly,
+                });
+            }
         }
     }
     Ok(write(&open, closed))
