@@ -184,12 +184,39 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// An organisation's id: a positive integer, or null.
+fn org_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<i64>::deserialize(d)? {
+        Some(id) if id < 1 => Err(crate::api::refusal(
+            "out_of_range",
+            Some(1),
+            format_args!("{id} is not an organisation id, which is a positive integer"),
+        )),
+        id => Ok(id),
+    }
+}
+
+/// Opening hours; blank (or null) is unknown.
+fn hours<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OpeningHours>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(text) if !text.trim().is_empty() => {
+            OpeningHours::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(&text))
+                .map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+fn hours_patch<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<OpeningHours>>, D::Error> {
+    hours(d).map(Some)
+}
+
 /// `POST /api/v1/toilets`: a new toilet. Its position is required; the app
 /// has the user confirm the pin before sending it.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToiletDraft {
-    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]", example = "台中車站公廁")]
     pub name: ToiletName,
     /// WGS-84.
     #[serde(deserialize_with = "latitude")]
@@ -211,8 +238,9 @@ pub struct ToiletDraft {
     pub free: Option<bool>,
     #[serde(default)]
     pub access: Option<Access>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>)]
+    /// OSM syntax, or as people write it ("每天 6:00-22:00"); blank is unknown.
+    #[serde(default, deserialize_with = "hours")]
+    #[schema(value_type = Option<String>, max_length = 500, format = "opening-hours", example = "每天 6:00-22:00")]
     pub opening_hours: Option<OpeningHours>,
     #[serde(default, deserialize_with = "deserialize_text")]
     #[schema(value_type = Option<String>, max_length = 500)]
@@ -225,7 +253,7 @@ pub struct ToiletDraft {
     pub operator: Option<Text<{ OPERATOR_MAX }>>,
     /// Admins only: the owning organisation. A committee member's toilet
     /// belongs to their own organisation.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "org_id")]
     pub org_id: Option<i64>,
 }
 
@@ -238,7 +266,7 @@ pub struct ToiletPatch {
     #[serde(default)]
     pub version: Option<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")]
     pub name: Option<ToiletName>,
     #[serde(default, deserialize_with = "moved_latitude")]
     #[schema(minimum = -90, maximum = 90)]
@@ -259,8 +287,8 @@ pub struct ToiletPatch {
     pub free: Option<Option<bool>>,
     #[serde(default, deserialize_with = "double")]
     pub access: Option<Option<Access>>,
-    #[serde(default, deserialize_with = "double")]
-    #[schema(value_type = Option<String>)]
+    #[serde(default, deserialize_with = "hours_patch")]
+    #[schema(value_type = Option<String>, max_length = 500, format = "opening-hours")]
     pub opening_hours: Option<Option<OpeningHours>>,
     #[serde(default, deserialize_with = "deserialize_text_patch")]
     #[schema(value_type = Option<String>, max_length = 500)]
@@ -276,7 +304,7 @@ pub struct ToiletPatch {
     #[serde(default)]
     pub status: Option<Status>,
     /// Admins only: give the toilet to another organisation.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "org_id")]
     pub org_id: Option<i64>,
     /// Mark the information as checked now.
     #[serde(default)]
@@ -355,7 +383,7 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrg {
-    #[schema(value_type = String, max_length = 200)]
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]", example = "贵州居委会")]
     pub name: Text<{ ORG_NAME_MAX }>,
     pub kind: OrgKind,
     #[serde(default, deserialize_with = "deserialize_text")]
@@ -371,7 +399,7 @@ pub struct NewOrg {
 #[serde(deny_unknown_fields)]
 pub struct OrgPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>, max_length = 200)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")]
     pub name: Option<Text<{ ORG_NAME_MAX }>>,
     #[serde(default)]
     pub kind: Option<OrgKind>,
@@ -389,12 +417,17 @@ pub struct OrgPatch {
 #[derive(Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
-    #[schema(min_length = 2, max_length = 64)]
+    #[schema(
+        min_length = 2,
+        max_length = 64,
+        pattern = r"^[\w.-]{2,64}$",
+        example = "wang.li"
+    )]
     pub username: String,
     #[schema(min_length = 10, max_length = 256)]
     pub password: String,
     pub role: Role,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "org_id")]
     pub org_id: Option<i64>,
 }
 
@@ -417,7 +450,7 @@ pub struct UserPatch {
     pub password: Option<String>,
     #[serde(default)]
     pub role: Option<Role>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "org_id")]
     pub org_id: Option<i64>,
     #[serde(default)]
     pub disabled: Option<bool>,

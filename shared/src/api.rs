@@ -348,11 +348,8 @@ impl Bbox {
                 return Err(format!("{what} {lat} must be within -90..=90"));
             }
         }
-        if min_lat > max_lat {
-            return Err(format!(
-                "min_lat {min_lat} is greater than max_lat {max_lat}"
-            ));
-        }
+        // Latitudes in either order name the same band.
+        let (min_lat, max_lat) = (min_lat.min(max_lat), min_lat.max(max_lat));
         Ok(Bbox {
             min_lon,
             min_lat,
@@ -685,7 +682,9 @@ mod tests {
         assert_eq!(e("limit=3"), "missing query parameter `bbox`");
         assert!(e("bbox=1,2,3").contains("expected four numbers"));
         assert!(e("bbox=1,x,3,4").contains("\"x\" is not a number"));
-        assert!(e("bbox=1,50,3,40").contains("min_lat 50 is greater than max_lat 40"));
+        // Latitudes in either order.
+        let q = BboxQuery::from_query("bbox=1,50,3,40").unwrap();
+        assert_eq!((q.bbox.min_lat, q.bbox.max_lat), (40.0, 50.0));
         assert!(e("bbox=1,2,3,95").contains("max_lat 95"));
         assert!(e("bbox=1,2,3,NaN").contains("bbox"));
         assert!(e("bbox=0,0,1,1&limit=5001").contains("1..=5000"));

@@ -30,6 +30,10 @@ pub const ORG_NAME_MAX: usize = 200;
 pub const PLACE_MAX: usize = 100;
 /// The longest webhook URL, in bytes.
 pub const URL_MAX: usize = 2048;
+/// A JSON-Schema pattern for text that must not be blank: some character
+/// that is not a space, a control or an invisible formatting character.
+pub const NOT_BLANK: &str =
+    r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]";
 /// The longest webhook secret, in bytes.
 pub const SECRET_MAX: usize = 256;
 
@@ -52,8 +56,17 @@ pub fn strip_invisible(s: &str) -> Cow<'_, str> {
 
 /// `value` cleaned: invisible formatting and control characters stripped
 /// (line breaks kept when `lines`, else made spaces), trimmed, blank as
-/// `None`, at most `max` characters.
+/// `None`. At most `max` characters as sent: the limit counts what the
+/// client sent, as the OpenAPI document's `maxLength` does.
 pub fn clean(value: &str, max: usize, lines: bool) -> Result<Option<String>, ParseError> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(ParseError::new(
+            &value.chars().take(40).collect::<String>(),
+            format!("{n} characters, more than the {max} allowed"),
+        )
+        .coded("too_long", Some(max as i64)));
+    }
     let cleaned: String = value
         .chars()
         .filter_map(|c| match c {
@@ -64,18 +77,7 @@ pub fn clean(value: &str, max: usize, lines: bool) -> Result<Option<String>, Par
         })
         .collect();
     let v = cleaned.trim();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    let n = v.chars().count();
-    if n > max {
-        return Err(ParseError::new(
-            &v.chars().take(40).collect::<String>(),
-            format!("{n} characters, more than the {max} allowed"),
-        )
-        .coded("too_long", Some(max as i64)));
-    }
-    Ok(Some(v.to_owned()))
+    Ok((!v.is_empty()).then(|| v.to_owned()))
 }
 
 /// Free text of one line, at most `MAX` characters, cleaned as [`clean`]
@@ -155,7 +157,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn invisible_formatting_is_stripped_and_length_counted_after() {
+    fn invisible_formatting_is_stripped_and_length_counted_as_sent() {
         assert_eq!(
             clean("\u{FEFF} 观前街\u{200B}1号 \u{202E}", 300, false).unwrap(),
             Some("观前街1号".to_owned())
@@ -163,6 +165,9 @@ mod tests {
         assert_eq!(clean(" \u{200B} ", 300, false).unwrap(), None);
         let e = clean(&"路".repeat(301), 300, false).unwrap_err();
         assert_eq!(e.reason, "301 characters, more than the 300 allowed");
+        // Counted as sent, invisible characters and spaces included.
+        assert!(clean(&format!(" {}", "路".repeat(300)), 300, false).is_err());
+        assert!(clean(&format!("{}\u{200B}", "路".repeat(299)), 300, false).is_ok());
         assert_eq!(
             clean("a\nb\u{7}", 10, true).unwrap().as_deref(),
             Some("a\nb")
@@ -179,8 +184,8 @@ mod tests {
         }
         let read = |json: &str| serde_json::from_str::<Body>(json).map(|b| b.address);
         assert_eq!(
-            read(r#"{"address":" 12345 "}"#).unwrap().as_deref(),
-            Some("12345")
+            read(r#"{"address":" 123 "}"#).unwrap().as_deref(),
+            Some("123")
         );
         assert_eq!(read(r#"{"address":"  "}"#).unwrap(), None);
         assert_eq!(read(r#"{}"#).unwrap(), None);

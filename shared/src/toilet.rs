@@ -103,27 +103,17 @@ impl Serialize for ToiletName {
 impl ToiletName {
     pub const MAX_CHARS: usize = 200;
 
-    /// Invisible formatting characters are stripped first (see [`crate::text`]).
+    /// Cleaned as all free text is (see [`crate::text::clean`]): invisible
+    /// formatting and control characters stripped, trimmed; then not blank.
     pub fn new(name: &str) -> Result<Self, ParseError> {
-        let stripped = crate::text::strip_invisible(name);
-        let trimmed = stripped.trim();
-        if trimmed.is_empty() {
-            return Err(ParseError::new(name, "a name must not be blank").coded("blank", None));
+        let cleaned = crate::text::clean(name, Self::MAX_CHARS, false).map_err(|e| ParseError {
+            reason: format!("a name must be at most {} characters", Self::MAX_CHARS),
+            ..e
+        })?;
+        match cleaned {
+            Some(name) => Ok(ToiletName(name)),
+            None => Err(ParseError::new(name, "a name must not be blank").coded("blank", None)),
         }
-        if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(ParseError::new(
-                name,
-                format!("a name must be at most {} characters", Self::MAX_CHARS),
-            )
-            .coded("too_long", Some(Self::MAX_CHARS as i64)));
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(ParseError::new(
-                name,
-                "a name must not contain control characters",
-            ));
-        }
-        Ok(ToiletName(trimmed.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -233,6 +223,24 @@ impl<'de> Deserialize<'de> for TimeZone {
     }
 }
 
+/// A closure's end: RFC 3339, or blank / null for none.
+fn until<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(text) if !text.trim().is_empty() => DateTime::parse_from_rfc3339(text.trim())
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|e| {
+                crate::api::refusal(
+                    "invalid_field",
+                    None,
+                    format_args!(
+                        "{text:?} is not an RFC 3339 time such as 2026-12-01T18:00:00+08:00 ({e})"
+                    ),
+                )
+            }),
+        _ => Ok(None),
+    }
+}
+
 /// Whether a toilet can be used at all, apart from its opening hours.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -243,6 +251,8 @@ pub enum Status {
         /// Why, at most 200 characters.
         #[schema(max_length = 200)]
         reason: String,
+        /// RFC 3339; blank or null: until reopened.
+        #[serde(default, deserialize_with = "until")]
         until: Option<DateTime<Utc>>,
     },
     /// Gone for good; kept in the store for history, never served in search.
@@ -373,7 +383,8 @@ mod tests {
             "人民公园公厕"
         );
         assert!(ToiletName::new("   ").is_err());
-        assert!(ToiletName::new("a\u{0}b").is_err());
+        // Control characters are stripped, as from all free text.
+        assert_eq!(ToiletName::new("a\u{0}b").unwrap().as_str(), "ab");
         assert!(ToiletName::new(&"厕".repeat(200)).is_ok());
         assert!(ToiletName::new(&"厕".repeat(201)).is_err());
         let name = ToiletName::new("公厕").unwrap();

@@ -9,6 +9,8 @@
 //! - `soak [SECONDS]`: 60 s of mixed traffic against 100k toilets, then 20
 //!   rounds of kill -9 during imports and edits (server/benches/soak.rs,
 //!   tests/e2e/kill.rs).
+//! - `schemathesis [--seconds N] [--stateful]`: the API against its OpenAPI
+//!   document (see xtask/src/schemathesis.rs); `test` runs 60 s of it.
 //! - `bench`: the serving benchmark; `bench import`: the import benchmark;
 //!   `bench replicas`: PostgreSQL replicas against SQLite (see server/benches and README).
 
@@ -21,6 +23,7 @@ use anyhow::{Context as _, bail};
 
 mod fuzz;
 mod postgres;
+mod schemathesis;
 mod webapp;
 
 const DEMO_DATA: &str = "data/taiwan_moenv_toilets_20251109_no_taipei.csv";
@@ -37,8 +40,9 @@ fn main() -> anyhow::Result<()> {
         Some("webapp") => webapp::build(args.iter().any(|a| a == "--dev")),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("soak") => soak(&args[1..]),
+        Some("schemathesis") => schemathesis::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|webapp|fuzz|soak>");
+            eprintln!("usage: cargo xtask <run|test|bench|webapp|fuzz|soak|schemathesis>");
             std::process::exit(2);
         }
     }
@@ -100,8 +104,6 @@ fn run(extra: &[String]) -> anyhow::Result<()> {
             &database_url,
             "--source",
             "taiwan-moenv",
-            "--timezone",
-            "Asia/Taipei",
             "--fix-swapped",
             "--skip-invalid",
             "--remove-missing",
@@ -181,6 +183,9 @@ fn test() -> anyhow::Result<()> {
     )?;
     totals.add(&browser);
     drop(pg);
+    // The API against its own document: 60 s, seeded, 0 failures allowed.
+    schemathesis::run(&[])?;
+    totals.passed += 1;
     totals.report()
 }
 

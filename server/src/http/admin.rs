@@ -192,6 +192,15 @@ async fn update_user(
     let id = id_param(&id, "user")?;
     caller.require_admin()?;
     let patch: UserPatch = json_body(&headers, &body)?;
+    // Any change ends the user's sessions; an admin who disabled or demoted
+    // themselves could leave nobody to undo it.
+    if id == caller.user.id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "own_account",
+            "an admin's own account is changed by another admin",
+        ));
+    }
     let password_hash = match patch.password {
         Some(p) => Some(hash(p).await?),
         None => None,

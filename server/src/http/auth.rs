@@ -169,9 +169,36 @@ pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Resu
             "send the body as JSON, with Content-Type: application/json",
         ));
     }
-    let json: serde_json::Value = serde_json::from_slice(body)
+    let mut json: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not JSON: {e}")))?;
+    // Every body is an object (serde would also read a struct from an array).
+    if !json.is_object() {
+        return Err(ApiError::bad_request(
+            "invalid_body",
+            "the body must be a JSON object",
+        ));
+    }
+    whole_numbers(&mut json);
     serde_path_to_error::deserialize(&json).map_err(|e| body_error(&json, e))
+}
+
+/// `1.0` is the integer 1 in JSON (and in JSON Schema), so integral
+/// numbers written with a fraction are read as integers.
+fn whole_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
 }
 
 /// A body that is JSON but not what the route takes: the field at fault,

@@ -3,6 +3,7 @@
 
 mod admin;
 pub mod auth;
+mod contract;
 mod edit;
 mod error;
 mod export;
@@ -222,6 +223,7 @@ static OPENAPI: LazyLock<serde_json::Value> = LazyLock::new(|| {
     doc["paths"]["/api/v1/openapi.json"] = serde_json::json!({
         "get": {"summary": "This OpenAPI document", "responses": {"200": {"description": "OpenAPI 3 JSON"}}}
     });
+    contract::complete(&mut doc);
     doc
 });
 

@@ -62,6 +62,7 @@ fn json_response(value: &impl Serialize, capacity: usize) -> Result<Response, Ap
         ("family_room" = Option<bool>, Query, description = "only toilets known to have a family / all-gender room"),
         ("free" = Option<bool>, Query, description = "only toilets known to be free of charge"),
         ("open_now" = Option<bool>, Query, description = "only toilets known to be open now, in their own time zone"),
+        ("hide_reported_closed" = Option<bool>, Query, description = "leave out toilets several residents reported closed or gone"),
     ),
     responses(
         (status = 200, body = gongce_shared::api::NearbyResponse),
@@ -128,6 +129,7 @@ struct FeatureView<'a> {
         ("family_room" = Option<bool>, Query),
         ("free" = Option<bool>, Query),
         ("open_now" = Option<bool>, Query),
+        ("hide_reported_closed" = Option<bool>, Query),
     ),
     responses(
         (status = 200, description = "a GeoJSON FeatureCollection; each feature's properties are the toilet", body = gongce_shared::api::ToiletCollection),

@@ -636,11 +636,7 @@ fn apply_patch(
 }
 
 fn no_such_org(org: i64) -> Error {
-    Error::Invalid {
-        field: "org_id",
-        value: org.to_string(),
-        reason: "no such organisation".to_owned(),
-    }
+    Error::not_found("organisation", org)
 }
 
 /// The status as stored: its name, the closed reason and until.

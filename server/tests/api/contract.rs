@@ -265,7 +265,7 @@ contract! {
         ));
         assert!(matches!(
             store.update_toilet(created.id, patch(json!({"org_id": 999})), 2, admin).await,
-            Err(Error::Invalid { field: "org_id", .. })
+            Err(Error::NotFound { what: "organisation", .. })
         ));
         let closed = store
             .update_toilet(
