@@ -216,7 +216,7 @@ fn hours_patch<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<OpeningH
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToiletDraft {
-    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]", example = "台中車站公廁")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, example = "台中車站公廁")]
     pub name: ToiletName,
     /// WGS-84.
     #[serde(deserialize_with = "latitude")]
@@ -263,16 +263,19 @@ pub struct ToiletDraft {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToiletPatch {
+    /// The version the change was made from: documented as required,
+    /// though it may come as If-Match instead (else 428).
     #[serde(default)]
+    #[schema(required = true, nullable = false)]
     pub version: Option<i64>,
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub name: Option<ToiletName>,
     #[serde(default, deserialize_with = "moved_latitude")]
-    #[schema(minimum = -90, maximum = 90)]
+    #[schema(minimum = -90, maximum = 90, nullable = false)]
     pub lat: Option<f64>,
     #[serde(default, deserialize_with = "moved_longitude")]
-    #[schema(minimum = -180, maximum = 180)]
+    #[schema(minimum = -180, maximum = 180, nullable = false)]
     pub lon: Option<f64>,
     #[serde(default, deserialize_with = "deserialize_text_patch")]
     #[schema(value_type = Option<String>, max_length = 300)]
@@ -320,7 +323,7 @@ fn coordinate<'de, D: Deserializer<'de>>(d: D, max: i64) -> Result<f64, D::Error
     }
     Err(crate::api::refusal(
         "out_of_range",
-        Some(if value < 0.0 { -max } else { max }),
+        Some(crate::api::bound(value, max)),
         format_args!("must be within -{max}..={max}"),
     ))
 }
@@ -383,7 +386,7 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrg {
-    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]", example = "贵州居委会")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, example = "贵州居委会")]
     pub name: Text<{ ORG_NAME_MAX }>,
     pub kind: OrgKind,
     #[serde(default, deserialize_with = "deserialize_text")]
@@ -399,7 +402,7 @@ pub struct NewOrg {
 #[serde(deny_unknown_fields)]
 pub struct OrgPatch {
     #[serde(default)]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 200, pattern = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub name: Option<Text<{ ORG_NAME_MAX }>>,
     #[serde(default)]
     pub kind: Option<OrgKind>,

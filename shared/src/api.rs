@@ -234,7 +234,7 @@ impl<'q> Params<'q> {
 }
 
 /// The bound a number beyond ±`max` broke.
-fn bound(value: f64, max: i64) -> i64 {
+pub(crate) fn bound(value: f64, max: i64) -> i64 {
     if value < 0.0 { -max } else { max }
 }
 

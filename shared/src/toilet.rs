@@ -22,7 +22,7 @@ impl ParseError {
         ParseError {
             value: value.to_owned(),
             reason: reason.into(),
-            code: "invalid_value",
+            code: "invalid_field",
             limit: None,
         }
     }

@@ -11,8 +11,9 @@
 //!   parsers in `shared::api` and the handlers' own), so that a request the
 //!   document allows is one the server takes.
 //!
-//! Tested by `server/tests/api/http.rs` (every operation and status) and by
-//! Schemathesis in CI (`cargo xtask schemathesis`).
+//! Tested by `openapi_states_security_statuses_and_bounds` in
+//! `server/tests/api/http.rs`, and by Schemathesis in CI
+//! (`cargo xtask schemathesis`).
 
 use serde_json::{Value, json};
 
@@ -76,18 +77,26 @@ fn meaning(status: &str) -> &'static str {
     }
 }
 
+/// The request bodies that name an organisation, which may not exist (404).
+const NAMING_AN_ORG: [&str; 4] = ["ToiletDraft", "ToiletPatch", "NewUser", "UserPatch"];
+
 /// Request bodies, where the derived schemas say less than the server
-/// checks: a patch names the version it was made from (or sends If-Match),
-/// moves a toilet but never clears its position, closes with a reason or
-/// reopens (removal is DELETE); time zones are IANA names; organisations
-/// are positive ids.
+/// checks: names are not blank, a patch closes with a reason or reopens
+/// (removal is DELETE), time zones are IANA names, organisations are
+/// positive ids.
 fn bodies(schemas: &mut Value) {
+    use gongce_shared::text::{NOT_BLANK, REASON_MAX};
+    for body in ["ToiletDraft", "ToiletPatch", "NewOrg", "OrgPatch"] {
+        if let Some(name) = schemas.pointer_mut(&format!("/{body}/properties/name")) {
+            name["pattern"] = json!(NOT_BLANK);
+        }
+    }
     let zones: Vec<Value> = chrono_tz::TZ_VARIANTS
         .iter()
-        .map(|tz| Value::from(tz.name()))
+        .map(|tz| tz.name().into())
         .chain([Value::Null])
         .collect();
-    for body in ["ToiletDraft", "ToiletPatch", "NewUser", "UserPatch"] {
+    for body in NAMING_AN_ORG {
         let Some(properties) = schemas
             .pointer_mut(&format!("/{body}/properties"))
             .and_then(Value::as_object_mut)
@@ -103,27 +112,15 @@ fn bodies(schemas: &mut Value) {
                 "description": "an organisation's id (admins only)"});
         }
     }
-    let patch = &mut schemas["ToiletPatch"];
-    patch["properties"]["version"] = json!({"type": "integer", "format": "int64",
-        "description": "the version the change was made from; or send it as If-Match"});
-    patch["properties"]["lat"] = json!({"type": "number", "minimum": -90, "maximum": 90});
-    patch["properties"]["lon"] = json!({"type": "number", "minimum": -180, "maximum": 180});
-    patch["properties"]["status"] = json!({"oneOf": [
+    schemas["ToiletPatch"]["properties"]["status"] = json!({"oneOf": [
         {"type": "object", "required": ["state"],
          "properties": {"state": {"type": "string", "enum": ["open"]}}},
         {"type": "object", "required": ["state", "reason"],
          "properties": {
             "state": {"type": "string", "enum": ["temporarily_closed"]},
-            "reason": {"type": "string", "minLength": 1, "maxLength": gongce_shared::text::REASON_MAX,
-                "pattern": gongce_shared::text::NOT_BLANK},
+            "reason": {"type": "string", "minLength": 1, "maxLength": REASON_MAX, "pattern": NOT_BLANK},
             "until": {"type": ["string", "null"], "format": "date-time"}}}
     ], "description": "close for a while (with a reason) or reopen; removal is DELETE"});
-    let required = patch["required"].as_array().cloned().unwrap_or_default();
-    if !required.contains(&json!("version")) {
-        let mut required = required;
-        required.push(json!("version"));
-        patch["required"] = Value::Array(required);
-    }
 }
 
 /// Applies the rules to every operation of `doc`.
@@ -199,7 +196,11 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
         statuses.extend(["400", "415", "429", "503"]);
     }
     // A body may name an organisation that does not exist.
-    if (path == "/api/v1/toilets" || path == "/api/v1/users") && method == "post" {
+    let body = op
+        .pointer("/requestBody/content/application~1json/schema/$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.rsplit('/').next());
+    if body.is_some_and(|b| NAMING_AN_ORG.contains(&b)) {
         statuses.push("404");
     }
     let responses = &mut op["responses"];
@@ -211,8 +212,7 @@ fn complete_operation(path: &str, method: &str, op: &mut Value) {
     // Every error answer carries the error body, whatever its annotation said.
     if let Some(responses) = responses.as_object_mut() {
         for (status, response) in responses.iter_mut() {
-            let is_error =
-                status.starts_with('4') || (status.starts_with('5') && path != "/readyz");
+            let is_error = status.starts_with('4') || status.starts_with('5');
             if is_error && response.get("content").is_none() {
                 let description = response["description"]
                     .as_str()

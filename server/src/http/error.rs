@@ -56,11 +56,7 @@ impl ApiError {
 
     /// A body field that did not parse: its code (`too_long`, …), value and limit.
     pub fn field(field: &str, e: gongce_shared::ParseError) -> Self {
-        let code = match e.code {
-            "invalid_value" => "invalid_field",
-            code => code,
-        };
-        ApiError::bad_request(code, format!("invalid `{field}`: {}", e.reason))
+        ApiError::bad_request(e.code, format!("invalid `{field}`: {}", e.reason))
             .at(field, Some(&e.value))
             .limit(e.limit)
     }
@@ -143,10 +139,7 @@ impl From<crate::store::Error> for ApiError {
             Error::Conflict(m) => ApiError::conflict(m),
             Error::Invalid {
                 field, ref value, ..
-            } => {
-                let value = value.clone();
-                ApiError::bad_request("invalid_field", e.to_string()).at(field, Some(&value))
-            }
+            } => ApiError::bad_request("invalid_field", e.to_string()).at(field, Some(value)),
             Error::Internal(e) => ApiError::internal(e),
         }
     }

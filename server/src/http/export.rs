@@ -141,7 +141,8 @@ impl Exports {
                 tokio::task::spawn_blocking(move || -> anyhow::Result<std::path::PathBuf> {
                     // One reference count per toilet under the lock; the writing after it.
                     let toilets = index.read().expect("index lock").all();
-                    let part = path.with_extension("part");
+                    // Each format of a generation has its own part file.
+                    let part = path.with_extension(format!("{ext}.part"));
                     let file =
                         std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&part)?);
                     import::export(&toilets, format, &licence, file)?;
@@ -179,13 +180,19 @@ impl Exports {
 
 async fn export(state: AppState, format: ExportFormat) -> Result<Response, ApiError> {
     let exports = Arc::clone(&state.exports);
-    let path = exports
-        .file(&state, format)
-        .await
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot render the export: {e}")))?;
-    let file = tokio::fs::File::open(&*path)
-        .await
-        .map_err(|e| ApiError::internal(e.into()))?;
+    // A newer rendering may remove the file between its rendering and the
+    // opening here; then the newer one is served.
+    let mut tries = 0;
+    let file = loop {
+        let path = exports
+            .file(&state, format)
+            .await
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot render the export: {e}")))?;
+        match tokio::fs::File::open(&*path).await {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && tries < 3 => tries += 1,
+            opened => break opened.map_err(|e| ApiError::internal(e.into()))?,
+        }
+    };
     let length = file.metadata().await.map(|m| m.len()).ok();
     let body =
         axum::body::Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 1 << 16));

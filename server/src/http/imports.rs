@@ -55,15 +55,15 @@ struct Params {
     remove_missing: bool,
 }
 
-fn invalid(param: &str, value: &str, reason: impl std::fmt::Display) -> ApiError {
-    ApiError::invalid_parameter(param, value, reason)
-}
-
 fn flag(param: &str, value: &str) -> Result<bool, ApiError> {
     match value {
         "" | "true" | "1" | "yes" => Ok(true),
         "false" | "0" | "no" => Ok(false),
-        _ => Err(invalid(param, value, "expected true or false")),
+        _ => Err(ApiError::invalid_parameter(
+            param,
+            value,
+            "expected true or false",
+        )),
     }
 }
 
@@ -112,10 +112,10 @@ impl Params {
         use clap::ValueEnum as _;
         match &self.format {
             Some(f) => Format::from_str(f, true).map_err(|_| {
-                invalid("format", f, "expected csv, xlsx, xls or geojson")
+                ApiError::invalid_parameter("format", f, "expected csv, xlsx, xls or geojson")
             }),
             None => Format::from_path(Path::new(&self.filename)).ok_or_else(|| {
-                invalid(
+                ApiError::invalid_parameter(
                     "filename",
                     &self.filename,
                     "cannot tell the format: name the file .csv, .xlsx, .xls or .geojson, or give `format`",
@@ -129,24 +129,29 @@ impl Params {
         options.format = Some(self.format()?);
         if let Some(e) = &self.encoding {
             options.encoding = Some(
-                encoding_rs::Encoding::for_label(e.trim().as_bytes())
-                    .ok_or_else(|| invalid("encoding", e, "try utf-8, gbk, gb18030 or big5"))?,
+                encoding_rs::Encoding::for_label(e.trim().as_bytes()).ok_or_else(|| {
+                    ApiError::invalid_parameter("encoding", e, "try utf-8, gbk, gb18030 or big5")
+                })?,
             );
         }
         options.sheet = self.sheet.clone();
         if let Some(c) = &self.crs {
-            options.crs = c.parse().map_err(|e| invalid("crs", c, e))?;
+            options.crs = c
+                .parse()
+                .map_err(|e| ApiError::invalid_parameter("crs", c, e))?;
         }
         if let Some(tz) = &self.timezone {
-            options.timezone = Some(
-                tz.parse()
-                    .map_err(|e: gongce_shared::ParseError| invalid("timezone", tz, e.reason))?,
-            );
+            options.timezone = Some(tz.parse().map_err(|e: gongce_shared::ParseError| {
+                ApiError::invalid_parameter("timezone", tz, e.reason)
+            })?);
         }
         options.maps = self
             .maps
             .iter()
-            .map(|m| m.parse::<ColumnMap>().map_err(|e| invalid("map", m, e)))
+            .map(|m| {
+                m.parse::<ColumnMap>()
+                    .map_err(|e| ApiError::invalid_parameter("map", m, e))
+            })
             .collect::<Result<_, _>>()?;
         options.fix_swapped = self.fix_swapped;
         options.skip_invalid = self.skip_invalid;

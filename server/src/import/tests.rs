@@ -59,6 +59,21 @@ async fn chinese_and_english_headers_map_to_fields() {
     assert_eq!(t.operator.as_deref(), Some("黄浦区绿化局"));
 }
 
+/// Each stored toilet's (hours, hours note, time zone), by its external id.
+async fn hours_and_zones(
+    store: &Store,
+) -> std::collections::HashMap<String, (Option<String>, Option<String>, &'static str)> {
+    toilets(store)
+        .await
+        .iter()
+        .map(|t| {
+            let hours = t.opening_hours.as_ref().map(|h| h.as_str().to_owned());
+            let id = t.external_id.clone().unwrap_or_default();
+            (id, (hours, t.hours_note.clone(), t.timezone.name()))
+        })
+        .collect()
+}
+
 /// Hours as committees write them are stored in OSM syntax with the text
 /// as the note; hours partly understood keep the text as the note, with a
 /// warning naming what was not understood. Each row's time zone is the one
@@ -89,23 +104,9 @@ async fn written_hours_and_zones_from_positions() {
         "{:?}",
         report.issues
     );
-    let stored = toilets(&store).await;
-    let by = |id: &str| {
-        stored
-            .iter()
-            .find(|t| t.external_id.as_deref() == Some(id))
-            .unwrap()
-    };
-    let facts = |id: &str| {
-        let t = by(id);
-        (
-            t.opening_hours.as_ref().map(|h| h.as_str().to_owned()),
-            t.hours_note.clone(),
-            t.timezone.name(),
-        )
-    };
+    let facts = hours_and_zones(&store).await;
     assert_eq!(
-        facts("1"),
+        facts["1"],
         (
             Some("Mo-Su 06:00-22:00".into()),
             Some("每天 6:00-22:00".into()),
@@ -113,7 +114,7 @@ async fn written_hours_and_zones_from_positions() {
         )
     );
     assert_eq!(
-        facts("2"),
+        facts["2"],
         (
             Some("Mo-Fr 08:00-18:00; Sa,Su 09:00-17:00".into()),
             Some("节假日另行通知".into()),
@@ -121,18 +122,18 @@ async fn written_hours_and_zones_from_positions() {
         )
     );
     assert_eq!(
-        facts("3"),
+        facts["3"],
         (None, Some("夏季 6:00-22:00".into()), "Australia/Sydney")
     );
     assert_eq!(
-        facts("4"),
+        facts["4"],
         (
             Some("Mo-Fr 09:00-17:00".into()),
             Some("Mon-Fri 9am-5pm".into()),
             "Europe/Helsinki"
         )
     );
-    assert_eq!(facts("5").2, "Asia/Shanghai");
+    assert_eq!(facts["5"].2, "Asia/Shanghai");
 
     // --timezone overrides the position, but not the file's own column.
     let options = Options {
@@ -140,17 +141,9 @@ async fn written_hours_and_zones_from_positions() {
         ..Options::new("t")
     };
     assert!(import(&store, &file, &options).written);
-    let stored = toilets(&store).await;
-    let zone = |id: &str| {
-        stored
-            .iter()
-            .find(|t| t.external_id.as_deref() == Some(id))
-            .unwrap()
-            .timezone
-            .name()
-    };
+    let facts = hours_and_zones(&store).await;
     assert_eq!(
-        (zone("1"), zone("3"), zone("5")),
+        (facts["1"].2, facts["3"].2, facts["5"].2),
         ("Asia/Tokyo", "Asia/Tokyo", "Asia/Shanghai")
     );
 }

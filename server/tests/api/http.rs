@@ -584,6 +584,36 @@ async fn exports_are_rendered_once_per_state_and_shared() {
     assert_eq!(exports.rendered(), 3);
 }
 
+/// CSV and GeoJSON of one state rendered at the same moment each write a
+/// file of their own: both answer whole (they once shared one part file,
+/// and one of them answered 500).
+#[tokio::test]
+async fn both_formats_of_one_state_render_at_once() {
+    let app = app_with(SHANGHAI, |_| {}).await;
+    // Enough toilets that the two renderings overlap.
+    let first = (*app.index.read().unwrap().all()[0]).clone();
+    for i in 0..5_000 {
+        let mut more = first.clone();
+        more.id = gongce_shared::ToiletId::new(100_000 + i).unwrap();
+        app.index.write().unwrap().upsert(more);
+    }
+    for round in 0..3 {
+        let (csv, geojson) = tokio::join!(
+            app.get("/api/v1/export.csv"),
+            app.get("/api/v1/export.geojson")
+        );
+        assert_eq!((csv.status, geojson.status), (200, 200), "round {round}");
+        let lines = String::from_utf8_lossy(&csv.body).lines().count();
+        assert!(lines > 5_000, "{lines} lines");
+        let parsed: Value = serde_json::from_slice(&geojson.body).unwrap();
+        assert!(parsed["features"].as_array().unwrap().len() > 5_000);
+        // A new state for the next round.
+        let mut renamed = first.clone();
+        renamed.name = gongce_shared::ToiletName::new(&format!("第{round}次改名")).unwrap();
+        app.index.write().unwrap().upsert(renamed);
+    }
+}
+
 /// Every free-text field a client writes states its limit in the OpenAPI
 /// document, as the server enforces it.
 #[tokio::test]
@@ -627,4 +657,117 @@ async fn the_document_states_every_text_limit() {
         }
     }
     assert_eq!(reason_max(&schemas["Status"]), Some(200));
+}
+
+/// The rules `http::contract` applies: who may call each operation, every
+/// error status with the error body, the bounds of ids and parameters, and
+/// what a body must hold.
+#[tokio::test]
+async fn openapi_states_security_statuses_and_bounds() {
+    let app = app_with(SHANGHAI, |_| {}).await;
+    let doc = app.get("/api/v1/openapi.json").await.json();
+    let error_body = serde_json::json!({"$ref": "#/components/schemas/ErrorBody"});
+    let mut operations = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            operations += 1;
+            let responses = op["responses"].as_object().unwrap();
+            let has = |s: &str| responses.contains_key(s);
+            let protected = has("401") && !(path == "/api/v1/session" && method == "post");
+            assert_eq!(op.get("security").is_some(), protected, "{method} {path}");
+            if protected {
+                assert!(has("403"), "{method} {path}");
+            }
+            for (status, response) in responses {
+                if status.starts_with('4') || (status.starts_with('5') && path != "/readyz") {
+                    assert_eq!(
+                        response["content"]["application/json"]["schema"], error_body,
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            if path.contains("{id}") {
+                assert!(has("404"), "{method} {path}");
+            }
+            if op
+                .pointer("/requestBody/content/application~1json")
+                .is_some()
+            {
+                assert!(has("400") && has("413") && has("415"), "{method} {path}");
+            }
+            if method == "get" && path.starts_with("/api/") {
+                assert!(has("429"), "{method} {path}");
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "path" && p["name"] == "id" && !path.starts_with("/api/v1/imports") {
+                    assert_eq!(p["schema"]["minimum"], 1, "{method} {path}");
+                }
+            }
+        }
+    }
+    assert!(operations >= 38, "{operations}");
+    // Writes by cookie need the CSRF header; reads do not.
+    let patch = &doc["paths"]["/api/v1/toilets/{id}"]["patch"];
+    assert_eq!(
+        patch["security"],
+        serde_json::json!([{"bearer": []}, {"session_cookie": [], "csrf": []}])
+    );
+    for status in ["409", "428"] {
+        assert!(patch["responses"].get(status).is_some(), "{status}");
+    }
+    // A new toilet or user may name an organisation that does not exist.
+    assert!(
+        doc.pointer("/paths/~1api~1v1~1toilets/post/responses/404")
+            .is_some()
+    );
+    assert!(
+        doc.pointer("/paths/~1api~1v1~1users/post/responses/404")
+            .is_some()
+    );
+    let nearby = doc["paths"]["/api/v1/toilets/nearby"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let param = |name: &str| nearby.iter().find(|p| p["name"] == name).unwrap()["schema"].clone();
+    assert_eq!(
+        (&param("lat")["minimum"], &param("lat")["maximum"]),
+        (&serde_json::json!(-90), &serde_json::json!(90))
+    );
+    assert_eq!(
+        (&param("limit")["minimum"], &param("limit")["maximum"]),
+        (&serde_json::json!(1), &serde_json::json!(100))
+    );
+    assert_eq!(param("radius_m")["exclusiveMinimum"], 0);
+    let schemas = &doc["components"]["schemas"];
+    let patch = &schemas["ToiletPatch"];
+    assert!(
+        patch["required"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("version")),
+        "{patch}"
+    );
+    assert_eq!(patch["properties"]["lat"]["type"], "number", "{patch}");
+    assert_eq!(
+        patch["properties"]["status"]["oneOf"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    for body in ["ToiletDraft", "ToiletPatch", "NewOrg", "OrgPatch"] {
+        assert_eq!(
+            schemas[body]["properties"]["name"]["pattern"],
+            gongce_shared::text::NOT_BLANK,
+            "{body}"
+        );
+    }
+    let zones = schemas["ToiletDraft"]["properties"]["timezone"]["enum"]
+        .as_array()
+        .unwrap();
+    assert!(
+        zones.contains(&serde_json::json!("Asia/Taipei")) && zones.len() > 400,
+        "{}",
+        zones.len()
+    );
+    assert_eq!(schemas["UserPatch"]["properties"]["org_id"]["minimum"], 1);
 }

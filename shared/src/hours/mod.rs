@@ -55,18 +55,15 @@ impl OpeningHours {
 
     pub fn parse(text: &str) -> Result<Self, HoursError> {
         let trimmed = text.trim();
-        let err = |reason: String, unread: Vec<String>| HoursError {
+        let err = |code: &'static str, reason: String, unread: Vec<String>| HoursError {
             value: text.to_owned(),
             reason,
-            code: if trimmed.is_empty() {
-                "blank"
-            } else {
-                "invalid_opening_hours"
-            },
             unread,
+            code,
         };
         if trimmed.is_empty() {
             return Err(err(
+                "blank",
                 "must not be blank (leave the field out when unknown)".into(),
                 Vec::new(),
             ));
@@ -74,6 +71,7 @@ impl OpeningHours {
         let length = trimmed.chars().count();
         if length > Self::MAX_CHARS {
             return Err(err(
+                "too_long",
                 format!(
                     "{length} characters, more than the {} allowed",
                     Self::MAX_CHARS
@@ -81,69 +79,64 @@ impl OpeningHours {
                 Vec::new(),
             ));
         }
-        let lower = trimmed.to_lowercase();
-        let canonical = if ALWAYS_OPEN.contains(&lower.as_str()) {
-            "24/7"
-        } else {
-            trimmed
-        };
-        let osm = canonical.parse::<opening_hours::OpeningHours>();
-        let read = written::read(trimmed);
+        if ALWAYS_OPEN.contains(&trimmed.to_lowercase().as_str()) {
+            return Ok(OpeningHours {
+                text: "24/7".into(),
+                written: None,
+                parsed: "24/7".parse().expect("24/7 is OSM syntax"),
+            });
+        }
+        let osm = trimmed.parse::<opening_hours::OpeningHours>();
         // OSM syntax stays as written, unless it also reads as people write
-        // ("6:00-22:00"), which is then stored in its canonical form.
-        let osm_error = match osm {
-            Ok(parsed) if read.is_err() || canonical != trimmed => {
-                return Ok(OpeningHours {
-                    text: canonical.into(),
-                    written: None,
-                    parsed,
-                });
-            }
-            Ok(_) => String::new(),
-            Err(e) => e.to_string().lines().next().unwrap_or_default().to_owned(),
-        };
-        let is_osm = osm_error.is_empty();
-        match read {
-            Ok(osm) => {
-                let parsed = osm.parse::<opening_hours::OpeningHours>().map_err(|e| {
+        // ("6:00-22:00"), which is then stored in its canonical form; the
+        // written text is kept only when it was not OSM syntax.
+        match (osm, written::read(trimmed)) {
+            (Ok(parsed), Err(_)) => Ok(OpeningHours {
+                text: trimmed.into(),
+                written: None,
+                parsed,
+            }),
+            (osm, Ok(read)) => {
+                let parsed = read.parse::<opening_hours::OpeningHours>().map_err(|e| {
                     err(
-                        format!("read as {osm:?}, which is not valid: {e}"),
+                        "invalid_opening_hours",
+                        format!("read as {read:?}, which is not valid: {e}"),
                         Vec::new(),
                     )
                 })?;
                 Ok(OpeningHours {
-                    text: osm.into(),
-                    written: (!is_osm).then(|| trimmed.into()),
+                    text: read.into(),
+                    written: osm.is_err().then(|| trimmed.into()),
                     parsed,
                 })
             }
-            Err(unread) if unread.parts.is_empty() => Err(err(
+            (Err(osm_error), Err(unread)) if unread.parts.is_empty() => Err(err(
+                "invalid_opening_hours",
                 format!(
                     "no days or times found; write OpenStreetMap syntax such as \
-                     \"Mo-Fr 08:00-18:00\", or as people do: \"每天 6:00-22:00\" ({osm_error})"
+                     \"Mo-Fr 08:00-18:00\", or as people do: \"每天 6:00-22:00\" ({})",
+                    osm_error.to_string().lines().next().unwrap_or_default()
                 ),
                 Vec::new(),
             )),
-            Err(unread) => Err(HoursError {
-                code: if unread.partly {
+            (Err(_), Err(unread)) => Err(err(
+                if unread.partly {
                     "opening_hours_partly_read"
                 } else {
                     "invalid_opening_hours"
                 },
-                ..err(
-                    format!(
-                        "could not understand {}; write the rest as \"每天 6:00-22:00\" or \
+                format!(
+                    "could not understand {}; write the rest as \"每天 6:00-22:00\" or \
                      \"Mo-Fr 08:00-18:00\", or put it in the hours note",
-                        unread
-                            .parts
-                            .iter()
-                            .map(|u| format!("{u:?}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    unread.parts,
-                )
-            }),
+                    unread
+                        .parts
+                        .iter()
+                        .map(|u| format!("{u:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                unread.parts,
+            )),
         }
     }
 
@@ -463,6 +456,8 @@ mod tests {
                 assert!(e.reason.contains(part), "{e}");
             }
         }
+        let long = OpeningHours::parse(&"每天 6:00-22:00 ".repeat(40)).unwrap_err();
+        assert_eq!(long.code, "too_long", "{long}");
         let e = OpeningHours::parse("早上八点到晚上").unwrap_err();
         assert_eq!(e.unread, ["08:00 without an end"]);
         // Nothing at all: no days or times.
