@@ -5,7 +5,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use gongce_shared::{
     LatLon,
     accounts::{SessionInfo, SignIn},
-    api::{ErrorBody, NearbyQuery},
+    api::{ErrorBody, ErrorDetail, NearbyQuery},
 };
 
 use crate::model::{NearbyResponse, Toilet};
@@ -13,20 +13,24 @@ use serde::{Deserialize, de::DeserializeOwned};
 
 use crate::map::Tiles;
 
-/// What went wrong, for the screen: the server's message, or the network's.
+/// What went wrong: the server's error, whose code, field, value and limit
+/// [`Lang::error`](crate::i18n::Lang::error) says in the reader's language,
+/// or the network's (code `network`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub status: u16,
-    pub code: String,
-    pub message: String,
+    pub detail: ErrorDetail,
 }
 
 impl ApiError {
     fn network(e: impl std::fmt::Display) -> Self {
         ApiError {
             status: 0,
-            code: "network".into(),
-            message: e.to_string(),
+            detail: ErrorDetail {
+                code: "network".into(),
+                message: e.to_string(),
+                ..ErrorDetail::default()
+            },
         }
     }
 
@@ -40,14 +44,16 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     if (200..300).contains(&status) {
         return response.json::<T>().await.map_err(ApiError::network);
     }
-    let body = response.json::<ErrorBody>().await.ok();
-    Err(ApiError {
-        status,
-        code: body
-            .as_ref()
-            .map_or_else(|| "http".into(), |b| b.error.code.clone()),
-        message: body.map_or_else(|| format!("HTTP {status}"), |b| b.error.message),
-    })
+    let detail = match response.json::<ErrorBody>().await {
+        Ok(body) => body.error,
+        // Not ours: a proxy's page, say.
+        Err(_) => ErrorDetail {
+            code: "http".into(),
+            message: format!("HTTP {status}"),
+            ..ErrorDetail::default()
+        },
+    };
+    Err(ApiError { status, detail })
 }
 
 async fn send<T: DeserializeOwned>(request: Request) -> Result<T, ApiError> {

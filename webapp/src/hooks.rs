@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast as _, closure::Closure};
 use yew::prelude::*;
 
-use crate::{api, model::NearbyResult};
+use crate::{
+    api::{self, ApiError},
+    model::NearbyResult,
+};
 
 const LAST_KEY: &str = "gongce.last";
 /// How many toilets the list shows.
@@ -117,7 +120,7 @@ pub(crate) enum Load {
     Idle,
     Loading,
     Offline,
-    Failed(String),
+    Failed(ApiError),
 }
 
 /// The last answer, kept for opening without a network.
@@ -181,7 +184,7 @@ pub(crate) fn use_nearby(at: Option<LatLon>, filters: Filters) -> Nearby {
                         }
                         load.set(Load::Offline);
                     }
-                    Err(e) => load.set(Load::Failed(e.message)),
+                    Err(e) => load.set(Load::Failed(e)),
                 }
             });
         });

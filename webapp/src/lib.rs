@@ -6,9 +6,10 @@
 //! server settings, position); `hooks` holds the stateful logic
 //! (remembered settings, geolocation, the nearest search with its offline
 //! copy); `pages` are the tabs; `components` the pieces they are made of.
-//! Pure logic lives in [`i18n`], [`links`] and [`model`] and is tested
+//! Pure logic lives in [`i18n`], [`errors`], [`links`] and [`model`] and is tested
 //! natively.
 
+pub mod errors;
 pub mod i18n;
 pub mod links;
 pub mod model;

@@ -224,6 +224,10 @@ test("a committee edits hours and facilities, closes a toilet for a while, and r
   // The toilet added by the previous test is this organisation's.
   const item = page.locator(".ours li", { hasText: "新建的居委会公厕" });
   await item.locator("button.edit").click();
+  // Refused hours are said in the page's language, from the error's code.
+  await item.locator('input[name="opening_hours"]').fill("看情况");
+  await item.locator('.edit-form button[type="submit"]').click();
+  await page.waitForFunction(() => document.querySelector(".committee .note")?.textContent.startsWith('Could not read the opening hours "看情况"'));
   await item.locator('input[name="opening_hours"]').fill("Mo-Su 07:00-21:00");
   await item.locator('select[name="baby_change"]').selectOption("yes");
   await item.locator('select[name="wheelchair"]').selectOption("");

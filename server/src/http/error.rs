@@ -135,7 +135,12 @@ impl From<crate::store::Error> for ApiError {
         match e {
             Error::NotFound { .. } => ApiError::not_found(e.to_string()),
             Error::Forbidden(m) => ApiError::forbidden(m),
-            Error::Stale { .. } => ApiError::conflict(e.to_string()),
+            Error::Stale { expected, .. } => {
+                ApiError::conflict(e.to_string()).at("version", Some(&expected.to_string()))
+            }
+            Error::Taken { field, ref value } => {
+                ApiError::conflict(e.to_string()).at(field, Some(value))
+            }
             Error::Conflict(m) => ApiError::conflict(m),
             Error::Invalid {
                 field, ref value, ..

@@ -94,7 +94,10 @@ macro_rules! select_users {
 fn taken_name(name: &str) -> impl FnOnce(sqlx::Error) -> Error + '_ {
     move |e| {
         if is_unique_violation(&e) {
-            Error::Conflict(format!("an organisation named {name:?} exists already"))
+            Error::Taken {
+                field: "name",
+                value: name.to_owned(),
+            }
         } else {
             e.into()
         }
@@ -237,7 +240,10 @@ impl Store {
             .await
             .map_err(|e| {
                 if is_unique_violation(&e) {
-                    Error::Conflict(format!("the username {username:?} is taken"))
+                    Error::Taken {
+                        field: "username",
+                        value: username.to_owned(),
+                    }
                 } else {
                     e.into()
                 }

@@ -20,8 +20,11 @@ pub enum Error {
         expected: i64,
         current: i64,
     },
-    /// The change contradicts what is stored: a name taken, a report
-    /// already resolved (409).
+    /// A name that must be unique is taken already (409).
+    #[error("the {field} {value:?} is taken")]
+    Taken { field: &'static str, value: String },
+    /// The change contradicts what is stored: a report already resolved,
+    /// a committee member without an organisation (409).
     #[error("{0}")]
     Conflict(String),
     /// A field and its bad value (400).

@@ -286,6 +286,10 @@ async fn stale_writes_conflict_and_changes_are_served_at_once_with_history() {
     )
     .await;
     assert_eq!(status, 409, "{stale}");
+    assert_eq!(
+        (&stale["error"]["field"], &stale["error"]["value"]),
+        (&json!("version"), &json!("1"))
+    );
     assert!(
         stale["error"]["message"]
             .as_str()
@@ -558,7 +562,7 @@ async fn disabled_users_and_organisations_lose_their_sessions() {
     .await;
     assert_eq!(status, 201, "{created}");
     assert!(!created.to_string().contains("argon2"));
-    let (status, _) = send(
+    let (status, taken) = send(
         &w.app,
         "POST",
         "/api/v1/users",
@@ -567,6 +571,7 @@ async fn disabled_users_and_organisations_lose_their_sessions() {
     )
     .await;
     assert_eq!(status, 409);
+    assert_eq!(taken["error"]["field"], "username", "{taken}");
     let (status, _) = send(
         &w.app,
         "POST",

@@ -74,8 +74,7 @@ pub(crate) fn edit_form(props: &EditProps) -> Html {
                         open.set(false);
                         on_saved.emit(lang.t(Text::Saved).to_owned());
                     }
-                    Err(e) if e.status == 409 => on_saved.emit(lang.t(Text::StaleEdit).to_owned()),
-                    Err(e) => on_saved.emit(e.message),
+                    Err(e) => on_saved.emit(lang.error(&e.detail)),
                 }
             });
         })

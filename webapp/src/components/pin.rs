@@ -97,7 +97,7 @@ pub(crate) fn pin_placement(props: &PinProps) -> Html {
                                 on_change.emit(Placement::Off);
                                 on_saved.emit(());
                             }
-                            Err(e) => on_message.emit(e.message),
+                            Err(e) => on_message.emit(lang.error(&e.detail)),
                         }
                     });
                 })

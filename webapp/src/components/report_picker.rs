@@ -13,8 +13,7 @@ use crate::{
 fn answer<T>(lang: Lang, result: Result<T, ApiError>) -> String {
     match result {
         Ok(_) => lang.t(Text::Thanks).to_owned(),
-        Err(e) if e.status == 429 => lang.t(Text::TooManyTries).to_owned(),
-        Err(e) => e.message,
+        Err(e) => lang.error(&e.detail),
     }
 }
 

@@ -30,13 +30,7 @@ pub(crate) fn sign_in_form(props: &SignInProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match api::sign_in(&u, &p).await {
                     Ok(s) => on_done.emit(s),
-                    Err(e) if e.status == 429 => {
-                        error.set(Some(lang.t(Text::TooManyTries).to_owned()))
-                    }
-                    Err(e) if e.status == 401 => {
-                        error.set(Some(lang.t(Text::WrongPassword).to_owned()))
-                    }
-                    Err(e) => error.set(Some(e.message)),
+                    Err(e) => error.set(Some(lang.error(&e.detail))),
                 }
             });
         })

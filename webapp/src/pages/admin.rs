@@ -70,7 +70,7 @@ pub(crate) fn admin_page() -> Html {
                         message.set(None);
                         report.set(Some(r));
                     }
-                    Err(e) => message.set(Some(e.message)),
+                    Err(e) => message.set(Some(lang.error(&e.detail))),
                 }
             });
         })
@@ -100,7 +100,7 @@ pub(crate) fn admin_page() -> Html {
                         }));
                         report.set(None);
                     }
-                    Err(e) => message.set(Some(e.message)),
+                    Err(e) => message.set(Some(lang.error(&e.detail))),
                 }
             });
         })

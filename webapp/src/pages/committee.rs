@@ -85,10 +85,7 @@ pub(crate) fn committee_page() -> Html {
                         message.set(Some(lang.t(Text::Saved).to_owned()));
                         reload.emit(());
                     }
-                    Err(e) if e.status == 409 => {
-                        message.set(Some(lang.t(Text::StaleEdit).to_owned()))
-                    }
-                    Err(e) => message.set(Some(e.message)),
+                    Err(e) => message.set(Some(lang.error(&e.detail))),
                 }
             });
         })

@@ -60,7 +60,7 @@ pub(crate) fn find_page() -> Html {
 
     let note = match (origin, &nearby.load) {
         (_, Load::Offline) => lang.t(Text::Offline).to_owned(),
-        (_, Load::Failed(m)) => format!("{}: {m}", lang.t(Text::FetchFailed)),
+        (_, Load::Failed(e)) => lang.error(&e.detail),
         (Origin::Locating, _) => lang.t(Text::Locating).to_owned(),
         (Origin::Me(_), _) => lang.t(Text::LocationFound).to_owned(),
         (Origin::Centre(_), _) => lang.t(Text::LocationRefused).to_owned(),

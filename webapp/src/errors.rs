@@ -1,0 +1,317 @@
+//! The server's errors in the reader's language, from their stable codes
+//! (the table in `docs/API.md`) and the field, value and limit they carry.
+//! The English `message` the server sends is for API users and logs; it is
+//! never shown here.
+
+use gongce_shared::api::ErrorDetail;
+
+use crate::i18n::{Lang, Text};
+
+impl Lang {
+    /// What went wrong, said to the person who tried.
+    pub fn error(self, e: &ErrorDetail) -> String {
+        let zh = self == Lang::Zh;
+        let field = e.field.as_deref().map(|f| self.field(f));
+        let field_or = |zh_default: &str, en_default: &str| {
+            field
+                .clone()
+                .unwrap_or_else(|| (if zh { zh_default } else { en_default }).to_owned())
+        };
+        let value = e.value.as_deref().unwrap_or_default();
+        let limit = e.limit.map(|l| l.to_string()).unwrap_or_default();
+        let said = match e.code.as_str() {
+            "network" => {
+                return self.t(Text::FetchFailed).to_owned();
+            }
+            "too_long" => {
+                let f = field_or("内容", "the text");
+                if zh {
+                    format!("{f}太长：最多{limit}个字")
+                } else {
+                    format!("{f} is too long: at most {limit} characters")
+                }
+            }
+            "too_short" => {
+                let f = field_or("内容", "the text");
+                if zh {
+                    format!("{f}太短：至少{limit}个字符")
+                } else {
+                    format!("{f} is too short: at least {limit} characters")
+                }
+            }
+            "blank" | "missing_field" | "missing_parameter" => {
+                let f = field_or("必填项", "a required field");
+                if zh {
+                    format!("请填写{f}")
+                } else {
+                    format!("{f} is required")
+                }
+            }
+            "out_of_range" => {
+                let f = field_or("数值", "a number");
+                if zh {
+                    format!("{f}超出范围：{value}")
+                } else {
+                    format!("{f} is out of range: {value}")
+                }
+            }
+            "invalid_time_zone" => {
+                if zh {
+                    format!("无法识别时区“{value}”")
+                } else {
+                    format!("\"{value}\" is not a time zone")
+                }
+            }
+            "invalid_opening_hours" | "opening_hours_partly_read" => {
+                let what = if e.code == "invalid_opening_hours" {
+                    if zh { "无法识别" } else { "Could not read" }
+                } else if zh {
+                    "有一部分无法识别："
+                } else {
+                    "Could not read all of"
+                };
+                if zh {
+                    format!(
+                        "开放时间{what}“{value}”。请写成“每天 6:00-22:00”或“周一至周五 8:00-18:00，周六日 9:00-17:00”，其他情况写在说明里"
+                    )
+                } else {
+                    format!(
+                        "{what} the opening hours \"{value}\". Write them as \"Mo-Fr 08:00-18:00\" or \"每天 6:00-22:00\"; anything else goes in the note"
+                    )
+                }
+            }
+            "unauthenticated" => {
+                if zh {
+                    "登录已失效，请重新登录".to_owned()
+                } else {
+                    "You are signed out; sign in again".to_owned()
+                }
+            }
+            "wrong_credentials" => self.t(Text::WrongPassword).to_owned(),
+            "forbidden" => {
+                if zh {
+                    "您没有权限进行此操作".to_owned()
+                } else {
+                    "You may not do this".to_owned()
+                }
+            }
+            "csrf" => {
+                if zh {
+                    "页面已过期，请刷新后重试".to_owned()
+                } else {
+                    "This page is out of date; reload it and try again".to_owned()
+                }
+            }
+            "own_account" => {
+                if zh {
+                    "不能修改自己的账号，请让另一位管理员操作".to_owned()
+                } else {
+                    "You cannot change your own account; ask another admin".to_owned()
+                }
+            }
+            "not_found" => {
+                if zh {
+                    "未找到，可能已被删除，请刷新".to_owned()
+                } else {
+                    "Not found: it may have been removed; reload".to_owned()
+                }
+            }
+            "version_required" => self.t(Text::StaleEdit).to_owned(),
+            "conflict" => match e.field.as_deref() {
+                Some("version") => self.t(Text::StaleEdit).to_owned(),
+                Some(_) => {
+                    let f = field_or("", "");
+                    if zh {
+                        format!("{f}“{value}”已被使用")
+                    } else {
+                        format!("{f} \"{value}\" is taken")
+                    }
+                }
+                None => {
+                    if zh {
+                        "与当前数据冲突，请刷新后重试".to_owned()
+                    } else {
+                        "This conflicts with what is stored now; reload and try again".to_owned()
+                    }
+                }
+            },
+            "too_many_requests" => match e.limit {
+                Some(seconds) if zh => format!("操作太频繁，请{seconds}秒后再试"),
+                Some(seconds) => format!("Too many tries; try again in {seconds} s"),
+                None => self.t(Text::TooManyTries).to_owned(),
+            },
+            "busy" | "timeout" => {
+                if zh {
+                    "服务器繁忙，请稍后再试".to_owned()
+                } else {
+                    "The server is busy; try again shortly".to_owned()
+                }
+            }
+            "payload_too_large" => {
+                if zh {
+                    "文件太大".to_owned()
+                } else {
+                    "The file is too large".to_owned()
+                }
+            }
+            "invalid_file" => {
+                if zh {
+                    "无法读取此文件：请上传 CSV、Excel 或 GeoJSON 文件".to_owned()
+                } else {
+                    "Could not read this file: upload a CSV, Excel or GeoJSON file".to_owned()
+                }
+            }
+            "internal" => {
+                if zh {
+                    "服务器出错，请稍后再试".to_owned()
+                } else {
+                    "Something went wrong on the server; try again later".to_owned()
+                }
+            }
+            // invalid_field, invalid_parameter, unknown_*, invalid_json,
+            // invalid_header, … and codes added after this app was built.
+            code => match field {
+                Some(f) if zh => format!("{f}的值“{value}”无效"),
+                Some(f) => format!("{f}: \"{value}\" is not valid"),
+                None if zh => format!("请求被拒绝（{code}）"),
+                None => format!("The request was refused ({code})"),
+            },
+        };
+        capitalised(said)
+    }
+
+    /// A field's name as the forms call it; one the app does not know, as sent.
+    fn field(self, field: &str) -> String {
+        use Text::*;
+        let text = match field {
+            "name" => Name,
+            "address" => Address,
+            "opening_hours" => OpeningHours,
+            "hours_note" => HoursNote,
+            "operator" => Operator,
+            "status.reason" => Reason,
+            "note" => ResolutionNote,
+            "username" => Username,
+            "password" => Password,
+            "source" => Source,
+            "crs" => CoordinateSystem,
+            "org_id" => Organisation,
+            "wheelchair" => Wheelchair,
+            "baby_change" => BabyChange,
+            "family_room" => FamilyRoom,
+            "free" => Free,
+            other => {
+                let (zh, en) = match other {
+                    "lat" => ("纬度", "latitude"),
+                    "lon" => ("经度", "longitude"),
+                    "time_zone" => ("时区", "time zone"),
+                    "status.until" => ("恢复开放日期", "reopening date"),
+                    "contact" => ("联系方式", "contact"),
+                    "street" => ("街道", "street"),
+                    "district" => ("区", "district"),
+                    _ => return other.to_owned(),
+                };
+                return (if self == Lang::Zh { zh } else { en }).to_owned();
+            }
+        };
+        self.t(text).to_owned()
+    }
+}
+
+/// English sentences start with a capital; field names come lowercase.
+fn capitalised(mut said: String) -> String {
+    if let Some(first) = said.chars().next().filter(char::is_ascii_lowercase) {
+        said.replace_range(..1, &first.to_ascii_uppercase().to_string());
+    }
+    said
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(
+        code: &str,
+        field: Option<&str>,
+        value: Option<&str>,
+        limit: Option<i64>,
+    ) -> ErrorDetail {
+        ErrorDetail {
+            code: code.to_owned(),
+            message: "English for logs".to_owned(),
+            field: field.map(str::to_owned),
+            value: value.map(str::to_owned),
+            limit,
+        }
+    }
+
+    #[test]
+    fn codes_are_said_in_the_readers_language_with_field_and_limit() {
+        let long = error("too_long", Some("name"), Some("人民公园…"), Some(200));
+        assert_eq!(Lang::Zh.error(&long), "名称太长：最多200个字");
+        assert_eq!(
+            Lang::En.error(&long),
+            "Name is too long: at most 200 characters"
+        );
+        let hours = error(
+            "invalid_opening_hours",
+            Some("opening_hours"),
+            Some("看情况"),
+            None,
+        );
+        assert!(
+            Lang::Zh
+                .error(&hours)
+                .starts_with("开放时间无法识别“看情况”")
+        );
+        let stale = error("conflict", Some("version"), Some("3"), None);
+        assert_eq!(Lang::Zh.error(&stale), Lang::Zh.t(Text::StaleEdit));
+        let taken = error("conflict", Some("username"), Some("carol"), None);
+        assert_eq!(Lang::Zh.error(&taken), "用户名“carol”已被使用");
+        assert_eq!(Lang::En.error(&taken), "Username \"carol\" is taken");
+        let wait = error("too_many_requests", None, None, Some(30));
+        assert_eq!(Lang::Zh.error(&wait), "操作太频繁，请30秒后再试");
+        let blank = error("blank", Some("status.reason"), Some(""), None);
+        assert_eq!(Lang::Zh.error(&blank), "请填写原因");
+        let odd = error("invalid_field", Some("colour"), Some("blue"), None);
+        assert_eq!(Lang::En.error(&odd), "Colour: \"blue\" is not valid");
+        let new = error("brand_new_code", None, None, None);
+        assert_eq!(
+            Lang::En.error(&new),
+            "The request was refused (brand_new_code)"
+        );
+    }
+
+    /// Every code in the API's table is said without the server's English,
+    /// and each one a person can act on has words of its own.
+    #[test]
+    fn no_code_of_the_table_shows_the_servers_english() {
+        let table = include_str!("../../docs/API.md");
+        let codes: Vec<&str> = table
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+            .collect();
+        assert!(codes.len() > 30, "{codes:?}");
+        // Mistakes of the app's own, not of the person: said in general.
+        let general = [
+            "invalid_parameter",
+            "unknown_parameter",
+            "duplicate_parameter",
+            "invalid_json",
+            "invalid_body",
+            "unknown_field",
+            "invalid_field",
+            "invalid_header",
+            "method_not_allowed",
+            "unsupported_media_type",
+        ];
+        for code in codes {
+            for lang in [Lang::Zh, Lang::En] {
+                let said = lang.error(&error(code, Some("name"), Some("x"), Some(5)));
+                assert!(!said.contains("English"), "{code}: {said}");
+                let default = lang.error(&error("unheard_of", Some("name"), Some("x"), Some(5)));
+                assert_eq!(said == default, general.contains(&code), "{code}: {said}");
+            }
+        }
+    }
+}
