@@ -204,7 +204,7 @@ impl Lang {
                 let (zh, en) = match other {
                     "lat" => ("纬度", "latitude"),
                     "lon" => ("经度", "longitude"),
-                    "time_zone" => ("时区", "time zone"),
+                    "timezone" => ("时区", "time zone"),
                     "status.until" => ("恢复开放日期", "reopening date"),
                     "contact" => ("联系方式", "contact"),
                     "street" => ("街道", "street"),

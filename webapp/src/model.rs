@@ -34,6 +34,10 @@ pub struct Toilet {
     pub operator: Option<String>,
     pub org_id: Option<i64>,
     pub last_verified: Option<DateTime<Utc>>,
+    /// The IANA zone its hours and dates are in (`Asia/Taipei`); the
+    /// browser's own time-zone database shows times in it.
+    #[serde(default)]
+    pub timezone: Option<String>,
     pub status: Status,
     pub version: i64,
     #[serde(default)]

@@ -567,6 +567,25 @@ test("markup planted through the API and an imported list is shown as text and n
   }
 });
 
+test("a closure's end is shown in the toilet's own time zone, not the phone's", async ({ browser }) => {
+  const s = await startServer();
+  try {
+    const root = (await api(s.base, "POST", "/api/v1/session", null, { username: "root", password: PASSWORD, bearer: true })).token;
+    const taichung = { latitude: 24.1369, longitude: 120.6869 };
+    const t = await api(s.base, "POST", "/api/v1/toilets", root, { name: "台中車站公廁", lat: taichung.latitude, lon: taichung.longitude });
+    assertEq(t.timezone, "Asia/Taipei", "zone from position");
+    // 16:30 UTC is 00:30 the next day in Taipei, 16:30 on the phone in London.
+    await api(s.base, "PATCH", `/api/v1/toilets/${t.id}`, root, { version: t.version, status: { state: "temporarily_closed", reason: "整修", until: "2030-01-01T16:30:00Z" } });
+    const { context, page } = await resident(browser, s.base, { geolocation: taichung, timezoneId: "Europe/London" });
+    await page.locator(".results li", { hasText: "台中車站公廁" }).locator("button").click();
+    const note = await page.locator(".sheet .closed-note").textContent();
+    assert(note.includes("2030年1月2日 00:30"), note);
+    await context.close();
+  } finally {
+    s.stop();
+  }
+});
+
 test("the policy lets the app work with every tile preset, and sends the headers", async ({ browser }) => {
   for (const [preset, host] of [["osm", "tile.openstreetmap.org"], ["amap", "is.autonavi.com"], ["tianditu:TESTKEY", "tianditu.gov.cn"]]) {
     const s = await startServer(["--tiles", preset]);

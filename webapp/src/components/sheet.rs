@@ -67,7 +67,7 @@ pub(crate) fn detail_sheet(lang: Lang, r: &NearbyResult, on_close: &Callback<()>
             <p>{ lang.distance(r.distance_m) }{ " · " }{ lang.compass(r.bearing_deg) }{ " " }{ open_badge(lang, r) }</p>
             if let Status::TemporarilyClosed { reason, until } = &t.status {
                 <p class="closed-note">{ lang.t(Text::TemporarilyClosed) }{ ": " }{ reason }
-                    if let Some(u) = until { { " (" }{ lang.t(Text::Until) }{ " " }{ u.date_naive().to_string() }{ ")" } }
+                    if let Some(u) = until { { " (" }{ lang.t(Text::Until) }{ " " }{ crate::clock::local_time(*u, t.timezone.as_deref(), lang) }{ ")" } }
                 </p>
             }
             { report_state(lang, t) }
