@@ -86,6 +86,12 @@ pub async fn nearby(query: &NearbyQuery) -> Result<NearbyResponse, ApiError> {
     send(Request::get(&url).build().map_err(ApiError::network)?).await
 }
 
+/// One toilet, by its id (a shared address).
+pub async fn toilet(id: i64) -> Result<Toilet, ApiError> {
+    let url = format!("/api/v1/toilets/{id}");
+    send(Request::get(&url).build().map_err(ApiError::network)?).await
+}
+
 pub async fn sign_in(username: &str, password: &str) -> Result<SessionInfo, ApiError> {
     let body = SignIn {
         username: username.to_owned(),

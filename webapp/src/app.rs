@@ -2,6 +2,7 @@
 //! tabs, and the chosen page.
 
 use gongce_shared::accounts::SessionInfo;
+use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 use crate::{
@@ -108,8 +109,23 @@ fn frame() -> Html {
         })
     };
 
+    // Past the header, the map and the filters, straight to the list.
+    let skip = Callback::from(|e: MouseEvent| {
+        e.prevent_default();
+        if let Some(h) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id("nearest"))
+            .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = h.focus();
+        }
+    });
+
     html! {
         <div class="app">
+            if *tab == Tab::Find {
+                <a class="skip-link" href="#nearest" onclick={skip}>{ t(Text::SkipToResults) }</a>
+            }
             <header class="top">
                 <h1>{ t(Text::AppName) }<small>{ t(Text::Tagline) }</small></h1>
                 <nav class="tabs">

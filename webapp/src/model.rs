@@ -58,6 +58,44 @@ pub struct NearbyResult {
     pub toilet: Toilet,
 }
 
+impl NearbyResult {
+    /// A toilet not in the nearest list (opened by its address): distance
+    /// and bearing from `from` (great circle, as the server measures), and
+    /// open-now unknown here.
+    pub fn seen_from(toilet: Toilet, from: Option<LatLon>) -> Self {
+        let (distance_m, bearing_deg) = from.map_or((f64::NAN, 0.0), |f| {
+            let (a, b) = (f, toilet.position());
+            let (φ1, φ2) = (a.lat().to_radians(), b.lat().to_radians());
+            let (dφ, dλ) = (φ2 - φ1, (b.lon() - a.lon()).to_radians());
+            let h = (dφ / 2.0).sin().powi(2) + φ1.cos() * φ2.cos() * (dλ / 2.0).sin().powi(2);
+            let distance = 2.0 * 6_371_008.8 * h.sqrt().asin();
+            let y = dλ.sin() * φ2.cos();
+            let x = φ1.cos() * φ2.sin() - φ1.sin() * φ2.cos() * dλ.cos();
+            (distance, y.atan2(x).to_degrees().rem_euclid(360.0))
+        });
+        NearbyResult {
+            distance_m,
+            bearing_deg,
+            open_now: None,
+            toilet,
+        }
+    }
+}
+
+/// The address fragment of an open toilet sheet: `#t=123`.
+pub fn toilet_fragment(id: i64) -> String {
+    format!("#t={id}")
+}
+
+/// The toilet an address fragment opens, if any.
+pub fn toilet_in_fragment(fragment: &str) -> Option<i64> {
+    fragment
+        .strip_prefix("#t=")?
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NearbyResponse {
     pub results: Vec<NearbyResult>,
@@ -222,6 +260,29 @@ mod tests {
             serde_json::to_string(&edit).unwrap(),
             r#"{"version":3,"wheelchair":null,"free":true,"verified":true}"#
         );
+    }
+
+    #[test]
+    fn a_toilets_address_opens_it() {
+        assert_eq!(toilet_in_fragment(&toilet_fragment(42)), Some(42));
+        for other in ["", "#", "#t=", "#t=-3", "#t=0", "#t=4x", "#results"] {
+            assert_eq!(toilet_in_fragment(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn a_toilet_opened_by_address_is_measured_like_the_server_does() {
+        let body = r#"{"id":7,"name":"x","address":null,"lat":31.2400,"lon":121.4737,"wheelchair":null,"baby_change":null,"family_room":null,"free":null,"opening_hours":null,"hours_note":null,"operator":null,"org_id":null,"last_verified":null,"status":{"state":"open"},"version":1}"#;
+        let toilet: Toilet = serde_json::from_str(body).unwrap();
+        let from = LatLon::new(31.2304, 121.4737).unwrap();
+        let r = NearbyResult::seen_from(toilet.clone(), Some(from));
+        // 0.0096° of latitude due north: 1,067.5 m on the mean-radius sphere.
+        assert!((r.distance_m - 1067.5).abs() < 0.5, "{}", r.distance_m);
+        assert!(r.bearing_deg.abs() < 1e-6, "{}", r.bearing_deg);
+        let east = LatLon::new(31.2400, 121.4637).unwrap();
+        let r = NearbyResult::seen_from(toilet.clone(), Some(east));
+        assert!((r.bearing_deg - 90.0).abs() < 0.01, "{}", r.bearing_deg);
+        assert!(NearbyResult::seen_from(toilet, None).distance_m.is_nan());
     }
 
     #[test]

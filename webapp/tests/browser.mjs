@@ -149,6 +149,54 @@ test("the detail sheet shows unknown as unknown and hands off to Amap in GCJ-02"
   await context.close();
 });
 
+test("keyboard users skip to the list, open a sheet, close it with Esc; a toilet has its own address; Back closes", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base);
+  await page.waitForSelector(".results li");
+  const focused = () => page.evaluate(() => {
+    const e = document.activeElement;
+    return e.closest(".sheet") ? "sheet" : (e.className || e.tagName);
+  });
+  // The first Tab reaches the skip link; Enter goes to the list.
+  await page.keyboard.press("Tab");
+  assertEq(await focused(), "skip-link", "first Tab");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Tab");
+  assertEq(await focused(), "result", "one Tab after the skip link");
+  const id = await page.evaluate(() => document.activeElement.dataset.id);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".sheet");
+  assertEq(await focused(), "sheet", "focus in the sheet");
+  assertEq(new URL(page.url()).hash, `#t=${id}`, "the sheet's address");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector(".sheet", { state: "detached" });
+  assertEq(await page.evaluate(() => document.activeElement.dataset.id), id, "focus back on the entry");
+  assertEq(new URL(page.url()).hash, "", "address back");
+  // Back closes an open sheet and stays in the app.
+  await page.click(".results li:nth-child(3) button");
+  await page.waitForSelector(".sheet");
+  await page.goBack();
+  await page.waitForSelector(".sheet", { state: "detached" });
+  assertEq(new URL(page.url()).origin, new URL(base).origin, "still in the app");
+  // A shared address opens its sheet, also for a toilet the list does not
+  // hold (filtered out here), measured from the resident, and survives a reload.
+  await page.click('[data-filter="wheelchair"]');
+  await page.waitForFunction(() => document.querySelectorAll(".results li").length === 2);
+  const near = await api(base, "GET", `/api/v1/toilets/nearby?lat=${HERE.latitude}&lon=${HERE.longitude}&limit=1`);
+  const shared = near.results[0].toilet;
+  assert(shared.wheelchair !== true, "not in the filtered list");
+  for (const how of ["opened", "reloaded"]) {
+    if (how === "opened") await page.goto(`${base}#t=${shared.id}`); else await page.reload();
+    await page.waitForSelector(".sheet");
+    assertEq(await page.textContent(".sheet h2"), shared.name, `shared toilet, ${how}`);
+    const line = await page.textContent(".sheet header + p");
+    assert(/^5\d米 · /.test(line), `distance from the resident, ${how}: ${line}`);
+  }
+  await page.click(".sheet button.close");
+  await page.waitForSelector(".sheet", { state: "detached" });
+  assertEq(new URL(page.url()).hash, "", "closed: no toilet in the address");
+  await context.close();
+});
+
 test("the page renders in English and switches to Chinese", async ({ browser, base }) => {
   const { context, page } = await resident(browser, base, { locale: "en-GB" });
   await page.waitForSelector(".results li");

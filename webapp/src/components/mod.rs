@@ -25,7 +25,7 @@ pub(crate) use pin::PinPlacement;
 pub(crate) use queue::ReportQueue;
 pub(crate) use report_picker::ReportPicker;
 pub(crate) use results::{open_badge, result_list};
-pub(crate) use sheet::detail_sheet;
+pub(crate) use sheet::DetailSheet;
 pub(crate) use signin::SignInForm;
 pub(crate) use stats::Stats;
 

@@ -14,6 +14,8 @@ pub(crate) fn open_badge(lang: Lang, r: &NearbyResult) -> Html {
         (Status::TemporarilyClosed { .. }, _) => ("closed", Text::TemporarilyClosed),
         (_, Some(true)) => ("open", Text::OpenNow),
         (_, Some(false)) => ("closed", Text::ClosedNow),
+        // Hours known but not evaluated here (a toilet opened by its address).
+        (_, None) if r.toilet.opening_hours.is_some() => return Html::default(),
         (_, None) => ("unknown", Text::HoursUnknown),
     };
     html! { <span class={classes!("badge", class)}>{ lang.t(text) }</span> }

@@ -4,8 +4,11 @@
 use chrono::Utc;
 use yew::prelude::*;
 
+use wasm_bindgen::JsCast as _;
+
 use crate::{
     components::{ReportPicker, nav_links, open_badge},
+    context::use_lang,
     i18n::{Lang, Text},
     model::{NearbyResult, Status, Toilet},
 };
@@ -38,12 +41,48 @@ fn report_state(lang: Lang, t: &Toilet) -> Html {
     }
 }
 
-/// The sheet over the map; its close button gives `on_close`.
-pub(crate) fn detail_sheet(lang: Lang, r: &NearbyResult, on_close: &Callback<()>) -> Html {
+#[derive(Properties, PartialEq)]
+pub(crate) struct DetailSheetProps {
+    pub(crate) result: NearbyResult,
+    /// ✕ or Esc.
+    pub(crate) on_close: Callback<()>,
+}
+
+/// The sheet over the map. Opened, it takes the focus (a dialog); closed,
+/// it gives the focus back to where it was, the entry tapped.
+#[function_component(DetailSheet)]
+pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
+    let lang = use_lang();
+    let r = &props.result;
     let t = &r.toilet;
+    let sheet = use_node_ref();
+    {
+        let sheet = sheet.clone();
+        use_effect_with(t.id, move |_| {
+            let document = web_sys::window().and_then(|w| w.document());
+            let before = document.as_ref().and_then(|d| d.active_element());
+            if let Some(s) = sheet.cast::<web_sys::HtmlElement>() {
+                let _ = s.focus();
+            }
+            move || {
+                if let Some(e) = before.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                    let _ = e.focus();
+                }
+            }
+        });
+    }
     let close = {
-        let on_close = on_close.clone();
+        let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
+    };
+    let escape = {
+        let on_close = props.on_close.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Escape" {
+                e.prevent_default();
+                on_close.emit(());
+            }
+        })
     };
     let verified = match t.last_verified {
         Some(at) => format!(
@@ -59,12 +98,16 @@ pub(crate) fn detail_sheet(lang: Lang, r: &NearbyResult, on_close: &Callback<()>
         }
     };
     html! {
-        <aside class="sheet" role="dialog" aria-modal="true" aria-label={t.name.clone()}>
+        <aside class="sheet" role="dialog" aria-modal="true" aria-label={t.name.clone()}
+            ref={sheet} tabindex="-1" onkeydown={escape}>
             <header>
                 <h2>{ t.name.as_str() }</h2>
                 <button class="close" onclick={close} aria-label={lang.t(Text::Close)}>{ "✕" }</button>
             </header>
-            <p>{ lang.distance(r.distance_m) }{ " · " }{ lang.compass(r.bearing_deg) }{ " " }{ open_badge(lang, r) }</p>
+            <p>
+                if r.distance_m.is_finite() { { lang.distance(r.distance_m) }{ " · " }{ lang.compass(r.bearing_deg) }{ " " } }
+                { open_badge(lang, r) }
+            </p>
             if let Status::TemporarilyClosed { reason, until } = &t.status {
                 <p class="closed-note">{ lang.t(Text::TemporarilyClosed) }{ ": " }{ reason }
                     if let Some(u) = until { { " (" }{ lang.t(Text::Until) }{ " " }{ crate::clock::local_time(*u, t.timezone.as_deref(), lang) }{ ")" } }

@@ -4,13 +4,16 @@
 use gongce_shared::{LatLon, api::Filters};
 use yew::prelude::*;
 
+use wasm_bindgen::{JsCast as _, closure::Closure};
+
 use crate::{
-    components::{detail_sheet, filter_chips, result_list},
+    api,
+    components::{DetailSheet, filter_chips, result_list},
     context::{use_config, use_lang, use_located},
     hooks::{Load, Located, use_nearby, use_persisted},
     i18n::Text,
     map::{MapView, Marker},
-    model::NearbyResult,
+    model::{NearbyResult, toilet_fragment, toilet_in_fragment},
 };
 
 const FILTERS_KEY: &str = "gongce.filters";
@@ -34,6 +37,85 @@ impl Origin {
     }
 }
 
+/// The toilet the address names (`#t=123`).
+fn toilet_in_address() -> Option<i64> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    toilet_in_fragment(&hash)
+}
+
+/// Opening a sheet adds an entry to the history, so that Back closes it
+/// and the address can be shared; closing it goes back.
+#[hook]
+fn use_sheet_address() -> (UseStateHandle<Option<i64>>, Callback<i64>, Callback<()>) {
+    let wanted = use_state(toilet_in_address);
+    // Whether this page added the entry (else the address came from outside
+    // and Back would leave the app).
+    let pushed = use_mut_ref(|| false);
+    {
+        let (wanted, pushed) = (wanted.clone(), pushed.clone());
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn Fn()>::new(move || {
+                *pushed.borrow_mut() = false;
+                wanted.set(toilet_in_address());
+            });
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "popstate",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "popstate",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
+    let open = {
+        let (wanted, pushed) = (wanted.clone(), pushed.clone());
+        Callback::from(move |id: i64| {
+            if toilet_in_address() != Some(id)
+                && let Some(h) = web_sys::window().and_then(|w| w.history().ok())
+            {
+                let replace = toilet_in_address().is_some();
+                let url = toilet_fragment(id);
+                let _ = if replace {
+                    h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+                } else {
+                    h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+                };
+                *pushed.borrow_mut() |= !replace;
+            }
+            wanted.set(Some(id));
+        })
+    };
+    let close = {
+        let wanted = wanted.clone();
+        Callback::from(move |()| {
+            let Some(w) = web_sys::window() else { return };
+            let Ok(h) = w.history() else { return };
+            if std::mem::take(&mut *pushed.borrow_mut()) {
+                // popstate then closes it.
+                let _ = h.back();
+            } else {
+                let path = w.location().pathname().unwrap_or_else(|_| "/".into());
+                let search = w.location().search().unwrap_or_default();
+                let _ = h.replace_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(&format!("{path}{search}")),
+                );
+                wanted.set(None);
+            }
+        })
+    };
+    (wanted, open, close)
+}
+
 #[function_component(FindPage)]
 pub(crate) fn find_page() -> Html {
     let lang = use_lang();
@@ -44,6 +126,7 @@ pub(crate) fn find_page() -> Html {
     let searched = use_state(|| None::<LatLon>);
     let centre = use_mut_ref(|| None::<LatLon>);
     let selected = use_state(|| None::<NearbyResult>);
+    let (wanted, open, close) = use_sheet_address();
 
     // Before the resident's position: the city's centre, else Shanghai's.
     let fallback = config
@@ -74,16 +157,41 @@ pub(crate) fn find_page() -> Html {
             label: r.toilet.name.clone(),
         })
         .collect();
-    let select = {
-        let selected = selected.clone();
-        Callback::from(move |r: NearbyResult| selected.set(Some(r)))
-    };
-    let on_marker = {
+    // The sheet shows the toilet the address names: from the list, or
+    // fetched when the list does not hold it (a shared address).
+    {
         let (selected, results) = (selected.clone(), nearby.results.clone());
-        Callback::from(move |id: i64| {
-            selected.set(results.iter().find(|r| r.toilet.id == id).cloned());
-        })
+        let from = origin.point();
+        let settled = nearby.load != Load::Loading;
+        use_effect_with(
+            (*wanted, results, settled, from),
+            move |(wanted, results, settled, from)| match *wanted {
+                None => selected.set(None),
+                Some(id) => {
+                    if let Some(r) = results.iter().find(|r| r.toilet.id == id) {
+                        selected.set(Some(r.clone()));
+                    } else if *settled
+                        && selected.as_ref().is_none_or(|s| {
+                            // Another toilet, or measured before the resident's position came.
+                            s.toilet.id != id || (from.is_some() && !s.distance_m.is_finite())
+                        })
+                    {
+                        let from = *from;
+                        wasm_bindgen_futures::spawn_local(async move {
+                            if let Ok(t) = api::toilet(id).await {
+                                selected.set(Some(NearbyResult::seen_from(t, from)));
+                            }
+                        });
+                    }
+                }
+            },
+        );
+    }
+    let select = {
+        let open = open.clone();
+        Callback::from(move |r: NearbyResult| open.emit(r.toilet.id))
     };
+    let on_marker = open.clone();
     let on_move = {
         let centre = centre.clone();
         Callback::from(move |p: LatLon| *centre.borrow_mut() = Some(p))
@@ -111,14 +219,14 @@ pub(crate) fn find_page() -> Html {
                     <p class="note" role="status">{ note }</p>
                     { filter_chips(lang, current, &set_filters) }
                     <button class="search-here" onclick={search_here}>{ lang.t(Text::SearchHere) }</button>
-                    <h2>{ lang.t(Text::Nearest) }</h2>
+                    <h2 id="nearest" tabindex="-1">{ lang.t(Text::Nearest) }</h2>
                     if nearby.load == Load::Loading && empty { <p>{ lang.t(Text::Loading) }</p> }
                     if nearby.load == Load::Idle && empty && origin.point().is_some() { <p>{ lang.t(Text::NoResults) }</p> }
                     { result_list(lang, &nearby.results, &select) }
                 </section>
             </main>
-            if let Some(r) = &*selected {
-                { detail_sheet(lang, r, &{ let selected = selected.clone(); Callback::from(move |_| selected.set(None)) }) }
+            if let Some(r) = (*selected).clone() {
+                <DetailSheet result={r} on_close={close} />
             }
         </>
     }
