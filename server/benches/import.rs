@@ -5,7 +5,9 @@
 //! venue, a room-type column), then times `gongce import` end to end into
 //! a fresh SQLite store and reads its peak memory. The baseline is the
 //! smallest file of the same run: time per row and peak memory are given
-//! as ratios to it, so a streaming import shows flat memory.
+//! as ratios to it, so a streaming import shows flat memory. Each file is
+//! imported a second time with `--timezone Asia/Shanghai`, so the cost of
+//! finding each toilet's zone from its position (tzf-rs) shows as a ratio.
 //!
 //! Run it with `cargo xtask bench import`.
 
@@ -35,8 +37,16 @@ fn main() -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     println!("== gongce import benchmark (CSV, 3 rooms per venue, fresh store)");
     println!(
-        "{:>9}  {:>9}  {:>8}  {:>11}  {:>9}  {:>12}  {:>10}",
-        "rows", "file MiB", "seconds", "rows/s", "peak MiB", "µs/row ratio", "peak ratio"
+        "{:>9}  {:>9}  {:>8}  {:>11}  {:>9}  {:>12}  {:>10}  {:>13}  {:>10}",
+        "rows",
+        "file MiB",
+        "seconds",
+        "rows/s",
+        "peak MiB",
+        "µs/row ratio",
+        "peak ratio",
+        "fixed-zone s",
+        "zone ratio"
     );
     let mut baseline: Option<(f64, f64)> = None;
     for n in sizes {
@@ -44,24 +54,8 @@ fn main() -> anyhow::Result<()> {
         if !file.exists() {
             generate(&file, n)?;
         }
-        let db = dir.join(format!("import-{n}.sqlite"));
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-        }
-        let started = Instant::now();
-        let out = Command::new(GONGCE)
-            .args(["import", "--source", "bench", "--database-url"])
-            .arg(format!("sqlite:{}", db.display()))
-            .arg(&file)
-            .env("RUST_LOG", "warn")
-            .output()?;
-        let seconds = started.elapsed().as_secs_f64();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        anyhow::ensure!(
-            out.status.success(),
-            "import failed: {stdout}{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let (seconds, stdout) = import(&dir, &file, n, &[])?;
+        let (fixed, _) = import(&dir, &file, n, &["--timezone", "Asia/Shanghai"])?;
         let peak: f64 = stdout
             .split("peak memory ")
             .nth(1)
@@ -71,18 +65,44 @@ fn main() -> anyhow::Result<()> {
         let per_row = seconds / n as f64 * 1e6;
         let (base_row, base_peak) = *baseline.get_or_insert((per_row, peak));
         println!(
-            "{:>9}  {:>9.1}  {:>8.2}  {:>11.0}  {:>9.0}  {:>12.2}  {:>10.2}",
+            "{:>9}  {:>9.1}  {:>8.2}  {:>11.0}  {:>9.0}  {:>12.2}  {:>10.2}  {:>13.2}  {:>10.2}",
             n,
             std::fs::metadata(&file)?.len() as f64 / 1048576.0,
             seconds,
             n as f64 / seconds,
             peak,
             per_row / base_row,
-            peak / base_peak
+            peak / base_peak,
+            fixed,
+            seconds / fixed
         );
         println!("           {}", stdout.trim());
     }
     Ok(())
+}
+
+/// Imports `file` into a fresh SQLite store: seconds, and what it printed.
+fn import(dir: &Path, file: &Path, n: usize, extra: &[&str]) -> anyhow::Result<(f64, String)> {
+    let db = dir.join(format!("import-{n}.sqlite"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let started = Instant::now();
+    let out = Command::new(GONGCE)
+        .args(["import", "--source", "bench", "--database-url"])
+        .arg(format!("sqlite:{}", db.display()))
+        .args(extra)
+        .arg(file)
+        .env("RUST_LOG", "warn")
+        .output()?;
+    let seconds = started.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    anyhow::ensure!(
+        out.status.success(),
+        "import failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok((seconds, stdout))
 }
 
 /// `n` rows: venues of three rooms (女廁 / 男廁 / 無障礙) a few metres

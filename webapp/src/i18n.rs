@@ -69,6 +69,8 @@ pub enum Text {
     Free,
     Yes,
     No,
+    IsYes,
+    IsNo,
     Unknown,
     OpeningHours,
     HoursNote,
@@ -201,6 +203,9 @@ impl Lang {
             Free => ("免费", "Free of charge"),
             Yes => ("有", "Yes"),
             No => ("无", "No"),
+            // For a question that is not about having something: 免费？是/否.
+            IsYes => ("是", "Yes"),
+            IsNo => ("否", "No"),
             Unknown => ("未知", "Unknown"),
             OpeningHours => ("开放时间", "Opening hours"),
             HoursNote => ("说明", "Note"),
@@ -317,6 +322,15 @@ impl Lang {
         }
     }
 
+    /// "5 min walk" / "步行约5分钟", at 4.8 km/h (80 m a minute), at least one minute.
+    pub fn walk(self, metres: f64) -> String {
+        let minutes = (metres / 80.0).ceil().max(1.0);
+        match self {
+            Lang::Zh => format!("步行约{minutes:.0}分钟"),
+            Lang::En => format!("{minutes:.0} min walk"),
+        }
+    }
+
     /// The compass point of a bearing in degrees.
     pub fn compass(self, bearing: f64) -> &'static str {
         use Text::*;
@@ -342,16 +356,20 @@ impl Lang {
         })
     }
 
-    /// "2 hours ago" / "3 days ago", from an age in hours.
-    pub fn ago(self, hours: i64) -> String {
-        if hours < 24 {
-            match (self, hours.max(0)) {
+    /// "just now" / "5 min ago" / "2 hours ago" / "3 days ago", from an
+    /// age in minutes.
+    pub fn ago(self, minutes: i64) -> String {
+        let zh = self == Lang::Zh;
+        match minutes.max(0) {
+            0 => (if zh { "刚刚" } else { "just now" }).to_owned(),
+            m if m < 60 && zh => format!("{m}分钟前"),
+            m if m < 60 => format!("{m} min ago"),
+            m if m < 24 * 60 => match (self, m / 60) {
                 (Lang::Zh, h) => format!("{h}{}", self.t(Text::HoursAgo)),
                 (Lang::En, 1) => "1 hour ago".to_owned(),
                 (Lang::En, h) => format!("{h} {}", self.t(Text::HoursAgo)),
-            }
-        } else {
-            self.days_ago(hours / 24)
+            },
+            m => self.days_ago(m / (24 * 60)),
         }
     }
 
@@ -403,14 +421,21 @@ mod tests {
     fn distances_directions_and_ages_read_naturally() {
         assert_eq!(Lang::En.distance(87.4), "87 m");
         assert_eq!(Lang::Zh.distance(1234.0), "1.2公里");
+        assert_eq!(Lang::Zh.walk(50.0), "步行约1分钟");
+        assert_eq!(Lang::En.walk(1234.0), "16 min walk");
         assert_eq!(Lang::En.compass(0.0), "N");
         assert_eq!(Lang::En.compass(359.0), "N");
         assert_eq!(Lang::Zh.compass(135.0), "东南");
         assert_eq!(Lang::En.compass(-90.0), "W");
         assert_eq!(Lang::En.days_ago(0), "today");
         assert_eq!(Lang::Zh.days_ago(3), "3天前");
-        assert_eq!(Lang::En.ago(2), "2 hours ago");
-        assert_eq!(Lang::Zh.ago(50), "2天前");
+        assert_eq!(Lang::Zh.ago(0), "刚刚");
+        assert_eq!(Lang::En.ago(-3), "just now");
+        assert_eq!(Lang::Zh.ago(5), "5分钟前");
+        assert_eq!(Lang::En.ago(59), "59 min ago");
+        assert_eq!(Lang::En.ago(60), "1 hour ago");
+        assert_eq!(Lang::En.ago(150), "2 hours ago");
+        assert_eq!(Lang::Zh.ago(50 * 60), "2天前");
         assert_eq!(Lang::En.duration(30.0), "30 s");
         assert_eq!(Lang::Zh.duration(7200.0), "2.0小时");
         assert_eq!(Lang::En.kind(ReportKind::NoPaper), "No paper");

@@ -133,7 +133,8 @@ test("the detail sheet shows unknown as unknown and hands off to Amap in GCJ-02"
   const rows = await page.$$eval(".sheet .row", (rs) => rs.map((r) => [r.querySelector("dt").textContent, r.querySelector("dd").textContent]));
   const row = Object.fromEntries(rows);
   assertEq(row["无障碍设施"], "未知", "wheelchair unknown");
-  assertEq(row["免费"], "有", "free");
+  assertEq(row["免费"], "是", "free: a yes-or-no question");
+  assertEq(await page.textContent(".results li:nth-child(2) .walk"), "步行约2分钟", "122 m on foot");
   assertEq(row["开放时间"], "未知", "hours unknown");
   const amap = await page.getAttribute('.nav-links a[data-app^="高德"]', "href");
   const m = amap.match(/to=([\d.]+),([\d.]+),/);
@@ -414,6 +415,9 @@ test("a resident reports in two taps; the owner acknowledges and resolves; the r
   await op.waitForFunction(() => document.querySelectorAll(".queue .reports li").length === 2);
   const paper = op.locator(".queue .reports li", { hasText: "没有厕纸" });
   const dirty = op.locator(".queue .reports li", { hasText: "不干净" });
+  // Minutes old: "刚刚" or "N分钟前", never "0小时前".
+  const age = await paper.locator(".meta").first().textContent();
+  assert(/^(刚刚|\d+分钟前)$/.test(age), `report age ${age}`);
   await paper.locator(".acknowledge").click();
   await op.waitForFunction(() => document.querySelectorAll(".queue .reports li .acknowledge").length === 1);
   await paper.locator('input[name="resolution"]').fill("已补充厕纸");

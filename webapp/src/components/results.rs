@@ -47,6 +47,7 @@ pub(crate) fn result_list(
                         <span class="distance">{ lang.distance(r.distance_m) }</span>
                         <span class={classes!("bearing", format!("d{}", octant(r.bearing_deg)))} aria-hidden="true">{ "↑" }</span>
                         <span class="compass">{ lang.compass(r.bearing_deg) }</span>
+                        <span class="walk">{ lang.walk(r.distance_m) }</span>
                         { open_badge(lang, r) }
                         if t.reports.reported_closed { <span class="badge closed reported">{ lang.t(Text::ReportedClosed) }</span> }
                         { for icons.iter().map(|(icon, text)| html! { <span class="icon" title={lang.t(*text)} aria-label={lang.t(*text)}>{ *icon }</span> }) }

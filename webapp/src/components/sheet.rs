@@ -13,11 +13,14 @@ use crate::{
     model::{NearbyResult, Status, Toilet},
 };
 
-fn yes_no(lang: Lang, v: Option<bool>) -> &'static str {
-    lang.t(match v {
-        Some(true) => Text::Yes,
-        Some(false) => Text::No,
-        None => Text::Unknown,
+/// 有/无 for a facility, 是/否 for a yes-or-no question (`is`).
+fn yes_no(lang: Lang, v: Option<bool>, is: bool) -> &'static str {
+    lang.t(match (v, is) {
+        (Some(true), false) => Text::Yes,
+        (Some(false), false) => Text::No,
+        (Some(true), true) => Text::IsYes,
+        (Some(false), true) => Text::IsNo,
+        (None, _) => Text::Unknown,
     })
 }
 
@@ -32,7 +35,7 @@ fn report_state(lang: Lang, t: &Toilet) -> Html {
                 <p class="reported-closed" role="status">{ lang.t(Text::ReportedClosed) }</p>
             }
             if let (true, Some(kind), Some(at)) = (r.open > 0, r.last_kind, r.last_at) {
-                <p class="last-report">{ format!("{}: {} · {}", lang.t(Text::OpenReports), lang.kind(kind), lang.ago((now - at).num_hours())) }</p>
+                <p class="last-report">{ format!("{}: {} · {}", lang.t(Text::OpenReports), lang.kind(kind), lang.ago((now - at).num_minutes())) }</p>
             }
             if let Some(at) = r.fixed_at {
                 <p class="fixed">{ format!("{} {}", lang.t(Text::FixedOn), lang.days_ago((now - at).num_days())) }</p>
@@ -105,7 +108,7 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
                 <button class="close" onclick={close} aria-label={lang.t(Text::Close)}>{ "✕" }</button>
             </header>
             <p>
-                if r.distance_m.is_finite() { { lang.distance(r.distance_m) }{ " · " }{ lang.compass(r.bearing_deg) }{ " " } }
+                if r.distance_m.is_finite() { { lang.distance(r.distance_m) }{ " · " }{ lang.compass(r.bearing_deg) }{ " · " }{ lang.walk(r.distance_m) }{ " " } }
                 { open_badge(lang, r) }
             </p>
             if let Status::TemporarilyClosed { reason, until } = &t.status {
@@ -115,10 +118,10 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
             }
             { report_state(lang, t) }
             <dl>
-                { row(Text::Wheelchair, yes_no(lang, t.wheelchair).to_owned()) }
-                { row(Text::BabyChange, yes_no(lang, t.baby_change).to_owned()) }
-                { row(Text::FamilyRoom, yes_no(lang, t.family_room).to_owned()) }
-                { row(Text::Free, yes_no(lang, t.free).to_owned()) }
+                { row(Text::Wheelchair, yes_no(lang, t.wheelchair, false).to_owned()) }
+                { row(Text::BabyChange, yes_no(lang, t.baby_change, false).to_owned()) }
+                { row(Text::FamilyRoom, yes_no(lang, t.family_room, false).to_owned()) }
+                { row(Text::Free, yes_no(lang, t.free, true).to_owned()) }
                 { row(Text::OpeningHours, t.opening_hours.clone().unwrap_or_else(|| lang.t(Text::Unknown).to_owned())) }
                 if let Some(note) = &t.hours_note { { row(Text::HoursNote, note.clone()) } }
                 if let Some(a) = &t.address { { row(Text::Address, a.clone()) } }
