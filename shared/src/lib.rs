@@ -19,4 +19,5 @@ pub use hours::{HoursError, OpeningHours};
 pub use position::{CoordError, LatLon};
 pub use toilet::{
     Access, ParseError, Status, TimeZone, Toilet, ToiletId, ToiletName, parse_tri_state,
+    whole_number,
 };

@@ -71,11 +71,21 @@ impl From<ToiletId> for i64 {
     }
 }
 
+/// An integer as text, also as JSON writes a whole number with a fraction
+/// (`1.0`, `1e3`), which JSON Schema counts as an integer too.
+pub fn whole_number(s: &str) -> Option<i64> {
+    s.parse::<i64>().ok().or_else(|| {
+        s.parse::<f64>()
+            .ok()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
 impl FromStr for ToiletId {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Self, ParseError> {
-        s.parse::<i64>()
-            .ok()
+        whole_number(s)
             .and_then(ToiletId::new)
             .ok_or_else(|| ParseError::new(s, "must be a positive integer"))
     }

@@ -95,6 +95,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             .args(["--url", &base])
             .args(["-H", &format!("Authorization: Bearer {token}")])
             .args(["--checks", "all"])
+            // DELETE /api/v1/toilets/{id} takes a toilet off the map and keeps
+            // it, with its history, readable (docs/API.md); the check for a
+            // deleted resource that still answers assumes deletion.
+            .args(["--exclude-checks", "use_after_free"])
             .args(["--max-time", &seconds.to_string()])
             .args(["--seed", &seed.to_string()])
             // One worker: with two, Hypothesis parses lambdas' source on

@@ -134,9 +134,11 @@ fn toilet_id_param(raw: &str) -> Result<gongce_shared::ToiletId, ApiError> {
 
 /// Another positive id from the path (organisation, user, report).
 fn id_param(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
-        ApiError::invalid_parameter("id", raw, format!("must be a positive {what} id"))
-    })
+    gongce_shared::whole_number(raw)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            ApiError::invalid_parameter("id", raw, format!("must be a positive {what} id"))
+        })
 }
 
 /// Requests may carry at most this much body.

@@ -238,6 +238,14 @@ async fn one_toilet_by_id() {
             .contains("\"abc\"")
     );
     assert_eq!(app.get("/api/v1/toilets/-4").await.status, 400);
+    // JSON writes a whole number as 1.0 too (Schemathesis's links do): the same id.
+    let whole = app.get(&format!("/api/v1/toilets/{id}.0")).await;
+    assert_eq!(whole.status, 200);
+    assert_eq!(whole.json()["id"], id);
+    for bad in ["1.5", "NaN", "inf", "0.0"] {
+        let reply = app.get(&format!("/api/v1/toilets/{bad}")).await;
+        assert_eq!(reply.status, 400, "{bad}");
+    }
 }
 
 #[tokio::test]
