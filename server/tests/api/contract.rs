@@ -373,12 +373,12 @@ contract! {
         let (org, member, _) = people(&a).await;
         assert!(matches!(
             a.create_org(&NewOrg { name: text("静安寺街道"), kind: OrgKind::Other, street: None, district: None }).await,
-            Err(Error::Conflict(_))
+            Err(Error::Taken { field: "name", .. })
         ));
         // Usernames are unique whatever their case, and found whatever the case.
         assert!(matches!(
             b.create_user("MEMBER", "h", Role::Admin, None).await,
-            Err(Error::Conflict(_))
+            Err(Error::Taken { field: "username", .. })
         ));
         assert_eq!(b.user_by_name("Member").await.unwrap().unwrap().id, member.user_id);
         let creds = b.credentials("member").await.unwrap().unwrap();
@@ -411,7 +411,7 @@ contract! {
         let renamed = b.update_org(org, &rename).await.unwrap();
         assert_eq!((renamed.name.as_str(), renamed.kind, renamed.district.as_deref()), ("新名字", OrgKind::CommunityHospital, Some("静安区")));
         let taken: OrgPatch = serde_json::from_value(json!({"name": "别的居委会"})).unwrap();
-        assert!(matches!(a.update_org(org, &taken).await, Err(Error::Conflict(_))));
+        assert!(matches!(a.update_org(org, &taken).await, Err(Error::Taken { field: "name", .. })));
         // A blank name is refused as the body is read (a 400 naming `name`).
         assert!(serde_json::from_value::<OrgPatch>(json!({"name": " \u{200B} "})).is_err());
         assert!(matches!(b.update_org(424242, &rename).await, Err(Error::NotFound { what: "organisation", .. })));
