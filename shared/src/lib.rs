@@ -18,6 +18,6 @@ pub use crs::Crs;
 pub use hours::{HoursError, OpeningHours};
 pub use position::{CoordError, LatLon};
 pub use toilet::{
-    Access, ParseError, Status, TimeZone, Toilet, ToiletId, ToiletName, parse_tri_state,
+    Access, ParseError, Status, TimeZone, Toilet, ToiletId, ToiletName, integral, parse_tri_state,
     whole_number,
 };

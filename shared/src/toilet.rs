@@ -74,12 +74,14 @@ impl From<ToiletId> for i64 {
 /// An integer as text, also as JSON writes a whole number with a fraction
 /// (`1.0`, `1e3`), which JSON Schema counts as an integer too.
 pub fn whole_number(s: &str) -> Option<i64> {
-    s.parse::<i64>().ok().or_else(|| {
-        s.parse::<f64>()
-            .ok()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-            .map(|f| f as i64)
-    })
+    s.parse::<i64>()
+        .ok()
+        .or_else(|| s.parse::<f64>().ok().and_then(integral))
+}
+
+/// The integer a float holds exactly, if it holds one (below 2^53).
+pub fn integral(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
 }
 
 impl FromStr for ToiletId {

@@ -18,14 +18,12 @@ use crate::map::Tiles;
 /// or the network's (code `network`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
-    pub status: u16,
     pub detail: ErrorDetail,
 }
 
 impl ApiError {
     fn network(e: impl std::fmt::Display) -> Self {
         ApiError {
-            status: 0,
             detail: ErrorDetail {
                 code: "network".into(),
                 message: e.to_string(),
@@ -35,7 +33,7 @@ impl ApiError {
     }
 
     pub fn is_offline(&self) -> bool {
-        self.status == 0
+        self.detail.code == "network"
     }
 }
 
@@ -53,7 +51,7 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
             ..ErrorDetail::default()
         },
     };
-    Err(ApiError { status, detail })
+    Err(ApiError { detail })
 }
 
 async fn send<T: DeserializeOwned>(request: Request) -> Result<T, ApiError> {

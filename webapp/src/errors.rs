@@ -11,170 +11,127 @@ impl Lang {
     /// What went wrong, said to the person who tried.
     pub fn error(self, e: &ErrorDetail) -> String {
         let zh = self == Lang::Zh;
+        // Chinese or English; both sides are built, which costs nothing here.
+        let say = |zh_text: String, en_text: String| if zh { zh_text } else { en_text };
+        let fixed = |zh_text: &str, en_text: &str| say(zh_text.into(), en_text.into());
         let field = e.field.as_deref().map(|f| self.field(f));
         let field_or = |zh_default: &str, en_default: &str| {
             field
                 .clone()
-                .unwrap_or_else(|| (if zh { zh_default } else { en_default }).to_owned())
+                .unwrap_or_else(|| fixed(zh_default, en_default))
         };
         let value = e.value.as_deref().unwrap_or_default();
         let limit = e.limit.map(|l| l.to_string()).unwrap_or_default();
         let said = match e.code.as_str() {
-            "network" => {
-                return self.t(Text::FetchFailed).to_owned();
-            }
+            "network" => return self.t(Text::FetchFailed).to_owned(),
             "too_long" => {
                 let f = field_or("内容", "the text");
-                if zh {
-                    format!("{f}太长：最多{limit}个字")
-                } else {
-                    format!("{f} is too long: at most {limit} characters")
-                }
+                say(
+                    format!("{f}太长：最多{limit}个字"),
+                    format!("{f} is too long: at most {limit} characters"),
+                )
             }
             "too_short" => {
                 let f = field_or("内容", "the text");
-                if zh {
-                    format!("{f}太短：至少{limit}个字符")
-                } else {
-                    format!("{f} is too short: at least {limit} characters")
-                }
+                say(
+                    format!("{f}太短：至少{limit}个字符"),
+                    format!("{f} is too short: at least {limit} characters"),
+                )
             }
             "blank" | "missing_field" | "missing_parameter" => {
                 let f = field_or("必填项", "a required field");
-                if zh {
-                    format!("请填写{f}")
-                } else {
-                    format!("{f} is required")
-                }
+                say(format!("请填写{f}"), format!("{f} is required"))
             }
             "out_of_range" => {
                 let f = field_or("数值", "a number");
-                if zh {
-                    format!("{f}超出范围：{value}")
-                } else {
-                    format!("{f} is out of range: {value}")
-                }
+                say(
+                    format!("{f}超出范围：{value}"),
+                    format!("{f} is out of range: {value}"),
+                )
             }
-            "invalid_time_zone" => {
-                if zh {
-                    format!("无法识别时区“{value}”")
-                } else {
-                    format!("\"{value}\" is not a time zone")
-                }
-            }
+            "invalid_time_zone" => say(
+                format!("无法识别时区“{value}”"),
+                format!("\"{value}\" is not a time zone"),
+            ),
             "invalid_opening_hours" | "opening_hours_partly_read" => {
-                let what = if e.code == "invalid_opening_hours" {
-                    if zh { "无法识别" } else { "Could not read" }
-                } else if zh {
-                    "有一部分无法识别："
+                let (what_zh, what_en) = if e.code == "invalid_opening_hours" {
+                    ("无法识别", "Could not read")
                 } else {
-                    "Could not read all of"
+                    ("有一部分无法识别：", "Could not read all of")
                 };
-                if zh {
+                say(
                     format!(
-                        "开放时间{what}“{value}”。请写成“每天 6:00-22:00”或“周一至周五 8:00-18:00，周六日 9:00-17:00”，其他情况写在说明里"
-                    )
-                } else {
+                        "开放时间{what_zh}“{value}”。请写成“每天 6:00-22:00”或“周一至周五 8:00-18:00，周六日 9:00-17:00”，其他情况写在说明里"
+                    ),
                     format!(
-                        "{what} the opening hours \"{value}\". Write them as \"Mo-Fr 08:00-18:00\" or \"每天 6:00-22:00\"; anything else goes in the note"
-                    )
-                }
+                        "{what_en} the opening hours \"{value}\". Write them as \"Mo-Fr 08:00-18:00\" or \"每天 6:00-22:00\"; anything else goes in the note"
+                    ),
+                )
             }
-            "unauthenticated" => {
-                if zh {
-                    "登录已失效，请重新登录".to_owned()
-                } else {
-                    "You are signed out; sign in again".to_owned()
-                }
-            }
+            "unauthenticated" => fixed(
+                "登录已失效，请重新登录",
+                "You are signed out; sign in again",
+            ),
             "wrong_credentials" => self.t(Text::WrongPassword).to_owned(),
-            "forbidden" => {
-                if zh {
-                    "您没有权限进行此操作".to_owned()
-                } else {
-                    "You may not do this".to_owned()
-                }
-            }
-            "csrf" => {
-                if zh {
-                    "页面已过期，请刷新后重试".to_owned()
-                } else {
-                    "This page is out of date; reload it and try again".to_owned()
-                }
-            }
-            "own_account" => {
-                if zh {
-                    "不能修改自己的账号，请让另一位管理员操作".to_owned()
-                } else {
-                    "You cannot change your own account; ask another admin".to_owned()
-                }
-            }
-            "not_found" => {
-                if zh {
-                    "未找到，可能已被删除，请刷新".to_owned()
-                } else {
-                    "Not found: it may have been removed; reload".to_owned()
-                }
-            }
+            "forbidden" => fixed("您没有权限进行此操作", "You may not do this"),
+            "csrf" => fixed(
+                "页面已过期，请刷新后重试",
+                "This page is out of date; reload it and try again",
+            ),
+            "own_account" => fixed(
+                "不能修改自己的账号，请让另一位管理员操作",
+                "You cannot change your own account; ask another admin",
+            ),
+            "not_found" => fixed(
+                "未找到，可能已被删除，请刷新",
+                "Not found: it may have been removed; reload",
+            ),
             "version_required" => self.t(Text::StaleEdit).to_owned(),
             "conflict" => match e.field.as_deref() {
                 Some("version") => self.t(Text::StaleEdit).to_owned(),
                 Some(_) => {
                     let f = field_or("", "");
-                    if zh {
-                        format!("{f}“{value}”已被使用")
-                    } else {
-                        format!("{f} \"{value}\" is taken")
-                    }
+                    say(
+                        format!("{f}“{value}”已被使用"),
+                        format!("{f} \"{value}\" is taken"),
+                    )
                 }
-                None => {
-                    if zh {
-                        "与当前数据冲突，请刷新后重试".to_owned()
-                    } else {
-                        "This conflicts with what is stored now; reload and try again".to_owned()
-                    }
-                }
+                None => fixed(
+                    "与当前数据冲突，请刷新后重试",
+                    "This conflicts with what is stored now; reload and try again",
+                ),
             },
             "too_many_requests" => match e.limit {
-                Some(seconds) if zh => format!("操作太频繁，请{seconds}秒后再试"),
-                Some(seconds) => format!("Too many tries; try again in {seconds} s"),
+                Some(seconds) => say(
+                    format!("操作太频繁，请{seconds}秒后再试"),
+                    format!("Too many tries; try again in {seconds} s"),
+                ),
                 None => self.t(Text::TooManyTries).to_owned(),
             },
-            "busy" | "timeout" => {
-                if zh {
-                    "服务器繁忙，请稍后再试".to_owned()
-                } else {
-                    "The server is busy; try again shortly".to_owned()
-                }
-            }
-            "payload_too_large" => {
-                if zh {
-                    "文件太大".to_owned()
-                } else {
-                    "The file is too large".to_owned()
-                }
-            }
-            "invalid_file" => {
-                if zh {
-                    "无法读取此文件：请上传 CSV、Excel 或 GeoJSON 文件".to_owned()
-                } else {
-                    "Could not read this file: upload a CSV, Excel or GeoJSON file".to_owned()
-                }
-            }
-            "internal" => {
-                if zh {
-                    "服务器出错，请稍后再试".to_owned()
-                } else {
-                    "Something went wrong on the server; try again later".to_owned()
-                }
-            }
+            "busy" | "timeout" => fixed(
+                "服务器繁忙，请稍后再试",
+                "The server is busy; try again shortly",
+            ),
+            "payload_too_large" => fixed("文件太大", "The file is too large"),
+            "invalid_file" => fixed(
+                "无法读取此文件：请上传 CSV、Excel 或 GeoJSON 文件",
+                "Could not read this file: upload a CSV, Excel or GeoJSON file",
+            ),
+            "internal" => fixed(
+                "服务器出错，请稍后再试",
+                "Something went wrong on the server; try again later",
+            ),
             // invalid_field, invalid_parameter, unknown_*, invalid_json,
             // invalid_header, … and codes added after this app was built.
             code => match field {
-                Some(f) if zh => format!("{f}的值“{value}”无效"),
-                Some(f) => format!("{f}: \"{value}\" is not valid"),
-                None if zh => format!("请求被拒绝（{code}）"),
-                None => format!("The request was refused ({code})"),
+                Some(f) => say(
+                    format!("{f}的值“{value}”无效"),
+                    format!("{f}: \"{value}\" is not valid"),
+                ),
+                None => say(
+                    format!("请求被拒绝（{code}）"),
+                    format!("The request was refused ({code})"),
+                ),
             },
         };
         capitalised(said)

@@ -188,11 +188,8 @@ fn whole_numbers(value: &mut serde_json::Value) {
     use serde_json::Value;
     match value {
         Value::Number(n) if n.is_f64() => {
-            if let Some(f) = n.as_f64()
-                && f.fract() == 0.0
-                && f.abs() < 9.0e15
-            {
-                *value = Value::from(f as i64);
+            if let Some(i) = n.as_f64().and_then(gongce_shared::integral) {
+                *value = Value::from(i);
             }
         }
         Value::Array(items) => items.iter_mut().for_each(whole_numbers),
