@@ -71,7 +71,8 @@ impl QueryError {
 }
 
 /// Facility filters: each `true` keeps only toilets known to have it.
-/// Unknown is not a match. `false` (or leaving it out) does not filter.
+/// Unknown is not a match, unless `include_unknown` is set. `false` (or
+/// leaving it out) does not filter.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Filters {
     pub wheelchair: bool,
@@ -82,6 +83,11 @@ pub struct Filters {
     pub open_now: bool,
     /// Leave out toilets that several residents reported closed or gone.
     pub hide_reported_closed: bool,
+    /// The facility filters and `open_now` also keep toilets whose answer
+    /// is unknown, leaving out only a known no: most lists do not record
+    /// every fact, and a resident may rather walk to a maybe than to nothing.
+    #[serde(default)]
+    pub include_unknown: bool,
 }
 
 /// One facility filter: its query parameter, and its flag in [`Filters`].
@@ -93,16 +99,27 @@ pub enum Filter {
     Free,
     OpenNow,
     HideReportedClosed,
+    IncludeUnknown,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 6] = [
+    pub const ALL: [Filter; 7] = [
         Filter::Wheelchair,
         Filter::BabyChange,
         Filter::FamilyRoom,
         Filter::Free,
         Filter::OpenNow,
         Filter::HideReportedClosed,
+        Filter::IncludeUnknown,
+    ];
+
+    /// The filters that ask for a fact a list may not record.
+    pub const FACTS: [Filter; 5] = [
+        Filter::Wheelchair,
+        Filter::BabyChange,
+        Filter::FamilyRoom,
+        Filter::Free,
+        Filter::OpenNow,
     ];
 
     /// The query parameter's name.
@@ -114,11 +131,17 @@ impl Filter {
             Filter::Free => "free",
             Filter::OpenNow => "open_now",
             Filter::HideReportedClosed => "hide_reported_closed",
+            Filter::IncludeUnknown => "include_unknown",
         }
     }
 }
 
 impl Filters {
+    /// Whether a filter asks for a fact a list may not record.
+    pub fn asks_facts(&self) -> bool {
+        Filter::FACTS.iter().any(|&f| self.is_on(f))
+    }
+
     pub fn is_on(&self, filter: Filter) -> bool {
         let mut copy = *self;
         *copy.flag(filter)
@@ -132,6 +155,7 @@ impl Filters {
             Filter::Free => &mut self.free,
             Filter::OpenNow => &mut self.open_now,
             Filter::HideReportedClosed => &mut self.hide_reported_closed,
+            Filter::IncludeUnknown => &mut self.include_unknown,
         }
     }
 
@@ -263,7 +287,7 @@ pub struct NearbyQuery {
 impl NearbyQuery {
     pub const MAX_LIMIT: u32 = 100;
     pub const DEFAULT_LIMIT: u32 = 10;
-    const PARAMS: [&'static str; 10] = [
+    const PARAMS: [&'static str; 11] = [
         "lat",
         "lon",
         "limit",
@@ -274,6 +298,7 @@ impl NearbyQuery {
         "free",
         "open_now",
         "hide_reported_closed",
+        "include_unknown",
     ];
 
     pub fn new(at: LatLon) -> Self {
@@ -395,7 +420,7 @@ pub struct BboxQuery {
 impl BboxQuery {
     pub const MAX_LIMIT: u32 = 5000;
     pub const DEFAULT_LIMIT: u32 = 1000;
-    const PARAMS: [&'static str; 8] = [
+    const PARAMS: [&'static str; 9] = [
         "bbox",
         "limit",
         "wheelchair",
@@ -404,6 +429,7 @@ impl BboxQuery {
         "free",
         "open_now",
         "hide_reported_closed",
+        "include_unknown",
     ];
 
     pub fn from_query(query: &str) -> Result<Self, QueryError> {
@@ -506,6 +532,11 @@ pub struct ToiletCollection {
     pub kind: FeatureCollectionType,
     pub features: Vec<ToiletFeature>,
     pub truncated: bool,
+    /// Toilets in the box whose answer to a requested fact filter (or
+    /// `open_now`) is unknown, none a known no: left out unless
+    /// `include_unknown`, counted either way. 0 without such filters.
+    #[serde(default)]
+    pub unknown: u64,
 }
 
 /// `GET /healthz`.

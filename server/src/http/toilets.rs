@@ -63,6 +63,7 @@ fn json_response(value: &impl Serialize, capacity: usize) -> Result<Response, Ap
         ("free" = Option<bool>, Query, description = "only toilets known to be free of charge"),
         ("open_now" = Option<bool>, Query, description = "only toilets known to be open now, in their own time zone"),
         ("hide_reported_closed" = Option<bool>, Query, description = "leave out toilets several residents reported closed or gone"),
+        ("include_unknown" = Option<bool>, Query, description = "the facility filters and open_now also keep toilets whose answer is unknown (only a known no is left out)"),
     ),
     responses(
         (status = 200, body = gongce_shared::api::NearbyResponse),
@@ -105,6 +106,7 @@ struct CollectionView<'a> {
     kind: FeatureCollectionType,
     features: Vec<FeatureView<'a>>,
     truncated: bool,
+    unknown: usize,
 }
 
 #[derive(Serialize)]
@@ -130,6 +132,7 @@ struct FeatureView<'a> {
         ("free" = Option<bool>, Query),
         ("open_now" = Option<bool>, Query),
         ("hide_reported_closed" = Option<bool>, Query),
+        ("include_unknown" = Option<bool>, Query),
     ),
     responses(
         (status = 200, description = "a GeoJSON FeatureCollection; each feature's properties are the toilet", body = gongce_shared::api::ToiletCollection),
@@ -146,8 +149,9 @@ pub(super) async fn in_bbox(
         now: state.now(),
     };
     let index = state.index.read().expect("index lock");
-    let (toilets, truncated) = index.within(&q.bbox, q.limit as usize, &criteria);
-    let features: Vec<FeatureView<'_>> = toilets
+    let within = index.within(&q.bbox, q.limit as usize, &criteria);
+    let features: Vec<FeatureView<'_>> = within
+        .toilets
         .iter()
         .map(|t| FeatureView {
             kind: FeatureType::Feature,
@@ -164,7 +168,8 @@ pub(super) async fn in_bbox(
         &CollectionView {
             kind: FeatureCollectionType::FeatureCollection,
             features,
-            truncated,
+            truncated: within.truncated,
+            unknown: within.unknown,
         },
         capacity,
     )

@@ -53,6 +53,17 @@ impl Facilities {
         )
     }
 
+    /// What a toilet may have: all but what it is known to lack.
+    fn possible(t: &Toilet) -> Self {
+        let maybe = |v: Option<bool>| v != Some(false);
+        Self::from_flags(
+            maybe(t.wheelchair),
+            maybe(t.baby_change),
+            maybe(t.family_room),
+            maybe(t.free),
+        )
+    }
+
     fn required(f: &Filters) -> Self {
         Self::from_flags(f.wheelchair, f.baby_change, f.family_room, f.free)
     }
@@ -65,6 +76,8 @@ impl Facilities {
 struct Entry {
     toilet: Arc<Toilet>,
     facilities: Facilities,
+    /// What it is not known to lack, for `include_unknown`.
+    possible: Facilities,
     /// The toilet as JSON, rendered on first use (or by [`Index::render`])
     /// and served from then on: serialising records was the largest cost
     /// of a `/nearby` answer. A change replaces the entry, and with it this.
@@ -80,8 +93,13 @@ pub struct Criteria {
 
 impl Criteria {
     fn admits(&self, entry: &Entry, required: Facilities) -> bool {
-        entry.facilities.has_all(required)
-            && (!self.filters.open_now || open_at(&entry.toilet, self.now) == Some(true))
+        let (have, open_unknown) = if self.filters.include_unknown {
+            (entry.possible, true)
+        } else {
+            (entry.facilities, false)
+        };
+        have.has_all(required)
+            && (!self.filters.open_now || open_at(&entry.toilet, self.now).unwrap_or(open_unknown))
             && !(self.filters.hide_reported_closed && entry.toilet.reports.reported_closed)
     }
 }
@@ -233,8 +251,12 @@ impl Index {
         old
     }
 
-    /// Does any toilet have all of `required`?
-    fn any_with(&self, required: Facilities) -> bool {
+    /// Might any toilet meet `criteria`'s facility filters? (Counted for
+    /// the known facilities only: with unknowns admitted, any toilet may.)
+    fn any_with(&self, required: Facilities, criteria: &Criteria) -> bool {
+        if criteria.filters.include_unknown {
+            return self.len > 0;
+        }
         (0..16u8).any(|have| {
             Facilities(have).has_all(required) && self.with_facilities[have as usize] > 0
         })
@@ -342,7 +364,7 @@ impl Index {
         }
         let max_chord_2 = radius_m.map_or(f64::INFINITY, chord_2_for_metres);
         let required = Facilities::required(&criteria.filters);
-        if !self.any_with(required) {
+        if !self.any_with(required, criteria) {
             return Vec::new();
         }
         let mut hits: Vec<Hit> = Vec::with_capacity(limit);
@@ -377,17 +399,25 @@ impl Index {
     }
 
     /// The toilets inside `bbox` that meet `criteria`, nearest the box's
-    /// centre first (then by id), at most `limit`; and whether more matched.
-    pub fn within(
-        &self,
-        bbox: &Bbox,
-        limit: usize,
-        criteria: &Criteria,
-    ) -> (Vec<Arc<Toilet>>, bool) {
+    /// centre first (then by id), at most `limit`; whether more matched;
+    /// and how many in the box match only if unknown answers count as yes.
+    pub fn within(&self, bbox: &Bbox, limit: usize, criteria: &Criteria) -> Within {
         let required = Facilities::required(&criteria.filters);
-        if !self.any_with(required) {
-            return (Vec::new(), false);
+        // Unknown answers as yes, and as no: what `include_unknown` adds
+        // is the difference.
+        let with_unknown = |include_unknown| Criteria {
+            filters: Filters {
+                include_unknown,
+                ..criteria.filters
+            },
+            now: criteria.now,
+        };
+        let (loose, strict) = (with_unknown(true), with_unknown(false));
+        let mut within = Within::default();
+        if !self.any_with(required, &loose) {
+            return within;
         }
+        let asks_facts = criteria.filters.asks_facts();
         let centre = bbox.center().to_unit_vector();
         let mut found: Vec<(f64, &Arc<Toilet>)> = Vec::new();
         let envelopes = envelopes(bbox);
@@ -400,7 +430,12 @@ impl Index {
                 let Some(entry) = self.entry(point.data).filter(|_| !seen) else {
                     continue;
                 };
-                if bbox.contains(entry.toilet.position) && criteria.admits(entry, required) {
+                if !bbox.contains(entry.toilet.position) || !loose.admits(entry, required) {
+                    continue;
+                }
+                let known = !asks_facts || strict.admits(entry, required);
+                within.unknown += usize::from(!known);
+                if known || criteria.filters.include_unknown {
                     found.push((distance_2(point.geom(), &centre), &entry.toilet));
                 }
             }
@@ -408,17 +443,26 @@ impl Index {
         let order = |a: &(f64, &Arc<Toilet>), b: &(f64, &Arc<Toilet>)| {
             a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id))
         };
-        let truncated = found.len() > limit;
-        if truncated {
+        within.truncated = found.len() > limit;
+        if within.truncated {
             found.select_nth_unstable_by(limit, order);
             found.truncate(limit);
         }
         found.sort_by(order);
-        (
-            found.into_iter().map(|(_, t)| Arc::clone(t)).collect(),
-            truncated,
-        )
+        within.toilets = found.into_iter().map(|(_, t)| Arc::clone(t)).collect();
+        within
     }
+}
+
+/// [`Index::within`]'s answer.
+#[derive(Debug, Default)]
+pub struct Within {
+    pub toilets: Vec<Arc<Toilet>>,
+    /// More matched than the limit.
+    pub truncated: bool,
+    /// Toilets in the box whose answer to a requested fact is unknown (none
+    /// a known no): left out unless `include_unknown`, counted either way.
+    pub unknown: usize,
 }
 
 impl Entry {
@@ -431,6 +475,7 @@ impl Entry {
     fn new(toilet: Arc<Toilet>) -> Self {
         Entry {
             facilities: Facilities::of(&toilet),
+            possible: Facilities::possible(&toilet),
             json: OnceLock::new(),
             toilet,
         }

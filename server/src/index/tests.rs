@@ -39,11 +39,13 @@ fn tolerance(d: f64) -> f64 {
 
 fn oracle_admits(t: &Toilet, c: &Criteria) -> bool {
     let f = &c.filters;
-    (!f.wheelchair || t.wheelchair == Some(true))
-        && (!f.baby_change || t.baby_change == Some(true))
-        && (!f.family_room || t.family_room == Some(true))
-        && (!f.free || t.free == Some(true))
-        && (!f.open_now || t.open_at(c.now) == Some(true))
+    // A known yes passes; an unknown only with include_unknown.
+    let fits = |v: Option<bool>| v.unwrap_or(f.include_unknown);
+    (!f.wheelchair || fits(t.wheelchair))
+        && (!f.baby_change || fits(t.baby_change))
+        && (!f.family_room || fits(t.family_room))
+        && (!f.free || fits(t.free))
+        && (!f.open_now || fits(t.open_at(c.now)))
         && !(f.hide_reported_closed && t.reports.reported_closed)
         && t.status != Status::Removed
 }
@@ -156,6 +158,7 @@ fn random_filters(rng: &mut ChaCha8Rng) -> Filters {
         free: rng.random_bool(0.2),
         open_now: rng.random_bool(0.3),
         hide_reported_closed: rng.random_bool(0.3),
+        include_unknown: rng.random_bool(0.3),
     }
 }
 
@@ -378,7 +381,29 @@ fn bbox_equals_brute_force_also_across_the_antimeridian() {
             .filter(|t| bbox.contains(t.position) && oracle_admits(t, &c))
             .collect();
         let limit = if rng.random_bool(0.3) { 5 } else { 100_000 };
-        let (found, truncated) = index.within(&bbox, limit, &c);
+        let within = index.within(&bbox, limit, &c);
+        let (found, truncated) = (within.toilets, within.truncated);
+        let strict = Criteria {
+            filters: Filters {
+                include_unknown: false,
+                ..c.filters
+            },
+            ..c
+        };
+        let loose = Criteria {
+            filters: Filters {
+                include_unknown: true,
+                ..c.filters
+            },
+            ..c
+        };
+        let unknown = all
+            .iter()
+            .filter(|t| {
+                bbox.contains(t.position) && oracle_admits(t, &loose) && !oracle_admits(t, &strict)
+            })
+            .count();
+        assert_eq!(within.unknown, unknown, "{bbox:?}");
         assert_eq!(truncated, expected.len() > limit, "{bbox:?}");
         assert_eq!(found.len(), expected.len().min(limit), "{bbox:?}");
         let mut found_ids: Vec<ToiletId> = found.iter().map(|t| t.id).collect();

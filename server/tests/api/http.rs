@@ -87,6 +87,20 @@ async fn filters_and_radius() {
     assert_eq!(get(format!("{at}&wheelchair=false")).await.len(), 5);
     // Wednesday 10:00 in Shanghai is 13:00 in Sydney; the weekend toilet is shut.
     assert_eq!(get(format!("{at}&open_now=true")).await, vec![1, 5, 2]);
+    // With unknowns admitted, only a known no is left out.
+    assert_eq!(
+        get(format!("{at}&wheelchair=true&include_unknown=true")).await,
+        vec![1, 5, 3, 4]
+    );
+    assert_eq!(
+        get(format!("{at}&free=true&include_unknown=1")).await,
+        vec![1, 5, 2, 4]
+    );
+    assert_eq!(
+        get(format!("{at}&open_now=true&include_unknown=true")).await,
+        vec![1, 5, 2, 4]
+    );
+    assert_eq!(get(format!("{at}&include_unknown=true")).await.len(), 5);
     assert_eq!(get(format!("{at}&radius_m=500")).await, vec![1, 5]);
     assert_eq!(
         get(format!("{at}&radius_m=1&limit=5")).await,
@@ -197,6 +211,23 @@ async fn bbox_is_geojson() {
         .json();
     assert_eq!(truncated["features"].as_array().unwrap().len(), 2);
     assert_eq!(truncated["truncated"], true);
+    let count = |q: &'static str| {
+        let app = &app;
+        async move {
+            let body = app
+                .get(&format!("/api/v1/toilets?bbox=121,31,122,32&{q}"))
+                .await
+                .json();
+            (
+                body["features"].as_array().unwrap().len(),
+                body["unknown"].as_u64().unwrap(),
+            )
+        }
+    };
+    // Of the five, one says no wheelchair and one does not say: counted, and shown when asked.
+    assert_eq!(count("wheelchair=true").await, (3, 1));
+    assert_eq!(count("wheelchair=true&include_unknown=true").await, (4, 1));
+    assert_eq!(count("").await, (5, 0));
     for (query, needle) in [
         ("", "`bbox`"),
         ("bbox=1,2,3", "four numbers"),
