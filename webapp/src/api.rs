@@ -79,6 +79,20 @@ pub async fn config() -> Result<AppConfig, ApiError> {
     .await
 }
 
+/// A GET that `signal` can cancel.
+pub async fn get<T: DeserializeOwned>(
+    url: &str,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<T, ApiError> {
+    send(
+        Request::get(url)
+            .abort_signal(signal)
+            .build()
+            .map_err(ApiError::network)?,
+    )
+    .await
+}
+
 pub async fn nearby(query: &NearbyQuery) -> Result<NearbyResponse, ApiError> {
     let url = format!("/api/v1/toilets/nearby?{}", query.to_query());
     send(Request::get(&url).build().map_err(ApiError::network)?).await
@@ -186,11 +200,12 @@ pub async fn commit(import_id: &str, csrf: &str) -> Result<crate::model::Upload,
 pub async fn report(
     toilet: i64,
     kind: gongce_shared::reports::ReportKind,
+    note: Option<String>,
 ) -> Result<gongce_shared::reports::ReportReceipt, ApiError> {
     let url = format!("/api/v1/toilets/{toilet}/reports");
     let body = gongce_shared::reports::NewReport {
         kind,
-        note: None,
+        note,
         contact: None,
     };
     send(Request::post(&url).json(&body).map_err(ApiError::network)?).await

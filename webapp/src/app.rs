@@ -44,7 +44,7 @@ pub fn app() -> Html {
     let lang = use_persisted(LANG_KEY, browser_lang);
     let session = Session(use_state(|| None::<SessionInfo>));
     let config = use_state(|| None::<AppConfig>);
-    let located = use_geolocation();
+    let (located, relocate) = use_geolocation();
     {
         let (config, session) = (config.clone(), session.clone());
         use_effect_with((), move |_| {
@@ -60,7 +60,7 @@ pub fn app() -> Html {
     }
     set_document_lang(*lang);
     html! {
-        <ContextProvider<Shared> context={Shared { lang, session, config: (*config).clone(), located }}>
+        <ContextProvider<Shared> context={Shared { lang, session, config: (*config).clone(), located, relocate }}>
             <Frame />
         </ContextProvider<Shared>>
     }

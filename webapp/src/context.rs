@@ -43,6 +43,8 @@ pub(crate) struct Shared {
     pub(crate) session: Session,
     pub(crate) config: Option<AppConfig>,
     pub(crate) located: Located,
+    /// Asks the browser for the position again.
+    pub(crate) relocate: Callback<()>,
 }
 
 #[hook]
@@ -74,4 +76,9 @@ pub(crate) fn use_config() -> Option<AppConfig> {
 #[hook]
 pub(crate) fn use_located() -> Located {
     use_shared().located
+}
+
+#[hook]
+pub(crate) fn use_relocate() -> Callback<()> {
+    use_shared().relocate
 }

@@ -6,15 +6,17 @@ use std::{ops::Deref, rc::Rc};
 use gloo_storage::{LocalStorage, Storage as _};
 use gongce_shared::{
     LatLon,
-    api::{Filters, NearbyQuery},
+    api::{Filter, Filters, NearbyQuery},
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast as _, closure::Closure};
+use web_sys::AbortController;
 use yew::prelude::*;
 
 use crate::{
     api::{self, ApiError},
-    model::NearbyResult,
+    map::MapArea,
+    model::{NearbyResult, Toilet},
 };
 
 const LAST_KEY: &str = "gongce.last";
@@ -71,39 +73,54 @@ where
 pub(crate) enum Located {
     Asking,
     At(LatLon),
-    /// Refused, or no answer in time.
+    /// The resident (or the browser's settings) said no.
+    Denied,
+    /// No answer in time, or no position to be had.
     Unavailable,
 }
 
-/// Asks the browser once where we are.
+/// Asks the browser where we are when the app starts, and again on each
+/// `retry` (the my-location button).
 #[hook]
-pub(crate) fn use_geolocation() -> Located {
+pub(crate) fn use_geolocation() -> (Located, Callback<()>) {
     let located = use_state(|| Located::Asking);
-    {
+    let retry = {
         let located = located.clone();
-        use_effect_with((), move |_| {
-            locate(Callback::from(move |found: Option<LatLon>| {
-                located.set(found.map_or(Located::Unavailable, Located::At));
-            }));
-        });
+        use_callback((), move |(), ()| {
+            located.set(Located::Asking);
+            let located = located.clone();
+            locate(Callback::from(move |found| located.set(found)));
+        })
+    };
+    {
+        let retry = retry.clone();
+        use_effect_with((), move |_| retry.emit(()));
     }
-    *located
+    (*located, retry)
 }
 
-/// Asks the browser where we are; `done` gets the position or `None`.
-fn locate(done: Callback<Option<LatLon>>) {
+/// Asks the browser where we are; `done` gets the answer.
+fn locate(done: Callback<Located>) {
     let Some(geo) = web_sys::window().and_then(|w| w.navigator().geolocation().ok()) else {
-        done.emit(None);
+        done.emit(Located::Unavailable);
         return;
     };
     let ok = {
         let done = done.clone();
         Closure::once_into_js(move |pos: web_sys::Position| {
             let c = pos.coords();
-            done.emit(LatLon::new(c.latitude(), c.longitude()).ok());
+            done.emit(
+                LatLon::new(c.latitude(), c.longitude()).map_or(Located::Unavailable, Located::At),
+            );
         })
     };
-    let err = Closure::once_into_js(move |_: web_sys::PositionError| done.emit(None));
+    let err = Closure::once_into_js(move |e: web_sys::PositionError| {
+        done.emit(if e.code() == web_sys::PositionError::PERMISSION_DENIED {
+            Located::Denied
+        } else {
+            Located::Unavailable
+        });
+    });
     let options = web_sys::PositionOptions::new();
     options.set_enable_high_accuracy(true);
     options.set_timeout(10_000);
@@ -194,4 +211,87 @@ pub(crate) fn use_nearby(at: Option<LatLon>, filters: Filters) -> Nearby {
         load: (*load).clone(),
         again: Callback::from(move |_| asked.set(*asked + 1)),
     }
+}
+
+/// Below this zoom the map shows only the listed toilets: a wider view
+/// would hold too many to draw on a phone.
+pub(crate) const VIEWPORT_MIN_ZOOM: f64 = 12.0;
+/// The most toilets drawn in one view (the nearest its centre).
+const VIEWPORT_LIMIT: u32 = 500;
+
+/// The toilets in the map's view that pass the filters.
+#[derive(Clone, Default, PartialEq)]
+pub(crate) struct Viewport {
+    pub(crate) toilets: Rc<Vec<Toilet>>,
+    /// In view, matching only if unknown answers count as yes.
+    pub(crate) unknown: u64,
+}
+
+#[derive(Deserialize)]
+struct Collection {
+    features: Vec<Feature>,
+    unknown: u64,
+}
+
+#[derive(Deserialize)]
+struct Feature {
+    properties: Toilet,
+}
+
+/// Loads the toilets in `area` as the map moves: a quarter second after it
+/// stops, cancelling a request that a newer move made stale. Empty when
+/// zoomed out below [`VIEWPORT_MIN_ZOOM`].
+#[hook]
+pub(crate) fn use_viewport(area: Option<MapArea>, filters: Filters) -> Viewport {
+    let found = use_state(Viewport::default);
+    // The waiting timer and the request in flight: replacing either cancels it.
+    let pending = use_mut_ref(|| {
+        (
+            None::<gloo_timers::callback::Timeout>,
+            None::<AbortController>,
+        )
+    });
+    {
+        let found = found.clone();
+        use_effect_with((area, filters), move |&(area, filters)| {
+            let mut p = pending.borrow_mut();
+            if let Some(old) = p.1.take() {
+                old.abort();
+            }
+            p.0 = None;
+            let bounds = area
+                .filter(|a| a.zoom >= VIEWPORT_MIN_ZOOM)
+                .and_then(|a| a.bounds);
+            let Some([w, s, e, n]) = bounds else {
+                found.set(Viewport::default());
+                return;
+            };
+            let pending2 = pending.clone();
+            p.0 = Some(gloo_timers::callback::Timeout::new(250, move || {
+                let Ok(abort) = AbortController::new() else {
+                    return;
+                };
+                let signal = abort.signal();
+                pending2.borrow_mut().1 = Some(abort);
+                let mut url =
+                    format!("/api/v1/toilets?bbox={w},{s},{e},{n}&limit={VIEWPORT_LIMIT}");
+                for f in Filter::ALL.into_iter().filter(|&f| filters.is_on(f)) {
+                    url.push('&');
+                    url.push_str(f.name());
+                    url.push_str("=true");
+                }
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(c) = api::get::<Collection>(&url, Some(&signal)).await {
+                        found.set(Viewport {
+                            toilets: Rc::new(
+                                c.features.into_iter().map(|f| f.properties).collect(),
+                            ),
+                            unknown: c.unknown,
+                        });
+                    }
+                });
+            }));
+        });
+    }
+    (*found).clone()
 }

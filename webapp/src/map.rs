@@ -25,6 +25,8 @@ extern "C" {
     fn get_zoom(this: &LMap) -> f64;
     #[wasm_bindgen(method, js_name = getCenter)]
     fn get_center(this: &LMap) -> LLatLng;
+    #[wasm_bindgen(method, js_name = getBounds)]
+    fn get_bounds(this: &LMap) -> LBounds;
     #[wasm_bindgen(method)]
     fn on(this: &LMap, event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> LMap;
     #[wasm_bindgen(method, js_name = invalidateSize)]
@@ -37,6 +39,12 @@ extern "C" {
     fn lat(this: &LLatLng) -> f64;
     #[wasm_bindgen(method, getter)]
     fn lng(this: &LLatLng) -> f64;
+
+    pub type LBounds;
+    #[wasm_bindgen(method, js_name = getSouthWest)]
+    fn south_west(this: &LBounds) -> LLatLng;
+    #[wasm_bindgen(method, js_name = getNorthEast)]
+    fn north_east(this: &LBounds) -> LLatLng;
 
     pub type LLayer;
     #[wasm_bindgen(js_namespace = L, js_name = tileLayer)]
@@ -89,13 +97,25 @@ pub struct Marker {
     pub label: String,
 }
 
+/// What the map shows after a move, in WGS-84.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapArea {
+    pub centre: LatLon,
+    /// West, south, east, north; `None` when the view spans the globe.
+    pub bounds: Option<[f64; 4]>,
+    pub zoom: f64,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct MapProps {
     /// `None` until the server's settings arrive: an empty box till then.
     pub tiles: Option<Tiles>,
-    /// Where to look (WGS-84); the map moves when this changes.
+    /// Where to look (WGS-84); the map moves when this changes, or when
+    /// `recentre` does.
     #[prop_or_default]
     pub view: Option<LatLon>,
+    #[prop_or_default]
+    pub recentre: u32,
     #[prop_or_default]
     pub markers: Vec<Marker>,
     #[prop_or_default]
@@ -108,7 +128,7 @@ pub struct MapProps {
     #[prop_or_default]
     pub on_click: Callback<LatLon>,
     #[prop_or_default]
-    pub on_move: Callback<LatLon>,
+    pub on_move: Callback<MapArea>,
 }
 
 /// Where a map was looking when its page closed, so that the next page's
@@ -118,7 +138,7 @@ pub struct MapProps {
 struct Kept {
     centre: (f64, f64),
     zoom: f64,
-    view: Option<LatLon>,
+    view: Option<(LatLon, u32)>,
 }
 
 thread_local! {
@@ -153,6 +173,21 @@ fn to_tiles(crs: Crs, p: LatLon) -> Array {
 fn from_tiles(crs: Crs, lat: f64, lon: f64) -> Option<LatLon> {
     let lon = (lon + 180.0).rem_euclid(360.0) - 180.0;
     crs.to_wgs84(lat.clamp(-90.0, 90.0), lon).ok()
+}
+
+/// What `map` shows, in WGS-84.
+fn area(map: &LMap, crs: Crs) -> Option<MapArea> {
+    let c = map.get_center();
+    let b = map.get_bounds();
+    let (sw, ne) = (b.south_west(), b.north_east());
+    let corners = from_tiles(crs, sw.lat(), sw.lng()).zip(from_tiles(crs, ne.lat(), ne.lng()));
+    Some(MapArea {
+        centre: from_tiles(crs, c.lat(), c.lng())?,
+        bounds: corners
+            .filter(|_| ne.lng() - sw.lng() < 360.0)
+            .map(|(sw, ne)| [sw.lon(), sw.lat(), ne.lon(), ne.lat()]),
+        zoom: map.get_zoom(),
+    })
 }
 
 /// A `<span>` holding `text` as text: what Leaflet gets instead of a string.
@@ -239,17 +274,16 @@ pub fn map_view(props: &MapProps) -> Html {
                     let callbacks = callbacks.clone();
                     let map_ref: LMap = map.clone().unchecked_into();
                     Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
-                        let c = map_ref.get_center();
-                        if let Some(p) = from_tiles(crs, c.lat(), c.lng()) {
-                            callbacks.borrow().2.emit(p);
+                        if let Some(a) = area(&map_ref, crs) {
+                            callbacks.borrow().2.emit(a);
                         }
                     })
                 };
                 map.on("click", &click);
                 map.on("moveend", &moved);
                 // The page learns where the map opened, as after a move.
-                if let Some(p) = from_tiles(crs, centre.0, centre.1) {
-                    callbacks.borrow().2.emit(p);
+                if let Some(a) = area(&map, crs) {
+                    callbacks.borrow().2.emit(a);
                 }
                 *live.borrow_mut() = Some(Live {
                     map,
@@ -279,15 +313,16 @@ pub fn map_view(props: &MapProps) -> Html {
     let ready = props.tiles.is_some();
     {
         let live = live.clone();
-        use_effect_with((props.view, ready), move |&(view, _)| {
+        let recentre = props.recentre;
+        use_effect_with((props.view, recentre, ready), move |&(view, _, _)| {
             // A view already shown before the page closed is not shown
             // again: the map stays where the resident left it.
             if let (Some(live), Some(view)) = (live.borrow().as_ref(), view)
-                && *applied.borrow() != Some(view)
+                && *applied.borrow() != Some((view, recentre))
             {
                 let zoom = live.map.get_zoom().max(16.0);
                 live.map.set_view(&to_tiles(live.crs, view), zoom);
-                *applied.borrow_mut() = Some(view);
+                *applied.borrow_mut() = Some((view, recentre));
             }
         });
     }

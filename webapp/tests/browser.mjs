@@ -5,7 +5,7 @@
 // Screenshots go to target/browser-artifacts/.
 
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -41,10 +41,11 @@ function newDatabase(dir) {
   return url.toString();
 }
 
-async function startServer(tiles = ["--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--tiles-attribution", "no tiles in tests"]) {
+async function startServer(tiles = ["--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--tiles-attribution", "no tiles in tests"], lists = []) {
   const dir = mkdtempSync(join(tmpdir(), "gongce-browser-"));
   const db = newDatabase(dir);
   run(["import", "--database-url", db, "--source", "fixture", join(root, "webapp/tests/fixture.csv")]);
+  for (const list of lists) run(["import", "--database-url", db, "--source", "extra", list]);
   run(["org", "add", "--database-url", db, "--name", "人民广场居委会", "--kind", "居委会"]);
   run(["user", "add", "--database-url", db, "--username", "li", "--org", "人民广场居委会", "--role", "committee"], PASSWORD + "\n");
   run(["user", "add", "--database-url", db, "--username", "root", "--role", "admin"], PASSWORD + "\n");
@@ -211,13 +212,107 @@ test("the page renders in English and switches to Chinese", async ({ browser, ba
   await context.close();
 });
 
-test("without location the map centre is used, and the app says so", async ({ browser, base }) => {
+test("without location the app says so and measures from the city centre; retry finds the resident", async ({ browser, base }) => {
   const context = await browser.newContext({ ...PHONE, locale: "zh-CN" });
   const page = await context.newPage();
   await page.goto(base);
   await page.waitForSelector(".results li");
-  assert((await page.textContent(".find .note")).includes("地图中心"), await page.textContent(".find .note"));
+  const note = await page.textContent(".find .note");
+  assert(note.includes("城市中心"), note);
+  assertEq(await page.textContent("#nearest"), "离此处最近的公厕", "the list is not from the resident");
+  // Allowed now: the same button asks again.
+  await context.grantPermissions(["geolocation"]);
+  await context.setGeolocation(HERE);
+  assertEq(await page.textContent(".my-location"), "重新定位", "a retry is offered");
+  await page.click(".my-location");
+  await page.waitForFunction(() => document.querySelector(".find .note").textContent.includes("您的位置"));
+  assertEq(await page.textContent("#nearest"), "最近的公厕", "now from the resident");
   await context.close();
+});
+
+test("search this area says the distances are from the map centre; my location goes back", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base);
+  await page.waitForSelector(".results li");
+  await page.click(".search-here");
+  await page.waitForFunction(() => document.querySelector(".find .note").textContent.includes("地图中心"));
+  assertEq(await page.textContent("#nearest"), "离此处最近的公厕", "heading");
+  await page.click(".my-location");
+  await page.waitForFunction(() => document.querySelector(".find .note").textContent.includes("您的位置"));
+  await context.close();
+});
+
+test("a filter over unknown data says how many are unknown and offers them; an empty list says how to widen it", async ({ browser, base }) => {
+  for (const [locale, unknownText, include, clear] of [["zh-CN", "个公厕未记录此信息", "包括未知", "清除筛选"], ["en", "here have no record of this", "Include unknown", "Clear filters"]]) {
+    const { context, page } = await resident(browser, base, { locale });
+    await page.waitForSelector(".results li");
+    // 南京东路 (122 m, in view) has no wheelchair answer; 人民广场 says no.
+    await page.click('[data-filter="wheelchair"]');
+    await page.waitForFunction(() => document.querySelectorAll(".results li").length === 2);
+    await page.waitForSelector(".hint.unknown");
+    const hint = await page.textContent(".hint.unknown");
+    assert(new RegExp(`^\\d+ ${unknownText}`).test(hint), `hint: ${hint}`);
+    // Known yes or known no for both asked facts: none. The list says why.
+    await page.click('[data-filter="family_room"]');
+    await page.waitForSelector(".empty");
+    const empty = await page.textContent(".empty");
+    assert(empty.includes(include) && empty.includes(clear), `empty: ${empty}`);
+    await page.screenshot({ path: join(artifacts, `filter-unknown-${locale}.png`) });
+    await page.click(`.empty button:text("${include}")`);
+    await page.waitForFunction(() => document.querySelectorAll(".results li").length === 2);
+    assertEq(await names(page), ["南京东路公厕", "外滩公厕"], "unknown admitted, a known no left out");
+    assertEq(await page.getAttribute('[data-filter="include_unknown"]', "aria-pressed"), "true", "the chip shows it");
+    // Remembered, and visible on the next visit; clearing empties the chips.
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll(".results li").length === 2);
+    await page.click('[data-filter="include_unknown"]');
+    await page.waitForSelector(".empty");
+    await page.click(`.empty button:text("${clear}")`);
+    await page.waitForFunction(() => document.querySelectorAll(".results li").length === 5);
+    assertEq(await page.$$eval('.chips [aria-pressed="true"]', (c) => c.length), 0, "no filter left on");
+    await context.close();
+  }
+});
+
+test("panning loads the toilets in view from the viewport endpoint, debounced", async ({ browser }) => {
+  // Thirty toilets in a grid 3 km east: the list holds the fifteen nearest.
+  const dir = mkdtempSync(join(tmpdir(), "gongce-grid-"));
+  const rows = ["id,name,lat,lon"];
+  for (let i = 0; i < 30; i++) rows.push(`g${i},东区${i}号公厕,${31.2290 + Math.floor(i / 6) * 0.001},${121.5037 + (i % 6) * 0.001}`);
+  const grid = join(dir, "grid.csv");
+  writeFileSync(grid, rows.join("\n") + "\n");
+  const server = await startServer(undefined, [grid]);
+  try {
+    const { context, page } = await resident(browser, server.base);
+    const asked = [];
+    page.on("request", (r) => { if (r.url().includes("/api/v1/toilets?bbox=")) asked.push(r.url()); });
+    await page.waitForSelector(".results li");
+    await page.waitForFunction(() => document.querySelectorAll(".leaflet-marker-icon").length > 0);
+    const grid = () => page.$$eval(".leaflet-marker-icon", (ms) => ms.filter((m) => (m.title || "").startsWith("东区")).length);
+    assertEq(await grid(), 0, "the grid is out of view");
+    // Drag the map west twice in a row, so that the first move's request goes stale.
+    const box = await page.locator(".map").boundingBox();
+    const drag = async (dx) => {
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width / 2 + dx, box.y + box.height / 2, { steps: 8 });
+      await page.mouse.up();
+    };
+    const before = asked.length;
+    for (let i = 0; i < 8; i++) await drag(-box.width / 2);
+    // All thirty, not only the fifteen the list holds.
+    await page.waitForFunction(() => [...document.querySelectorAll(".leaflet-marker-icon")].filter((m) => (m.title || "").startsWith("东区")).length > 15);
+    // Debounced: eight quick drags, fewer requests.
+    assert(asked.length - before < 8, `${asked.length - before} requests for eight quick drags`);
+    const url = new URL(asked[asked.length - 1]);
+    const [w, s, e, n] = url.searchParams.get("bbox").split(",").map(Number);
+    assert(w > HERE.longitude && w < e && s < n, `bbox ${url.searchParams.get("bbox")}`);
+    await page.screenshot({ path: join(artifacts, "panned.png") });
+    // The list still measures from the resident.
+    assertEq(await page.textContent("#nearest"), "最近的公厕", "list heading");
+    await context.close();
+  } finally {
+    server.stop();
+  }
 });
 
 test("a committee member adds a toilet by tapping and confirming; a resident finds it", async ({ browser, base }) => {
@@ -377,20 +472,22 @@ test("on GCJ-02 tiles (Amap) markers are drawn shifted, and a tap reads back WGS
   }
 });
 
-test("a resident reports in two taps; the owner acknowledges and resolves; the resident sees it fixed; admins see the times", async ({ browser, base }) => {
+test("a resident reports a problem; the owner acknowledges and resolves; the resident sees it fixed; admins see the times", async ({ browser, base }) => {
   const { context, page } = await resident(browser, base);
   await page.waitForSelector(".results li");
   await page.click(".results li:first-child button");
   await page.waitForSelector(".sheet .report");
-  // Tap one: "report a problem"; tap two: the kind.
+  // "Report a problem", the kind, then send.
   await page.click(".sheet .report");
   await page.click('.sheet .kind[data-kind="no_paper"]');
+  await page.click(".sheet .confirm-report .send");
   await page.waitForSelector(".sheet .thanks");
   await page.screenshot({ path: join(artifacts, "report-sent.png") });
   // A second problem, for the owner to answer separately.
   await page.click(".sheet .report");
   await page.click('.sheet .kind[data-kind="dirty"]');
-  await page.waitForSelector(".sheet .actions");
+  await page.click(".sheet .confirm-report .send");
+  await page.waitForSelector(".sheet .actions .report");
   await context.close();
 
   const owner = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN" });
@@ -453,6 +550,37 @@ test("a resident reports in two taps; the owner acknowledges and resolves; the r
   assert(/ s$| min$/.test(await row.locator(".resolve").textContent()), await row.locator(".resolve").textContent());
   await ap.screenshot({ path: join(artifacts, "admin-stats.png") });
   await admin.close();
+});
+
+test("a report is confirmed before it is sent, 其他 needs a note, and the sheet shows it at once; still correct shows at once", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base);
+  await page.waitForSelector(".results li");
+  await page.click(".results li:nth-child(2) button");
+  await page.waitForSelector(".sheet .report");
+  assertEq(await page.textContent(".sheet .fresh"), "信息未核实", "never checked");
+  await page.click(".sheet .confirm");
+  await page.waitForFunction(() => document.querySelector(".sheet .fresh").textContent.includes("今天"));
+  // A kind chosen, nothing is sent yet: cancel sends nothing.
+  const sent = [];
+  page.on("request", (r) => { if (r.method() === "POST" && r.url().endsWith("/reports")) sent.push(r.postDataJSON()); });
+  await page.click(".sheet .report");
+  await page.click('.sheet .kind[data-kind="no_water"]');
+  await page.click(".sheet .confirm-report button.link");
+  await page.waitForSelector(".sheet .actions .report");
+  assertEq(sent.length, 0, "cancelled before sending");
+  // 其他 cannot be sent without saying what.
+  await page.click(".sheet .report");
+  await page.click('.sheet .kind[data-kind="other"]');
+  await page.click(".sheet .confirm-report .send");
+  assertEq(await page.$eval('.sheet textarea[name="note"]', (t) => t.validity.valueMissing), true, "the note is required");
+  assertEq(sent.length, 0, "nothing sent without the note");
+  await page.fill('.sheet textarea[name="note"]', "门锁坏了，关不上");
+  await page.click(".sheet .confirm-report .send");
+  await page.waitForSelector(".sheet .last-report");
+  assertEq(sent, [{ kind: "other", note: "门锁坏了，关不上", contact: null }], "the note goes with the report");
+  assert((await page.textContent(".sheet .last-report")).includes("其他"), await page.textContent(".sheet .last-report"));
+  await page.screenshot({ path: join(artifacts, "report-other-note.png") });
+  await context.close();
 });
 
 test("the app is installable, opens offline and shows the last list", async ({ browser, base }) => {

@@ -13,11 +13,12 @@ fn label(filter: Filter) -> Text {
         Filter::Free => Text::FilterFree,
         Filter::OpenNow => Text::FilterOpenNow,
         Filter::HideReportedClosed => Text::HideReportedClosed,
+        Filter::IncludeUnknown => Text::IncludeUnknown,
     }
 }
 
-/// One chip per filter; a tap gives `on_change` the filters with that one
-/// turned over.
+/// One chip per filter (包括未知 only while a fact is asked for); a tap
+/// gives `on_change` the filters with that one turned over.
 pub(crate) fn filter_chips(lang: Lang, filters: Filters, on_change: &Callback<Filters>) -> Html {
     let chip = |filter: Filter| {
         let on = filters.is_on(filter);
@@ -36,7 +37,7 @@ pub(crate) fn filter_chips(lang: Lang, filters: Filters, on_change: &Callback<Fi
     };
     html! {
         <div class="chips" role="group" aria-label={lang.t(Text::Filters)}>
-            { for Filter::ALL.into_iter().map(chip) }
+            { for Filter::ALL.into_iter().filter(|&f| f != Filter::IncludeUnknown || filters.asks_facts()).map(chip) }
         </div>
     }
 }

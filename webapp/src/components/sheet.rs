@@ -49,6 +49,8 @@ pub(crate) struct DetailSheetProps {
     pub(crate) result: NearbyResult,
     /// ✕ or Esc.
     pub(crate) on_close: Callback<()>,
+    /// A report or confirmation changed the toilet: here it is as the server has it now.
+    pub(crate) on_changed: Callback<Toilet>,
 }
 
 /// The sheet over the map. Opened, it takes the focus (a dialog); closed,
@@ -128,7 +130,7 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
                 if let Some(o) = &t.operator { { row(Text::Operator, o.clone()) } }
             </dl>
             <p class="fresh">{ verified }</p>
-            <ReportPicker toilet={t.id} />
+            <ReportPicker toilet={t.id} on_changed={props.on_changed.clone()} />
             <h3>{ lang.t(Text::Navigate) }</h3>
             { nav_links(t.position(), &t.name) }
         </aside>

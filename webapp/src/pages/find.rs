@@ -9,11 +9,11 @@ use wasm_bindgen::{JsCast as _, closure::Closure};
 use crate::{
     api,
     components::{DetailSheet, filter_chips, result_list},
-    context::{use_config, use_lang, use_located},
-    hooks::{Load, Located, use_nearby, use_persisted},
-    i18n::Text,
-    map::{MapView, Marker},
-    model::{NearbyResult, toilet_fragment, toilet_in_fragment},
+    context::{use_config, use_lang, use_located, use_relocate},
+    hooks::{Load, Located, VIEWPORT_MIN_ZOOM, use_nearby, use_persisted, use_viewport},
+    i18n::{Lang, Text},
+    map::{MapArea, MapView, Marker},
+    model::{NearbyResult, Toilet, toilet_fragment, toilet_in_fragment},
 };
 
 const FILTERS_KEY: &str = "gongce.filters";
@@ -116,19 +116,27 @@ fn use_sheet_address() -> (UseStateHandle<Option<i64>>, Callback<i64>, Callback<
     (wanted, open, close)
 }
 
+/// A button that sets the filters to `to`.
+fn set_button(lang: Lang, text: Text, to: Filters, set: &Callback<Filters>) -> Html {
+    let set = set.clone();
+    html! { <button class="link" onclick={move |_| set.emit(to)}>{ lang.t(text) }</button> }
+}
+
 #[function_component(FindPage)]
 pub(crate) fn find_page() -> Html {
     let lang = use_lang();
     let config = use_config();
     let located = use_located();
+    let relocate = use_relocate();
     let filters = use_persisted(FILTERS_KEY, Filters::default);
     // "Search this area": the map's centre when it was asked.
     let searched = use_state(|| None::<LatLon>);
-    let centre = use_mut_ref(|| None::<LatLon>);
+    let area = use_state(|| None::<MapArea>);
+    let recentre = use_state(|| 0u32);
     let selected = use_state(|| None::<NearbyResult>);
     let (wanted, open, close) = use_sheet_address();
 
-    // Before the resident's position: the city's centre, else Shanghai's.
+    // Without the resident's position: the city's centre, else Shanghai's.
     let fallback = config
         .as_ref()
         .and_then(|c| c.center)
@@ -136,31 +144,42 @@ pub(crate) fn find_page() -> Html {
     let located_origin = match located {
         Located::Asking => Origin::Locating,
         Located::At(p) => Origin::Me(p),
-        Located::Unavailable => Origin::Centre(fallback),
+        Located::Denied | Located::Unavailable => Origin::Centre(fallback),
     };
     let origin = searched.map_or(located_origin, Origin::Centre);
     let nearby = use_nearby(origin.point(), *filters);
+    let viewport = use_viewport(*area, *filters);
 
     let note = match (origin, &nearby.load) {
         (_, Load::Offline) => lang.t(Text::Offline).to_owned(),
         (_, Load::Failed(e)) => lang.error(&e.detail),
+        _ if searched.is_some() => lang.t(Text::FromMapCentre).to_owned(),
         (Origin::Locating, _) => lang.t(Text::Locating).to_owned(),
         (Origin::Me(_), _) => lang.t(Text::LocationFound).to_owned(),
-        (Origin::Centre(_), _) => lang.t(Text::LocationRefused).to_owned(),
+        _ if located == Located::Denied => lang.t(Text::LocationDenied).to_owned(),
+        _ => lang.t(Text::LocationRefused).to_owned(),
     };
-    let markers: Vec<Marker> = nearby
-        .results
+    // The toilets in view, and the listed ones wherever they are.
+    let mut markers: Vec<Marker> = viewport
+        .toilets
         .iter()
-        .map(|r| Marker {
-            id: r.toilet.id,
-            at: r.toilet.position(),
-            label: r.toilet.name.clone(),
+        .chain(nearby.results.iter().map(|r| &r.toilet))
+        .map(|t| Marker {
+            id: t.id,
+            at: t.position(),
+            label: t.name.clone(),
         })
         .collect();
-    // The sheet shows the toilet the address names: from the list, or
-    // fetched when the list does not hold it (a shared address).
+    markers.sort_by_key(|m| m.id);
+    markers.dedup_by_key(|m| m.id);
+    // The sheet shows the toilet the address names: from the list or the
+    // map, else fetched (a shared address).
     {
-        let (selected, results) = (selected.clone(), nearby.results.clone());
+        let (selected, results, in_view) = (
+            selected.clone(),
+            nearby.results.clone(),
+            viewport.toilets.clone(),
+        );
         let from = origin.point();
         let settled = nearby.load != Load::Loading;
         use_effect_with(
@@ -170,6 +189,8 @@ pub(crate) fn find_page() -> Html {
                 Some(id) => {
                     if let Some(r) = results.iter().find(|r| r.toilet.id == id) {
                         selected.set(Some(r.clone()));
+                    } else if let Some(t) = in_view.iter().find(|t| t.id == id) {
+                        selected.set(Some(NearbyResult::seen_from(t.clone(), *from)));
                     } else if *settled
                         && selected.as_ref().is_none_or(|s| {
                             // Another toilet, or measured before the resident's position came.
@@ -193,40 +214,90 @@ pub(crate) fn find_page() -> Html {
     };
     let on_marker = open.clone();
     let on_move = {
-        let centre = centre.clone();
-        Callback::from(move |p: LatLon| *centre.borrow_mut() = Some(p))
+        let area = area.clone();
+        Callback::from(move |a: MapArea| area.set(Some(a)))
     };
     let search_here = {
-        let (searched, again) = (searched.clone(), nearby.again.clone());
+        let (searched, again, area) = (searched.clone(), nearby.again.clone(), *area);
         Callback::from(move |_: MouseEvent| {
-            if let Some(c) = *centre.borrow() {
-                searched.set(Some(c));
+            if let Some(a) = area {
+                searched.set(Some(a.centre));
                 again.emit(());
             }
+        })
+    };
+    let my_location = {
+        let (searched, recentre) = (searched.clone(), recentre.clone());
+        Callback::from(move |_: MouseEvent| {
+            searched.set(None);
+            recentre.set(*recentre + 1);
+            relocate.emit(());
+        })
+    };
+    // A report or confirmation: the sheet shows it now, the list on its next answer.
+    let on_changed = {
+        let (selected, again) = (selected.clone(), nearby.again.clone());
+        Callback::from(move |t: Toilet| {
+            if let Some(r) = &*selected {
+                selected.set(Some(NearbyResult {
+                    toilet: t,
+                    ..r.clone()
+                }));
+            }
+            again.emit(());
         })
     };
     let current = *filters;
     let set_filters = Callback::from(move |f: Filters| filters.set(f));
     let empty = nearby.results.is_empty();
+    let include = Filters {
+        include_unknown: true,
+        ..current
+    };
+    let can_include = current.asks_facts() && !current.include_unknown;
+    let zoomed_out = area.is_some_and(|a| a.zoom < VIEWPORT_MIN_ZOOM);
 
     html! {
         <>
-            <MapView tiles={config.map(|c| c.tiles)} view={located_origin.point()} {markers}
-                me={match origin { Origin::Me(p) => Some(p), _ => None }}
+            <MapView tiles={config.map(|c| c.tiles)} view={located_origin.point()} recentre={*recentre}
+                {markers} me={match origin { Origin::Me(p) => Some(p), _ => None }}
                 {on_marker} {on_move} />
             <main>
                 <section class="find">
                     <p class="note" role="status">{ note }</p>
+                    <div class="actions">
+                        <button class="my-location" onclick={my_location}>
+                            { lang.t(if matches!(located, Located::Denied | Located::Unavailable) { Text::RetryLocation } else { Text::MyLocation }) }
+                        </button>
+                        <button class="search-here" onclick={search_here}>{ lang.t(Text::SearchHere) }</button>
+                    </div>
                     { filter_chips(lang, current, &set_filters) }
-                    <button class="search-here" onclick={search_here}>{ lang.t(Text::SearchHere) }</button>
-                    <h2 id="nearest" tabindex="-1">{ lang.t(Text::Nearest) }</h2>
+                    if zoomed_out { <p class="hint">{ lang.t(Text::ZoomInForAll) }</p> }
+                    if can_include && viewport.unknown > 0 {
+                        <p class="hint unknown">
+                            { format!("{} {} ", viewport.unknown, lang.t(Text::UnknownHere)) }
+                            { set_button(lang, Text::IncludeUnknown, include, &set_filters) }
+                        </p>
+                    }
+                    <h2 id="nearest" tabindex="-1">{ lang.t(if matches!(origin, Origin::Centre(_)) { Text::NearestHere } else { Text::Nearest }) }</h2>
                     if nearby.load == Load::Loading && empty { <p>{ lang.t(Text::Loading) }</p> }
-                    if nearby.load == Load::Idle && empty && origin.point().is_some() { <p>{ lang.t(Text::NoResults) }</p> }
+                    if nearby.load == Load::Idle && empty && origin.point().is_some() {
+                        <div class="empty">
+                            <p>{ lang.t(Text::NoResults) }</p>
+                            if current != Filters::default() {
+                                <p>
+                                    { lang.t(Text::WidenHint) }{ " " }
+                                    if can_include { { set_button(lang, Text::IncludeUnknown, include, &set_filters) } }
+                                    { set_button(lang, Text::ClearFilters, Filters::default(), &set_filters) }
+                                </p>
+                            }
+                        </div>
+                    }
                     { result_list(lang, &nearby.results, &select) }
                 </section>
             </main>
             if let Some(r) = (*selected).clone() {
-                <DetailSheet result={r} on_close={close} />
+                <DetailSheet result={r} on_close={close} {on_changed} />
             }
         </>
     }
