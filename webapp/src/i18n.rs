@@ -53,6 +53,10 @@ pub enum Text {
     UnknownHere,
     IncludeUnknown,
     ClearFilters,
+    ZoomIn,
+    ZoomOut,
+    OtherMapApp,
+    Pin,
     WidenHint,
     Map,
     LocationFound,
@@ -124,6 +128,11 @@ pub enum Text {
     CloseTemporarily,
     Reopen,
     Reason,
+    ClosingReason,
+    ClosingReasonExample,
+    ReopensOn,
+    ConfirmClose,
+    UseMyLocation,
     Saved,
     StaleEdit,
     Removed,
@@ -212,6 +221,10 @@ impl Lang {
                 "Many toilets have no record of these facts.",
             ),
             Map => ("地图", "Map"),
+            ZoomIn => ("放大", "Zoom in"),
+            OtherMapApp => ("其他地图应用", "Other map app"),
+            ZoomOut => ("缩小", "Zoom out"),
+            Pin => ("新公厕的位置", "The new toilet's place"),
             LocationFound => ("已按您的位置排序", "Sorted by distance from you"),
             SearchHere => ("搜索此区域", "Search this area"),
             Nearest => ("最近的公厕", "Nearest toilets"),
@@ -285,6 +298,11 @@ impl Lang {
             CloseTemporarily => ("暂停开放", "Close for a while"),
             Reopen => ("恢复开放", "Reopen"),
             Reason => ("原因", "Reason"),
+            ClosingReason => ("原因（居民会看到）", "Reason (residents will read it)"),
+            ClosingReasonExample => ("例如：管道维修", "e.g. pipe repairs"),
+            ReopensOn => ("预计恢复日期（可不填）", "Reopens on (if known)"),
+            ConfirmClose => ("确认暂停开放", "Confirm closing"),
+            UseMyLocation => ("使用我的位置", "Use my location"),
             Saved => ("已保存", "Saved"),
             StaleEdit => (
                 "此公厕已被他人修改，请刷新后再改",
@@ -431,6 +449,63 @@ impl Lang {
         format!("{value}{unit}")
     }
 
+    /// Opening hours in words: "Mo-Fr 07:00-21:00; Sa,Su 08:00-20:00" reads
+    /// 周一至周五 07:00–21:00；周六、周日 08:00–20:00. Anything beyond days,
+    /// times, holidays and "off" is shown as written.
+    pub fn hours(self, osm: &str) -> String {
+        let zh = self == Lang::Zh;
+        if osm.trim() == "24/7" {
+            return (if zh { "全天开放" } else { "Open 24 hours" }).to_owned();
+        }
+        const DAYS: [(&str, &str, &str); 8] = [
+            ("Mo", "周一", "Mon"),
+            ("Tu", "周二", "Tue"),
+            ("We", "周三", "Wed"),
+            ("Th", "周四", "Thu"),
+            ("Fr", "周五", "Fri"),
+            ("Sa", "周六", "Sat"),
+            ("Su", "周日", "Sun"),
+            ("PH", "节假日", "holidays"),
+        ];
+        let mut rules = Vec::new();
+        for rule in osm.split(';').map(str::trim).filter(|r| !r.is_empty()) {
+            let (days, times) = match rule.split_once(' ') {
+                Some((d, t)) if d.chars().next().is_some_and(char::is_alphabetic) => (d, t.trim()),
+                _ if rule.starts_with(char::is_alphabetic) => (rule, ""),
+                _ => ("Mo-Su", rule),
+            };
+            let days = if days == "Mo-Su" {
+                (if zh { "每天" } else { "Every day" }).to_owned()
+            } else {
+                let mut out = String::new();
+                for token in days.split_inclusive([',', '-']) {
+                    let (day, sep) = token.split_at(token.trim_end_matches([',', '-']).len());
+                    let Some(&(_, z, e)) = DAYS.iter().find(|d| d.0 == day) else {
+                        return osm.to_owned();
+                    };
+                    out.push_str(if zh { z } else { e });
+                    out.push_str(match (sep, zh) {
+                        ("-", true) => "至",
+                        ("-", false) => "–",
+                        (",", true) => "、",
+                        (",", false) => ", ",
+                        _ => "",
+                    });
+                }
+                out
+            };
+            let times = match times {
+                "off" | "closed" => (if zh { "休息" } else { "closed" }).to_owned(),
+                t if t.chars().all(|c| c.is_ascii_digit() || ":-,+ ".contains(c)) => t
+                    .replace('-', "–")
+                    .replace(',', if zh { "、" } else { ", " }),
+                _ => return osm.to_owned(),
+            };
+            rules.push(format!("{days} {times}").trim().to_owned());
+        }
+        rules.join(if zh { "；" } else { "; " })
+    }
+
     /// "today" / "3 days ago", for how fresh the information is.
     pub fn days_ago(self, days: i64) -> String {
         match (self, days) {
@@ -445,6 +520,32 @@ impl Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_read_as_words() {
+        let osm = "Mo-Fr 07:00-21:00; Sa,Su 08:00-20:00";
+        assert_eq!(
+            Lang::Zh.hours(osm),
+            "周一至周五 07:00–21:00；周六、周日 08:00–20:00"
+        );
+        assert_eq!(
+            Lang::En.hours(osm),
+            "Mon–Fri 07:00–21:00; Sat, Sun 08:00–20:00"
+        );
+        assert_eq!(Lang::Zh.hours("Mo-Su 06:00-22:00"), "每天 06:00–22:00");
+        assert_eq!(Lang::En.hours("24/7"), "Open 24 hours");
+        assert_eq!(
+            Lang::Zh.hours("Mo-Sa 08:00-12:00,14:00-18:00; Su off"),
+            "周一至周六 08:00–12:00、14:00–18:00；周日 休息"
+        );
+        assert_eq!(Lang::En.hours("PH off"), "holidays closed");
+        // Beyond what is put in words: shown as written.
+        assert_eq!(
+            Lang::Zh.hours("Jan-Mar Mo 10:00-12:00"),
+            "Jan-Mar Mo 10:00-12:00"
+        );
+        assert_eq!(Lang::En.hours("sunrise-sunset"), "sunrise-sunset");
+    }
 
     #[test]
     fn browser_tags_choose_the_language() {

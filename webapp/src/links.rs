@@ -44,7 +44,8 @@ pub fn navigation(to: LatLon, name: &str) -> Vec<NavLink> {
             ),
         },
         NavLink {
-            app: "geo:",
+            // Named in the page's language where it is shown.
+            app: "geo",
             url: format!("geo:{lat:.6},{lon:.6}?q={lat:.6},{lon:.6}({name})"),
         },
     ]

@@ -14,6 +14,8 @@ use serde::Deserialize;
 use wasm_bindgen::{JsCast as _, JsValue, prelude::*};
 use yew::prelude::*;
 
+use crate::i18n::Text;
+
 #[wasm_bindgen]
 extern "C" {
     pub type LMap;
@@ -47,6 +49,10 @@ extern "C" {
     fn north_east(this: &LBounds) -> LLatLng;
 
     pub type LLayer;
+    #[wasm_bindgen(js_namespace = ["L", "control"], js_name = zoom)]
+    fn l_control_zoom(options: &JsValue) -> LLayer;
+    #[wasm_bindgen(method, js_name = addTo)]
+    fn control_add_to(this: &LLayer, map: &LMap);
     #[wasm_bindgen(js_namespace = L, js_name = tileLayer)]
     fn l_tile_layer(url: &str, options: &JsValue) -> LLayer;
     #[wasm_bindgen(js_namespace = L, js_name = marker)]
@@ -95,6 +101,21 @@ pub struct Marker {
     pub id: i64,
     pub at: LatLon,
     pub label: String,
+}
+
+/// One marker per toilet (the first of each id), removed ones left out.
+pub fn markers<'a>(toilets: impl Iterator<Item = &'a crate::model::Toilet>) -> Vec<Marker> {
+    let mut out: Vec<Marker> = Vec::new();
+    for t in toilets {
+        if t.status != crate::model::Status::Removed && !out.iter().any(|m| m.id == t.id) {
+            out.push(Marker {
+                id: t.id,
+                at: t.position(),
+                label: t.name.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// What the map shows after a move, in WGS-84.
@@ -205,6 +226,7 @@ fn leaflet_loaded() -> bool {
 
 #[function_component(MapView)]
 pub fn map_view(props: &MapProps) -> Html {
+    let lang = crate::context::use_lang();
     let node = use_node_ref();
     let live: Rc<RefCell<Option<Live>>> = use_mut_ref(|| None);
     let applied = use_mut_ref(|| KEPT.get().and_then(|k| k.view));
@@ -237,10 +259,16 @@ pub fn map_view(props: &MapProps) -> Html {
                 let map = l_map(
                     &element,
                     &opts(&[
-                        ("zoomControl", true.into()),
+                        ("zoomControl", false.into()),
                         ("attributionControl", false.into()),
                     ]),
                 );
+                // Leaflet's own words, in the page's language.
+                l_control_zoom(&opts(&[
+                    ("zoomInTitle", lang.t(Text::ZoomIn).into()),
+                    ("zoomOutTitle", lang.t(Text::ZoomOut).into()),
+                ]))
+                .control_add_to(&map);
                 let crs = tiles.crs;
                 let mut tile_opts = vec![("maxZoom", f64::from(tiles.max_zoom).into())];
                 if let Some(s) = &tiles.subdomains {
@@ -381,7 +409,7 @@ pub fn map_view(props: &MapProps) -> Html {
                 if let Some(pin) = pin {
                     live.pin.add_layer(&l_marker(
                         &to_tiles(live.crs, *pin),
-                        &opts(&[("opacity", 0.9.into())]),
+                        &opts(&[("opacity", 0.9.into()), ("alt", lang.t(Text::Pin).into())]),
                     ));
                 }
             }
@@ -398,7 +426,7 @@ pub fn map_view(props: &MapProps) -> Html {
         .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     html! {
         <div class="map-wrap">
-            <div ref={node} class="map" role="application" aria-label="map"></div>
+            <div ref={node} class="map" role="application" aria-label={lang.t(Text::Map)}></div>
             if !attribution.is_empty() {
                 <div class="map-attribution">
                     if let Some(url) = safe_link {

@@ -105,6 +105,7 @@ pub struct NearbyResponse {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewToilet {
     pub name: String,
+    pub address: Option<String>,
     pub lat: f64,
     pub lon: f64,
     pub wheelchair: Option<bool>,
@@ -121,6 +122,8 @@ pub struct ToiletEdit {
     pub version: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opening_hours: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]

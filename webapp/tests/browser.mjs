@@ -106,6 +106,13 @@ test("the nearest toilets appear in order, nearest first", async ({ browser, bas
     ["人民广场公厕", "南京东路公厕", "福州路无障碍公厕", "延安东路母婴公厕", "外滩公厕"], "order");
   const first = await page.textContent(".results li:first-child .distance");
   assert(/^\d+米$/.test(first) && Math.abs(parseInt(first) - 50) <= 2, `distance ${first}`);
+  // No English left in the zh mode, Leaflet's own words included.
+  assertEq(await page.getAttribute(".leaflet-control-zoom-in", "title"), "放大", "zoom in");
+  assertEq(await page.getAttribute(".leaflet-control-zoom-out", "title"), "缩小", "zoom out");
+  assertEq(await page.getAttribute(".map", "aria-label"), "地图", "the map's name");
+  await page.click(".results li:first-child button");
+  assertEq(await page.textContent('.nav-links a[data-app="geo"]'), "其他地图应用", "no geo: jargon");
+  await page.keyboard.press("Escape");
   await page.screenshot({ path: join(artifacts, "residents-zh.png") });
   await context.close();
 });
@@ -324,10 +331,18 @@ test("a committee member adds a toilet by tapping and confirming; a resident fin
   await page.click("header button.signin");
   await page.fill('input[name="username"]', "li");
   await page.fill('input[name="password"]', PASSWORD);
+  const inView = page.waitForResponse((r) => r.url().includes("/api/v1/toilets?bbox="));
   await page.click('.signin-form button[type="submit"]');
   await page.waitForSelector(".committee .add");
   await page.click(".committee .add");
   await page.waitForSelector(".pin-hint");
+  // The toilets already there are on the map (clustered where close), so none is registered twice.
+  assert((await (await inView).json()).features.some((f) => f.properties.name === "人民广场公厕"), "toilets in view loaded");
+  await page.waitForFunction(() => document.querySelectorAll(".leaflet-marker-icon[title], .marker-cluster").length > 0);
+  // The pin may start where the member stands; a tap moves it.
+  await page.click(".pin-here");
+  await page.waitForSelector(".confirm-pin");
+  assertEq(await page.textContent(".committee .note"), "31.23040, 121.47370", "pin at my location");
   // Nothing is saved until the pin is confirmed: tap, then confirm.
   const box = await page.locator(".map").boundingBox();
   await page.touchscreen.tap(box.x + box.width * 0.7, box.y + box.height * 0.3);
@@ -336,8 +351,21 @@ test("a committee member adds a toilet by tapping and confirming; a resident fin
   assert(at.length === 2 && at.every(Number.isFinite), `pin ${at}`);
   await page.screenshot({ path: join(artifacts, "committee-pin.png") });
   await page.click(".confirm-pin");
+  // The same 未知/有/无 control as editing.
+  assertEq(await page.$$eval('.toilet-form select[name="wheelchair"] option', (os) => os.map((o) => o.textContent)), ["未知", "有", "无"], "tri-state");
+  // Refused: said next to the field, in Chinese, the text kept and focused.
+  const long = "名".repeat(201);
+  await page.$eval('.toilet-form input[name="name"]', (i, v) => { i.removeAttribute("maxlength"); i.value = v; }, long);
+  await page.click('.toilet-form button[type="submit"]');
+  await page.waitForSelector(".toilet-form .field-error");
+  assertEq(await page.textContent(".toilet-form .field-error"), "名称太长：最多200个字", "localised, next to the name");
+  assertEq(await page.inputValue('.toilet-form input[name="name"]'), long, "typed text kept");
+  assertEq(await page.evaluate(() => document.activeElement.name), "name", "focus on the field at fault");
+  assertEq(await page.getAttribute('.toilet-form input[name="name"]', "maxlength"), null, "(limit removed by the test)");
   await page.fill('.toilet-form input[name="name"]', "新建的居委会公厕");
-  await page.check('.toilet-form input[name="wheelchair"]');
+  await page.fill('.toilet-form input[name="address"]', "人民大道200号");
+  await page.fill('.toilet-form input[name="opening_hours"]', "每天 6:00-22:00");
+  await page.selectOption('.toilet-form select[name="wheelchair"]', "yes");
   await page.click('.toilet-form button[type="submit"]');
   await page.waitForFunction(() => [...document.querySelectorAll(".ours .name")].some((e) => e.textContent === "新建的居委会公厕"));
   await page.screenshot({ path: join(artifacts, "committee-saved.png") });
@@ -368,17 +396,29 @@ test("a committee edits hours and facilities, closes a toilet for a while, and r
   // The toilet added by the previous test is this organisation's.
   const item = page.locator(".ours li", { hasText: "新建的居委会公厕" });
   await item.locator("button.edit").click();
-  // Refused hours are said in the page's language, from the error's code.
+  // Saved from Chinese hours as committees write them, shown as OSM syntax.
+  assertEq(await item.locator('input[name="opening_hours"]').inputValue(), "Mo-Su 06:00-22:00", "每天 6:00-22:00 understood");
+  assertEq(await item.locator('input[name="address"]').inputValue(), "人民大道200号", "address kept");
+  // Refused hours are said next to the field in the page's language; the edit stays.
   await item.locator('input[name="opening_hours"]').fill("看情况");
-  await item.locator('.edit-form button[type="submit"]').click();
-  await page.waitForFunction(() => document.querySelector(".committee .note")?.textContent.startsWith('Could not read the opening hours "看情况"'));
-  await item.locator('input[name="opening_hours"]').fill("Mo-Su 07:00-21:00");
   await item.locator('select[name="baby_change"]').selectOption("yes");
+  await item.locator('.edit-form button[type="submit"]').click();
+  await item.locator(".field-error").waitFor();
+  assert((await item.locator(".field-error").textContent()).startsWith('Could not read the opening hours "看情况"'), await item.locator(".field-error").textContent());
+  assertEq(await item.locator('input[name="opening_hours"]').getAttribute("aria-invalid"), "true", "marked invalid");
+  assertEq(await item.locator('select[name="baby_change"]').inputValue(), "yes", "the rest of the edit kept");
+  await page.screenshot({ path: join(artifacts, "committee-field-error.png") });
+  await item.locator('input[name="opening_hours"]').fill("Mo-Su 07:00-21:00");
   await item.locator('select[name="wheelchair"]').selectOption("");
   await item.locator('.edit-form button[type="submit"]').click();
   await page.waitForFunction(() => document.querySelector(".committee .note")?.textContent === "Saved");
-  await page.fill('input[name="reason"]', "Pipe repairs");
-  await item.locator("button", { hasText: "Close for a while" }).click();
+  // Closing asks for a reason and an optional reopening day, then confirms.
+  await item.locator("button.close-toilet").click();
+  await item.locator('.closing-form button[type="submit"]').click();
+  assertEq(await item.locator('.closing-form input[name="reason"]').evaluate((i) => i.validity.valueMissing), true, "a reason is needed");
+  await item.locator('.closing-form input[name="reason"]').fill("Pipe repairs");
+  await item.locator('.closing-form input[name="until"]').fill("2099-01-15");
+  await item.locator('.closing-form button[type="submit"]').click();
   await page.waitForSelector(".ours li .badge.closed");
   await page.screenshot({ path: join(artifacts, "committee-closed.png") });
   await context.close();
@@ -388,9 +428,10 @@ test("a committee edits hours and facilities, closes a toilet for a while, and r
   const row = p2.locator(".results li", { hasText: "新建的居委会公厕" });
   await row.locator("button").click();
   await p2.waitForSelector(".sheet .closed-note");
-  assert((await p2.textContent(".sheet .closed-note")).includes("Pipe repairs"), "closure reason shown");
+  const closed = await p2.textContent(".sheet .closed-note");
+  assert(closed.includes("Pipe repairs") && closed.includes("until") && closed.includes("2099"), `closure shown: ${closed}`);
   const rows = Object.fromEntries(await p2.$$eval(".sheet .row", (rs) => rs.map((r) => [r.querySelector("dt").textContent, r.querySelector("dd").textContent])));
-  assertEq(rows["Opening hours"], "Mo-Su 07:00-21:00", "hours edited");
+  assertEq(rows["Opening hours"], "Every day 07:00–21:00", "hours edited, in words");
   assertEq(rows["Baby changing"], "Yes", "baby change set");
   assertEq(rows["Wheelchair accessible"], "Unknown", "wheelchair back to unknown");
   assert((await p2.textContent(".sheet .fresh")).includes("today"), "verified today");

@@ -5,7 +5,6 @@
 
 use yew::NodeRef;
 
-mod edit_form;
 mod filters;
 mod import_report;
 mod nav_links;
@@ -16,8 +15,8 @@ mod results;
 mod sheet;
 mod signin;
 mod stats;
+mod toilet_form;
 
-pub(crate) use edit_form::EditForm;
 pub(crate) use filters::filter_chips;
 pub(crate) use import_report::import_report;
 pub(crate) use nav_links::nav_links;
@@ -28,6 +27,7 @@ pub(crate) use results::{open_badge, result_list};
 pub(crate) use sheet::DetailSheet;
 pub(crate) use signin::SignInForm;
 pub(crate) use stats::Stats;
+pub(crate) use toilet_form::ToiletForm;
 
 /// An input's current text (empty when the ref is not an input).
 pub(crate) fn input_text(input: &NodeRef) -> String {

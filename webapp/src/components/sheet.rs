@@ -124,7 +124,7 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
                 { row(Text::BabyChange, yes_no(lang, t.baby_change, false).to_owned()) }
                 { row(Text::FamilyRoom, yes_no(lang, t.family_room, false).to_owned()) }
                 { row(Text::Free, yes_no(lang, t.free, true).to_owned()) }
-                { row(Text::OpeningHours, t.opening_hours.clone().unwrap_or_else(|| lang.t(Text::Unknown).to_owned())) }
+                { row(Text::OpeningHours, t.opening_hours.as_deref().map_or_else(|| lang.t(Text::Unknown).to_owned(), |h| lang.hours(h))) }
                 if let Some(note) = &t.hours_note { { row(Text::HoursNote, note.clone()) } }
                 if let Some(a) = &t.address { { row(Text::Address, a.clone()) } }
                 if let Some(o) = &t.operator { { row(Text::Operator, o.clone()) } }
@@ -132,7 +132,7 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
             <p class="fresh">{ verified }</p>
             <ReportPicker toilet={t.id} on_changed={props.on_changed.clone()} />
             <h3>{ lang.t(Text::Navigate) }</h3>
-            { nav_links(t.position(), &t.name) }
+            { nav_links(lang, t.position(), &t.name) }
         </aside>
     }
 }

@@ -1,21 +1,67 @@
 //! A committee's toilets: placing a new one by pin, editing, closing for a
 //! while, and the residents' reports about them.
 
-use gongce_shared::LatLon;
+use chrono::{DateTime, Utc};
+use gongce_shared::{LatLon, api::Filters, text::REASON_MAX};
+use wasm_bindgen::JsCast as _;
 use yew::prelude::*;
 
 use crate::{
     api,
-    components::{EditForm, PinPlacement, ReportQueue, input_text},
+    components::{PinPlacement, ReportQueue, ToiletForm},
     context::{use_config, use_lang, use_located, use_session},
-    hooks::Located,
-    i18n::Text,
-    map::{MapView, Marker},
+    hooks::{Located, use_viewport},
+    i18n::{Lang, Text},
+    map::{MapArea, MapView, markers},
     model::{Placement, Status, Toilet, ToiletEdit},
 };
 
-/// The reason shown when a committee closes a toilet without giving one.
-const DEFAULT_REASON: &str = "维修 / maintenance";
+/// The end of a closure: midnight starting `date` (`YYYY-MM-DD`) where the
+/// phone is, which for a committee is where its toilets are.
+fn reopens(date: &str) -> Option<DateTime<Utc>> {
+    let local = js_sys::Date::new(&format!("{date}T00:00").into());
+    let iso: String = local.to_iso_string().into();
+    iso.parse().ok()
+}
+
+/// Closing a toilet for a while: a reason residents will read (needed),
+/// the day it reopens (if known), then confirm.
+fn closing_form(lang: Lang, t: &Toilet, close: Callback<Status>, cancel: Callback<()>) -> Html {
+    let submit = Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        let Some(data) = e
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+            .and_then(|f| web_sys::FormData::new_with_form(&f).ok())
+        else {
+            return;
+        };
+        let get = |name: &str| data.get(name).as_string().unwrap_or_default();
+        close.emit(Status::TemporarilyClosed {
+            reason: get("reason").trim().to_owned(),
+            until: reopens(&get("until")),
+        });
+    });
+    html! {
+        <form class="closing-form" onsubmit={submit}>
+            <p><strong>{ lang.t(Text::CloseTemporarily) }{ ": " }{ t.name.as_str() }</strong></p>
+            <label>{ lang.t(Text::ClosingReason) }
+                <input name="reason" required=true maxlength={REASON_MAX.to_string()} placeholder={lang.t(Text::ClosingReasonExample)} />
+            </label>
+            <label>{ lang.t(Text::ReopensOn) }<input name="until" type="date" /></label>
+            <button class="primary confirm-close" type="submit">{ lang.t(Text::ConfirmClose) }</button>
+            <button type="button" onclick={cancel.reform(|_: MouseEvent| ())}>{ lang.t(Text::Cancel) }</button>
+        </form>
+    }
+}
+
+/// What the committee is doing to one of its toilets.
+#[derive(Clone, Copy, PartialEq)]
+enum Doing {
+    Nothing,
+    Editing(i64),
+    Closing(i64),
+}
 
 #[function_component(CommitteePage)]
 pub(crate) fn committee_page() -> Html {
@@ -26,7 +72,10 @@ pub(crate) fn committee_page() -> Html {
     let ours = use_state(Vec::<Toilet>::new);
     let placement = use_state(Placement::default);
     let message = use_state(|| None::<String>);
-    let reason = use_node_ref();
+    let doing = use_state(|| Doing::Nothing);
+    let area = use_state(|| None::<MapArea>);
+    // Everyone's toilets in view, so that none is registered twice.
+    let in_view = use_viewport(*area, Filters::default());
 
     let reload = {
         let (ours, org) = (ours.clone(), session.org_id());
@@ -55,34 +104,23 @@ pub(crate) fn committee_page() -> Html {
         .map(|o| o.name.clone())
         .unwrap_or_default();
 
-    let set_status = |t: &Toilet, status: Status| {
+    let set_status = |t: &Toilet| {
         let (id, version) = (t.id, t.version);
-        let (csrf, message, reload, reason) = (
-            csrf.clone(),
-            message.clone(),
-            reload.clone(),
-            reason.clone(),
-        );
-        Callback::from(move |_: MouseEvent| {
-            let mut status = status.clone();
-            if let Status::TemporarilyClosed { reason: r, .. } = &mut status {
-                let given = input_text(&reason);
-                *r = if given.trim().is_empty() {
-                    DEFAULT_REASON.to_owned()
-                } else {
-                    given
-                };
-            }
+        let (csrf, message, reload, doing) =
+            (csrf.clone(), message.clone(), reload.clone(), doing.clone());
+        Callback::from(move |status: Status| {
             let patch = ToiletEdit {
                 version,
                 status: Some(status),
                 ..Default::default()
             };
-            let (csrf, message, reload) = (csrf.clone(), message.clone(), reload.clone());
+            let (csrf, message, reload, doing) =
+                (csrf.clone(), message.clone(), reload.clone(), doing.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api::patch_toilet(id, &patch, &csrf).await {
                     Ok(_) => {
                         message.set(Some(lang.t(Text::Saved).to_owned()));
+                        doing.set(Doing::Nothing);
                         reload.emit(());
                     }
                     Err(e) => message.set(Some(lang.error(&e.detail))),
@@ -90,23 +128,24 @@ pub(crate) fn committee_page() -> Html {
             });
         })
     };
-    let markers: Vec<Marker> = ours
-        .iter()
-        .filter(|t| t.status != Status::Removed)
-        .map(|t| Marker {
-            id: t.id,
-            at: t.position(),
-            label: t.name.clone(),
-        })
-        .collect();
+    let to = |what: Doing| {
+        let doing = doing.clone();
+        Callback::from(move |()| doing.set(what))
+    };
+    let markers = markers(ours.iter().chain(in_view.toilets.iter()));
     let on_click = {
         let placement = placement.clone();
         Callback::from(move |p: LatLon| placement.set(placement.tapped(p)))
     };
+    let on_move = {
+        let area = area.clone();
+        Callback::from(move |a: MapArea| area.set(Some(a)))
+    };
     let saved = {
-        let (message, reload) = (message.clone(), reload.clone());
-        Callback::from(move |text: String| {
-            message.set(Some(text));
+        let (message, reload, doing) = (message.clone(), reload.clone(), doing.clone());
+        Callback::from(move |()| {
+            message.set(Some(lang.t(Text::Saved).to_owned()));
+            doing.set(Doing::Nothing);
             reload.emit(());
         })
     };
@@ -118,35 +157,42 @@ pub(crate) fn committee_page() -> Html {
     html! {
         <>
             <MapView tiles={config.map(|c| c.tiles)} view={me} {markers} {me} pin={placement.pin()}
-                {on_click} />
+                {on_click} {on_move} />
             <main>
                 <section class="committee">
                     <h2>{ lang.t(Text::OurToilets) }{ " · " }{ org_name }</h2>
                     if let Some(m) = &*message { <p class="note" role="status">{ m }</p> }
-                    <PinPlacement placement={*placement}
+                    <PinPlacement placement={*placement} {me}
                         on_change={{ let p = placement.clone(); Callback::from(move |to| p.set(to)) }}
-                        on_message={{ let m = message.clone(); Callback::from(move |text| m.set(Some(text))) }}
-                        on_saved={reload.clone()} />
+                        on_saved={saved.clone()} />
                     <ReportQueue on_changed={reload.clone()} />
-                    <label>{ lang.t(Text::Reason) }<input ref={reason.clone()} name="reason" /></label>
                     <ul class="ours">
                         { for ours.iter().map(|t| html! {
                             <li data-id={t.id.to_string()}>
                                 <span class="name">{ t.name.as_str() }</span>
-                                if t.status != Status::Removed {
-                                    <EditForm toilet={t.clone()} on_saved={saved.clone()} />
-                                }
                                 { match &t.status {
-                                    Status::Open => html! {
-                                        <button onclick={set_status(t, Status::TemporarilyClosed { reason: String::new(), until: None })}>{ lang.t(Text::CloseTemporarily) }</button>
-                                    },
+                                    Status::Open => Html::default(),
                                     Status::TemporarilyClosed { reason, .. } => html! {
-                                        <>
-                                            <span class="badge closed">{ lang.t(Text::TemporarilyClosed) }{ ": " }{ reason }</span>
-                                            <button onclick={set_status(t, Status::Open)}>{ lang.t(Text::Reopen) }</button>
-                                        </>
+                                        <span class="badge closed">{ lang.t(Text::TemporarilyClosed) }{ ": " }{ reason }</span>
                                     },
                                     Status::Removed => html! { <span class="badge">{ lang.t(Text::Removed) }</span> },
+                                } }
+                                { match *doing {
+                                    Doing::Editing(id) if id == t.id => html! {
+                                        <ToiletForm toilet={t.clone()} on_saved={saved.clone()} on_cancel={to(Doing::Nothing)} />
+                                    },
+                                    Doing::Closing(id) if id == t.id => closing_form(lang, t, set_status(t), to(Doing::Nothing)),
+                                    _ if t.status == Status::Removed => Html::default(),
+                                    _ => html! {
+                                        <div class="actions">
+                                            <button class="edit" onclick={to(Doing::Editing(t.id)).reform(drop)}>{ lang.t(Text::Edit) }</button>
+                                            if t.status == Status::Open {
+                                                <button class="close-toilet" onclick={to(Doing::Closing(t.id)).reform(drop)}>{ lang.t(Text::CloseTemporarily) }</button>
+                                            } else {
+                                                <button class="reopen" onclick={{ let s = set_status(t); move |_| s.emit(Status::Open) }}>{ lang.t(Text::Reopen) }</button>
+                                            }
+                                        </div>
+                                    },
                                 } }
                             </li>
                         }) }

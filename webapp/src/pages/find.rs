@@ -12,7 +12,7 @@ use crate::{
     context::{use_config, use_lang, use_located, use_relocate},
     hooks::{Load, Located, VIEWPORT_MIN_ZOOM, use_nearby, use_persisted, use_viewport},
     i18n::{Lang, Text},
-    map::{MapArea, MapView, Marker},
+    map::{MapArea, MapView, markers},
     model::{NearbyResult, Toilet, toilet_fragment, toilet_in_fragment},
 };
 
@@ -160,18 +160,14 @@ pub(crate) fn find_page() -> Html {
         _ => lang.t(Text::LocationRefused).to_owned(),
     };
     // The toilets in view, and the listed ones wherever they are.
-    let mut markers: Vec<Marker> = viewport
-        .toilets
-        .iter()
-        .chain(nearby.results.iter().map(|r| &r.toilet))
-        .map(|t| Marker {
-            id: t.id,
-            at: t.position(),
-            label: t.name.clone(),
-        })
-        .collect();
-    markers.sort_by_key(|m| m.id);
-    markers.dedup_by_key(|m| m.id);
+    // The listed toilets, and the others in view.
+    let markers = markers(
+        nearby
+            .results
+            .iter()
+            .map(|r| &r.toilet)
+            .chain(viewport.toilets.iter()),
+    );
     // The sheet shows the toilet the address names: from the list or the
     // map, else fetched (a shared address).
     {
