@@ -482,6 +482,11 @@ pub struct NearbyResult {
     pub bearing_deg: f64,
     /// Open at the time of the query; `null` when its hours are unknown.
     pub open_now: Option<bool>,
+    /// When `open_now` next changes: the hours' next opening or closing
+    /// within a week, or the end of a temporary closure; `null` when none
+    /// is known (open day and night, say).
+    #[serde(default)]
+    pub changes_at: Option<chrono::DateTime<chrono::Utc>>,
     pub toilet: Toilet,
 }
 

@@ -36,6 +36,7 @@ struct NearbyResultView<'a> {
     distance_m: f64,
     bearing_deg: f64,
     open_now: Option<bool>,
+    changes_at: Option<chrono::DateTime<chrono::Utc>>,
     toilet: &'a RawValue,
 }
 
@@ -83,11 +84,15 @@ pub(super) async fn nearby(
     let hits = index.nearest(q.at, q.limit as usize, q.radius_m, &criteria);
     let results = hits
         .iter()
-        .map(|hit| NearbyResultView {
-            distance_m: tenths(hit.distance_m(q.at)),
-            bearing_deg: tenths(hit.bearing_deg(q.at)) % 360.0,
-            open_now: crate::index::open_at(&hit.toilet, criteria.now),
-            toilet: index.json(hit.toilet.id).expect("a hit is in the index"),
+        .map(|hit| {
+            let (open_now, changes_at) = crate::index::hours_at(&hit.toilet, criteria.now);
+            NearbyResultView {
+                distance_m: tenths(hit.distance_m(q.at)),
+                bearing_deg: tenths(hit.bearing_deg(q.at)) % 360.0,
+                open_now,
+                changes_at,
+                toilet: index.json(hit.toilet.id).expect("a hit is in the index"),
+            }
         })
         .collect();
     json_response(&NearbyResponseView { results }, 64 + 640 * hits.len())

@@ -109,33 +109,43 @@ impl Criteria {
 /// hours texts, and evaluating one costs about a microsecond. OSM hours
 /// have minute resolution, so the answer holds for the whole minute.
 pub fn open_at(toilet: &Toilet, now: DateTime<Utc>) -> Option<bool> {
+    hours_at(toilet, now).0
+}
+
+/// Open at `now` (as [`open_at`]), and when that next changes: the end of
+/// a temporary closure, or the hours' next change within a week.
+pub fn hours_at(toilet: &Toilet, now: DateTime<Utc>) -> (Option<bool>, Option<DateTime<Utc>>) {
     use std::{cell::RefCell, collections::HashMap};
-    /// Hours text → (time zone, minute since the epoch, open then?).
-    type Seen = HashMap<String, (chrono_tz::Tz, i64, Option<bool>)>;
+    /// Hours text → (time zone, minute since the epoch, open then?, next change).
+    type Seen = HashMap<String, (chrono_tz::Tz, i64, Option<bool>, Option<DateTime<Utc>>)>;
     thread_local! {
         static SEEN: RefCell<Seen> = RefCell::new(HashMap::new());
     }
-    let Some(hours) = &toilet.opening_hours else {
-        return toilet.open_at(now);
-    };
     if toilet.status.closed_at(now) {
-        return Some(false);
+        let until = match &toilet.status {
+            Status::TemporarilyClosed { until, .. } => *until,
+            _ => None,
+        };
+        return (Some(false), until);
     }
+    let Some(hours) = &toilet.opening_hours else {
+        return (toilet.open_at(now), None);
+    };
     let tz = toilet.timezone.tz();
     let minute = now.timestamp().div_euclid(60);
     SEEN.with_borrow_mut(|seen| {
-        if let Some(&(seen_tz, seen_minute, open)) = seen.get(hours.as_str())
+        if let Some(&(seen_tz, seen_minute, open, change)) = seen.get(hours.as_str())
             && seen_tz == tz
             && seen_minute == minute
         {
-            return open;
+            return (open, change);
         }
-        let open = hours.open_at(now, tz);
+        let (open, change) = (hours.open_at(now, tz), hours.next_change(now, tz));
         if seen.len() >= 4096 {
             seen.clear();
         }
-        seen.insert(hours.as_str().to_owned(), (tz, minute, open));
-        open
+        seen.insert(hours.as_str().to_owned(), (tz, minute, open, change));
+        (open, change)
     })
 }
 

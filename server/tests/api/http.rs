@@ -121,6 +121,17 @@ async fn open_now_reads_hours_in_the_toilets_own_time_zone() {
         .await
         .json();
     assert_eq!(ids(&body), vec![1, 2]);
+    // Open day and night: no change; Mo-Fr 08:00-18:00 closes at 18:00 Shanghai time.
+    assert_eq!(body["results"][0]["changes_at"], Value::Null);
+    assert_eq!(body["results"][1]["changes_at"], "2026-11-25T10:00:00Z");
+    // Closed on a Wednesday evening in Sydney: it opens Thursday 08:00 there.
+    let all = app
+        .get("/api/v1/toilets/nearby?lat=31.2326&lon=121.4737&limit=1")
+        .await
+        .json();
+    assert_eq!(all["results"][0]["toilet"]["name"], "Sydney hours");
+    assert_eq!(all["results"][0]["open_now"], false);
+    assert_eq!(all["results"][0]["changes_at"], "2026-11-25T21:00:00Z");
 }
 
 #[tokio::test]

@@ -192,6 +192,20 @@ impl OpeningHours {
             opening_hours::RuleKind::Unknown => None,
         }
     }
+
+    /// When what the hours say at `at` next changes (open to closed, or
+    /// closed to open), looking a week ahead; `None` when it does not.
+    pub fn next_change(&self, at: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+        use chrono::TimeZone as _;
+        let local = at.with_timezone(&tz).naive_local();
+        let now = self.parsed.state(local).0;
+        let change = self
+            .parsed
+            .iter_range(local, local + chrono::Duration::days(7))
+            .find(|r| r.kind != now)?;
+        let start = tz.from_local_datetime(&change.range.start).earliest()?;
+        Some(start.with_timezone(&Utc))
+    }
 }
 
 impl PartialEq for OpeningHours {
@@ -232,6 +246,29 @@ impl<'de> Deserialize<'de> for OpeningHours {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_next_change_is_found_in_the_toilets_own_zone() {
+        let h = OpeningHours::parse("Mo-Fr 08:00-18:00; Sa 08:00-12:00").unwrap();
+        // Friday 2026-11-27 10:00 in Shanghai: open until 18:00 there.
+        let at = utc(2026, 11, 27, 2, 0);
+        assert_eq!(h.next_change(at, SHANGHAI), Some(utc(2026, 11, 27, 10, 0)));
+        // Friday 20:00: closed until Saturday 08:00.
+        assert_eq!(
+            h.next_change(utc(2026, 11, 27, 12, 0), SHANGHAI),
+            Some(utc(2026, 11, 28, 0, 0))
+        );
+        // Saturday 13:00: closed over Sunday, until Monday 08:00.
+        assert_eq!(
+            h.next_change(utc(2026, 11, 28, 5, 0), SHANGHAI),
+            Some(utc(2026, 11, 30, 0, 0))
+        );
+        // Open day and night on consecutive days: no change at midnight.
+        let always = OpeningHours::parse("24/7").unwrap();
+        assert_eq!(always.next_change(at, SHANGHAI), None);
+        let every_day = OpeningHours::parse("Mo-Su 00:00-24:00").unwrap();
+        assert_eq!(every_day.next_change(at, SHANGHAI), None);
+    }
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
