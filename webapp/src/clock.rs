@@ -24,6 +24,24 @@ extern "C" {
     ) -> Result<JsString, JsValue>;
 }
 
+/// "18:00" in `zone`, on a 24-hour clock (UTC, said so, if the browser
+/// does not know the zone).
+pub(crate) fn local_hm(at: DateTime<Utc>, zone: Option<&str>) -> String {
+    let options = Object::new();
+    for (key, value) in [
+        ("hour", "2-digit"),
+        ("minute", "2-digit"),
+        ("hourCycle", "h23"),
+        ("timeZone", zone.unwrap_or("UTC")),
+    ] {
+        let _ = Reflect::set(&options, &key.into(), &value.into());
+    }
+    Moment::new(at.timestamp_millis() as f64)
+        .to_locale_string_in("en-GB", &options)
+        .map(String::from)
+        .unwrap_or_else(|_| format!("{:02}:{:02} UTC", at.hour(), at.minute()))
+}
+
 /// "2030年1月2日 00:30" / "Jan 2, 2030, 12:30 AM" in `zone`; in UTC, said
 /// so, if the browser does not know the zone.
 pub(crate) fn local_time(at: DateTime<Utc>, zone: Option<&str>, lang: Lang) -> String {

@@ -55,11 +55,11 @@ pub enum Text {
     ClearFilters,
     ZoomIn,
     ZoomOut,
+    OpenUntil,
     OtherMapApp,
     Pin,
     WidenHint,
     Map,
-    LocationFound,
     SearchHere,
     Nearest,
     SkipToResults,
@@ -222,12 +222,12 @@ impl Lang {
             ),
             Map => ("地图", "Map"),
             ZoomIn => ("放大", "Zoom in"),
+            OpenUntil => ("营业至", "Open until"),
             OtherMapApp => ("其他地图应用", "Other map app"),
             ZoomOut => ("缩小", "Zoom out"),
             Pin => ("新公厕的位置", "The new toilet's place"),
-            LocationFound => ("已按您的位置排序", "Sorted by distance from you"),
             SearchHere => ("搜索此区域", "Search this area"),
-            Nearest => ("最近的公厕", "Nearest toilets"),
+            Nearest => ("离您最近的公厕", "Nearest to you"),
             SkipToResults => ("跳到公厕列表", "Skip to the list"),
             NoResults => ("附近没有符合条件的公厕", "No matching toilets nearby"),
             Loading => ("加载中…", "Loading…"),
@@ -504,6 +504,14 @@ impl Lang {
             rules.push(format!("{days} {times}").trim().to_owned());
         }
         rules.join(if zh { "；" } else { "; " })
+    }
+
+    /// "08:00开放" / "opens 08:00".
+    pub fn opens_at(self, hm: &str) -> String {
+        match self {
+            Lang::Zh => format!("{hm}开放"),
+            Lang::En => format!("opens {hm}"),
+        }
     }
 
     /// "today" / "3 days ago", for how fresh the information is.

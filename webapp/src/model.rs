@@ -55,6 +55,9 @@ pub struct NearbyResult {
     pub distance_m: f64,
     pub bearing_deg: f64,
     pub open_now: Option<bool>,
+    /// When `open_now` next changes, if known.
+    #[serde(default)]
+    pub changes_at: Option<DateTime<Utc>>,
     pub toilet: Toilet,
 }
 
@@ -77,6 +80,7 @@ impl NearbyResult {
             distance_m,
             bearing_deg,
             open_now: None,
+            changes_at: None,
             toilet,
         }
     }

@@ -209,12 +209,12 @@ test("keyboard users skip to the list, open a sheet, close it with Esc; a toilet
 test("the page renders in English and switches to Chinese", async ({ browser, base }) => {
   const { context, page } = await resident(browser, base, { locale: "en-GB" });
   await page.waitForSelector(".results li");
-  assertEq(await page.textContent("main h2"), "Nearest toilets", "English heading");
+  assertEq(await page.textContent("main h2"), "Nearest to you", "English heading");
   assertEq(await page.getAttribute("html", "lang"), "en", "lang attribute");
   assert((await page.textContent(".results li:first-child .distance")).endsWith(" m"), "metres in English");
   await page.screenshot({ path: join(artifacts, "residents-en.png") });
   await page.click("header button.lang");
-  assertEq(await page.textContent("main h2"), "最近的公厕", "switched to Chinese");
+  assertEq(await page.textContent("main h2"), "离您最近的公厕", "switched to Chinese");
   assertEq(await page.getAttribute("html", "lang"), "zh-CN", "lang attribute");
   await context.close();
 });
@@ -232,8 +232,8 @@ test("without location the app says so and measures from the city centre; retry 
   await context.setGeolocation(HERE);
   assertEq(await page.textContent(".my-location"), "重新定位", "a retry is offered");
   await page.click(".my-location");
-  await page.waitForFunction(() => document.querySelector(".find .note").textContent.includes("您的位置"));
-  assertEq(await page.textContent("#nearest"), "最近的公厕", "now from the resident");
+  await page.waitForFunction(() => document.querySelector("#nearest").textContent === "离您最近的公厕");
+  assertEq(await page.textContent(".find .note"), "", "nothing more to say");
   await context.close();
 });
 
@@ -244,7 +244,7 @@ test("search this area says the distances are from the map centre; my location g
   await page.waitForFunction(() => document.querySelector(".find .note").textContent.includes("地图中心"));
   assertEq(await page.textContent("#nearest"), "离此处最近的公厕", "heading");
   await page.click(".my-location");
-  await page.waitForFunction(() => document.querySelector(".find .note").textContent.includes("您的位置"));
+  await page.waitForFunction(() => document.querySelector("#nearest").textContent === "离您最近的公厕");
   await context.close();
 });
 
@@ -315,7 +315,7 @@ test("panning loads the toilets in view from the viewport endpoint, debounced", 
     assert(w > HERE.longitude && w < e && s < n, `bbox ${url.searchParams.get("bbox")}`);
     await page.screenshot({ path: join(artifacts, "panned.png") });
     // The list still measures from the resident.
-    assertEq(await page.textContent("#nearest"), "最近的公厕", "list heading");
+    assertEq(await page.textContent("#nearest"), "离您最近的公厕", "list heading");
     await context.close();
   } finally {
     server.stop();
@@ -624,6 +624,54 @@ test("a report is confirmed before it is sent, 其他 needs a note, and the shee
   await context.close();
 });
 
+// axe-core, WCAG 2.1 A and AA: every violation on the page now, as "rule: target" lines.
+const AXE = readFileSync(join(root, "webapp/node_modules/axe-core/axe.min.js"), "utf8");
+async function audit(page, where) {
+  await page.addScriptTag({ content: AXE });
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  return found.map((f) => `${where}: ${f}`);
+}
+
+test("axe finds no WCAG 2.1 A/AA violation on any screen, at 100 % and 200 % text", async ({ browser, base }) => {
+  const found = [];
+  for (const [text, locale] of [[100, "zh-CN"], [200, "en"]]) {
+    // bypassCSP: axe is injected as a script the policy would refuse.
+    const context = await browser.newContext({ ...PHONE, viewport: { width: 360, height: 740 }, geolocation: HERE, permissions: ["geolocation"], locale, bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(base);
+    if (text !== 100) await page.addStyleTag({ content: `html { font-size: ${text}% !important; }` });
+    await page.waitForSelector(".results li");
+    // The layout: three whole results without scrolling at 100 % text, one at 200 %; nothing wider than the phone.
+    const seen = await page.$$eval(".results li", (ls) => ls.filter((l) => l.getBoundingClientRect().bottom <= innerHeight).length);
+    assert(seen >= (text === 100 ? 3 : 1), `${seen} results in view at ${text}% text`);
+    assertEq(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), true, `no sideways scrolling at ${text}%`);
+    if (text === 100) assert((await page.locator("header.top").boundingBox()).height < 64, "the header is one row at 360 px");
+    found.push(...await audit(page, `list ${text}%`));
+    await page.screenshot({ path: join(artifacts, `list-${text}.png`) });
+    await page.click(".results li:first-child button");
+    await page.waitForSelector(".sheet");
+    found.push(...await audit(page, `sheet ${text}%`));
+    await page.screenshot({ path: join(artifacts, `sheet-${text}.png`) });
+    const sheetRight = await page.$$eval(".sheet dd", (ds) => Math.max(...ds.map((d) => d.getBoundingClientRect().right)));
+    assert(sheetRight <= 360, `a value runs off the sheet at ${text}%: ${sheetRight}`);
+    await page.click(".sheet .report");
+    await page.click('.sheet .kind[data-kind="other"]');
+    found.push(...await audit(page, `report ${text}%`));
+    await page.keyboard.press("Escape");
+    await signIn(page, "root");
+    await page.waitForSelector(".committee");
+    found.push(...await audit(page, `committee ${text}%`));
+    await page.click("nav.tabs button:nth-child(3)");
+    await page.waitForSelector(".admin");
+    found.push(...await audit(page, `admin ${text}%`));
+    await context.close();
+  }
+  assert(found.length === 0, `axe:\n${found.join("\n")}`);
+});
+
 test("the app is installable, opens offline and shows the last list", async ({ browser, base }) => {
   const { context, page } = await resident(browser, base);
   await page.waitForSelector(".results li");
@@ -801,6 +849,16 @@ test("a closure's end is shown in the toilet's own time zone, not the phone's", 
     await page.locator(".results li", { hasText: "台中車站公廁" }).locator("button").click();
     const note = await page.locator(".sheet .closed-note").textContent();
     assert(note.includes("2030年1月2日 00:30"), note);
+    await page.keyboard.press("Escape");
+    // Hours that change within the day say when, on Taipei's clock: open every
+    // minute but 23:59, so the badge reads one of two things whenever this runs.
+    const late = await api(s.base, "POST", "/api/v1/toilets", root, { name: "夜間公廁", lat: taichung.latitude + 0.0005, lon: taichung.longitude, opening_hours: "Mo-Su 00:00-23:59" });
+    assertEq(late.opening_hours, "Mo-Su 00:00-23:59", "hours saved");
+    await page.click(".search-here");
+    const badge = page.locator(".results li", { hasText: "夜間公廁" }).locator(".badge");
+    await badge.waitFor();
+    const said = await badge.textContent();
+    assert(said === "营业至 23:59" || said === "已关闭 · 00:00开放", `badge ${said}`);
     await context.close();
   } finally {
     s.stop();

@@ -8,7 +8,8 @@ use crate::{
     model::{NearbyResult, Status},
 };
 
-/// Open, closed, or hours unknown, with a temporary closure first.
+/// Open (until when, if today), closed (opening when, if today), or hours
+/// unknown, with a temporary closure first.
 pub(crate) fn open_badge(lang: Lang, r: &NearbyResult) -> Html {
     let (class, text) = match (&r.toilet.status, r.open_now) {
         (Status::TemporarilyClosed { .. }, _) => ("closed", Text::TemporarilyClosed),
@@ -18,7 +19,19 @@ pub(crate) fn open_badge(lang: Lang, r: &NearbyResult) -> Html {
         (_, None) if r.toilet.opening_hours.is_some() => return Html::default(),
         (_, None) => ("unknown", Text::HoursUnknown),
     };
-    html! { <span class={classes!("badge", class)}>{ lang.t(text) }</span> }
+    // The next change, when it is within a day: 营业至 18:00 / 08:00开放.
+    let change = r
+        .changes_at
+        .filter(|at| (*at - chrono::Utc::now()).num_hours() < 24)
+        .map(|at| crate::clock::local_hm(at, r.toilet.timezone.as_deref()));
+    let said = match (change, r.open_now, &r.toilet.status) {
+        (Some(hm), Some(true), Status::Open) => format!("{} {hm}", lang.t(Text::OpenUntil)),
+        (Some(hm), Some(false), Status::Open) => {
+            format!("{} · {}", lang.t(text), lang.opens_at(&hm))
+        }
+        _ => lang.t(text).to_owned(),
+    };
+    html! { <span class={classes!("badge", class)}>{ said }</span> }
 }
 
 /// Which of eight directions a bearing points to (0 = north, 2 = east …).

@@ -155,11 +155,11 @@ pub(crate) fn find_page() -> Html {
         (_, Load::Failed(e)) => lang.error(&e.detail),
         _ if searched.is_some() => lang.t(Text::FromMapCentre).to_owned(),
         (Origin::Locating, _) => lang.t(Text::Locating).to_owned(),
-        (Origin::Me(_), _) => lang.t(Text::LocationFound).to_owned(),
+        // The heading says it: nearest to you.
+        (Origin::Me(_), _) => String::new(),
         _ if located == Located::Denied => lang.t(Text::LocationDenied).to_owned(),
         _ => lang.t(Text::LocationRefused).to_owned(),
     };
-    // The toilets in view, and the listed ones wherever they are.
     // The listed toilets, and the others in view.
     let markers = markers(
         nearby
