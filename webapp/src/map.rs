@@ -67,6 +67,8 @@ extern "C" {
     fn add_to(this: &LLayer, map: &LMap) -> LLayer;
     #[wasm_bindgen(method, js_name = addLayer)]
     fn add_layer(this: &LLayer, layer: &LLayer) -> LLayer;
+    #[wasm_bindgen(method, js_name = addLayers)]
+    fn add_layers(this: &LLayer, layers: &Array) -> LLayer;
     #[wasm_bindgen(method, js_name = clearLayers)]
     fn clear_layers(this: &LLayer) -> LLayer;
     /// Leaflet inserts a string as HTML: only ever hand it a node.
@@ -359,10 +361,16 @@ pub fn map_view(props: &MapProps) -> Html {
         let live = live.clone();
         let callbacks = callbacks.clone();
         use_effect_with((props.markers.clone(), ready), move |(markers, _)| {
-            if let Some(live) = live.borrow_mut().as_mut() {
+            // After the page has painted: the list first, then the map.
+            let markers = markers.clone();
+            let draw = gloo_timers::callback::Timeout::new(0, move || {
+                let Some(live) = &mut *live.borrow_mut() else {
+                    return;
+                };
                 live.cluster.clear_layers();
                 live.marker_handlers.clear();
-                for m in markers {
+                let all = Array::new();
+                for m in &markers {
                     // Leaflet sets `title` and `alt` as DOM properties
                     // (`icon.title = …`), never as markup.
                     let marker = l_marker(
@@ -382,9 +390,14 @@ pub fn map_view(props: &MapProps) -> Html {
                     });
                     marker.layer_on("click", &handler);
                     live.marker_handlers.push(handler);
-                    live.cluster.add_layer(&marker);
+                    all.push(&marker);
                 }
-            }
+                // In one go: the cluster group places a batch far faster
+                // than one marker at a time.
+                live.cluster.add_layers(&all);
+            });
+            // A newer set of markers cancels a drawing not yet done.
+            move || drop(draw)
         });
     }
 
