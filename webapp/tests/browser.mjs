@@ -452,14 +452,22 @@ test("an admin uploads a list, reads the dry-run table, and imports it", async (
     buffer: Buffer.from("编号,名称,纬度,经度\ns1,黄河路公厕,31.2330,121.4710\ns2,坏行,95,121.47\n"),
   });
   assertEq(await page.inputValue('.admin select[name="crs"]'), "wgs84", "WGS-84 by default");
+  // Without skipping, the dry run says the import would write nothing, and offers no button.
+  await page.click('.admin form button[type="submit"]');
+  await page.waitForSelector(".report .will.blocked");
+  assert((await page.textContent(".report .will")).includes("不会写入任何数据"), await page.textContent(".report .will"));
+  assertEq(await page.$$eval(".report button.primary", (b) => b.length), 0, "nothing to confirm");
+  await page.screenshot({ path: join(artifacts, "admin-dry-run-blocked.png") });
   await page.check('.admin input[name="skip_invalid"]');
   await page.click('.admin form button[type="submit"]');
-  await page.waitForSelector(".report tbody tr");
+  await page.waitForSelector(".report .will:not(.blocked)");
+  assertEq(await page.textContent(".report .will"), "确认后将：新增 1 · 更新 0 · 不变 0 · 移除 0 · 跳过有问题的行 1", "what confirming does, in words");
   const cells = await page.$$eval(".report tbody tr td", (tds) => tds.map((t) => t.textContent));
   assertEq(cells.slice(0, 4), ["3", "s2", "纬度", "95"], "the rejected row in the table");
   await page.screenshot({ path: join(artifacts, "admin-dry-run.png") });
   await page.click(".report button.primary");
   await page.waitForFunction(() => document.querySelector(".admin .note")?.textContent.startsWith("已导入"));
+  assertEq(await page.textContent(".admin .note"), "已导入：新增 1 · 更新 0 · 不变 0 · 移除 0", "the result in words");
   await page.click("nav.tabs button:nth-child(1)");
   // The server picks the import up from the store's change log within a second or so.
   const found = () => page.$$eval(".results .name", (els) => els.some((e) => e.textContent === "黄河路公厕"));

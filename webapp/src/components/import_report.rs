@@ -5,22 +5,50 @@ use yew::prelude::*;
 
 use crate::{
     i18n::{Lang, Text},
-    model::ImportReport,
+    model::{ImportCounts, ImportReport},
 };
 
 /// Rows of problems drawn; the rest are in the downloadable report.
 const SHOWN: usize = 500;
 
-/// The dry run's counts and problems; the button gives `on_confirm`.
-pub(crate) fn import_report(lang: Lang, report: &ImportReport, on_confirm: &Callback<()>) -> Html {
+/// What an import does to the store, in words: "新增 2 · 更新 0 · 不变 3 · 移除 0".
+pub(crate) fn changes(lang: Lang, c: &ImportCounts) -> String {
+    [
+        (Text::Inserted, c.inserted),
+        (Text::Updated, c.updated),
+        (Text::Unchanged, c.unchanged),
+        (Text::RemovedCount, c.removed),
+    ]
+    .map(|(t, n)| format!("{} {n}", lang.t(t)))
+    .join(" · ")
+}
+
+/// The dry run's counts and problems, and what confirming will do given
+/// whether rows with problems are skipped (`skipping`); the button gives
+/// `on_confirm`, and is not offered when confirming would write nothing.
+pub(crate) fn import_report(
+    lang: Lang,
+    report: &ImportReport,
+    skipping: bool,
+    on_confirm: &Callback<()>,
+) -> Html {
     let c = report.counts;
     let confirm = {
         let on_confirm = on_confirm.clone();
         Callback::from(move |_: MouseEvent| on_confirm.emit(()))
     };
+    let blocked = c.rejected > 0 && !skipping;
     html! {
         <div class="report">
             <p class="counts">{ format!("{}: {} · {}: {} · {}: {}", lang.t(Text::RowsRead), c.read, lang.t(Text::Toilets), c.venues, lang.t(Text::RowsRejected), c.rejected) }</p>
+            if blocked {
+                <p class="will blocked" role="alert">{ lang.t(Text::WouldWriteNothing) }</p>
+            } else {
+                <p class="will">
+                    { lang.t(Text::WillWrite) }{ changes(lang, &c) }
+                    if c.rejected > 0 { { " · " }{ format!("{} {}", lang.t(Text::WillSkip), c.rejected) } }
+                </p>
+            }
             <table>
                 <thead><tr><th>{ lang.t(Text::Row) }</th><th>{ "id" }</th><th>{ lang.t(Text::Column) }</th><th>{ lang.t(Text::Value) }</th><th>{ lang.t(Text::Problem) }</th></tr></thead>
                 <tbody>
@@ -35,7 +63,7 @@ pub(crate) fn import_report(lang: Lang, report: &ImportReport, on_confirm: &Call
                     }) }
                 </tbody>
             </table>
-            <button class="primary" onclick={confirm}>{ lang.t(Text::ConfirmImport) }</button>
+            if !blocked { <button class="primary" onclick={confirm}>{ lang.t(Text::ConfirmImport) }</button> }
         </div>
     }
 }

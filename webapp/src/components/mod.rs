@@ -18,7 +18,7 @@ mod stats;
 mod toilet_form;
 
 pub(crate) use filters::filter_chips;
-pub(crate) use import_report::import_report;
+pub(crate) use import_report::{changes, import_report};
 pub(crate) use nav_links::nav_links;
 pub(crate) use pin::PinPlacement;
 pub(crate) use queue::ReportQueue;

@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use crate::{
     api,
-    components::{Stats, import_report},
+    components::{Stats, changes, import_report},
     context::{use_config, use_lang, use_session},
     i18n::Text,
     map::MapView,
@@ -22,7 +22,8 @@ pub(crate) fn admin_page() -> Html {
     let crs = use_node_ref();
     let fix = use_node_ref();
     let skip = use_node_ref();
-    let report = use_state(|| None::<Upload>);
+    // The dry run, and whether it was asked to skip rows with problems.
+    let report = use_state(|| None::<(Upload, bool)>);
     let message = use_state(|| None::<String>);
     let Some(csrf) = session.csrf() else {
         return html! {};
@@ -57,10 +58,8 @@ pub(crate) fn admin_page() -> Html {
                 "fix_swapped",
                 &input(&fix).is_some_and(|i| i.checked()).to_string(),
             );
-            q.append_pair(
-                "skip_invalid",
-                &input(&skip).is_some_and(|i| i.checked()).to_string(),
-            );
+            let skipping = input(&skip).is_some_and(|i| i.checked());
+            q.append_pair("skip_invalid", &skipping.to_string());
             let query = q.finish();
             let (report, message, csrf) = (report.clone(), message.clone(), csrf.clone());
             wasm_bindgen_futures::spawn_local(async move {
@@ -68,7 +67,7 @@ pub(crate) fn admin_page() -> Html {
                 match api::upload(&chosen, &query, &csrf).await {
                     Ok(r) => {
                         message.set(None);
-                        report.set(Some(r));
+                        report.set(Some((r, skipping)));
                     }
                     Err(e) => message.set(Some(lang.error(&e.detail))),
                 }
@@ -78,22 +77,18 @@ pub(crate) fn admin_page() -> Html {
     let confirm = {
         let (report, message, csrf) = (report.clone(), message.clone(), csrf.clone());
         Callback::from(move |_: ()| {
-            let Some(id) = report.as_ref().and_then(|r| r.import_id.clone()) else {
+            let Some(id) = report.as_ref().and_then(|(r, _)| r.import_id.clone()) else {
                 return;
             };
             let (report, message, csrf) = (report.clone(), message.clone(), csrf.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match api::commit(&id, &csrf).await {
                     Ok(done) => {
-                        let c = done.report.counts;
                         message.set(Some(if done.report.written {
                             format!(
-                                "{}: +{} / ~{} / ={} / −{}",
+                                "{}{}",
                                 lang.t(Text::Imported),
-                                c.inserted,
-                                c.updated,
-                                c.unchanged,
-                                c.removed
+                                changes(lang, &done.report.counts)
                             )
                         } else {
                             lang.t(Text::NothingWritten).to_owned()
@@ -126,8 +121,8 @@ pub(crate) fn admin_page() -> Html {
                 <button class="primary" type="submit">{ lang.t(Text::CheckFile) }</button>
             </form>
             if let Some(m) = &*message { <p class="note" role="status">{ m }</p> }
-            if let Some(r) = &*report {
-                { import_report(lang, &r.report, &confirm) }
+            if let Some((r, skipping)) = &*report {
+                { import_report(lang, &r.report, *skipping, &confirm) }
             }
             <Stats />
         </section>
