@@ -657,6 +657,11 @@ test("axe finds no WCAG 2.1 A/AA violation on any screen, at 100 % and 200 % tex
     assert(seen >= (text === 100 ? 3 : 1), `${seen} results in view at ${text}% text`);
     assertEq(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), true, `no sideways scrolling at ${text}%`);
     if (text === 100) assert((await page.locator("header.top").boundingBox()).height < 64, "the header is one row at 360 px");
+    // Map controls, markers and clusters: at least 44 × 44 px to a thumb.
+    if (text === 100) await page.waitForSelector(".leaflet-marker-icon");
+    const small = await page.$$eval(".leaflet-control-zoom a, .leaflet-marker-icon", (es) => es
+      .map((e) => [e.className, e.getBoundingClientRect()]).filter(([, r]) => r.width < 44 || r.height < 44).map(([c, r]) => `${c} ${r.width}×${r.height}`));
+    assertEq(small, [], "tap targets");
     found.push(...await audit(page, `list ${text}%`));
     await page.screenshot({ path: join(artifacts, `list-${text}.png`) });
     await page.click(".results li:first-child button");
