@@ -129,6 +129,13 @@ test("a filter changes the list and is remembered", async ({ browser, base }) =>
   await page.click('[data-filter="baby_change"]');
   await page.waitForFunction(() => document.querySelectorAll(".results li").length === 1);
   assertEq(await names(page), ["外滩公厕"], "wheelchair and baby change");
+  // The last chip, off the edge of the scrolling row; on the next visit it leads the row.
+  await page.click('[data-filter="hide_reported_closed"]');
+  await page.reload();
+  await page.waitForFunction(() => document.querySelectorAll(".results li").length === 1);
+  const pressed = await page.$$eval('.chips [aria-pressed="true"]', (cs) => cs.map((c) => [c.dataset.filter, c.getBoundingClientRect().right <= innerWidth]));
+  assertEq(pressed, [["wheelchair", true], ["baby_change", true], ["hide_reported_closed", true]], "remembered filters are in view on opening");
+  await page.click('[data-filter="hide_reported_closed"]');
   await page.screenshot({ path: join(artifacts, "filtered.png") });
   await context.close();
 });
@@ -355,7 +362,7 @@ test("a committee member adds a toilet by tapping and confirming; a resident fin
   assertEq(await page.$$eval('.toilet-form select[name="wheelchair"] option', (os) => os.map((o) => o.textContent)), ["未知", "有", "无"], "tri-state");
   // Refused: said next to the field, in Chinese, the text kept and focused.
   const long = "名".repeat(201);
-  await page.$eval('.toilet-form input[name="name"]', (i, v) => { i.removeAttribute("maxlength"); i.value = v; }, long);
+  await page.$eval('.toilet-form input[name="name"]', (i, v) => { i.removeAttribute("maxlength"); i.value = v; i.dispatchEvent(new Event("input", { bubbles: true })); }, long);
   await page.click('.toilet-form button[type="submit"]');
   await page.waitForSelector(".toilet-form .field-error");
   assertEq(await page.textContent(".toilet-form .field-error"), "名称太长：最多200个字", "localised, next to the name");
@@ -813,6 +820,7 @@ test("markup planted through the API and an imported list is shown as text and n
     assertEq(await cp.textContent(".queue .reports li .report-note"), X("note"), "report note as text");
     assertEq(await cp.textContent(".queue .reports li .contact"), C, "contact as text");
     assert((await cp.textContent(".committee h2")).includes(X("org")), "organisation name as text");
+    await cp.waitForSelector(".ours .name");
     assert((await cp.$$eval(".ours .name", (els) => els.map((e) => e.textContent))).includes(X("name")), "our toilets as text");
     assertEq(await cp.$$eval("main img, main script, main svg", (e) => e.length), 0, "no planted element for the committee");
     await cp.screenshot({ path: join(artifacts, "xss-committee.png") });

@@ -17,9 +17,14 @@ fn label(filter: Filter) -> Text {
     }
 }
 
-/// One chip per filter (包括未知 only while a fact is asked for); a tap
-/// gives `on_change` the filters with that one turned over.
-pub(crate) fn filter_chips(lang: Lang, filters: Filters, on_change: &Callback<Filters>) -> Html {
+/// One chip per filter, in `order` (包括未知 only while a fact is asked
+/// for); a tap gives `on_change` the filters with that one turned over.
+pub(crate) fn filter_chips(
+    lang: Lang,
+    filters: Filters,
+    order: &[Filter],
+    on_change: &Callback<Filters>,
+) -> Html {
     let chip = |filter: Filter| {
         let on = filters.is_on(filter);
         let toggle = {
@@ -37,7 +42,7 @@ pub(crate) fn filter_chips(lang: Lang, filters: Filters, on_change: &Callback<Fi
     };
     html! {
         <div class="chips" role="group" aria-label={lang.t(Text::Filters)}>
-            { for Filter::ALL.into_iter().filter(|&f| f != Filter::IncludeUnknown || filters.asks_facts()).map(chip) }
+            { for order.iter().copied().filter(|&f| f != Filter::IncludeUnknown || filters.asks_facts()).map(chip) }
         </div>
     }
 }

@@ -72,9 +72,22 @@ pub(crate) fn toilet_form(props: &ToiletFormProps) -> Html {
     let csrf = use_session().csrf().unwrap_or_default();
     let form = use_node_ref();
     let error = use_state(|| None::<ErrorDetail>);
-    // What was typed, as sent: yew sets an input back to the value it was
-    // rendered with, so a refusal renders the typed text, not the old.
+    // What is typed, kept on every keystroke: yew sets an input back to the
+    // value it renders, so any later render (a refusal, the map loading the
+    // toilets in view) must render the typed text, not the stored one.
     let typed = use_mut_ref(|| None::<[String; 3]>);
+    let on_input = {
+        let (form, typed) = (form.clone(), typed.clone());
+        Callback::from(move |_: InputEvent| {
+            if let Some(data) = form
+                .cast::<web_sys::HtmlFormElement>()
+                .and_then(|f| web_sys::FormData::new_with_form(&f).ok())
+            {
+                *typed.borrow_mut() =
+                    Some(TEXTS.map(|f| data.get(f).as_string().unwrap_or_default()));
+            }
+        })
+    };
     // The focus goes to the field at fault.
     {
         let form = form.clone();
@@ -96,7 +109,6 @@ pub(crate) fn toilet_form(props: &ToiletFormProps) -> Html {
     let t = props.toilet.as_ref();
     let submit = {
         let (form, error, on_saved) = (form.clone(), error.clone(), props.on_saved.clone());
-        let typed = typed.clone();
         let (existing, at) = (t.map(|t| (t.id, t.version)), props.at);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -107,7 +119,6 @@ pub(crate) fn toilet_form(props: &ToiletFormProps) -> Html {
                 return;
             };
             let get = |name: &str| data.get(name).as_string();
-            *typed.borrow_mut() = Some(TEXTS.map(|f| get(f).unwrap_or_default()));
             // Blank is unknown.
             let text = |name: &str| get(name).filter(|v| !v.trim().is_empty());
             let (csrf, error, on_saved) = (csrf.clone(), error.clone(), on_saved.clone());
@@ -185,7 +196,7 @@ pub(crate) fn toilet_form(props: &ToiletFormProps) -> Html {
         .filter(|e| !e.field.as_deref().is_some_and(|f| TEXTS.contains(&f)));
     let cancel = props.on_cancel.reform(|_: MouseEvent| ());
     html! {
-        <form ref={form} class={if t.is_some() { "edit-form" } else { "toilet-form" }} onsubmit={submit} novalidate=true>
+        <form ref={form} class={if t.is_some() { "edit-form" } else { "toilet-form" }} onsubmit={submit} oninput={on_input} novalidate=true>
             if let Some(e) = elsewhere { <p class="field-error" role="alert">{ lang.error(e) }</p> }
             { input(0, Text::Name, t.map(|t| t.name.clone()), ToiletName::MAX_CHARS, true) }
             { input(1, Text::Address, t.and_then(|t| t.address.clone()), ADDRESS_MAX, false) }

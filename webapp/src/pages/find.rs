@@ -1,7 +1,10 @@
 //! Residents: the nearest toilets that fit, on the map and in a list, and
 //! the details of the one tapped.
 
-use gongce_shared::{LatLon, api::Filters};
+use gongce_shared::{
+    LatLon,
+    api::{Filter, Filters},
+};
 use yew::prelude::*;
 
 use wasm_bindgen::{JsCast as _, closure::Closure};
@@ -244,6 +247,17 @@ pub(crate) fn find_page() -> Html {
         })
     };
     let current = *filters;
+    // The filters remembered from last time first, so that the chip row,
+    // which scrolls, shows them on opening (the order then stays put).
+    let order = use_state(|| {
+        let on = |f: &&Filter| current.is_on(**f);
+        let all = Filter::ALL.iter();
+        all.clone()
+            .filter(on)
+            .chain(all.filter(|f| !on(f)))
+            .copied()
+            .collect::<Vec<_>>()
+    });
     let set_filters = Callback::from(move |f: Filters| filters.set(f));
     let empty = nearby.results.is_empty();
     let include = Filters {
@@ -267,7 +281,7 @@ pub(crate) fn find_page() -> Html {
                         </button>
                         <button class="search-here" onclick={search_here}>{ lang.t(Text::SearchHere) }</button>
                     </div>
-                    { filter_chips(lang, current, &set_filters) }
+                    { filter_chips(lang, current, &order, &set_filters) }
                     if zoomed_out { <p class="hint">{ lang.t(Text::ZoomInForAll) }</p> }
                     if can_include && viewport.unknown > 0 {
                         <p class="hint unknown">
