@@ -24,40 +24,43 @@ extern "C" {
     ) -> Result<JsString, JsValue>;
 }
 
+/// `at` as `locale` writes it with `options`, in `zone` (UTC when none);
+/// `None` when the browser does not know the zone.
+fn in_zone(
+    at: DateTime<Utc>,
+    zone: Option<&str>,
+    locale: &str,
+    options: &[(&str, &str)],
+) -> Option<String> {
+    let o = Object::new();
+    for (key, value) in options.iter().chain([&("timeZone", zone.unwrap_or("UTC"))]) {
+        let _ = Reflect::set(&o, &(*key).into(), &(*value).into());
+    }
+    Moment::new(at.timestamp_millis() as f64)
+        .to_locale_string_in(locale, &o)
+        .map(String::from)
+        .ok()
+}
+
 /// "18:00" in `zone`, on a 24-hour clock (UTC, said so, if the browser
 /// does not know the zone).
 pub(crate) fn local_hm(at: DateTime<Utc>, zone: Option<&str>) -> String {
-    let options = Object::new();
-    for (key, value) in [
+    let options = [
         ("hour", "2-digit"),
         ("minute", "2-digit"),
         ("hourCycle", "h23"),
-        ("timeZone", zone.unwrap_or("UTC")),
-    ] {
-        let _ = Reflect::set(&options, &key.into(), &value.into());
-    }
-    Moment::new(at.timestamp_millis() as f64)
-        .to_locale_string_in("en-GB", &options)
-        .map(String::from)
-        .unwrap_or_else(|_| format!("{:02}:{:02} UTC", at.hour(), at.minute()))
+    ];
+    in_zone(at, zone, "en-GB", &options)
+        .unwrap_or_else(|| format!("{:02}:{:02} UTC", at.hour(), at.minute()))
 }
 
 /// "2030年1月2日 00:30" / "Jan 2, 2030, 12:30 AM" in `zone`; in UTC, said
 /// so, if the browser does not know the zone.
 pub(crate) fn local_time(at: DateTime<Utc>, zone: Option<&str>, lang: Lang) -> String {
-    let date = Moment::new(at.timestamp_millis() as f64);
-    let options = Object::new();
-    for (key, value) in [
-        ("dateStyle", "medium"),
-        ("timeStyle", "short"),
-        ("timeZone", zone.unwrap_or("UTC")),
-    ] {
-        let _ = Reflect::set(&options, &key.into(), &value.into());
-    }
-    date.to_locale_string_in(lang.tag(), &options)
-        .map(String::from)
+    let options = [("dateStyle", "medium"), ("timeStyle", "short")];
+    in_zone(at, zone, lang.tag(), &options)
         // Not chrono's `format`: its pattern parser would weigh 10 KB.
-        .unwrap_or_else(|_| {
+        .unwrap_or_else(|| {
             format!(
                 "{} {:02}:{:02} UTC",
                 at.date_naive(),

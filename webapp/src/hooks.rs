@@ -6,7 +6,7 @@ use std::{ops::Deref, rc::Rc};
 use gloo_storage::{LocalStorage, Storage as _};
 use gongce_shared::{
     LatLon,
-    api::{Filter, Filters, NearbyQuery},
+    api::{BboxQuery, Filters, NearbyQuery},
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use wasm_bindgen::{JsCast as _, closure::Closure};
@@ -262,7 +262,7 @@ pub(crate) fn use_viewport(area: Option<MapArea>, filters: Filters) -> Viewport 
             let bounds = area
                 .filter(|a| a.zoom >= VIEWPORT_MIN_ZOOM)
                 .and_then(|a| a.bounds);
-            let Some([w, s, e, n]) = bounds else {
+            let Some(bbox) = bounds else {
                 found.set(Viewport::default());
                 return;
             };
@@ -273,13 +273,12 @@ pub(crate) fn use_viewport(area: Option<MapArea>, filters: Filters) -> Viewport 
                 };
                 let signal = abort.signal();
                 pending2.borrow_mut().1 = Some(abort);
-                let mut url =
-                    format!("/api/v1/toilets?bbox={w},{s},{e},{n}&limit={VIEWPORT_LIMIT}");
-                for f in Filter::ALL.into_iter().filter(|&f| filters.is_on(f)) {
-                    url.push('&');
-                    url.push_str(f.name());
-                    url.push_str("=true");
-                }
+                let query = BboxQuery {
+                    bbox,
+                    limit: VIEWPORT_LIMIT,
+                    filters,
+                };
+                let url = format!("/api/v1/toilets?{}", query.to_query());
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Ok(c) = api::get::<Collection>(&url, Some(&signal)).await {
                         found.set(Viewport {

@@ -8,7 +8,7 @@
 
 use std::{cell::RefCell, rc::Rc};
 
-use gongce_shared::{Crs, LatLon};
+use gongce_shared::{Crs, LatLon, api::Bbox};
 use js_sys::{Array, Object, Reflect};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast as _, JsValue, prelude::*};
@@ -124,8 +124,8 @@ pub fn markers<'a>(toilets: impl Iterator<Item = &'a crate::model::Toilet>) -> V
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MapArea {
     pub centre: LatLon,
-    /// West, south, east, north; `None` when the view spans the globe.
-    pub bounds: Option<[f64; 4]>,
+    /// `None` when the view spans the globe.
+    pub bounds: Option<Bbox>,
     pub zoom: f64,
 }
 
@@ -208,7 +208,7 @@ fn area(map: &LMap, crs: Crs) -> Option<MapArea> {
         centre: from_tiles(crs, c.lat(), c.lng())?,
         bounds: corners
             .filter(|_| ne.lng() - sw.lng() < 360.0)
-            .map(|(sw, ne)| [sw.lon(), sw.lat(), ne.lon(), ne.lat()]),
+            .and_then(|(sw, ne)| Bbox::new(sw.lon(), sw.lat(), ne.lon(), ne.lat()).ok()),
         zoom: map.get_zoom(),
     })
 }

@@ -93,6 +93,9 @@ pub fn build(dev: bool) -> anyhow::Result<()> {
         profile,
     ]);
     if !dev {
+        // rust-toolchain.toml lists rust-src, but a toolchain installed
+        // before it did may lack it.
+        status(Command::new("rustup").args(["component", "add", "rust-src"]))?;
         // The standard library built again, with every panic a bare trap:
         // no panic messages, locations or formatting machinery in the app
         // (15 KB of the first load, gzip). On the toolchain that

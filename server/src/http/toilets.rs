@@ -85,7 +85,7 @@ pub(super) async fn nearby(
     let results = hits
         .iter()
         .map(|hit| {
-            let (open_now, changes_at) = crate::index::hours_at(&hit.toilet, criteria.now);
+            let (open_now, changes_at) = crate::index::hours_at(&hit.toilet, criteria.now, true);
             NearbyResultView {
                 distance_m: tenths(hit.distance_m(q.at)),
                 bearing_deg: tenths(hit.bearing_deg(q.at)) % 360.0,

@@ -91,36 +91,105 @@ pub struct Criteria {
     pub now: DateTime<Utc>,
 }
 
+/// How a toilet answers a search's criteria.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fit {
+    /// A known no to something asked.
+    No,
+    /// No known no, but something asked is not known.
+    Unknown,
+    Yes,
+}
+
 impl Criteria {
-    fn admits(&self, entry: &Entry, required: Facilities) -> bool {
-        let (have, open_unknown) = if self.filters.include_unknown {
-            (entry.possible, true)
+    /// One evaluation serves both readings of unknown answers.
+    fn fit(&self, entry: &Entry, required: Facilities) -> Fit {
+        let f = &self.filters;
+        if (f.hide_reported_closed && entry.toilet.reports.reported_closed)
+            || !entry.possible.has_all(required)
+        {
+            return Fit::No;
+        }
+        let open = if f.open_now {
+            open_at(&entry.toilet, self.now)
         } else {
-            (entry.facilities, false)
+            Some(true)
         };
-        have.has_all(required)
-            && (!self.filters.open_now || open_at(&entry.toilet, self.now).unwrap_or(open_unknown))
-            && !(self.filters.hide_reported_closed && entry.toilet.reports.reported_closed)
+        match (open, entry.facilities.has_all(required)) {
+            (Some(false), _) => Fit::No,
+            (Some(true), true) => Fit::Yes,
+            _ => Fit::Unknown,
+        }
+    }
+
+    fn admits(&self, entry: &Entry, required: Facilities) -> bool {
+        match self.fit(entry, required) {
+            Fit::Yes => true,
+            Fit::Unknown => self.filters.include_unknown,
+            Fit::No => false,
+        }
     }
 }
 
-/// [`Toilet::open_at`], remembered per thread for each distinct
-/// opening-hours text, time zone and minute: toilets share a handful of
-/// hours texts, and evaluating one costs about a microsecond. OSM hours
-/// have minute resolution, so the answer holds for the whole minute.
+/// Per thread, for each distinct opening-hours text: its time zone, the
+/// minute it was read at, whether it was open then, and (once asked) when
+/// that changes. Toilets share a handful of hours texts, and evaluating
+/// one costs about a microsecond; OSM hours have minute resolution, so the
+/// answer holds for the whole minute.
+type Seen = std::collections::HashMap<
+    String,
+    (
+        chrono_tz::Tz,
+        i64,
+        Option<bool>,
+        Option<Option<DateTime<Utc>>>,
+    ),
+>;
+
+thread_local! {
+    static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::new());
+}
+
+/// `hours` read in `tz` at `now`, remembered for the minute; the next
+/// change is worked out only when `with_change` asks for it.
+fn remembered(
+    hours: &gongce_shared::OpeningHours,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+    with_change: bool,
+) -> (Option<bool>, Option<DateTime<Utc>>) {
+    let minute = now.timestamp().div_euclid(60);
+    SEEN.with_borrow_mut(|seen| {
+        let fresh =
+            matches!(seen.get(hours.as_str()), Some(&(t, m, _, _)) if t == tz && m == minute);
+        if !fresh {
+            if seen.len() >= 4096 {
+                seen.clear();
+            }
+            let open = hours.open_at(now, tz);
+            seen.insert(hours.as_str().to_owned(), (tz, minute, open, None));
+        }
+        let entry = seen.get_mut(hours.as_str()).expect("just made");
+        if with_change && entry.3.is_none() {
+            entry.3 = Some(hours.next_change(now, tz));
+        }
+        (entry.2, entry.3.flatten())
+    })
+}
+
+/// [`Toilet::open_at`], with the hours' answer remembered for the minute.
 pub fn open_at(toilet: &Toilet, now: DateTime<Utc>) -> Option<bool> {
-    hours_at(toilet, now).0
+    hours_at(toilet, now, false).0
 }
 
 /// Open at `now` (as [`open_at`]), and when that next changes: the end of
-/// a temporary closure, or the hours' next change within a week.
-pub fn hours_at(toilet: &Toilet, now: DateTime<Utc>) -> (Option<bool>, Option<DateTime<Utc>>) {
-    use std::{cell::RefCell, collections::HashMap};
-    /// Hours text → (time zone, minute since the epoch, open then?, next change).
-    type Seen = HashMap<String, (chrono_tz::Tz, i64, Option<bool>, Option<DateTime<Utc>>)>;
-    thread_local! {
-        static SEEN: RefCell<Seen> = RefCell::new(HashMap::new());
-    }
+/// a temporary closure, or the hours' next change within a week (worked
+/// out only when `with_change`: filtering needs only the first).
+pub fn hours_at(
+    toilet: &Toilet,
+    now: DateTime<Utc>,
+    with_change: bool,
+) -> (Option<bool>, Option<DateTime<Utc>>) {
     if toilet.status.closed_at(now) {
         let until = match &toilet.status {
             Status::TemporarilyClosed { until, .. } => *until,
@@ -128,25 +197,10 @@ pub fn hours_at(toilet: &Toilet, now: DateTime<Utc>) -> (Option<bool>, Option<Da
         };
         return (Some(false), until);
     }
-    let Some(hours) = &toilet.opening_hours else {
-        return (toilet.open_at(now), None);
-    };
-    let tz = toilet.timezone.tz();
-    let minute = now.timestamp().div_euclid(60);
-    SEEN.with_borrow_mut(|seen| {
-        if let Some(&(seen_tz, seen_minute, open, change)) = seen.get(hours.as_str())
-            && seen_tz == tz
-            && seen_minute == minute
-        {
-            return (open, change);
-        }
-        let (open, change) = (hours.open_at(now, tz), hours.next_change(now, tz));
-        if seen.len() >= 4096 {
-            seen.clear();
-        }
-        seen.insert(hours.as_str().to_owned(), (tz, minute, open, change));
-        (open, change)
-    })
+    match &toilet.opening_hours {
+        Some(hours) => remembered(hours, toilet.timezone.tz(), now, with_change),
+        None => (toilet.open_at(now), None),
+    }
 }
 
 /// One toilet found by [`Index::nearest`].
@@ -413,21 +467,18 @@ impl Index {
     /// and how many in the box match only if unknown answers count as yes.
     pub fn within(&self, bbox: &Bbox, limit: usize, criteria: &Criteria) -> Within {
         let required = Facilities::required(&criteria.filters);
-        // Unknown answers as yes, and as no: what `include_unknown` adds
-        // is the difference.
-        let with_unknown = |include_unknown| Criteria {
+        let mut within = Within::default();
+        // With unknowns admitted, any toilet may fit; the count needs them all.
+        let loose = Criteria {
             filters: Filters {
-                include_unknown,
+                include_unknown: true,
                 ..criteria.filters
             },
-            now: criteria.now,
+            ..*criteria
         };
-        let (loose, strict) = (with_unknown(true), with_unknown(false));
-        let mut within = Within::default();
         if !self.any_with(required, &loose) {
             return within;
         }
-        let asks_facts = criteria.filters.asks_facts();
         let centre = bbox.center().to_unit_vector();
         let mut found: Vec<(f64, &Arc<Toilet>)> = Vec::new();
         let envelopes = envelopes(bbox);
@@ -440,12 +491,12 @@ impl Index {
                 let Some(entry) = self.entry(point.data).filter(|_| !seen) else {
                     continue;
                 };
-                if !bbox.contains(entry.toilet.position) || !loose.admits(entry, required) {
+                if !bbox.contains(entry.toilet.position) {
                     continue;
                 }
-                let known = !asks_facts || strict.admits(entry, required);
-                within.unknown += usize::from(!known);
-                if known || criteria.filters.include_unknown {
+                let fit = criteria.fit(entry, required);
+                within.unknown += usize::from(fit == Fit::Unknown);
+                if fit == Fit::Yes || (fit == Fit::Unknown && criteria.filters.include_unknown) {
                     found.push((distance_2(point.geom(), &centre), &entry.toilet));
                 }
             }

@@ -36,3 +36,8 @@ pub(crate) fn input_text(input: &NodeRef) -> String {
         .map(|i| i.value())
         .unwrap_or_default()
 }
+
+/// A form's fields as the browser would submit them.
+pub(crate) fn form_data(form: Option<web_sys::HtmlFormElement>) -> Option<web_sys::FormData> {
+    web_sys::FormData::new_with_form(&form?).ok()
+}

@@ -13,6 +13,7 @@ use yew::prelude::*;
 
 use crate::{
     api,
+    components::form_data,
     context::{use_lang, use_session},
     i18n::{Lang, Text},
     model::{NewToilet, Toilet, ToiletEdit},
@@ -79,10 +80,7 @@ pub(crate) fn toilet_form(props: &ToiletFormProps) -> Html {
     let on_input = {
         let (form, typed) = (form.clone(), typed.clone());
         Callback::from(move |_: InputEvent| {
-            if let Some(data) = form
-                .cast::<web_sys::HtmlFormElement>()
-                .and_then(|f| web_sys::FormData::new_with_form(&f).ok())
-            {
+            if let Some(data) = form_data(form.cast()) {
                 *typed.borrow_mut() =
                     Some(TEXTS.map(|f| data.get(f).as_string().unwrap_or_default()));
             }
@@ -112,10 +110,7 @@ pub(crate) fn toilet_form(props: &ToiletFormProps) -> Html {
         let (existing, at) = (t.map(|t| (t.id, t.version)), props.at);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let Some(data) = form
-                .cast::<web_sys::HtmlFormElement>()
-                .and_then(|f| web_sys::FormData::new_with_form(&f).ok())
-            else {
+            let Some(data) = form_data(form.cast()) else {
                 return;
             };
             let get = |name: &str| data.get(name).as_string();

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::{
     api,
-    components::{PinPlacement, ReportQueue, ToiletForm},
+    components::{PinPlacement, ReportQueue, ToiletForm, form_data},
     context::{use_config, use_lang, use_located, use_session},
     hooks::{Located, use_viewport},
     i18n::{Lang, Text},
@@ -29,11 +29,7 @@ fn reopens(date: &str) -> Option<DateTime<Utc>> {
 fn closing_form(lang: Lang, t: &Toilet, close: Callback<Status>, cancel: Callback<()>) -> Html {
     let submit = Callback::from(move |e: SubmitEvent| {
         e.prevent_default();
-        let Some(data) = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-            .and_then(|f| web_sys::FormData::new_with_form(&f).ok())
-        else {
+        let Some(data) = form_data(e.target().and_then(|t| t.dyn_into().ok())) else {
             return;
         };
         let get = |name: &str| data.get(name).as_string().unwrap_or_default();

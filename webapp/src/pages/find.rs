@@ -189,7 +189,10 @@ pub(crate) fn find_page() -> Html {
                     if let Some(r) = results.iter().find(|r| r.toilet.id == id) {
                         selected.set(Some(r.clone()));
                     } else if let Some(t) = in_view.iter().find(|t| t.id == id) {
-                        selected.set(Some(NearbyResult::seen_from(t.clone(), *from)));
+                        // Not over a newer copy (a report just made from the sheet).
+                        if selected.as_ref().is_none_or(|s| s.toilet.id != id) {
+                            selected.set(Some(NearbyResult::seen_from(t.clone(), *from)));
+                        }
                     } else if *settled
                         && selected.as_ref().is_none_or(|s| {
                             // Another toilet, or measured before the resident's position came.
