@@ -4,7 +4,7 @@
 use gloo_net::http::{Request, RequestBuilder, Response};
 use gongce_shared::{
     LatLon,
-    accounts::{SessionInfo, SignIn},
+    accounts::SessionInfo,
     api::{ErrorBody, ErrorDetail, NearbyQuery},
 };
 
@@ -12,6 +12,11 @@ use crate::model::{NearbyResponse, Toilet};
 use serde::{Deserialize, de::DeserializeOwned};
 
 use crate::map::Tiles;
+
+#[cfg(feature = "staff")]
+mod staff;
+#[cfg(feature = "staff")]
+pub use staff::*;
 
 /// What went wrong: the server's error, whose code, field, value and limit
 /// [`Lang::error`](crate::i18n::Lang::error) says in the reader's language,
@@ -104,92 +109,9 @@ pub async fn toilet(id: i64) -> Result<Toilet, ApiError> {
     send(Request::get(&url).build().map_err(ApiError::network)?).await
 }
 
-pub async fn sign_in(username: &str, password: &str) -> Result<SessionInfo, ApiError> {
-    let body = SignIn {
-        username: username.to_owned(),
-        password: password.to_owned(),
-        bearer: false,
-    };
-    send(
-        Request::post("/api/v1/session")
-            .json(&body)
-            .map_err(ApiError::network)?,
-    )
-    .await
-}
-
 pub async fn session() -> Result<SessionInfo, ApiError> {
     send(
         Request::get("/api/v1/session")
-            .build()
-            .map_err(ApiError::network)?,
-    )
-    .await
-}
-
-pub async fn sign_out(csrf: &str) -> Result<(), ApiError> {
-    let response = write(Request::delete("/api/v1/session"), csrf)
-        .send()
-        .await
-        .map_err(ApiError::network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        read::<()>(response).await
-    }
-}
-
-pub async fn org_toilets(org: i64) -> Result<Vec<Toilet>, ApiError> {
-    let url = format!("/api/v1/orgs/{org}/toilets");
-    send(Request::get(&url).build().map_err(ApiError::network)?).await
-}
-
-pub async fn create_toilet(
-    draft: &crate::model::NewToilet,
-    csrf: &str,
-) -> Result<Toilet, ApiError> {
-    send(
-        write(Request::post("/api/v1/toilets"), csrf)
-            .json(draft)
-            .map_err(ApiError::network)?,
-    )
-    .await
-}
-
-pub async fn patch_toilet(
-    id: i64,
-    patch: &crate::model::ToiletEdit,
-    csrf: &str,
-) -> Result<Toilet, ApiError> {
-    let url = format!("/api/v1/toilets/{id}");
-    send(
-        write(Request::patch(&url), csrf)
-            .json(patch)
-            .map_err(ApiError::network)?,
-    )
-    .await
-}
-
-/// Uploads a list for a dry run; `query` holds the import's options.
-pub async fn upload(
-    file: &web_sys::File,
-    query: &str,
-    csrf: &str,
-) -> Result<crate::model::Upload, ApiError> {
-    let url = format!("/api/v1/imports?{query}");
-    send(
-        write(Request::post(&url), csrf)
-            .header("Content-Type", "application/octet-stream")
-            .body(wasm_bindgen::JsValue::from(file.clone()))
-            .map_err(ApiError::network)?,
-    )
-    .await
-}
-
-pub async fn commit(import_id: &str, csrf: &str) -> Result<crate::model::Upload, ApiError> {
-    let url = format!("/api/v1/imports/{import_id}/commit");
-    send(
-        write(Request::post(&url), csrf)
             .build()
             .map_err(ApiError::network)?,
     )
@@ -221,46 +143,4 @@ pub async fn confirm(toilet: i64, csrf: Option<&str>) -> Result<crate::model::To
         None => builder,
     };
     send(builder.build().map_err(ApiError::network)?).await
-}
-
-pub async fn org_reports(org: i64) -> Result<Vec<gongce_shared::reports::Report>, ApiError> {
-    let url = format!("/api/v1/orgs/{org}/reports");
-    send(Request::get(&url).build().map_err(ApiError::network)?).await
-}
-
-/// How an owner moves a report on.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Answer {
-    Acknowledge,
-    /// With what was done, if they say.
-    Resolve(Option<String>),
-}
-
-pub async fn answer_report(
-    id: i64,
-    answer: Answer,
-    csrf: &str,
-) -> Result<gongce_shared::reports::Report, ApiError> {
-    let request = match answer {
-        Answer::Acknowledge => write(
-            Request::post(&format!("/api/v1/reports/{id}/acknowledge")),
-            csrf,
-        )
-        .build(),
-        Answer::Resolve(note) => write(
-            Request::post(&format!("/api/v1/reports/{id}/resolve")),
-            csrf,
-        )
-        .json(&gongce_shared::reports::Resolve { note }),
-    };
-    send(request.map_err(ApiError::network)?).await
-}
-
-pub async fn report_stats() -> Result<gongce_shared::reports::ReportStats, ApiError> {
-    send(
-        Request::get("/api/v1/stats/reports")
-            .build()
-            .map_err(ApiError::network)?,
-    )
-    .await
 }

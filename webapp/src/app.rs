@@ -1,5 +1,10 @@
 //! The page's frame: the contexts every page reads, the header with its
 //! tabs, and the chosen page.
+//!
+//! Residents get a build of the app without the committee and admin
+//! screens; 登录 switches this device to the staff build (feature
+//! `staff`, `gongce_staff.js`, which boot.js loads while the switch is
+//! set) and signing out switches back.
 
 use gongce_shared::accounts::SessionInfo;
 use wasm_bindgen::JsCast as _;
@@ -7,15 +12,36 @@ use yew::prelude::*;
 
 use crate::{
     api::{self, AppConfig},
-    components::SignInForm,
-    context::{Session, Shared, use_lang, use_lang_setting, use_session},
+    context::{Session, Shared, use_lang, use_lang_setting},
     hooks::{use_geolocation, use_persisted},
     i18n::{Lang, Text},
-    pages::{AdminPage, CommitteePage, FindPage},
+    pages::FindPage,
+};
+#[cfg(feature = "staff")]
+use crate::{
+    components::SignInForm,
+    context::use_session,
+    pages::{AdminPage, CommitteePage},
 };
 
 const LANG_KEY: &str = "gongce.lang";
+/// Set while this device uses the staff build; boot.js reads it.
+const STAFF_KEY: &str = "gongce.staff";
 
+/// Switches this device to the staff build or back, and loads it.
+fn switch_build(staff: bool) {
+    use gloo_storage::Storage as _;
+    if staff {
+        let _ = gloo_storage::LocalStorage::set(STAFF_KEY, true);
+    } else {
+        gloo_storage::LocalStorage::delete(STAFF_KEY);
+    }
+    if let Some(w) = web_sys::window() {
+        let _ = w.location().reload();
+    }
+}
+
+#[cfg(feature = "staff")]
 #[derive(Clone, Copy, PartialEq)]
 enum Tab {
     Find,
@@ -66,14 +92,49 @@ pub fn app() -> Html {
     }
 }
 
-/// The header and the page of the chosen tab.
+/// Past the header, the map and the filters, straight to the list.
+fn skip_to_results(e: MouseEvent) {
+    e.prevent_default();
+    if let Some(h) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("nearest"))
+        .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = h.focus();
+    }
+}
+
+/// The residents' header and page; 登录 loads the staff build.
+#[cfg(not(feature = "staff"))]
+#[function_component(Frame)]
+fn frame() -> Html {
+    let lang = use_lang();
+    let lang_setting = use_lang_setting();
+    let t = |text| lang.t(text);
+    let switch_lang = Callback::from(move |_: MouseEvent| lang_setting.set(lang_setting.other()));
+    html! {
+        <div class="app">
+            <a class="skip-link" href="#nearest" onclick={skip_to_results}>{ t(Text::SkipToResults) }</a>
+            <header class="top">
+                <h1>{ t(Text::AppName) }<small>{ t(Text::Tagline) }</small></h1>
+                <button class="lang" onclick={switch_lang} lang={lang.other().tag()}>{ t(Text::SwitchLanguage) }</button>
+                <button class="signin" onclick={Callback::from(|_| switch_build(true))}>{ t(Text::SignIn) }</button>
+            </header>
+            <FindPage />
+        </div>
+    }
+}
+
+/// The header with its tabs and the page of the chosen tab.
+#[cfg(feature = "staff")]
 #[function_component(Frame)]
 fn frame() -> Html {
     let lang = use_lang();
     let lang_setting = use_lang_setting();
     let session = use_session();
     let tab = use_state(|| Tab::Find);
-    let signing_in = use_state(|| false);
+    // This build is loaded to sign in.
+    let signing_in = use_state(|| true);
     let t = |text| lang.t(text);
 
     let tab_button = |which: Tab, label: Text| {
@@ -96,6 +157,7 @@ fn frame() -> Html {
                     let _ = api::sign_out(&csrf).await;
                     session.set(None);
                     tab.set(Tab::Find);
+                    switch_build(false);
                 });
             }
         })
@@ -109,22 +171,10 @@ fn frame() -> Html {
         })
     };
 
-    // Past the header, the map and the filters, straight to the list.
-    let skip = Callback::from(|e: MouseEvent| {
-        e.prevent_default();
-        if let Some(h) = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.get_element_by_id("nearest"))
-            .and_then(|h| h.dyn_into::<web_sys::HtmlElement>().ok())
-        {
-            let _ = h.focus();
-        }
-    });
-
     html! {
         <div class="app">
             if *tab == Tab::Find {
-                <a class="skip-link" href="#nearest" onclick={skip}>{ t(Text::SkipToResults) }</a>
+                <a class="skip-link" href="#nearest" onclick={skip_to_results}>{ t(Text::SkipToResults) }</a>
             }
             <header class="top">
                 <h1>{ t(Text::AppName) }<small>{ t(Text::Tagline) }</small></h1>
@@ -137,7 +187,9 @@ fn frame() -> Html {
                 </nav>
                 <button class="lang" onclick={switch_lang} lang={lang.other().tag()}>{ t(Text::SwitchLanguage) }</button>
                 if session.info().is_none() {
-                    <button class="signin" onclick={{ let s = signing_in.clone(); Callback::from(move |_| s.set(!*s)) }}>{ t(Text::SignIn) }</button>
+                    // Tapped again, the form closes and the residents' build returns.
+                    <button class="signin" aria-expanded={signing_in.to_string()}
+                        onclick={{ let s = signing_in.clone(); Callback::from(move |_| if *s { switch_build(false) } else { s.set(true) }) }}>{ t(Text::SignIn) }</button>
                 } else {
                     <button class="signin" onclick={sign_out}>{ t(Text::SignOut) }</button>
                 }

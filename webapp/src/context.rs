@@ -1,7 +1,7 @@
 //! What every page can read without props: the language, who is signed
 //! in, the server's settings and where the resident is. `App` provides them.
 
-use gongce_shared::accounts::{Role, SessionInfo};
+use gongce_shared::accounts::SessionInfo;
 use yew::prelude::*;
 
 use crate::{api::AppConfig, hooks::Located, hooks::Persisted, i18n::Lang};
@@ -23,12 +23,15 @@ impl Session {
         self.info().map(|s| s.csrf_token.clone())
     }
 
+    #[cfg(feature = "staff")]
     pub(crate) fn org_id(&self) -> Option<i64> {
         self.info().and_then(|s| s.user.org_id)
     }
 
+    #[cfg(feature = "staff")]
     pub(crate) fn is_admin(&self) -> bool {
-        self.info().is_some_and(|s| s.user.role == Role::Admin)
+        self.info()
+            .is_some_and(|s| s.user.role == gongce_shared::accounts::Role::Admin)
     }
 
     pub(crate) fn set(&self, info: Option<SessionInfo>) {

@@ -157,6 +157,10 @@ impl Lang {
             "baby_change" => BabyChange,
             "family_room" => FamilyRoom,
             "free" => Free,
+            "street" => Street,
+            "district" => District,
+            "kind" => OrgKind,
+            "role" => Role,
             other => {
                 let (zh, en) = match other {
                     "lat" => ("纬度", "latitude"),
@@ -164,8 +168,6 @@ impl Lang {
                     "timezone" => ("时区", "time zone"),
                     "status.until" => ("恢复开放日期", "reopening date"),
                     "contact" => ("联系方式", "contact"),
-                    "street" => ("街道", "street"),
-                    "district" => ("区", "district"),
                     _ => return other.to_owned(),
                 };
                 return (if self == Lang::Zh { zh } else { en }).to_owned();

@@ -5,8 +5,13 @@
 // Content-Security-Policy can forbid inline script altogether.
 // Until then index.html shows a loading line, taken away once the app has
 // drawn itself, or turned into a plea to reload if it could not start.
-const wasm = WebAssembly.compileStreaming(fetch("/gongce_webapp_bg.wasm"));
-const code = import("/gongce_webapp.js");
+// Residents get the app without the committee and admin screens; once
+// 登录 is tapped on this device (the app sets gongce.staff), the staff build.
+let staff = false;
+try { staff = localStorage.getItem("gongce.staff") === "true"; } catch {}
+const build = staff ? "gongce_staff" : "gongce_webapp";
+const wasm = WebAssembly.compileStreaming(fetch(`/${build}_bg.wasm`));
+const code = import(`/${build}.js`);
 const start = async () => {
   const loading = document.getElementById("loading");
   try {

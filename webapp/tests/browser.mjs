@@ -386,10 +386,11 @@ test("a committee member adds a toilet by tapping and confirming; a resident fin
   await c2.close();
 });
 
-async function signIn(page, username) {
-  await page.click("header button.signin");
+// 登录 loads the staff build (the page reloads), which opens with the form.
+async function signIn(page, username, password = PASSWORD, reloads = true) {
+  if (reloads) await Promise.all([page.waitForEvent("load"), page.click("header button.signin")]);
   await page.fill('input[name="username"]', username);
-  await page.fill('input[name="password"]', PASSWORD);
+  await page.fill('input[name="password"]', password);
   await page.click('.signin-form button[type="submit"]');
   await page.waitForSelector("nav.tabs button:nth-child(2)");
 }
@@ -682,6 +683,7 @@ test("axe finds no WCAG 2.1 A/AA violation on any screen, at 100 % and 200 % tex
     found.push(...await audit(page, `report ${text}%`));
     await page.keyboard.press("Escape");
     await signIn(page, "root");
+    if (text !== 100) await page.addStyleTag({ content: `html { font-size: ${text}% !important; }` });
     await page.waitForSelector(".committee");
     found.push(...await audit(page, `committee ${text}%`));
     await page.click("nav.tabs button:nth-child(3)");
@@ -852,6 +854,116 @@ test("markup planted through the API and an imported list is shown as text and n
     await ap.screenshot({ path: join(artifacts, "xss-admin.png") });
     await noScriptRan(ap, "admin");
     await admin.close();
+  } finally {
+    s.stop();
+  }
+});
+
+test("residents never load the staff screens; an admin adds an organisation and an account, resets its password, changes its role and disables it; signing out goes back", async ({ browser }) => {
+  const s = await startServer(["--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.png", "--tiles-attribution", "no tiles in tests", "--webhook-allow", "127.0.0.0/8"]);
+  try {
+    // bypassCSP: axe is injected as a script the policy would refuse.
+    const context = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "zh-CN", bypassCSP: true });
+    const page = await context.newPage();
+    const loaded = [];
+    page.on("request", (r) => loaded.push(new URL(r.url()).pathname));
+    await page.goto(s.base);
+    await page.waitForSelector(".results li");
+    assert(loaded.includes("/gongce_webapp_bg.wasm"), "the residents' build is loaded");
+    assert(!loaded.some((p) => p.includes("gongce_staff")), "residents never download the staff screens");
+    await signIn(page, "root");
+    assert(loaded.includes("/gongce_staff_bg.wasm"), "signing in loads the staff build");
+    await page.click("nav.tabs button:nth-child(3)");
+    await page.waitForSelector(".accounts .orgs li");
+    assertEq(await page.textContent(".accounts .orgs li:first-child span"), "居委会", "an organisation's kind in words");
+
+    // A new organisation, with a webhook that cannot be delivered (nothing listens on port 9).
+    await page.click(".accounts details:first-of-type summary");
+    await page.fill('.new-org input[name="name"]', "南京东路街道办");
+    await page.selectOption('.new-org select[name="kind"]', "street_office");
+    await page.fill('.new-org input[name="district"]', "黄浦区");
+    await page.fill('.new-org input[name="street"]', "南京东路街道");
+    await page.click(".new-org button[type=submit]");
+    const orgRow = '.orgs li:has(strong:text-is("南京东路街道办"))';
+    await page.waitForSelector(orgRow);
+    assertEq(await page.textContent(`${orgRow} span`), "街道办事处 · 黄浦区 南京东路街道", "the new organisation");
+    assertEq(await page.inputValue('.new-org input[name="name"]'), "", "the form is cleared once saved");
+    const root = (await api(s.base, "POST", "/api/v1/session", null, { username: "root", password: PASSWORD, bearer: true })).token;
+    const orgs = await api(s.base, "GET", "/api/v1/orgs", root);
+    const street = orgs.find((o) => o.name === "南京东路街道办");
+    assertEq([street.kind, street.district, street.street], ["street_office", "黄浦区", "南京东路街道"], "stored as entered");
+    await api(s.base, "PUT", `/api/v1/orgs/${street.id}/webhook`, root, { url: "http://127.0.0.1:9/hook?key=SECRETKEY", secret: "a secret of 16+ chars" });
+
+    // A taken username is refused next to the form, in Chinese, and what was typed stays.
+    await page.click(".accounts details:last-of-type summary");
+    await page.fill('.new-user input[name="username"]', "li");
+    await page.fill('.new-user input[name="password"]', "a-long-password-1");
+    await page.selectOption('.new-user select[name="org_id"]', { label: "南京东路街道办" });
+    await page.click(".new-user button[type=submit]");
+    assertEq(await (await page.waitForSelector(".new-user .error")).textContent(), "用户名“li”已被使用", "localised refusal");
+    assertEq(await page.inputValue('.new-user input[name="username"]'), "li", "the typed text is kept");
+    await page.fill('.new-user input[name="username"]', "wang.test");
+    await page.click(".new-user button[type=submit]");
+    const userRow = '.users li:has(strong:text-is("wang.test"))';
+    await page.waitForSelector(userRow);
+    assertEq(await page.textContent(`${userRow} span`), "单位成员 · 南京东路街道办", "the new account");
+    assertEq(await page.$(".new-user .error"), null, "the refusal is gone");
+
+    // The new member signs in (in English) and gets the committee page of their organisation.
+    const member = await browser.newContext({ ...PHONE, geolocation: HERE, permissions: ["geolocation"], locale: "en-GB" });
+    const mp = await member.newPage();
+    await mp.goto(s.base);
+    await mp.waitForSelector(".results li");
+    await signIn(mp, "wang.test", "a-long-password-1");
+    assertEq(await mp.$("nav.tabs button:nth-child(3)"), null, "a member has no admin tab");
+
+    // The admin resets the password and makes the account an admin: its sessions end.
+    await page.click(`${userRow} button`);
+    await page.fill(`${userRow} input[name="password"]`, "another-password-2");
+    await page.selectOption(`${userRow} select[name="role"]`, "admin");
+    await page.click(`${userRow} .edit-user button[type=submit]`);
+    await page.waitForSelector(`${userRow} span:text-matches("^管理员 · ")`);
+    assertEq(await page.$(`${userRow} form`), null, "the form closes once saved");
+    const status = async (username, password) => (await fetch(s.base + "/api/v1/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password }) })).status;
+    assertEq(await status("wang.test", "a-long-password-1"), 401, "the old password no longer works");
+    assertEq(await status("wang.test", "another-password-2"), 200, "the new one does");
+    await mp.reload();
+    await mp.waitForSelector(".signin-form");
+    await signIn(mp, "wang.test", "another-password-2", false);
+    await mp.waitForSelector("nav.tabs button:nth-child(3)");
+    await member.close();
+
+    // Disabled: the account cannot sign in, and says so in the list.
+    await page.click(`${userRow} button`);
+    await page.check(`${userRow} input[name="disabled"]`);
+    await page.click(`${userRow} .edit-user button[type=submit]`);
+    await page.waitForSelector(`${userRow} .badge`);
+    assertEq(await page.textContent(`${userRow} .badge`), "已停用", "disabled");
+    assertEq(await status("wang.test", "another-password-2"), 401, "a disabled account cannot sign in");
+    // An admin cannot change their own account here.
+    assertEq(await page.$('.users li:has(strong:text-is("root")) button'), null, "no edit button on one's own account");
+
+    // Disabling an organisation asks once more.
+    await page.click(`${orgRow} button`);
+    assertEq(await page.textContent(`${orgRow} button`), "确认停用", "asks to confirm");
+    assertEq((await api(s.base, "GET", "/api/v1/orgs", root)).find((o) => o.id === street.id).disabled, false, "not yet");
+    await page.click(`${orgRow} button`);
+    await page.waitForSelector(`${orgRow} .badge`);
+    assertEq((await api(s.base, "GET", "/api/v1/orgs", root)).find((o) => o.id === street.id).disabled, true, "disabled once confirmed");
+    // The webhook's state: its host, never its key.
+    const hook = await page.textContent(`${orgRow} .webhook`);
+    assert(hook.startsWith("Webhook 127.0.0.1 · 正常 · 待发送 0 · 已放弃 0"), `webhook line: ${hook}`);
+    assert(!hook.includes("SECRETKEY"), "the key is not shown");
+    const found = await audit(page, "accounts");
+    assertEq(found, [], "axe on the accounts screen");
+    await page.screenshot({ path: join(artifacts, "admin-accounts.png"), fullPage: true });
+
+    // Signing out loads the residents' build again.
+    loaded.length = 0;
+    await Promise.all([page.waitForEvent("load"), page.click("header button.signin")]);
+    await page.waitForSelector(".results li");
+    assert(loaded.includes("/gongce_webapp_bg.wasm") && !loaded.some((p) => p.includes("gongce_staff")), `after signing out: ${loaded.filter((p) => p.includes("gongce"))}`);
+    await context.close();
   } finally {
     s.stop();
   }

@@ -143,19 +143,24 @@ fn test() -> anyhow::Result<()> {
         "-D",
         "warnings",
     ]))?;
-    status(cargo().args([
-        "clippy",
-        "-p",
-        "gongce-shared",
-        "-p",
-        "gongce-webapp",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    // Both builds of the app: the residents' and the staff one.
+    for features in ["", "staff"] {
+        status(cargo().args([
+            "clippy",
+            "-p",
+            "gongce-shared",
+            "-p",
+            "gongce-webapp",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--features",
+            features,
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+    }
     // The store contract and replica tests run on a real PostgreSQL too.
     let pg = postgres::start()?;
     let mut totals = run_tests(

@@ -3,7 +3,10 @@
 //!
 //! 1. `cargo build --target wasm32-unknown-unknown` (profile `webapp`:
 //!    size first, with the standard library rebuilt so that a panic is a
-//!    bare trap; `--dev` skips the optimising);
+//!    bare trap; `--dev` skips the optimising), twice: the residents' build
+//!    (`gongce_webapp`) and the staff build with the committee and admin
+//!    screens (feature `staff`, `gongce_staff`), which boot.js loads
+//!    instead once this device has signed in;
 //! 2. `wasm-bindgen --target web`, installed at the exact version in
 //!    Cargo.lock when missing (trunk ≥ 0.22 needs a newer rustc);
 //! 3. `wasm-opt -Oz` from npm's binaryen (Debian's is too old);
@@ -81,73 +84,22 @@ pub fn build(dev: bool) -> anyhow::Result<()> {
     status(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     ensure_wasm_bindgen()?;
     ensure_npm()?;
-    let profile = if dev { "dev" } else { "webapp" };
-    let mut build = cargo();
-    build.args([
-        "build",
-        "-p",
-        "gongce-webapp",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--profile",
-        profile,
-    ]);
-    if !dev {
-        // rust-toolchain.toml lists rust-src, but a toolchain installed
-        // before it did may lack it.
-        status(Command::new("rustup").args(["component", "add", "rust-src"]))?;
-        // The standard library built again, with every panic a bare trap:
-        // no panic messages, locations or formatting machinery in the app
-        // (15 KB of the first load, gzip). On the toolchain that
-        // rust-toolchain.toml pins, whose rust-src it lists; a panic in the
-        // app is a bug either way, and shows in the console as a trap.
-        build
-            .env("RUSTC_BOOTSTRAP", "1")
-            .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort")
-            .args(["-Z", "build-std=std,panic_abort"]);
-    }
-    status(&mut build)?;
-    let dir = if dev { "debug" } else { "webapp" };
-    let wasm = PathBuf::from(format!(
-        "target/wasm32-unknown-unknown/{dir}/gongce_webapp.wasm"
-    ));
     let dist = Path::new(DIST);
     if dist.exists() {
         fs::remove_dir_all(dist)?;
     }
     fs::create_dir_all(dist.join("vendor/images"))?;
-    status(
-        Command::new("wasm-bindgen")
-            .args(["--target", "web", "--no-typescript", "--out-dir"])
-            .arg(dist)
-            .arg(&wasm),
-    )?;
-    let bg = dist.join("gongce_webapp_bg.wasm");
-    if !dev {
-        status(
-            Command::new("webapp/node_modules/.bin/wasm-opt")
-                // Only what rustc's wasm32 target emits: `--all-features` would
-                // let binaryen use proposals browsers do not ship yet.
-                .args([
-                    "-Oz",
-                    "--enable-bulk-memory",
-                    "--enable-nontrapping-float-to-int",
-                    "--enable-sign-ext",
-                    "--enable-mutable-globals",
-                    "--enable-reference-types",
-                    "--enable-multivalue",
-                    "-o",
-                ])
-                .arg(&bg)
-                .arg(&bg),
-        )?;
+    // The residents' build, and the staff build with the committee and
+    // admin screens that only those who sign in load.
+    let mut stamp = 0;
+    for (features, name) in [(None, "gongce_webapp"), (Some("staff"), "gongce_staff")] {
+        stamp += build_wasm(dev, features, name, dist)?;
     }
     for entry in fs::read_dir("webapp/static")? {
         let path = entry?.path();
         fs::copy(&path, dist.join(path.file_name().context("a file name")?))?;
     }
     // The service worker's cache is named after this build.
-    let stamp = fs::metadata(&bg)?.len();
     let sw = dist.join("sw.js");
     fs::write(
         &sw,
@@ -183,6 +135,78 @@ pub fn build(dev: bool) -> anyhow::Result<()> {
     precompress(dist)
 }
 
+/// Builds the app with `features`, as `dist/<name>.js` and
+/// `dist/<name>_bg.wasm`; returns the wasm's size.
+fn build_wasm(dev: bool, features: Option<&str>, name: &str, dist: &Path) -> anyhow::Result<u64> {
+    let profile = if dev { "dev" } else { "webapp" };
+    let mut build = cargo();
+    build.args([
+        "build",
+        "-p",
+        "gongce-webapp",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        profile,
+    ]);
+    if let Some(features) = features {
+        build.args(["--features", features]);
+    }
+    if !dev {
+        // rust-toolchain.toml lists rust-src, but a toolchain installed
+        // before it did may lack it.
+        status(Command::new("rustup").args(["component", "add", "rust-src"]))?;
+        // The standard library built again, with every panic a bare trap:
+        // no panic messages, locations or formatting machinery in the app
+        // (15 KB of the first load, gzip). On the toolchain that
+        // rust-toolchain.toml pins, whose rust-src it lists; a panic in the
+        // app is a bug either way, and shows in the console as a trap.
+        build
+            .env("RUSTC_BOOTSTRAP", "1")
+            .env("RUSTFLAGS", "-Zunstable-options -Cpanic=immediate-abort")
+            .args(["-Z", "build-std=std,panic_abort"]);
+    }
+    status(&mut build)?;
+    let dir = if dev { "debug" } else { "webapp" };
+    let wasm = PathBuf::from(format!(
+        "target/wasm32-unknown-unknown/{dir}/gongce_webapp.wasm"
+    ));
+    status(
+        Command::new("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                name,
+                "--out-dir",
+            ])
+            .arg(dist)
+            .arg(&wasm),
+    )?;
+    let bg = dist.join(format!("{name}_bg.wasm"));
+    if !dev {
+        status(
+            Command::new("webapp/node_modules/.bin/wasm-opt")
+                // Only what rustc's wasm32 target emits: `--all-features` would
+                // let binaryen use proposals browsers do not ship yet.
+                .args([
+                    "-Oz",
+                    "--enable-bulk-memory",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-sign-ext",
+                    "--enable-mutable-globals",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                    "-o",
+                ])
+                .arg(&bg)
+                .arg(&bg),
+        )?;
+    }
+    Ok(fs::metadata(&bg)?.len())
+}
+
 /// Writes `.br` and `.gz` beside every text and wasm file, and prints sizes.
 fn precompress(dist: &Path) -> anyhow::Result<()> {
     let mut files = Vec::new();
@@ -202,7 +226,10 @@ fn precompress(dist: &Path) -> anyhow::Result<()> {
         "{:<44} {:>9} {:>9} {:>9}",
         "file", "bytes", "gzip", "brotli"
     );
+    // Residents load everything but the staff build; staff load it instead
+    // of the residents' one.
     let (mut raw_total, mut gz_total, mut br_total) = (0, 0, 0);
+    let mut staff = (0, 0, 0);
     for path in files {
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if !matches!(
@@ -234,13 +261,26 @@ fn precompress(dist: &Path) -> anyhow::Result<()> {
             gz.len(),
             br.len()
         );
-        raw_total += bytes.len();
-        gz_total += gz.len();
-        br_total += br.len();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("gongce_staff") {
+            staff = (
+                staff.0 + bytes.len(),
+                staff.1 + gz.len(),
+                staff.2 + br.len(),
+            );
+        } else {
+            raw_total += bytes.len();
+            gz_total += gz.len();
+            br_total += br.len();
+        }
     }
     println!(
         "{:<44} {:>9} {:>9} {:>9}",
         "total (first load, before tiles and API)", raw_total, gz_total, br_total
+    );
+    println!(
+        "{:<44} {:>9} {:>9} {:>9}",
+        "staff build (loaded on signing in)", staff.0, staff.1, staff.2
     );
     Ok(())
 }

@@ -5,7 +5,7 @@ use yew::prelude::*;
 
 use crate::{
     api,
-    components::{Stats, changes, import_report},
+    components::{Accounts, Stats, changes, import_report},
     context::{use_config, use_lang, use_session},
     i18n::Text,
     map::MapView,
@@ -125,6 +125,7 @@ pub(crate) fn admin_page() -> Html {
                 { import_report(lang, &r.report, *skipping, &confirm) }
             }
             <Stats />
+            <Accounts />
         </section>
         </main>
         </>
