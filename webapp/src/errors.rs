@@ -137,6 +137,56 @@ impl Lang {
         capitalised(said)
     }
 
+    /// A problem of an imported list's row, from its code: the row's column
+    /// and value are shown beside it, so they are not repeated.
+    pub fn import_problem(self, issue: &crate::model::ImportIssue) -> String {
+        let n = issue.limit.unwrap_or_default();
+        let (zh, en) = match issue.code.as_str() {
+            "unreadable_row" => ("无法读取这一行".into(), "This row cannot be read".into()),
+            "not_a_number" => ("不是数字".into(), "Not a number".into()),
+            "coordinates_swapped" => (
+                "经纬度颠倒，已纠正".into(),
+                "Latitude and longitude were swapped; corrected".into(),
+            ),
+            "coordinates_look_swapped" => (
+                "经纬度似乎颠倒：勾选“自动纠正经纬度颠倒”可纠正".into(),
+                "Latitude and longitude look swapped: tick “fix swapped coordinates”".into(),
+            ),
+            "columns_shifted" => (
+                "坐标在另一列重复出现：这一行的列似乎错位".into(),
+                "A coordinate appears again in this column: the row's columns look shifted"
+                    .into(),
+            ),
+            "far_outside" => (
+                format!("远离清单中其他公厕所在区域（{n} 公里外）"),
+                format!("Far from the list's other toilets ({n} km outside their region)"),
+            ),
+            "duplicate_id" => (
+                format!("编号重复：第 {n} 行已使用"),
+                format!("Duplicate id: row {n} has it already"),
+            ),
+            "hours_kept_as_note" => (
+                "开放时间无法识别：已保存为说明，“现在开放”未知".into(),
+                "Opening hours not understood: kept as the note, open now unknown".into(),
+            ),
+            "possible_duplicate" => (
+                format!("可能与已有公厕重复（相距 {n} 米），将作为新公厕导入"),
+                format!("Possibly a toilet already listed ({n} m away); imported as a new one"),
+            ),
+            // The codes the API uses too (too_long, blank, out_of_range, …).
+            _ => {
+                return self.error(&ErrorDetail {
+                    code: issue.code.clone(),
+                    message: String::new(),
+                    field: Some(issue.column.clone()),
+                    value: Some(issue.value.clone()),
+                    limit: issue.limit,
+                });
+            }
+        };
+        if self == Lang::Zh { zh } else { en }
+    }
+
     /// A field's name as the forms call it; one the app does not know, as sent.
     fn field(self, field: &str) -> String {
         use Text::*;
@@ -238,6 +288,37 @@ mod tests {
         assert_eq!(
             Lang::En.error(&new),
             "The request was refused (brand_new_code)"
+        );
+    }
+
+    #[test]
+    fn import_problems_are_said_from_their_codes() {
+        let issue = |code: &str, column: &str, value: &str, limit| crate::model::ImportIssue {
+            row: 2,
+            external_id: None,
+            column: column.to_owned(),
+            value: value.to_owned(),
+            code: code.to_owned(),
+            limit,
+            severity: crate::model::Severity::Rejected,
+        };
+        let said = |lang: Lang, i| lang.import_problem(&i);
+        assert_eq!(
+            said(Lang::Zh, issue("too_long", "地址", "…", Some(300))),
+            "地址太长：最多300个字"
+        );
+        assert_eq!(
+            said(Lang::En, issue("duplicate_id", "id", "A1", Some(4))),
+            "Duplicate id: row 4 has it already"
+        );
+        assert_eq!(
+            said(Lang::Zh, issue("out_of_range", "lat", "95", Some(90))),
+            "纬度超出范围：95"
+        );
+        assert_eq!(said(Lang::Zh, issue("blank", "name", "", None)), "请填写名称");
+        assert_eq!(
+            said(Lang::Zh, issue("far_outside", "lat", "1, 2", Some(812))),
+            "远离清单中其他公厕所在区域（812 公里外）"
         );
     }
 

@@ -221,6 +221,9 @@ pub enum Text {
     WebhookFailed,
     WebhookPending,
     WebhookGivenUp,
+    PreviewHeading,
+    Position,
+    Facilities,
 }
 
 impl Lang {
@@ -422,6 +425,9 @@ impl Lang {
             WebhookFailed => ("已失败", "failed"),
             WebhookPending => ("待发送", "waiting"),
             WebhookGivenUp => ("已放弃", "given up"),
+            PreviewHeading => ("将写入的公厕（前 20 个）", "Toilets to be written (the first 20)"),
+            Position => ("经纬度", "Position"),
+            Facilities => ("设施", "Facilities"),
             OpenCount => ("待处理", "Open"),
             Overdue => ("超时", "Overdue"),
             MedianAck => ("响应用时中位数", "Median time to acknowledge"),

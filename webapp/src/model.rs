@@ -159,6 +159,8 @@ pub struct ImportReport {
     #[serde(default)]
     pub issues: Vec<ImportIssue>,
     #[serde(default)]
+    pub preview: Vec<PreviewRow>,
+    #[serde(default)]
     pub written: bool,
 }
 
@@ -181,8 +183,28 @@ pub struct ImportIssue {
     pub external_id: Option<String>,
     pub column: String,
     pub value: String,
-    pub reason: String,
+    /// What the problem is ([`Lang::import_problem`](crate::i18n::Lang) says it).
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub limit: Option<i64>,
     pub severity: Severity,
+}
+
+/// A toilet the list makes, as it will be written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PreviewRow {
+    pub external_id: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub wheelchair: Option<bool>,
+    pub baby_change: Option<bool>,
+    pub family_room: Option<bool>,
+    pub free: Option<bool>,
+    pub opening_hours: Option<String>,
+    pub hours_note: Option<String>,
 }
 
 /// What was done with a row's problem.

@@ -470,8 +470,11 @@ test("an admin uploads a list, reads the dry-run table, and imports it", async (
   await page.click('.admin form button[type="submit"]');
   await page.waitForSelector(".report .will:not(.blocked)");
   assertEq(await page.textContent(".report .will"), "确认后将：新增 1 · 更新 0 · 不变 0 · 移除 0 · 跳过有问题的行 1", "what confirming does, in words");
-  const cells = await page.$$eval(".report tbody tr td", (tds) => tds.map((t) => t.textContent));
-  assertEq(cells.slice(0, 4), ["3", "s2", "纬度", "95"], "the rejected row in the table");
+  const cells = await page.$$eval(".report table:first-of-type tbody tr td", (tds) => tds.map((t) => t.textContent));
+  assertEq(cells, ["3", "s2", "纬度", "95", "纬度超出范围：95"], "the rejected row in the table, its reason in Chinese");
+  // The accepted row, as it will be written.
+  const preview = await page.$$eval(".report table.preview tbody tr td", (tds) => tds.map((t) => t.textContent));
+  assertEq(preview, ["s1", "黄河路公厕", "", "31.23300, 121.47100", "", ""], "the preview");
   await page.screenshot({ path: join(artifacts, "admin-dry-run.png") });
   await page.click(".report button.primary");
   await page.waitForFunction(() => document.querySelector(".admin .note")?.textContent.startsWith("已导入"));

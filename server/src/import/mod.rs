@@ -100,8 +100,43 @@ pub struct Issue {
     pub external_id: Option<String>,
     pub column: String,
     pub value: String,
+    /// Stable, for programs and translations: `blank`, `too_long`,
+    /// `not_a_number`, `out_of_range`, `invalid_field`, `unreadable_row`,
+    /// `coordinates_swapped`, `coordinates_look_swapped`, `columns_shifted`,
+    /// `far_outside`, `duplicate_id`, `hours_kept_as_note`,
+    /// `possible_duplicate` (the table in docs/IMPORT.md).
+    pub code: &'static str,
+    /// The number the code speaks of: the most characters, the largest
+    /// coordinate, the row that has an id first, kilometres outside the
+    /// region, metres to a possible duplicate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// In English, for the terminal and logs.
     pub reason: String,
     pub severity: Severity,
+}
+
+/// Why a value is refused: a code, its number, and English words.
+pub struct Problem {
+    pub code: &'static str,
+    pub limit: Option<i64>,
+    pub reason: String,
+}
+
+impl Problem {
+    pub fn new(code: &'static str, limit: Option<i64>, reason: impl Into<String>) -> Problem {
+        Problem {
+            code,
+            limit,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<gongce_shared::ParseError> for Problem {
+    fn from(e: gongce_shared::ParseError) -> Problem {
+        Problem::new(e.code, e.limit, e.reason)
+    }
 }
 
 impl fmt::Display for Issue {
@@ -163,6 +198,30 @@ pub struct Report {
     pub counts: Counts,
     /// Sorted by row.
     pub issues: Vec<Issue>,
+    /// The first toilets the list makes (by id), as they will be written:
+    /// what an admin checks before confirming.
+    pub preview: Vec<PreviewRow>,
+}
+
+/// Toilets shown in a report's preview.
+pub const PREVIEW_ROWS: usize = 20;
+
+/// A toilet the list makes, as it will be written (WGS-84).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviewRow {
+    pub external_id: String,
+    pub name: String,
+    pub address: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub wheelchair: Option<bool>,
+    pub baby_change: Option<bool>,
+    pub family_room: Option<bool>,
+    pub free: Option<bool>,
+    pub opening_hours: Option<String>,
+    pub hours_note: Option<String>,
+    /// Rows of the file folded into this toilet (its rooms).
+    pub rooms: i64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -306,6 +365,7 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
     bar.set_message("merging rooms into venues");
     counts.merged = staging.merge_venues()?;
     counts.venues = staging.venue_count()?;
+    let preview = staging.preview(PREVIEW_ROWS)?;
     let others = store.others(&options.source)?;
     counts.possible_duplicates = staging.flag_possible_duplicates(&others, &mut issues)?;
     drop(others);
@@ -368,6 +428,7 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
         region,
         counts,
         issues,
+        preview,
     })
 }
 

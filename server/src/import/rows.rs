@@ -6,7 +6,7 @@ use gongce_shared::{
     text::{ADDRESS_MAX, HOURS_NOTE_MAX, OPERATOR_MAX, clean},
 };
 
-use super::{Field, Issue, Mapping, Options, Severity, input::Record};
+use super::{Field, Issue, Mapping, Options, Problem, Severity, input::Record};
 
 /// A row that passed every check of its own; file-wide checks come later.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,40 +53,58 @@ impl RowChecker<'_> {
             .cell(record, Field::ExternalId)
             .map(|(_, v)| v.to_owned());
         let before = issues.len();
-        let mut reject = |column: &str, value: &str, reason: String| {
+        let mut reject = |column: &str, value: &str, problem: Problem| {
             issues.push(Issue {
                 row,
                 external_id: external_id.clone(),
                 column: column.to_owned(),
                 value: value.to_owned(),
-                reason,
+                code: problem.code,
+                limit: problem.limit,
+                reason: problem.reason,
                 severity: Severity::Rejected,
             });
         };
         if let Some((column, value)) = &record.problem {
-            reject(column, value, "the row cannot be read".to_owned());
+            reject(
+                column,
+                value,
+                Problem::new("unreadable_row", None, "the row cannot be read"),
+            );
             return None;
         }
 
         let name = match self.cell(record, Field::Name) {
             None => {
-                reject(Field::Name.name(), "", "a name is required".to_owned());
+                reject(
+                    Field::Name.name(),
+                    "",
+                    Problem::new("blank", None, "a name is required"),
+                );
                 None
             }
             Some((column, value)) => ToiletName::new(value)
-                .map_err(|e| reject(column, value, e.reason))
+                .map_err(|e| reject(column, value, e.into()))
                 .ok(),
         };
 
         let mut number = |field: Field| -> Option<(f64, &str)> {
             let Some((column, value)) = self.cell(record, field) else {
-                reject(field.name(), "", format!("{} is required", field.name()));
+                reject(
+                    field.name(),
+                    "",
+                    Problem::new("blank", None, format!("{} is required", field.name())),
+                );
                 return None;
             };
             match value.parse::<f64>() {
                 Ok(n) if n.is_finite() => Some((n, value)),
                 _ => {
-                    reject(column, value, "not a number".to_owned());
+                    reject(
+                        column,
+                        value,
+                        Problem::new("not_a_number", None, "not a number"),
+                    );
                     None
                 }
             }
@@ -98,12 +116,12 @@ impl RowChecker<'_> {
             (Some((lat, text)), None) if !(-90.0..=90.0).contains(&lat) => reject(
                 self.column_name(Field::Lat),
                 text,
-                gongce_shared::CoordError::Latitude(lat).to_string(),
+                coord_problem(gongce_shared::CoordError::Latitude(lat)),
             ),
             (None, Some((lon, text))) if !(-180.0..=180.0).contains(&lon) => reject(
                 self.column_name(Field::Lon),
                 text,
-                gongce_shared::CoordError::Longitude(lon).to_string(),
+                coord_problem(gongce_shared::CoordError::Longitude(lon)),
             ),
             _ => {}
         }
@@ -120,6 +138,8 @@ impl RowChecker<'_> {
                             external_id: external_id.clone(),
                             column: lat_column.to_owned(),
                             value: lat_text.to_owned(),
+                            code: "coordinates_swapped",
+                            limit: None,
                             reason: format!(
                                 "latitude and longitude swapped: read as {lon_text}, {lat_text}"
                             ),
@@ -140,6 +160,8 @@ impl RowChecker<'_> {
                             external_id: external_id.clone(),
                             column: column.to_owned(),
                             value: value.to_owned(),
+                            code: "coordinates_look_swapped",
+                            limit: None,
                             reason: format!(
                                 "{e}: latitude and longitude look swapped (--fix-swapped swaps them)"
                             ),
@@ -154,12 +176,15 @@ impl RowChecker<'_> {
                             (self.column_name(Field::Lon), lon_text)
                         }
                     };
+                    let problem = coord_problem(e);
                     issues.push(Issue {
                         row,
                         external_id: external_id.clone(),
                         column: column.to_owned(),
                         value: value.to_owned(),
-                        reason: e.to_string(),
+                        code: problem.code,
+                        limit: problem.limit,
+                        reason: problem.reason,
                         severity: Severity::Rejected,
                     });
                 }
@@ -172,13 +197,15 @@ impl RowChecker<'_> {
                 });
             }
         }
-        let mut reject = |column: &str, value: &str, reason: String| {
+        let mut reject = |column: &str, value: &str, problem: Problem| {
             issues.push(Issue {
                 row,
                 external_id: external_id.clone(),
                 column: column.to_owned(),
                 value: value.to_owned(),
-                reason,
+                code: problem.code,
+                limit: problem.limit,
+                reason: problem.reason,
                 severity: Severity::Rejected,
             });
         };
@@ -186,7 +213,7 @@ impl RowChecker<'_> {
         let mut tri = |field: Field| -> Option<bool> {
             let (column, value) = self.cell(record, field)?;
             parse_tri_state(value).unwrap_or_else(|e| {
-                reject(column, value, e.reason);
+                reject(column, value, e.into());
                 None
             })
         };
@@ -200,7 +227,7 @@ impl RowChecker<'_> {
             .and_then(|(column, value)| {
                 value
                     .parse::<Access>()
-                    .map_err(|e| reject(column, value, e.reason))
+                    .map_err(|e| reject(column, value, e.into()))
                     .ok()
             });
         let timezone = match self.cell(record, Field::Timezone) {
@@ -210,21 +237,27 @@ impl RowChecker<'_> {
                 .or_else(|| position.map(crate::tz::zone_at)),
             Some((column, value)) => value
                 .parse::<TimeZone>()
-                .map_err(|e| reject(column, value, e.reason))
+                .map_err(|e| reject(column, value, e.into()))
                 .ok(),
         };
         let source_crs = match self.cell(record, Field::SourceCrs) {
             None => Some(crs),
             Some((column, value)) => value
                 .parse::<Crs>()
-                .map_err(|e| reject(column, value, e.to_string()))
+                .map_err(|e| {
+                    reject(
+                        column,
+                        value,
+                        Problem::new("invalid_field", None, e.to_string()),
+                    )
+                })
                 .ok(),
         };
         // Free text, cleaned and bounded as through the API.
         let mut bounded = |field: Field, max: usize| -> Option<String> {
             let (column, value) = self.cell(record, field)?;
             clean(value, max, false)
-                .map_err(|e| reject(column, value, e.reason))
+                .map_err(|e| reject(column, value, e.into()))
                 .ok()
                 .flatten()
         };
@@ -250,6 +283,8 @@ impl RowChecker<'_> {
                         external_id: external_id.clone(),
                         column: column.to_owned(),
                         value: value.to_owned(),
+                        code: "hours_kept_as_note",
+                        limit: None,
                         reason: format!("{}; kept as the hours note, open now unknown", e.reason),
                         severity: Severity::Warning,
                     });
@@ -338,6 +373,8 @@ impl RowChecker<'_> {
                 external_id: None,
                 column: self.headers.get(i).cloned().unwrap_or_default(),
                 value: cell.to_owned(),
+                code: "columns_shifted",
+                limit: None,
                 reason: format!(
                     "the {which} appears again in this column: the row's columns look shifted"
                 ),
@@ -345,6 +382,15 @@ impl RowChecker<'_> {
             })
         })
     }
+}
+
+/// A coordinate out of its range, with the bound it broke.
+fn coord_problem(e: gongce_shared::CoordError) -> Problem {
+    let bound = match e {
+        gongce_shared::CoordError::Latitude(_) => 90,
+        gongce_shared::CoordError::Longitude(_) => 180,
+    };
+    Problem::new("out_of_range", Some(bound), e.to_string())
 }
 
 /// What a room label says about facilities.

@@ -152,6 +152,8 @@ impl Staging {
                     external_id: Some(id.clone()),
                     column: "id".to_owned(),
                     value: id,
+                    code: "duplicate_id",
+                    limit: Some(first),
                     reason: format!("duplicate id: row {first} has it already"),
                     severity: Severity::Rejected,
                 });
@@ -204,6 +206,8 @@ impl Staging {
                 external_id,
                 column: lat_column.to_owned(),
                 value: format!("{lat}, {lon}"),
+                code: "far_outside",
+                limit: Some(km.round() as i64),
                 reason: String::new(),
                 severity: Severity::Rejected,
             };
@@ -216,8 +220,12 @@ impl Staging {
                     "latitude and longitude swapped: {km:.0} km outside the region of the other rows; read as {lon}, {lat}"
                 );
                 issue.severity = Severity::Fixed;
+                issue.code = "coordinates_swapped";
             } else {
                 tx.execute("UPDATE staged SET rejected = 1 WHERE row = ?1", [row])?;
+                if swapped_inside {
+                    issue.code = "coordinates_look_swapped";
+                }
                 issue.reason = if swapped_inside {
                     format!(
                         "{km:.0} km outside the region of the other rows; latitude and longitude look swapped (--fix-swapped swaps them)"
@@ -376,6 +384,8 @@ impl Staging {
                     external_id: Some(external_id.clone()),
                     column: "name".to_owned(),
                     value: name.clone(),
+                    code: "possible_duplicate",
+                    limit: Some(metres(*q, p).round() as i64),
                     reason: format!(
                         "possible duplicate of toilet {id} {other:?}, {:.0} m away; imported as a separate toilet",
                         metres(*q, p)
@@ -390,6 +400,32 @@ impl Staging {
     /// The scratch database (its `venues` table is what gets written).
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Up to `n` toilets the list makes, as they will be written (by id).
+    pub fn preview(&self, n: usize) -> anyhow::Result<Vec<super::PreviewRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT external_id, name, address, lat, lon, wheelchair, baby_change, family_room,
+                free, opening_hours, hours_note, rooms
+             FROM venues ORDER BY external_id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([n as i64], |r| {
+            Ok(super::PreviewRow {
+                external_id: r.get(0)?,
+                name: r.get(1)?,
+                address: r.get(2)?,
+                lat: r.get(3)?,
+                lon: r.get(4)?,
+                wheelchair: r.get(5)?,
+                baby_change: r.get(6)?,
+                family_room: r.get(7)?,
+                free: r.get(8)?,
+                opening_hours: r.get(9)?,
+                hours_note: r.get(10)?,
+                rooms: r.get(11)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn venue_count(&self) -> anyhow::Result<usize> {

@@ -1001,6 +1001,15 @@ async fn admins_upload_a_list_read_the_dry_run_then_commit_it() {
             .iter()
             .any(|i| i["external_id"] == "C040000333")
     );
+    // Every problem has a code; the swapped ones say so.
+    let codes: std::collections::BTreeSet<&str> = dry["report"]["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains("coordinates_swapped"), "{codes:?}");
+    assert_eq!(dry["report"]["preview"].as_array().unwrap().len(), 20);
     assert_eq!(w.app.store.snapshot().await.unwrap().toilets.len(), before);
 
     let id = dry["import_id"].as_str().unwrap();
@@ -1210,6 +1219,19 @@ async fn free_text_is_bounded_and_invisible_formatting_stripped() {
         issues[0]["reason"],
         "301 characters, more than the 300 allowed"
     );
+    // …with a code and the limit, for the app to say in the reader's language.
+    assert_eq!(issues[0]["code"], "too_long");
+    assert_eq!(issues[0]["limit"], 300);
+    // The accepted row is previewed as it will be written.
+    let preview = reply.json()["report"]["preview"].clone();
+    assert_eq!(preview.as_array().unwrap().len(), 1, "{preview}");
+    assert_eq!(preview[0]["name"], "好的");
+    assert_eq!(preview[0]["address"], "黄浦路");
+    assert_eq!(
+        (preview[0]["lat"].as_f64(), preview[0]["lon"].as_f64()),
+        (Some(31.23), Some(121.47))
+    );
+    assert_eq!(preview[0]["wheelchair"], serde_json::Value::Null);
 }
 
 /// A value a hostile or broken client might send.

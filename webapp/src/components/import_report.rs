@@ -58,11 +58,30 @@ pub(crate) fn import_report(
                             <td>{ i.external_id.clone().unwrap_or_default() }</td>
                             <td>{ &i.column }</td>
                             <td>{ &i.value }</td>
-                            <td>{ &i.reason }</td>
+                            <td>{ lang.import_problem(i) }</td>
                         </tr>
                     }) }
                 </tbody>
             </table>
+            if !report.preview.is_empty() {
+                <h3>{ lang.t(Text::PreviewHeading) }</h3>
+                <table class="preview">
+                    <thead><tr><th>{ "id" }</th><th>{ lang.t(Text::Name) }</th><th>{ lang.t(Text::Address) }</th><th>{ lang.t(Text::Position) }</th><th>{ lang.t(Text::Facilities) }</th><th>{ lang.t(Text::OpeningHours) }</th></tr></thead>
+                    <tbody>
+                        { for report.preview.iter().map(|p| html! {
+                            <tr>
+                                <td>{ &p.external_id }</td>
+                                <td>{ &p.name }</td>
+                                <td>{ p.address.clone().unwrap_or_default() }</td>
+                                <td>{ format!("{:.5}, {:.5}", p.lat, p.lon) }</td>
+                                <td>{ for crate::facility_icons(p.wheelchair, p.baby_change, p.family_room, p.free)
+                                    .into_iter().map(|(icon, text)| html! { <span role="img" aria-label={lang.t(text)} title={lang.t(text)}>{ icon }</span> }) }</td>
+                                <td>{ p.opening_hours.clone().or_else(|| p.hours_note.clone()).unwrap_or_default() }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
             if !blocked { <button class="primary" onclick={confirm}>{ lang.t(Text::ConfirmImport) }</button> }
         </div>
     }
