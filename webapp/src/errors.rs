@@ -154,8 +154,7 @@ impl Lang {
             ),
             "columns_shifted" => (
                 "坐标在另一列重复出现：这一行的列似乎错位".into(),
-                "A coordinate appears again in this column: the row's columns look shifted"
-                    .into(),
+                "A coordinate appears again in this column: the row's columns look shifted".into(),
             ),
             "far_outside" => (
                 format!("远离清单中其他公厕所在区域（{n} 公里外）"),
@@ -315,7 +314,10 @@ mod tests {
             said(Lang::Zh, issue("out_of_range", "lat", "95", Some(90))),
             "纬度超出范围：95"
         );
-        assert_eq!(said(Lang::Zh, issue("blank", "name", "", None)), "请填写名称");
+        assert_eq!(
+            said(Lang::Zh, issue("blank", "name", "", None)),
+            "请填写名称"
+        );
         assert_eq!(
             said(Lang::Zh, issue("far_outside", "lat", "1, 2", Some(812))),
             "远离清单中其他公厕所在区域（812 公里外）"

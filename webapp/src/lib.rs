@@ -10,6 +10,7 @@
 //! natively.
 
 pub mod errors;
+pub mod hours;
 pub mod i18n;
 pub mod links;
 pub mod model;

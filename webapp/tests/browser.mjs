@@ -416,6 +416,29 @@ test("a committee edits hours and facilities, closes a toilet for a while, and r
   assertEq(await item.locator('input[name="opening_hours"]').getAttribute("aria-invalid"), "true", "marked invalid");
   assertEq(await item.locator('select[name="baby_change"]').inputValue(), "yes", "the rest of the edit kept");
   await page.screenshot({ path: join(artifacts, "committee-field-error.png") });
+  // The hours editor: weekdays and weekend, the weekend closed, Friday later: shown in words, then written as OSM.
+  await item.locator(".hours-editor summary").click();
+  await item.locator('.hours-editor button:has-text("Weekdays and weekend")').click();
+  assertEq(await item.locator(".hours-row legend").allTextContents(), ["Mon–Fri", "Sat, Sun"], "two rows");
+  await item.locator(".hours-row").nth(1).locator("select").selectOption("closed");
+  await item.locator(".hours-row").nth(0).locator('input[type="time"]').nth(0).fill("07:00");
+  await item.locator(".hours-row").nth(0).locator('input[type="time"]').nth(1).fill("21:00");
+  assertEq(await item.locator(".hours-preview").textContent(), "Mon–Fri 07:00–21:00; Sat, Sun closed", "in words before writing");
+  await item.locator('.hours-editor button:has-text("Day by day")').click();
+  assertEq(await item.locator(".hours-row").count(), 7, "a row per day");
+  await item.locator(".hours-row").nth(4).locator('input[type="time"]').nth(1).fill("23:00");
+  await item.locator(".hours-row").nth(6).locator("select").selectOption("all_day");
+  await item.locator(".apply-hours").click();
+  assertEq(await item.locator('input[name="opening_hours"]').inputValue(), "Mo-Th 07:00-21:00; Fr 07:00-23:00; Sa off; Su 00:00-24:00", "written as OSM");
+  await page.screenshot({ path: join(artifacts, "committee-hours-editor.png") });
+  await item.locator('.edit-form button[type="submit"]').click();
+  await page.waitForFunction(() => document.querySelector(".committee .note")?.textContent === "Saved");
+  const ours = await page.evaluate(async () => {
+    const session = await (await fetch("/api/v1/session")).json();
+    return (await fetch(`/api/v1/orgs/${session.user.org_id}/toilets`)).json();
+  });
+  assertEq(ours.find((t) => t.name === "新建的居委会公厕").opening_hours, "Mo-Th 07:00-21:00; Fr 07:00-23:00; Sa off; Su 00:00-24:00", "stored as written");
+  await item.locator("button.edit").click();
   await item.locator('input[name="opening_hours"]').fill("Mo-Su 07:00-21:00");
   await item.locator('select[name="wheelchair"]').selectOption("");
   await item.locator('.edit-form button[type="submit"]').click();

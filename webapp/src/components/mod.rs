@@ -7,6 +7,8 @@
 mod accounts;
 mod filters;
 #[cfg(feature = "staff")]
+mod hours_editor;
+#[cfg(feature = "staff")]
 mod import_report;
 mod nav_links;
 #[cfg(feature = "staff")]
@@ -26,6 +28,8 @@ mod toilet_form;
 #[cfg(feature = "staff")]
 pub(crate) use accounts::Accounts;
 pub(crate) use filters::filter_chips;
+#[cfg(feature = "staff")]
+pub(crate) use hours_editor::HoursEditor;
 #[cfg(feature = "staff")]
 pub(crate) use import_report::{changes, import_report};
 pub(crate) use nav_links::nav_links;

@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use crate::{
     api,
-    components::form_data,
+    components::{HoursEditor, form_data},
     context::{use_lang, use_session},
     i18n::{Lang, Text},
     model::{NewToilet, Toilet, ToiletEdit},
@@ -40,6 +40,12 @@ const FACTS: [(&str, Text); 4] = [
     ("family_room", Text::FamilyRoom),
     ("free", Text::Free),
 ];
+
+/// The text fields as they stand now.
+fn texts(form: &NodeRef) -> Option<[String; 3]> {
+    let data = form_data(form.cast())?;
+    Some(TEXTS.map(|f| data.get(f).as_string().unwrap_or_default()))
+}
 
 fn tri(value: Option<String>) -> Option<bool> {
     match value.as_deref() {
@@ -80,9 +86,8 @@ pub(crate) fn toilet_form(props: &ToiletFormProps) -> Html {
     let on_input = {
         let (form, typed) = (form.clone(), typed.clone());
         Callback::from(move |_: InputEvent| {
-            if let Some(data) = form_data(form.cast()) {
-                *typed.borrow_mut() =
-                    Some(TEXTS.map(|f| data.get(f).as_string().unwrap_or_default()));
+            if let Some(now) = texts(&form) {
+                *typed.borrow_mut() = Some(now);
             }
         })
     };
@@ -190,12 +195,40 @@ pub(crate) fn toilet_form(props: &ToiletFormProps) -> Html {
         .as_ref()
         .filter(|e| !e.field.as_deref().is_some_and(|f| TEXTS.contains(&f)));
     let cancel = props.on_cancel.reform(|_: MouseEvent| ());
+    // The editor's hours go into the field, as if typed.
+    let apply_hours = {
+        let (form, typed, error) = (form.clone(), typed.clone(), error.clone());
+        Callback::from(move |osm: String| {
+            if error
+                .as_ref()
+                .is_some_and(|e| e.field.as_deref() == Some("opening_hours"))
+            {
+                error.set(None);
+            }
+            let Some(f) = form.cast::<web_sys::Element>() else {
+                return;
+            };
+            if let Some(input) = f
+                .query_selector("[name=\"opening_hours\"]")
+                .ok()
+                .flatten()
+                .and_then(|i| i.dyn_into::<web_sys::HtmlInputElement>().ok())
+            {
+                input.set_value(&osm);
+                let _ = input.focus();
+            }
+            if let Some(now) = texts(&form) {
+                *typed.borrow_mut() = Some(now);
+            }
+        })
+    };
     html! {
         <form ref={form} class={if t.is_some() { "edit-form" } else { "toilet-form" }} onsubmit={submit} oninput={on_input} novalidate=true>
             if let Some(e) = elsewhere { <p class="field-error" role="alert">{ lang.error(e) }</p> }
             { input(0, Text::Name, t.map(|t| t.name.clone()), ToiletName::MAX_CHARS, true) }
             { input(1, Text::Address, t.and_then(|t| t.address.clone()), ADDRESS_MAX, false) }
             { input(2, Text::OpeningHours, t.and_then(|t| t.opening_hours.clone()), HOURS_NOTE_MAX, false) }
+            <HoursEditor on_apply={apply_hours} />
             { for FACTS.iter().enumerate().map(|(i, &(field, label))| {
                 let value = t.and_then(|t| [t.wheelchair, t.baby_change, t.family_room, t.free][i]);
                 tri_state(lang, field, label, value)
