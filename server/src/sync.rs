@@ -35,6 +35,10 @@ pub struct SyncStatus {
     /// How often the log is read at the least.
     pub every: Duration,
     clock: crate::clock::Clock,
+    /// Held while the log is read and applied, so that two readers (the
+    /// follower and a handler that wants its write served at once) apply
+    /// in turn and the position only moves forward.
+    applying: tokio::sync::Mutex<()>,
 }
 
 impl SyncStatus {
@@ -45,6 +49,7 @@ impl SyncStatus {
             last_ok: Mutex::new(clock()),
             every,
             clock,
+            applying: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -92,6 +97,18 @@ pub async fn catch_up(store: &Store, index: &RwLock<Index>, seq: i64) -> anyhow:
     }
 }
 
+/// Applies what the log holds beyond `status.seq` now, and moves it on.
+pub async fn sync_now(
+    store: &Store,
+    index: &RwLock<Index>,
+    status: &SyncStatus,
+) -> anyhow::Result<()> {
+    let _turn = status.applying.lock().await;
+    let next = catch_up(store, index, status.seq.load(Ordering::Relaxed)).await?;
+    status.caught_up(next);
+    Ok(())
+}
+
 /// Follows the change log forever from `status.seq`; errors are logged
 /// and retried.
 pub async fn follow(store: Store, index: Arc<RwLock<Index>>, status: Arc<SyncStatus>) {
@@ -104,18 +121,13 @@ pub async fn follow(store: Store, index: Arc<RwLock<Index>>, status: Arc<SyncSta
         )))),
         Store::Sqlite(_) => None,
     };
-    let mut seq = status.seq.load(Ordering::Relaxed);
     loop {
         tokio::select! {
             () = wake.notified() => {}
             () = tokio::time::sleep(status.every) => {}
         }
-        match catch_up(&store, &index, seq).await {
-            Ok(next) => {
-                seq = next;
-                status.caught_up(seq);
-            }
-            Err(e) => tracing::warn!("cannot follow the change log: {e:#}"),
+        if let Err(e) = sync_now(&store, &index, &status).await {
+            tracing::warn!("cannot follow the change log: {e:#}");
         }
     }
 }

@@ -304,6 +304,13 @@ async fn commit(
     let _ = tokio::fs::remove_file(&claimed).await;
     let mut report = result?;
     report.file = params.filename.clone();
+    // Served at once by this server (others follow the log as usual).
+    if report.written
+        && let Some(sync) = &state.sync
+        && let Err(e) = crate::sync::sync_now(&state.store, &state.index, sync).await
+    {
+        tracing::warn!("the import is written; the index follows it later: {e:#}");
+    }
     tracing::info!(
         user = caller.user.id,
         source = %params.source,
