@@ -239,7 +239,8 @@ struct Feature {
 }
 
 /// Loads the toilets in `area` as the map moves: a quarter second after it
-/// stops, cancelling a request that a newer move made stale. Empty when
+/// stops (a drag's glide included), cancelling a request that a newer move
+/// made stale. Empty when
 /// zoomed out below [`VIEWPORT_MIN_ZOOM`].
 #[hook]
 pub(crate) fn use_viewport(area: Option<MapArea>, filters: Filters) -> Viewport {
@@ -255,10 +256,14 @@ pub(crate) fn use_viewport(area: Option<MapArea>, filters: Filters) -> Viewport 
         let found = found.clone();
         use_effect_with((area, filters), move |&(area, filters)| {
             let mut p = pending.borrow_mut();
+            p.0 = None;
+            // Moving again: the request waits until the map stands still.
+            if area.is_some_and(|a| a.moving) {
+                return;
+            }
             if let Some(old) = p.1.take() {
                 old.abort();
             }
-            p.0 = None;
             let bounds = area
                 .filter(|a| a.zoom >= VIEWPORT_MIN_ZOOM)
                 .and_then(|a| a.bounds);

@@ -127,6 +127,10 @@ pub struct MapArea {
     /// `None` when the view spans the globe.
     pub bounds: Option<Bbox>,
     pub zoom: f64,
+    /// Set when the map starts moving again (a drag, a zoom): what waits for
+    /// it to stand still waits on. Its glide after a drag fires no start,
+    /// only the end.
+    pub moving: bool,
 }
 
 #[derive(Properties, PartialEq)]
@@ -210,6 +214,7 @@ fn area(map: &LMap, crs: Crs) -> Option<MapArea> {
             .filter(|_| ne.lng() - sw.lng() < 360.0)
             .and_then(|(sw, ne)| Bbox::new(sw.lon(), sw.lat(), ne.lon(), ne.lat()).ok()),
         zoom: map.get_zoom(),
+        moving: false,
     })
 }
 
@@ -309,8 +314,18 @@ pub fn map_view(props: &MapProps) -> Html {
                         }
                     })
                 };
+                let moving = {
+                    let callbacks = callbacks.clone();
+                    let map_ref: LMap = map.clone().unchecked_into();
+                    Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+                        if let Some(a) = area(&map_ref, crs) {
+                            callbacks.borrow().2.emit(MapArea { moving: true, ..a });
+                        }
+                    })
+                };
                 map.on("click", &click);
                 map.on("moveend", &moved);
+                map.on("movestart", &moving);
                 // The page learns where the map opened, as after a move.
                 if let Some(a) = area(&map, crs) {
                     callbacks.borrow().2.emit(a);
@@ -321,7 +336,7 @@ pub fn map_view(props: &MapProps) -> Html {
                     me,
                     pin,
                     crs,
-                    _handlers: vec![click, moved],
+                    _handlers: vec![click, moved, moving],
                     marker_handlers: Vec::new(),
                 });
             }
