@@ -686,6 +686,17 @@ test("a report is confirmed before it is sent, 其他 needs a note, and the shee
   assertEq(sent, [{ kind: "other", note: "门锁坏了，关不上", contact: null }], "the note goes with the report");
   assert((await page.textContent(".sheet .last-report")).includes("其他"), await page.textContent(".sheet .last-report"));
   await page.screenshot({ path: join(artifacts, "report-other-note.png") });
+  // Closed and opened again from its marker on the map, the sheet keeps what the report changed.
+  const title = await page.textContent(".sheet h2");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector(".sheet", { state: "detached" });
+  // It may be in a cluster: a tap on a cluster zooms into it.
+  const marker = `.leaflet-marker-icon[title="${title}"]`;
+  if (!(await page.$(marker))) await page.click(".marker-cluster");
+  await page.click(marker);
+  await page.waitForSelector(".sheet .last-report");
+  assert((await page.textContent(".sheet .last-report")).includes("其他"), "the marker opens the updated copy");
+  assert((await page.textContent(".sheet .fresh")).includes("今天"), "still checked today");
   await context.close();
 });
 

@@ -76,6 +76,23 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
             }
         });
     }
+    // A control that goes away with the focus in it (the report form once
+    // sent) leaves the focus on the page: it comes back to the sheet, so
+    // that Esc and Tab still work in the dialog.
+    {
+        let sheet = sheet.clone();
+        use_effect(move || {
+            let lost = web_sys::window()
+                .and_then(|w| w.document())
+                .is_none_or(|d| {
+                    d.active_element()
+                        .is_none_or(|a| Some(a) == d.body().map(Into::into))
+                });
+            if lost && let Some(s) = sheet.cast::<web_sys::HtmlElement>() {
+                let _ = s.focus();
+            }
+        });
+    }
     let close = {
         let on_close = props.on_close.clone();
         Callback::from(move |_: MouseEvent| on_close.emit(()))
