@@ -123,39 +123,19 @@ pub async fn answer_report(
 }
 
 pub async fn report_stats() -> Result<gongce_shared::reports::ReportStats, ApiError> {
-    send(
-        Request::get("/api/v1/stats/reports")
-            .build()
-            .map_err(ApiError::network)?,
-    )
-    .await
+    super::get("/api/v1/stats/reports", None).await
 }
 
 pub async fn orgs() -> Result<Vec<gongce_shared::accounts::Org>, ApiError> {
-    send(
-        Request::get("/api/v1/orgs")
-            .build()
-            .map_err(ApiError::network)?,
-    )
-    .await
+    super::get("/api/v1/orgs", None).await
 }
 
 pub async fn users() -> Result<Vec<gongce_shared::accounts::User>, ApiError> {
-    send(
-        Request::get("/api/v1/users")
-            .build()
-            .map_err(ApiError::network)?,
-    )
-    .await
+    super::get("/api/v1/users", None).await
 }
 
 pub async fn webhooks() -> Result<Vec<gongce_shared::reports::WebhookState>, ApiError> {
-    send(
-        Request::get("/api/v1/webhooks")
-            .build()
-            .map_err(ApiError::network)?,
-    )
-    .await
+    super::get("/api/v1/webhooks", None).await
 }
 
 /// Creates (`POST`) or changes (`PATCH`, when `change`) what `url` names;

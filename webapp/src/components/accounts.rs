@@ -121,6 +121,29 @@ fn given(data: &web_sys::FormData, name: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+/// An "add" form's submit: the body from the form's fields; the form is
+/// cleared once saved, and kept as typed when refused.
+fn adding<B: Serialize + 'static>(
+    sender: &Sender,
+    form: Form,
+    url: &'static str,
+    body: fn(&web_sys::FormData) -> B,
+) -> Callback<SubmitEvent> {
+    let sender = sender.clone();
+    Callback::from(move |e: SubmitEvent| {
+        e.prevent_default();
+        let element = e.target_dyn_into::<web_sys::HtmlFormElement>();
+        let Some(data) = form_data(element.clone()) else {
+            return;
+        };
+        sender.send(form, url.into(), false, body(&data), move || {
+            if let Some(f) = element {
+                f.reset();
+            }
+        });
+    })
+}
+
 fn role_select(lang: Lang, current: Role) -> Html {
     html! {
         <label>{ lang.t(Text::Role) }
@@ -198,48 +221,18 @@ pub(crate) fn accounts() -> Html {
         Some((f, e)) if *f == form => html! { <p class="error" role="alert">{ e }</p> },
         _ => html! {},
     };
-    let add_org = {
-        let sender = sender.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let form = e.target_dyn_into::<web_sys::HtmlFormElement>();
-            let Some(data) = form_data(form.clone()) else {
-                return;
-            };
-            let body = NewOrg {
-                name: given(&data, "name").unwrap_or_default(),
-                kind: given(&data, "kind").unwrap_or_default(),
-                street: given(&data, "street"),
-                district: given(&data, "district"),
-            };
-            sender.send(Form::Org, "/api/v1/orgs".into(), false, body, move || {
-                if let Some(f) = form {
-                    f.reset();
-                }
-            });
-        })
-    };
-    let add_user = {
-        let sender = sender.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let form = e.target_dyn_into::<web_sys::HtmlFormElement>();
-            let Some(data) = form_data(form.clone()) else {
-                return;
-            };
-            let body = NewUser {
-                username: given(&data, "username").unwrap_or_default(),
-                password: data.get("password").as_string().unwrap_or_default(),
-                role: given(&data, "role").unwrap_or_default(),
-                org_id: given(&data, "org_id").and_then(|id| id.parse().ok()),
-            };
-            sender.send(Form::User, "/api/v1/users".into(), false, body, move || {
-                if let Some(f) = form {
-                    f.reset();
-                }
-            });
-        })
-    };
+    let add_org = adding(&sender, Form::Org, "/api/v1/orgs", |data| NewOrg {
+        name: given(data, "name").unwrap_or_default(),
+        kind: given(data, "kind").unwrap_or_default(),
+        street: given(data, "street"),
+        district: given(data, "district"),
+    });
+    let add_user = adding(&sender, Form::User, "/api/v1/users", |data| NewUser {
+        username: given(data, "username").unwrap_or_default(),
+        password: data.get("password").as_string().unwrap_or_default(),
+        role: given(data, "role").unwrap_or_default(),
+        org_id: given(data, "org_id").and_then(|id| id.parse().ok()),
+    });
 
     let org_row = |org: &Org| {
         let hook = lists.hooks.iter().find(|h| h.org_id == org.id);
