@@ -351,6 +351,28 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `gongce backup --to FILE`: an online copy of a SQLite store, checked.
+pub async fn backup(args: crate::config::BackupArgs) -> anyhow::Result<()> {
+    let url = &args.store.database_url;
+    if crate::store::is_postgres(url) {
+        anyhow::bail!(
+            "gongce backup copies a SQLite store; back up PostgreSQL with its own tools, \
+             e.g. pg_dump --format=custom --file=gongce.dump \"$DATABASE_URL\" \
+             (docs/DEPLOYMENT.md, Backups)"
+        );
+    }
+    let s = crate::store::sqlite::backup(url, &args.to).await?;
+    eprintln!(
+        "backed up {} toilets and {} accounts (schema {}, {} bytes) to {}; the copy is whole",
+        s.toilets,
+        s.users,
+        s.schema,
+        s.bytes,
+        args.to.display()
+    );
+    Ok(())
+}
+
 pub async fn org(args: OrgArgs) -> anyhow::Result<()> {
     use gongce_shared::accounts::{NewOrg, OrgPatch};
     let store = Store::open(&args.store.database_url).await?;

@@ -35,6 +35,18 @@ pub enum Command {
     Org(OrgArgs),
     /// Manage who can sign in.
     User(UserArgs),
+    /// Copy a SQLite store to a new file while it is serving, and check the
+    /// copy (PostgreSQL: use pg_dump).
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// The new file (it must not exist yet).
+    #[arg(long)]
+    pub to: PathBuf,
 }
 
 #[derive(Debug, Args)]

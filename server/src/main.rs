@@ -26,6 +26,7 @@ async fn main() -> ExitCode {
         Command::Export(args) => gongce::commands::export(args).await.map(|()| true),
         Command::Org(args) => gongce::commands::org(args).await.map(|()| true),
         Command::User(args) => gongce::commands::user(args).await.map(|()| true),
+        Command::Backup(args) => gongce::commands::backup(args).await.map(|()| true),
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,

@@ -216,3 +216,54 @@ async fn a_following_index_sees_another_writers_import() {
     assert_eq!(one.toilet.name.as_str(), "One");
     assert_eq!(one.toilet.version, 2);
 }
+
+/// A backup taken while the store is open and writing (its last writes
+/// still in the write-ahead log) restores to the same toilets.
+#[tokio::test]
+async fn a_backup_taken_while_serving_restores_to_the_same_toilets() {
+    let (store, dir) = open_store().await;
+    let url = format!("sqlite:{}", store.sqlite_file().unwrap().display());
+    let report = import_csv(
+        &store,
+        &options("district", "Asia/Shanghai"),
+        "id,name,lat,lon,wheelchair\na,人民广场公厕,31.2304,121.4737,yes\nb,外滩公厕,31.2400,121.4900,\n",
+    );
+    assert_eq!(report.counts.inserted, 2, "{:?}", report.issues);
+    // A write the server made a moment ago, not yet checkpointed.
+    let first = store.snapshot().await.unwrap().toilets[0].id;
+    store.confirm_toilet(first, None).await.unwrap();
+    let before = store.snapshot().await.unwrap();
+
+    let copy = dir.path().join("backup.sqlite");
+    let summary = gongce::store::sqlite::backup(&url, &copy).await.unwrap();
+    assert_eq!((summary.toilets, summary.users), (2, 0));
+    assert!(summary.bytes > 0);
+    // The store goes on serving and writing after the copy.
+    store.confirm_toilet(first, None).await.unwrap();
+
+    // Restored (the copy put where a store is opened), it holds what the
+    // store held when the copy was taken: every toilet, field for field.
+    let restored_dir = tempfile::tempdir().unwrap();
+    let restored_file = restored_dir.path().join("gongce.sqlite");
+    std::fs::copy(&copy, &restored_file).unwrap();
+    let restored = gongce::store::Store::open(&format!("sqlite:{}", restored_file.display()))
+        .await
+        .unwrap();
+    let after = restored.snapshot().await.unwrap();
+    assert_eq!(after.toilets, before.toilets);
+    assert!(after.toilets.iter().any(|t| t.last_verified.is_some()));
+    let served = Index::build(after.toilets);
+    assert_eq!(served.len(), 2);
+
+    // A second backup to the same name is refused; nothing is half-written.
+    let again = gongce::store::sqlite::backup(&url, &copy)
+        .await
+        .unwrap_err();
+    assert!(again.to_string().contains("exists already"), "{again}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty());
+}

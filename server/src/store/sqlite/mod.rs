@@ -51,6 +51,99 @@ fn sqlite_options(url: &str) -> anyhow::Result<(SqliteConnectOptions, std::path:
     Ok((options, path))
 }
 
+/// What a backup holds, read back from the copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSummary {
+    /// Toilets on the map (not removed).
+    pub toilets: i64,
+    pub users: i64,
+    /// The newest migration the copy has.
+    pub schema: i64,
+    pub bytes: u64,
+}
+
+/// Copies the SQLite store at `url` to the new file `to` while it may be
+/// serving: `VACUUM INTO` over a read-only connection writes one consistent
+/// snapshot (what the write-ahead log holds included) without blocking
+/// writers or changing the store. The copy is made beside `to`, checked
+/// (`PRAGMA integrity_check`, its counts) and only then given its name, so
+/// `to` is never a half-written file.
+pub async fn backup(url: &str, to: &Path) -> anyhow::Result<BackupSummary> {
+    let (options, path) = sqlite_options(url)?;
+    if !path.exists() {
+        anyhow::bail!("there is no database at {}", path.display());
+    }
+    if to.exists() {
+        anyhow::bail!("{} exists already: name a new file", to.display());
+    }
+    let partial = to.with_file_name(format!(
+        ".{}.partial",
+        to.file_name().and_then(|n| n.to_str()).unwrap_or("backup")
+    ));
+    let _ = std::fs::remove_file(&partial);
+    let source = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(
+            options
+                .read_only(true)
+                .busy_timeout(Duration::from_secs(30)),
+        )
+        .await
+        .with_context(|| format!("cannot open the database {url:?}"))?;
+    let copied = sqlx::query("VACUUM INTO ?1")
+        .bind(partial.to_string_lossy().into_owned())
+        .execute(&source)
+        .await;
+    source.close().await;
+    copied.with_context(|| format!("cannot write the copy {}", partial.display()))?;
+    let checked = check_copy(&partial).await;
+    match checked {
+        Ok(mut summary) => {
+            std::fs::rename(&partial, to)
+                .with_context(|| format!("cannot name the copy {}", to.display()))?;
+            summary.bytes = std::fs::metadata(to)?.len();
+            Ok(summary)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            Err(e)
+        }
+    }
+}
+
+/// Reads a copy back: whole (`integrity_check` says ok), and what it holds.
+async fn check_copy(copy: &Path) -> anyhow::Result<BackupSummary> {
+    let options = SqliteConnectOptions::new().filename(copy).read_only(true);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options)
+        .await?;
+    let check = async {
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&pool)
+            .await?;
+        if integrity != "ok" {
+            anyhow::bail!("the copy is damaged: {integrity}");
+        }
+        let (toilets, users, schema): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM toilets WHERE status != 'removed'),
+                    (SELECT COUNT(*) FROM users),
+                    (SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations)",
+        )
+        .fetch_one(&pool)
+        .await?;
+        Ok(BackupSummary {
+            toilets,
+            users,
+            schema,
+            bytes: 0,
+        })
+    }
+    .await;
+    pool.close().await;
+    check
+}
+
 impl Sqlite {
     /// Opens (creating it if needed) the database at `url` and brings its schema up to date.
     pub async fn open(url: &str) -> anyhow::Result<Sqlite> {
