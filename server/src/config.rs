@@ -10,12 +10,28 @@ use crate::{
     net::Cidrs,
 };
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 /// Where the embedded store lives unless DATABASE_URL says otherwise.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:gongce.sqlite";
 
 #[derive(Debug, Parser)]
 #[command(name = "gongce", version, about = "Public-toilet map server")]
 pub struct Cli {
+    /// How log lines are written to standard error: `text` for people,
+    /// `json` (one object per line) for log collectors.
+    #[arg(
+        long,
+        env = "GONGCE_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use gongce::config::{Cli, Command};
+use gongce::config::{Cli, Command, LogFormat};
 
 /// mimalloc: start-up allocates a million records at once, and every
 /// request allocates its response; both measured faster than glibc's malloc.
@@ -10,15 +10,26 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    let cli = Cli::parse();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        // One object per line: the event's fields at the top, the request's
+        // span (its id, method and path) beside them.
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
     let outcome = match cli.command {
         Command::Serve(args) => gongce::commands::serve(args).await.map(|()| true),
         Command::CheckConfig(args) => gongce::commands::check_config(&args).map(|()| true),

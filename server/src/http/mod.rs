@@ -1,6 +1,7 @@
 //! The HTTP API. Each module owns a `router()`; [`app`] merges them and
 //! wraps them in the layers every request passes.
 
+mod access;
 mod admin;
 pub mod auth;
 mod contract;
@@ -283,6 +284,7 @@ pub fn app(mut state: AppState) -> Router {
         })
         .with_state(state)
         // Innermost first: each layer wraps everything above it.
+        .layer(middleware::from_fn(access::log))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(error::ensure_json_errors))
@@ -294,8 +296,9 @@ pub fn app(mut state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("-");
-                // The path only: a query can hold a resident's position.
-                tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+                // No path, no query: either can hold a resident's position.
+                // The access log names the route's template instead.
+                tracing::info_span!("request", id)
             }),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))

@@ -4,6 +4,7 @@
 mod accounts;
 mod contract;
 mod http;
+mod logs;
 mod reports;
 mod store;
 #[path = "../support/mod.rs"]

@@ -1,0 +1,123 @@
+//! The real binary's logs: one access line per request, naming the route's
+//! template, and never a resident's position finer than 0.01°, whatever was
+//! asked and however it failed.
+
+use std::{
+    io::{BufRead as _, BufReader, Read as _, Write as _},
+    net::TcpStream,
+    process::{Command, Stdio},
+};
+
+/// A GET over a plain socket; the status code.
+fn get(addr: &str, path: &str) -> u16 {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn json_access_logs_name_routes_and_never_a_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("city.sqlite").display());
+    let list = dir.path().join("list.csv");
+    std::fs::write(&list, "id,name,lat,lon\na,人民广场公厕,31.2304,121.4737\n").unwrap();
+    let gongce = env!("CARGO_BIN_EXE_gongce");
+    let imported = Command::new(gongce)
+        .args(["import", "--source", "x", "--database-url", &db])
+        .arg(&list)
+        .output()
+        .unwrap();
+    assert!(imported.status.success());
+    let mut server = Command::new(gongce)
+        .args(["serve", "--database-url", &db, "--bind", "127.0.0.1:0"])
+        .env("GONGCE_LOG_FORMAT", "json")
+        .env("GONGCE_READ_LIMIT", "off")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("gongce listening on http://")
+        .unwrap()
+        .to_owned();
+
+    // Positions as residents send them, to six decimals, in every place a
+    // request can carry one.
+    let asked = [
+        (
+            "/api/v1/toilets/nearby?lat=31.230416&lon=121.473701&limit=3",
+            200,
+        ),
+        (
+            "/api/v1/toilets?bbox=121.471234,31.228765,121.475678,31.232109",
+            200,
+        ),
+        ("/api/v1/toilets/nearby?lat=931.230416&lon=121.473701", 400),
+        ("/api/v1/toilets/nearby/31.230416,121.473701", 404),
+        ("/api/v1/toilets/1", 200),
+    ];
+    for (path, status) in asked {
+        assert_eq!(get(&addr, path), status, "{path}");
+    }
+    server.kill().unwrap();
+    let mut logs = String::new();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    server.wait().unwrap();
+
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let access: Vec<_> = lines
+        .iter()
+        .filter(|l| l["target"] == "gongce::access")
+        .collect();
+    let seen: Vec<(&str, u64)> = access
+        .iter()
+        .map(|l| (l["route"].as_str().unwrap(), l["status"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("/api/v1/toilets/nearby", 200),
+            ("/api/v1/toilets", 200),
+            ("/api/v1/toilets/nearby", 400),
+            ("-", 404),
+            ("/api/v1/toilets/{id}", 200),
+        ],
+        "{logs}"
+    );
+    for l in &access {
+        assert_eq!(l["level"], "INFO");
+        assert_eq!(l["method"], "GET");
+        assert!(
+            l["ms"].as_f64().is_some() && l["bytes"].as_u64().is_some(),
+            "{l}"
+        );
+        // The request id, as the response's x-request-id carries it.
+        assert_eq!(l["span"]["id"].as_str().map(str::len), Some(36), "{l}");
+    }
+    // No digits of a position beyond the second decimal, on any line.
+    for digits in [
+        "230416", "473701", "471234", "228765", "475678", "232109", "31.230", "121.47",
+    ] {
+        assert!(!logs.contains(digits), "{digits} logged:\n{logs}");
+    }
+}
