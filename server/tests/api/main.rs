@@ -3,6 +3,7 @@
 
 mod accounts;
 mod contract;
+mod docs;
 mod http;
 mod logs;
 mod reports;
