@@ -183,6 +183,23 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     state.map_center = map_center;
     state.webapp_dir = args.webapp_dir.clone();
     state.sync = Some(sync);
+    state.metrics = args.metrics == crate::config::MetricsAt::Main;
+    // Metrics on an address of their own: only /metrics there.
+    let metrics_listener = match args.metrics {
+        crate::config::MetricsAt::Address(at) => {
+            let listener = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("cannot listen for metrics on {at}"))?;
+            tracing::info!("metrics on http://{}/metrics", listener.local_addr()?);
+            let router = axum::Router::new()
+                .route("/metrics", axum::routing::get(crate::http::metrics))
+                .with_state(state.clone());
+            Some(tokio::spawn(async move {
+                let _ = axum::serve(listener, router).await;
+            }))
+        }
+        _ => None,
+    };
     state.read_limit =
         crate::http::limit::Limiter::new(args.read_limit, args.read_burst, crate::clock::system())
             .map(Arc::new);
@@ -197,6 +214,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     crate::http::serve::serve(listener, app(state), shutdown_signal()).await;
     follower.abort();
+    if let Some(task) = metrics_listener {
+        task.abort();
+    }
     deliveries.abort();
     retention.abort();
     if let Some(task) = forgetting {

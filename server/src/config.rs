@@ -10,6 +10,28 @@ use crate::{
     net::Cidrs,
 };
 
+/// Where `/metrics` is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsAt {
+    Main,
+    Off,
+    Address(SocketAddr),
+}
+
+impl std::str::FromStr for MetricsAt {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "main" => Ok(MetricsAt::Main),
+            "off" => Ok(MetricsAt::Off),
+            _ => s.parse().map(MetricsAt::Address).map_err(|_| {
+                format!("{s:?} is not main, off or an address such as 127.0.0.1:9464")
+            }),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -79,6 +101,11 @@ pub struct ServeArgs {
     /// Address to listen on; port 0 picks a free port (printed on start).
     #[arg(long, env = "GONGCE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    /// Where Prometheus metrics are served: `main` (at /metrics on the
+    /// API's address), `off`, or an address of their own (`127.0.0.1:9464`:
+    /// /metrics there, and not on the API's address).
+    #[arg(long, env = "GONGCE_METRICS", default_value = "main")]
+    pub metrics: MetricsAt,
     /// How often to look for changes written by others (imports, other servers).
     #[arg(long, env = "GONGCE_SYNC_INTERVAL_MS", default_value_t = 1000)]
     pub sync_interval_ms: u64,

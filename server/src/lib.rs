@@ -10,6 +10,7 @@ pub mod config;
 pub mod http;
 pub mod import;
 pub mod index;
+pub mod metrics;
 pub mod net;
 pub mod retention;
 pub mod store;

@@ -101,8 +101,10 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    /// 429, with how many seconds to wait (also as `limit`).
-    pub fn too_many(seconds: u64, message: impl Into<String>) -> Self {
+    /// 429 from the limit named `which`, with how many seconds to wait
+    /// (also as `limit`); counted in `gongce_rate_limited_total`.
+    pub fn too_many(which: &str, seconds: u64, message: impl Into<String>) -> Self {
+        metrics::counter!("gongce_rate_limited_total", "limit" => which.to_owned()).increment(1);
         let seconds = seconds.max(1);
         ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", message)
             .with_header(

@@ -191,10 +191,25 @@ async fn run(
     options: import::Options,
 ) -> Result<Report, ApiError> {
     let store = state.store.import_target();
-    tokio::task::spawn_blocking(move || import::run(&file, &store, &options))
+    let started = std::time::Instant::now();
+    let stage = if options.dry_run { "dry_run" } else { "commit" };
+    let result = tokio::task::spawn_blocking(move || import::run(&file, &store, &options))
         .await
-        .map_err(|e| ApiError::internal(e.into()))?
-        .map_err(|e| ApiError::bad_request("invalid_file", format!("{e:#}")))
+        .map_err(|e| ApiError::internal(e.into()))?;
+    // Counted: every import over the API, its rows and how long it took.
+    let outcome = match &result {
+        Ok(r) if r.written => "written",
+        Ok(_) => "not_written",
+        Err(_) => "failed",
+    };
+    metrics::counter!("gongce_imports_total", "stage" => stage, "outcome" => outcome).increment(1);
+    if let Ok(r) = &result {
+        metrics::counter!("gongce_import_rows_total", "stage" => stage)
+            .increment(r.counts.read as u64);
+    }
+    metrics::histogram!("gongce_import_duration_seconds", "stage" => stage)
+        .record(started.elapsed().as_secs_f64());
+    result.map_err(|e| ApiError::bad_request("invalid_file", format!("{e:#}")))
 }
 
 /// Uploads a list and answers the dry run's report (admins). The body is

@@ -126,6 +126,7 @@ pub async fn reads(State(state): State<AppState>, request: Request, next: Next) 
     if let Some(wait) = limiter.check(client_addr(&state, &parts)) {
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         return ApiError::too_many(
+            "read",
             seconds,
             format!(
                 "too many requests from here; try again in {} s",

@@ -80,6 +80,9 @@ pub struct AppState {
     pub read_limit: Option<Arc<limit::Limiter>>,
     /// Exports rendered once per state of the index, streamed from files.
     pub exports: Arc<export::Exports>,
+    /// Serve `/metrics` on this app (off when metrics are off or have an
+    /// address of their own).
+    pub metrics: bool,
 }
 
 impl AppState {
@@ -110,6 +113,7 @@ impl AppState {
             sync: None,
             read_limit: None,
             exports: Arc::new(export::Exports::new().expect("a temporary folder for exports")),
+            metrics: true,
         }
     }
 
@@ -232,6 +236,8 @@ static OPENAPI: LazyLock<serde_json::Value> = LazyLock::new(|| {
 
 /// The whole application: routes and layers. Tests call it without a socket.
 pub fn app(mut state: AppState) -> Router {
+    // Recorded from the first request on.
+    crate::metrics::handle();
     // The store writes times by the same clock the handlers read.
     state.store = state.store.with_clock(Arc::clone(&state.clock));
     let request_id = HeaderName::from_static("x-request-id");
@@ -261,7 +267,10 @@ pub fn app(mut state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             imports::IMPORT_TIMEOUT,
         ));
-    let router = Router::new().merge(api).merge(uploads);
+    let mut router = Router::new().merge(api).merge(uploads);
+    if state.metrics {
+        router = router.route("/metrics", get(metrics));
+    }
     // The web app's files at /, precompressed by the build (br, gzip).
     let router = match &state.webapp_dir {
         Some(dir) => router.fallback_service(
@@ -304,6 +313,29 @@ pub fn app(mut state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         // Outermost: every response, errors included, carries them.
         .layer(middleware::from_fn_with_state(security, security::headers))
+}
+
+/// Prometheus metrics, in the text format: requests by route template and
+/// status class with their latency, requests in flight, 429s by limit,
+/// imports, toilets in the index, the change log's position and age, the
+/// store's connections and webhook deliveries waiting or given up on.
+pub async fn metrics(State(state): State<AppState>) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    // Deliveries, from the store at scrape time (a failure leaves them out).
+    if let Ok(hooks) = state.store.webhook_states(None).await {
+        let pending: i64 = hooks.iter().map(|h| h.pending).sum();
+        let failed: i64 = hooks.iter().map(|h| h.failed).sum();
+        ::metrics::gauge!("gongce_webhook_deliveries_pending").set(pending as f64);
+        ::metrics::gauge!("gongce_webhook_deliveries_failed").set(failed as f64);
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        crate::metrics::render(&state),
+    )
+        .into_response()
 }
 
 /// Readiness, for a load balancer: 200 when the store answers and the

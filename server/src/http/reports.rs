@@ -85,6 +85,7 @@ async fn limit(state: &AppState, key: String, limit: i64, what: &str) -> Result<
     if let Some(wait) = state.store.throttle(&key, rule, state.now()).await? {
         let wait = crate::store::throttle::retry_secs(wait);
         return Err(ApiError::too_many(
+            key.split(':').next().unwrap_or("report"),
             wait,
             format!("too many {what} from here; try again in {wait} s"),
         ));

@@ -76,6 +76,7 @@ async fn sign_in(
         if let Some(wait) = state.store.throttle(key, rule, state.now()).await? {
             let secs = crate::store::throttle::retry_secs(wait);
             return Err(ApiError::too_many(
+                "sign_in",
                 secs,
                 format!("too many sign-ins; try again in {secs} s"),
             ));

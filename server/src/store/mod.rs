@@ -242,6 +242,16 @@ impl Store {
         }
     }
 
+    /// The connection pool's size and idle connections, as gauges.
+    pub fn record_pool_use(&self) {
+        let (size, idle) = match self {
+            Store::Sqlite(s) => (s.pool().size(), s.pool().num_idle()),
+            Store::Postgres(p) => (p.pool().size(), p.pool().num_idle()),
+        };
+        metrics::gauge!("gongce_store_connections").set(f64::from(size));
+        metrics::gauge!("gongce_store_connections_idle").set(idle as f64);
+    }
+
     /// Whether the store answers (for a readiness check).
     pub async fn ping(&self) -> Result<()> {
         on_pool!(self, |pool| {

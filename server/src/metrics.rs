@@ -1,0 +1,64 @@
+//! Prometheus metrics: the `metrics` facade, recorded into one process-wide
+//! Prometheus recorder (metrics-exporter-prometheus, without its own
+//! listener: `/metrics` is served by the app, or on its own address).
+//!
+//! Counted where things happen: requests in the access layer, imports in
+//! their handler, 429s where a limit refuses. Read when scraped: toilets in
+//! the index, the change-log position and how long since it was read.
+
+use std::sync::{OnceLock, atomic::Ordering};
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Request latency buckets, in seconds: from well under a millisecond
+/// (the index answers in microseconds) to the upload timeout.
+const SECONDS: &[f64] = &[
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+    10.0, 60.0, 900.0,
+];
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process's recorder, installed on first use.
+pub fn handle() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), SECONDS)
+            .expect("buckets are given")
+            .build_recorder();
+        let handle = recorder.handle();
+        // Another recorder installed first (none is, outside tests of
+        // other crates) leaves this one unused: scrapes then show nothing.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// The text a scrape gets: what was counted, and the gauges read now.
+pub fn render(state: &crate::http::AppState) -> String {
+    let handle = handle();
+    let toilets = state.index.read().map(|i| i.len()).unwrap_or_default();
+    metrics::gauge!("gongce_toilets").set(toilets as f64);
+    if let Some(sync) = &state.sync {
+        metrics::gauge!("gongce_change_log_position").set(sync.seq.load(Ordering::Relaxed) as f64);
+        metrics::gauge!("gongce_change_log_read_age_seconds").set(sync.since_ok().as_secs_f64());
+    }
+    state.store.record_pool_use();
+    handle.run_upkeep();
+    handle.render()
+}
+
+/// A request answered: counted by route template and status class, timed.
+pub fn request(route: &str, status: u16, seconds: f64) {
+    let class = match status {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    let route = route.to_owned();
+    metrics::counter!("gongce_http_requests_total", "route" => route.clone(), "status" => class)
+        .increment(1);
+    metrics::histogram!("gongce_http_request_duration_seconds", "route" => route).record(seconds);
+}
