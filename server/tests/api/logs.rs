@@ -24,34 +24,7 @@ fn get(addr: &str, path: &str) -> u16 {
 #[test]
 fn json_access_logs_name_routes_and_never_a_position() {
     let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite:{}", dir.path().join("city.sqlite").display());
-    let list = dir.path().join("list.csv");
-    std::fs::write(&list, "id,name,lat,lon\na,人民广场公厕,31.2304,121.4737\n").unwrap();
-    let gongce = env!("CARGO_BIN_EXE_gongce");
-    let imported = Command::new(gongce)
-        .args(["import", "--source", "x", "--database-url", &db])
-        .arg(&list)
-        .output()
-        .unwrap();
-    assert!(imported.status.success());
-    let mut server = Command::new(gongce)
-        .args(["serve", "--database-url", &db, "--bind", "127.0.0.1:0"])
-        .env("GONGCE_LOG_FORMAT", "json")
-        .env("GONGCE_READ_LIMIT", "off")
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("gongce listening on http://")
-        .unwrap()
-        .to_owned();
+    let (mut server, addr, logs) = spawn(dir.path(), &[("GONGCE_READ_LIMIT", "off")]);
 
     // Positions as residents send them, to six decimals, in every place a
     // request can carry one.
@@ -72,14 +45,8 @@ fn json_access_logs_name_routes_and_never_a_position() {
         assert_eq!(get(&addr, path), status, "{path}");
     }
     server.kill().unwrap();
-    let mut logs = String::new();
-    server
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
     server.wait().unwrap();
+    let logs = logs.map(|l| l.unwrap()).collect::<Vec<_>>().join("\n");
 
     let lines: Vec<serde_json::Value> = logs
         .lines()
@@ -296,6 +263,24 @@ fn metrics_count_requests_and_move_to_their_own_address_or_off() {
     let dir = tempfile::tempdir().unwrap();
     let (mut server, addr, _logs) = spawn(dir.path(), &[("GONGCE_METRICS", "off")]);
     assert_eq!(fetch(&addr, "/metrics").0, 404);
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+/// Logs that cannot be written (the reader of stderr went away) are
+/// dropped; the server goes on answering.
+#[test]
+fn a_closed_stderr_does_not_stop_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, addr, logs) = spawn(dir.path(), &[("GONGCE_READ_LIMIT", "off")]);
+    drop(logs);
+    for _ in 0..3 {
+        assert_eq!(get(&addr, "/healthz"), 200);
+        assert_eq!(
+            get(&addr, "/api/v1/toilets/nearby?lat=31.23&lon=121.47"),
+            200
+        );
+    }
     server.kill().unwrap();
     server.wait().unwrap();
 }
