@@ -68,3 +68,62 @@ fn every_documented_setting_is_one_the_binary_reads() {
     }
     assert!(named > 15, "only {named} settings named");
 }
+
+/// The systemd units in deploy/ are ones systemd accepts (with the
+/// binary where ExecStart names it), and the server's is hardened: an
+/// exposure of at most 3.0 as `systemd-analyze security` scores it.
+#[test]
+fn the_systemd_units_verify_and_the_service_is_hardened() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let dir = tempfile::tempdir().unwrap();
+    let mut units = Vec::new();
+    for name in [
+        "gongce.service",
+        "gongce-backup.service",
+        "gongce-backup.timer",
+    ] {
+        let text = std::fs::read_to_string(root.join("deploy/systemd").join(name)).unwrap();
+        let here = dir.path().join(name);
+        std::fs::write(
+            &here,
+            text.replace("/usr/local/bin/gongce", env!("CARGO_BIN_EXE_gongce")),
+        )
+        .unwrap();
+        units.push(here);
+    }
+    let analyze = |args: &[&str], units: &[std::path::PathBuf]| {
+        Command::new("systemd-analyze")
+            .args(args)
+            .args(units)
+            .output()
+            .expect("systemd-analyze (Debian's systemd package)")
+    };
+    let verified = analyze(&["verify", "--man=no"], &units);
+    assert!(
+        verified.status.success() && verified.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let security = analyze(
+        &["security", "--offline=true", "--threshold=30", "--no-pager"],
+        &units[..1],
+    );
+    assert!(
+        security.status.success(),
+        "{}",
+        String::from_utf8_lossy(&security.stdout)
+    );
+    let unit = std::fs::read_to_string(&units[0]).unwrap();
+    for line in [
+        "DynamicUser=yes",
+        "StateDirectory=gongce",
+        "ProtectSystem=strict",
+        "NoNewPrivileges=yes",
+        "Restart=on-failure",
+    ] {
+        assert!(
+            unit.lines().any(|l| l == line),
+            "gongce.service lacks {line}"
+        );
+    }
+}
