@@ -89,13 +89,33 @@ fn json_access_logs_name_routes_and_never_a_position() {
     }
 }
 
+/// A server process, stopped when dropped (a failed assertion included).
+struct Server(std::process::Child);
+
+impl Server {
+    fn kill(&mut self) -> std::io::Result<()> {
+        self.0.kill()
+    }
+
+    fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.0.wait()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A server on a one-toilet store, with `env` set; its address, and its
 /// stderr as JSON lines.
 fn spawn(
     dir: &std::path::Path,
     env: &[(&str, &str)],
 ) -> (
-    std::process::Child,
+    Server,
     String,
     std::io::Lines<BufReader<std::process::ChildStderr>>,
 ) {
@@ -109,17 +129,19 @@ fn spawn(
         .output()
         .unwrap();
     assert!(imported.status.success());
-    let mut server = Command::new(gongce)
-        .args(["serve", "--database-url", &db, "--bind", "127.0.0.1:0"])
-        .env("GONGCE_LOG_FORMAT", "json")
-        .env_remove("RUST_LOG")
-        .envs(env.iter().copied())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut server = Server(
+        Command::new(gongce)
+            .args(["serve", "--database-url", &db, "--bind", "127.0.0.1:0"])
+            .env("GONGCE_LOG_FORMAT", "json")
+            .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
+    BufReader::new(server.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let addr = line
@@ -127,7 +149,7 @@ fn spawn(
         .strip_prefix("gongce listening on http://")
         .unwrap()
         .to_owned();
-    let logs = BufReader::new(server.stderr.take().unwrap()).lines();
+    let logs = BufReader::new(server.0.stderr.take().unwrap()).lines();
     (server, addr, logs)
 }
 
