@@ -279,7 +279,10 @@ pub fn app(mut state: AppState) -> Router {
                 .precompressed_gzip()
                 .append_index_html_on_directories(true),
         ),
-        None => router.fallback(|| async { ApiError::not_found("no such route") }),
+        // Without the app, `/` says so and how to get it (the API serves on).
+        None => router
+            .route("/", get(no_webapp))
+            .fallback(|| async { ApiError::not_found("no such route") }),
     };
     let security = Arc::new(security::Headers::new(&state));
     let router = router.layer(middleware::from_fn_with_state(state.clone(), limit::reads));
@@ -313,6 +316,21 @@ pub fn app(mut state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         // Outermost: every response, errors included, carries them.
         .layer(middleware::from_fn_with_state(security, security::headers))
+}
+
+/// `/` in a server started without the web app.
+async fn no_webapp() -> impl axum::response::IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; charset=utf-8",
+        )],
+        "gongce: the web app is not in this server, only the API (/api/v1/...).\n\
+         Build the app with `cargo xtask webapp` and start the server with \
+         `--webapp-dir webapp/dist` (GONGCE_WEBAPP_DIR), or run `cargo xtask run`, which does both.\n\
+         公厕：此服务器只提供接口，未包含网页应用。请先运行 `cargo xtask webapp`，再以 \
+         `--webapp-dir webapp/dist` 启动。\n",
+    )
 }
 
 /// Prometheus metrics, in the text format: requests by route template and

@@ -821,3 +821,26 @@ async fn openapi_states_security_statuses_and_bounds() {
     );
     assert_eq!(schemas["UserPatch"]["properties"]["org_id"]["minimum"], 1);
 }
+
+/// A server without the web app says so at `/`, and how to get it; the API
+/// and its JSON 404s are as ever.
+#[tokio::test]
+async fn without_the_web_app_the_root_says_how_to_get_it() {
+    let app = app_with_csv(SHANGHAI).await;
+    let reply = app
+        .request(Request::get("/").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.headers["content-type"], "text/plain; charset=utf-8");
+    let text = String::from_utf8(reply.body.clone()).unwrap();
+    assert!(
+        text.contains("cargo xtask webapp") && text.contains("--webapp-dir"),
+        "{text}"
+    );
+    assert!(reply.headers.contains_key("content-security-policy"));
+    let missing = app
+        .request(Request::get("/index.html").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json()["error"]["code"], "not_found");
+}
