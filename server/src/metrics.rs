@@ -57,7 +57,8 @@ pub fn request(route: &str, status: u16, seconds: f64) {
         400..=499 => "4xx",
         _ => "5xx",
     };
-    let route = route.to_owned();
+    // One copy of the route's name, shared by both series.
+    let route = metrics::SharedString::from(std::sync::Arc::<str>::from(route));
     metrics::counter!("gongce_http_requests_total", "route" => route.clone(), "status" => class)
         .increment(1);
     metrics::histogram!("gongce_http_request_duration_seconds", "route" => route).record(seconds);

@@ -59,6 +59,16 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
     Err(ApiError { detail })
 }
 
+/// A write's answer that carries nothing: its status, or the error it says.
+#[cfg(feature = "staff")]
+async fn done(response: Response) -> Result<(), ApiError> {
+    if response.ok() {
+        Ok(())
+    } else {
+        read::<()>(response).await
+    }
+}
+
 async fn send<T: DeserializeOwned>(request: Request) -> Result<T, ApiError> {
     read(request.send().await.map_err(ApiError::network)?).await
 }

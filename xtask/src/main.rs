@@ -161,6 +161,11 @@ fn test() -> anyhow::Result<()> {
             "warnings",
         ]))?;
     }
+    // The deployment test verifies the systemd units with systemd-analyze.
+    if Command::new("systemd-analyze").arg("--version").output().is_err() {
+        status(Command::new("apt-get").arg("update"))?;
+        status(Command::new("apt-get").args(["install", "-y", "systemd"]))?;
+    }
     // The store contract and replica tests run on a real PostgreSQL too.
     let pg = postgres::start()?;
     let mut totals = run_tests(

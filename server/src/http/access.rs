@@ -39,17 +39,14 @@ pub async fn log(request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
     let route_name = route.as_ref().map_or("-", MatchedPath::as_str);
-    crate::metrics::request(
-        route_name,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
+    let took = started.elapsed();
+    crate::metrics::request(route_name, response.status().as_u16(), took.as_secs_f64());
     tracing::info!(
         target: "gongce::access",
         method = method.as_str(),
         route = route_name,
         status = response.status().as_u16(),
-        ms = started.elapsed().as_micros() as f64 / 1000.0,
+        ms = took.as_micros() as f64 / 1000.0,
         // The body before compression, when its length is known up front.
         bytes = response.body().size_hint().exact(),
     );

@@ -10,15 +10,7 @@ use std::{
 
 /// A GET over a plain socket; the status code.
 fn get(addr: &str, path: &str) -> u16 {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).unwrap();
-    reply.split(' ').nth(1).unwrap().parse().unwrap()
+    fetch(addr, path).0
 }
 
 #[test]

@@ -3,7 +3,7 @@
 use gloo_net::http::Request;
 use gongce_shared::accounts::{SessionInfo, SignIn};
 
-use super::{ApiError, read, send, write};
+use super::{ApiError, done, send, write};
 use crate::model::Toilet;
 
 pub async fn sign_in(username: &str, password: &str) -> Result<SessionInfo, ApiError> {
@@ -25,11 +25,7 @@ pub async fn sign_out(csrf: &str) -> Result<(), ApiError> {
         .send()
         .await
         .map_err(ApiError::network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        read::<()>(response).await
-    }
+    done(response).await
 }
 
 pub async fn org_toilets(org: i64) -> Result<Vec<Toilet>, ApiError> {
@@ -157,9 +153,5 @@ pub async fn save(
         .send()
         .await
         .map_err(ApiError::network)?;
-    if response.ok() {
-        Ok(())
-    } else {
-        read::<()>(response).await
-    }
+    done(response).await
 }
