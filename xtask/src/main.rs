@@ -162,7 +162,11 @@ fn test() -> anyhow::Result<()> {
         ]))?;
     }
     // The deployment test verifies the systemd units with systemd-analyze.
-    if Command::new("systemd-analyze").arg("--version").output().is_err() {
+    if Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         status(Command::new("apt-get").arg("update"))?;
         status(Command::new("apt-get").args(["install", "-y", "systemd"]))?;
     }
