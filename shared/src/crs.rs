@@ -97,30 +97,13 @@ impl FromStr for Crs {
     }
 }
 
-/// Whether GCJ-02 shifts this point: inside the published bounding box of
-/// China, except Taiwan and Penghu (whose maps are not shifted).
+/// Whether GCJ-02 shifts this point: inside mainland China, by the mask
+/// of coordtransform (OpenStreetMap's boundary of China, simplified; Hong
+/// Kong and Macau carved out, Taiwan outside it; data © OpenStreetMap
+/// contributors, ODbL 1.0). Not Seoul, Pyongyang, Hanoi, Ulaanbaatar or
+/// Delhi, which a bounding box of China takes in.
 pub fn is_shifted(lat: f64, lon: f64) -> bool {
-    let in_china_box = (72.004..=137.8347).contains(&lon) && (0.8293..=55.8271).contains(&lat);
-    in_china_box && !in_taiwan(lat, lon)
-}
-
-/// Taiwan and Penghu as a pentagon that keeps clear of Fujian's coast
-/// (Kinmen and Matsu, next to the coast, are treated as shifted).
-fn in_taiwan(lat: f64, lon: f64) -> bool {
-    // Counter-clockwise corners (lon, lat).
-    const CORNERS: [(f64, f64); 5] = [
-        (119.2, 23.0),
-        (120.7, 21.7),
-        (122.2, 24.5),
-        (121.7, 25.6),
-        (119.2, 24.0),
-    ];
-    // A point is inside a convex polygon when it is left of every edge.
-    (0..CORNERS.len()).all(|i| {
-        let (x1, y1) = CORNERS[i];
-        let (x2, y2) = CORNERS[(i + 1) % CORNERS.len()];
-        (x2 - x1) * (lat - y1) - (y2 - y1) * (lon - x1) >= 0.0
-    })
+    coordtransform::is_in_gcj02_region(lon, lat)
 }
 
 const A: f64 = 6_378_245.0;
@@ -156,9 +139,21 @@ pub fn wgs84_to_gcj02(lat: f64, lon: f64) -> (f64, f64) {
 }
 
 /// Solves `wgs84_to_gcj02(w) = g` for `w`: the offset changes slowly, so
-/// `w ← w - (forward(w) - g)` converges in a few steps.
+/// `w ← w - (forward(w) - g)` converges in a few steps. A position is
+/// read as shifted when the point it comes from is in the mainland: near
+/// the border (within the offset, some 500 m), a GCJ-02 position could be
+/// either a shifted mainland point or an unshifted one across it, and the
+/// mainland reading is the likelier for a Chinese list.
 pub fn gcj02_to_wgs84(lat: f64, lon: f64) -> (f64, f64) {
-    invert(lat, lon, wgs84_to_gcj02)
+    let shifted = invert(lat, lon, |lat, lon| {
+        let (d_lat, d_lon) = delta(lat, lon);
+        (lat + d_lat, lon + d_lon)
+    });
+    if is_shifted(shifted.0, shifted.1) {
+        shifted
+    } else {
+        (lat, lon)
+    }
 }
 
 const X_PI: f64 = PI * 3000.0 / 180.0;
@@ -173,7 +168,7 @@ pub fn bd09_to_gcj02(lat: f64, lon: f64) -> (f64, f64) {
     invert(lat, lon, gcj02_to_bd09)
 }
 
-fn invert(lat: f64, lon: f64, forward: fn(f64, f64) -> (f64, f64)) -> (f64, f64) {
+fn invert(lat: f64, lon: f64, forward: impl Fn(f64, f64) -> (f64, f64)) -> (f64, f64) {
     let (mut w_lat, mut w_lon) = (lat, lon);
     for _ in 0..30 {
         let (f_lat, f_lon) = forward(w_lat, w_lon);
@@ -213,6 +208,15 @@ mod tests {
         assert!((500.0..1200.0).contains(&metres(bd, gcj)));
     }
 
+    /// Within the offset of the mainland's edge a GCJ-02 position reads
+    /// either way (see `gcj02_to_wgs84`).
+    fn near_the_edge(lat: f64, lon: f64) -> bool {
+        let here = is_shifted(lat, lon);
+        [(-0.02, 0.0), (0.02, 0.0), (0.0, -0.02), (0.0, 0.02)]
+            .iter()
+            .any(|(a, b)| is_shifted(lat + a, lon + b) != here)
+    }
+
     #[test]
     fn round_trips_land_within_a_centimetre_all_over_china() {
         let mut worst: f64 = 0.0;
@@ -220,6 +224,10 @@ mod tests {
         while lat < 53.5 {
             let mut lon = 73.7;
             while lon < 135.0 {
+                if near_the_edge(lat, lon) {
+                    lon += 0.37;
+                    continue;
+                }
                 let p = LatLon::new(lat, lon).unwrap();
                 for crs in Crs::ALL {
                     let (a, b) = crs.from_wgs84(p);
@@ -244,18 +252,33 @@ mod tests {
         ] {
             assert!(is_shifted(lat, lon), "{lat},{lon}");
         }
-        // Taipei, Kaohsiung, Penghu, Sydney, London and Tokyo are not.
+        // Taipei, Kaohsiung, Penghu, Hong Kong, Macau, Sydney, London and
+        // Tokyo are not; nor are the capitals and cities next to China that
+        // its bounding box takes in.
         for (lat, lon) in [
             (25.03, 121.56),
             (22.62, 120.30),
             (23.57, 119.58),
+            (22.28, 114.16),
+            (22.19, 113.54),
             (-33.87, 151.21),
             (51.5, -0.12),
             (35.68, 139.76),
+            (37.5665, 126.9780),
+            (39.0392, 125.7625),
+            (21.0285, 105.8542),
+            (47.8864, 106.9057),
+            (28.6139, 77.2090),
+            (43.1198, 131.8869),
+            (43.2220, 76.8512),
         ] {
             assert!(!is_shifted(lat, lon), "{lat},{lon}");
             assert_eq!(wgs84_to_gcj02(lat, lon), (lat, lon));
+            assert_eq!(gcj02_to_wgs84(lat, lon), (lat, lon));
         }
+        // Shenzhen and Zhuhai, across the water from them, are shifted.
+        assert!(is_shifted(22.54, 114.06));
+        assert!(is_shifted(22.27, 113.57));
     }
 
     #[test]

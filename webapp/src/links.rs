@@ -81,5 +81,18 @@ mod tests {
                 .url
                 .contains("to=121.517000,25.047800,")
         );
+        // Seoul and Hong Kong are inside a bounding box of China, not in the mainland.
+        let seoul = LatLon::new(37.5665, 126.9780).unwrap();
+        assert!(
+            navigation(seoul, "x")[0]
+                .url
+                .contains("to=126.978000,37.566500,")
+        );
+        let hong_kong = LatLon::new(22.2819, 114.1582).unwrap();
+        assert!(
+            navigation(hong_kong, "x")[0]
+                .url
+                .contains("to=114.158200,22.281900,")
+        );
     }
 }
