@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    Access, OpeningHours, ParseError, Status, TimeZone, Toilet, ToiletName,
+    Access, DetailsChange, OpeningHours, ParseError, Status, TimeZone, Toilet, ToiletName,
     text::{
         ADDRESS_MAX, HOURS_NOTE_MAX, OPERATOR_MAX, ORG_NAME_MAX, PLACE_MAX, Text, deserialize_text,
         deserialize_text_patch,
@@ -212,9 +212,9 @@ fn hours_patch<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<OpeningH
 }
 
 /// `POST /api/v1/toilets`: a new toilet. Its position is required; the app
-/// has the user confirm the pin before sending it.
+/// has the user confirm the pin before sending it. Unknown fields are
+/// refused (by [`DetailsChange`], which reads what the rest leaves over).
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ToiletDraft {
     #[schema(value_type = String, min_length = 1, max_length = 200, example = "台中車站公廁")]
     pub name: ToiletName,
@@ -236,6 +236,9 @@ pub struct ToiletDraft {
     pub family_room: Option<bool>,
     #[serde(default)]
     pub free: Option<bool>,
+    /// The detailed facts known (`seated`, `urinals`, `phone` …), flat.
+    #[serde(flatten)]
+    pub details: DetailsChange,
     #[serde(default)]
     pub access: Option<Access>,
     /// OSM syntax, or as people write it ("每天 6:00-22:00"); blank is unknown.
@@ -260,8 +263,8 @@ pub struct ToiletDraft {
 /// `PATCH /api/v1/toilets/{id}`: the fields to change. An absent field is
 /// left alone; `null` clears it (unknown). `version` (or an `If-Match`
 /// header) must be the version the change was made from.
+/// Unknown fields are refused, as in [`ToiletDraft`].
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct ToiletPatch {
     /// The version the change was made from: documented as required,
     /// though it may come as If-Match instead (else 428).
@@ -288,6 +291,10 @@ pub struct ToiletPatch {
     pub family_room: Option<Option<bool>>,
     #[serde(default, deserialize_with = "double")]
     pub free: Option<Option<bool>>,
+    /// The detailed facts to set (`null`: unknown again), flat; those left
+    /// out stay as they are.
+    #[serde(flatten)]
+    pub details: DetailsChange,
     #[serde(default, deserialize_with = "double")]
     pub access: Option<Option<Access>>,
     #[serde(default, deserialize_with = "hours_patch")]

@@ -79,6 +79,15 @@ pub struct Filters {
     pub baby_change: bool,
     pub family_room: bool,
     pub free: bool,
+    /// A seated toilet (not only squat ones).
+    #[serde(default)]
+    pub seated: bool,
+    /// Step-free from the street.
+    #[serde(default)]
+    pub step_free: bool,
+    /// An adult changing bench (成人护理台).
+    #[serde(default)]
+    pub adult_changing: bool,
     /// Open at the moment of the query, by status and hours in the toilet's own time zone.
     pub open_now: bool,
     /// Leave out toilets that several residents reported closed or gone.
@@ -97,29 +106,39 @@ pub enum Filter {
     BabyChange,
     FamilyRoom,
     Free,
+    Seated,
+    StepFree,
+    AdultChanging,
     OpenNow,
     HideReportedClosed,
     IncludeUnknown,
 }
 
 impl Filter {
-    pub const ALL: [Filter; 7] = [
+    /// In the order the app offers them.
+    pub const ALL: [Filter; 10] = [
         Filter::Wheelchair,
         Filter::BabyChange,
         Filter::FamilyRoom,
         Filter::Free,
         Filter::OpenNow,
+        Filter::Seated,
+        Filter::StepFree,
+        Filter::AdultChanging,
         Filter::HideReportedClosed,
         Filter::IncludeUnknown,
     ];
 
-    /// The filters that ask for a fact a list may not record.
-    pub const FACTS: [Filter; 5] = [
+    /// The filters that ask for a facility (a fact a list may not record,
+    /// as is `open_now`).
+    pub const FACILITIES: [Filter; 7] = [
         Filter::Wheelchair,
         Filter::BabyChange,
         Filter::FamilyRoom,
         Filter::Free,
-        Filter::OpenNow,
+        Filter::Seated,
+        Filter::StepFree,
+        Filter::AdultChanging,
     ];
 
     /// The query parameter's name.
@@ -129,6 +148,9 @@ impl Filter {
             Filter::BabyChange => "baby_change",
             Filter::FamilyRoom => "family_room",
             Filter::Free => "free",
+            Filter::Seated => "seated",
+            Filter::StepFree => "step_free",
+            Filter::AdultChanging => "adult_changing",
             Filter::OpenNow => "open_now",
             Filter::HideReportedClosed => "hide_reported_closed",
             Filter::IncludeUnknown => "include_unknown",
@@ -139,7 +161,7 @@ impl Filter {
 impl Filters {
     /// Whether a filter asks for a fact a list may not record.
     pub fn asks_facts(&self) -> bool {
-        Filter::FACTS.iter().any(|&f| self.is_on(f))
+        self.open_now || Filter::FACILITIES.iter().any(|&f| self.is_on(f))
     }
 
     pub fn is_on(&self, filter: Filter) -> bool {
@@ -153,6 +175,9 @@ impl Filters {
             Filter::BabyChange => &mut self.baby_change,
             Filter::FamilyRoom => &mut self.family_room,
             Filter::Free => &mut self.free,
+            Filter::Seated => &mut self.seated,
+            Filter::StepFree => &mut self.step_free,
+            Filter::AdultChanging => &mut self.adult_changing,
             Filter::OpenNow => &mut self.open_now,
             Filter::HideReportedClosed => &mut self.hide_reported_closed,
             Filter::IncludeUnknown => &mut self.include_unknown,
@@ -287,7 +312,7 @@ pub struct NearbyQuery {
 impl NearbyQuery {
     pub const MAX_LIMIT: u32 = 100;
     pub const DEFAULT_LIMIT: u32 = 10;
-    const PARAMS: [&'static str; 11] = [
+    const PARAMS: [&'static str; 14] = [
         "lat",
         "lon",
         "limit",
@@ -296,6 +321,9 @@ impl NearbyQuery {
         "baby_change",
         "family_room",
         "free",
+        "seated",
+        "step_free",
+        "adult_changing",
         "open_now",
         "hide_reported_closed",
         "include_unknown",
@@ -420,13 +448,16 @@ pub struct BboxQuery {
 impl BboxQuery {
     pub const MAX_LIMIT: u32 = 5000;
     pub const DEFAULT_LIMIT: u32 = 1000;
-    const PARAMS: [&'static str; 9] = [
+    const PARAMS: [&'static str; 12] = [
         "bbox",
         "limit",
         "wheelchair",
         "baby_change",
         "family_room",
         "free",
+        "seated",
+        "step_free",
+        "adult_changing",
         "open_now",
         "hide_reported_closed",
         "include_unknown",
@@ -595,15 +626,54 @@ pub fn refusal<E: serde::de::Error>(
     }
 }
 
-/// The code, limit and message of a deserializer's error message: no code
-/// when it is serde's own ("invalid type …", "unknown field …").
-pub fn read_refusal(message: &str) -> (Option<&str>, Option<i64>, &str) {
+/// A body value refused inside a part of the body that serde reads apart
+/// from the rest (a flattened struct), which loses the path: the field
+/// travels in the prefix too (`⟦out_of_range 999 @urinals⟧ …`).
+pub fn refusal_at<E: serde::de::Error>(
+    field: &str,
+    code: &str,
+    limit: Option<i64>,
+    message: impl std::fmt::Display,
+) -> E {
+    match limit {
+        Some(limit) => E::custom(format_args!("⟦{code} {limit} @{field}⟧ {message}")),
+        None => E::custom(format_args!("⟦{code} @{field}⟧ {message}")),
+    }
+}
+
+/// A deserializer's error message taken apart: no code when it is serde's
+/// own ("invalid type …", "unknown field …").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal<'m> {
+    pub code: Option<&'m str>,
+    pub limit: Option<i64>,
+    /// The field, when the message names it (see [`refusal_at`]).
+    pub field: Option<&'m str>,
+    pub message: &'m str,
+}
+
+pub fn read_refusal(message: &str) -> Refusal<'_> {
     let Some((tag, rest)) = message.strip_prefix('⟦').and_then(|m| m.split_once("⟧ ")) else {
-        return (None, None, message);
+        return Refusal {
+            code: None,
+            limit: None,
+            field: None,
+            message,
+        };
     };
-    match tag.split_once(' ') {
-        Some((code, limit)) => (Some(code), limit.parse().ok(), rest),
-        None => (Some(tag), None, rest),
+    let (tag, field) = match tag.split_once(" @") {
+        Some((tag, field)) => (tag, Some(field)),
+        None => (tag, None),
+    };
+    let (code, limit) = match tag.split_once(' ') {
+        Some((code, limit)) => (code, limit.parse().ok()),
+        None => (tag, None),
+    };
+    Refusal {
+        code: Some(code),
+        limit,
+        field,
+        message: rest,
     }
 }
 

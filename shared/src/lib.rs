@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod api;
 pub mod crs;
+pub mod details;
 mod hours;
 mod position;
 pub mod reports;
@@ -15,6 +16,7 @@ pub mod text;
 mod toilet;
 
 pub use crs::Crs;
+pub use details::{Details, DetailsChange, Fact};
 pub use hours::{HoursError, OpeningHours};
 pub use position::{CoordError, LatLon};
 pub use toilet::{

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{Crs, LatLon, OpeningHours, reports::ReportSummary};
+use crate::{Crs, Details, LatLon, OpeningHours, reports::ReportSummary};
 
 /// A field value that did not parse. The message quotes the value; the
 /// code (see [`crate::api::ErrorDetail`]) and limit say what was wrong.
@@ -298,6 +298,9 @@ pub struct Toilet {
     pub family_room: Option<bool>,
     /// Free of charge (不收费). `null` is unknown.
     pub free: Option<bool>,
+    /// Seated, squat, grab rails, stalls, grade, contact …: present only when known.
+    #[serde(flatten)]
+    pub details: Details,
     pub access: Option<Access>,
     /// OpenStreetMap `opening_hours` syntax, read in `timezone`. `null` is unknown.
     #[schema(value_type = Option<String>, example = "Mo-Fr 07:00-22:00; Sa,Su 08:00-20:00")]
@@ -344,6 +347,7 @@ impl Toilet {
             baby_change: None,
             family_room: None,
             free: None,
+            details: Details::default(),
             access: None,
             opening_hours: None,
             hours_note: None,

@@ -217,7 +217,11 @@ impl Lang {
                     "timezone" => ("时区", "time zone"),
                     "status.until" => ("恢复开放日期", "reopening date"),
                     "contact" => ("联系方式", "contact"),
-                    _ => return other.to_owned(),
+                    _ => {
+                        return gongce_shared::Fact::from_key(other)
+                            .map_or(other, |f| self.fact(f))
+                            .to_owned();
+                    }
                 };
                 return (if self == Lang::Zh { zh } else { en }).to_owned();
             }

@@ -3,7 +3,7 @@
 //! A string is a [`Text`] variant; [`Lang::t`] gives it in a language. A
 //! `match` without a wildcard means a new string cannot ship untranslated.
 
-use gongce_shared::reports::ReportKind;
+use gongce_shared::{Fact, reports::ReportKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +72,11 @@ pub enum Text {
     FilterFamilyRoom,
     FilterFree,
     FilterOpenNow,
+    FilterSeated,
+    FilterStepFree,
+    FilterAdultChanging,
+    MoreFacts,
+    Centimetres,
     Filters,
     OpenNow,
     ClosedNow,
@@ -285,6 +290,11 @@ impl Lang {
             FilterFamilyRoom => ("第三卫生间", "Family room"),
             FilterFree => ("免费", "Free"),
             FilterOpenNow => ("现在开放", "Open now"),
+            FilterSeated => ("坐便", "Seated toilet"),
+            FilterStepFree => ("无台阶", "Step-free"),
+            FilterAdultChanging => ("成人护理台", "Adult changing"),
+            MoreFacts => ("更多设施信息", "More facts"),
+            Centimetres => ("厘米", "cm"),
             Filters => ("筛选", "Filters"),
             OpenNow => ("开放中", "Open now"),
             ClosedNow => ("已关闭", "Closed now"),
@@ -497,6 +507,34 @@ impl Lang {
     }
 
     /// The words for a report kind.
+    /// A detailed fact's name, as a label.
+    pub fn fact(self, fact: Fact) -> &'static str {
+        let (zh, en) = match fact {
+            Fact::Seated => ("坐便", "Seated toilet"),
+            Fact::Squat => ("蹲便", "Squat toilet"),
+            Fact::GrabRails => ("扶手", "Grab rails"),
+            Fact::StepFree => ("无台阶通道", "Step-free access"),
+            Fact::AdultChanging => ("成人护理台", "Adult changing bench"),
+            Fact::Ambulant => ("助行厕位", "Ambulant cubicle"),
+            Fact::Paper => ("厕纸", "Toilet paper"),
+            Fact::Soap => ("洗手液", "Soap"),
+            Fact::DoorWidthCm => ("无障碍门宽", "Accessible door width"),
+            Fact::StallsFemale => ("女厕位", "Women's stalls"),
+            Fact::StallsMale => ("男厕位", "Men's stalls"),
+            Fact::StallsAccessible => ("无障碍厕位", "Accessible stalls"),
+            Fact::Urinals => ("小便器", "Urinals"),
+            Fact::Grade => ("等级", "Grade"),
+            Fact::Phone => ("管理电话", "Manager's phone"),
+            Fact::FeeNote => ("收费标准", "Fee"),
+            Fact::NameEn => ("英文名称", "Name in English"),
+            Fact::AddressEn => ("英文地址", "Address in English"),
+        };
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
     pub fn kind(self, kind: ReportKind) -> &'static str {
         use Text::*;
         self.t(match kind {

@@ -4,7 +4,7 @@
 //! database to every phone; the server has validated them already.)
 
 use chrono::{DateTime, Utc};
-use gongce_shared::{LatLon, reports::ReportSummary};
+use gongce_shared::{Details, DetailsChange, Fact, LatLon, reports::ReportSummary};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,7 +18,10 @@ pub enum Status {
     Removed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Read by hand ([`ToiletVisitor`]): the detailed facts are flat among
+/// the toilet's own keys, and `#[serde(flatten)]` would add 25 KB to the
+/// app for reading them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Toilet {
     pub id: i64,
     pub name: String,
@@ -40,11 +43,108 @@ pub struct Toilet {
     pub timezone: Option<String>,
     pub status: Status,
     pub version: i64,
-    #[serde(default)]
     pub reports: ReportSummary,
+    /// Seated, squat, stalls, grade, phone, English name …: only those known.
+    #[serde(flatten)]
+    pub details: Details,
+}
+
+impl<'de> Deserialize<'de> for Toilet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ToiletVisitor)
+    }
+}
+
+struct ToiletVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ToiletVisitor {
+    type Value = Toilet;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a toilet")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Toilet, A::Error> {
+        use serde::de::Error as _;
+        let (mut id, mut name, mut lat, mut lon, mut status, mut version) =
+            (None, None, None, None, None, None);
+        let mut t = Toilet {
+            id: 0,
+            name: String::new(),
+            address: None,
+            lat: 0.0,
+            lon: 0.0,
+            wheelchair: None,
+            baby_change: None,
+            family_room: None,
+            free: None,
+            opening_hours: None,
+            hours_note: None,
+            operator: None,
+            org_id: None,
+            last_verified: None,
+            timezone: None,
+            status: Status::Open,
+            version: 0,
+            reports: ReportSummary::default(),
+            details: Details::default(),
+        };
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "id" => id = Some(map.next_value()?),
+                "name" => name = Some(map.next_value()?),
+                "lat" => lat = Some(map.next_value()?),
+                "lon" => lon = Some(map.next_value()?),
+                "status" => status = Some(map.next_value()?),
+                "version" => version = Some(map.next_value()?),
+                "address" => t.address = map.next_value()?,
+                "wheelchair" => t.wheelchair = map.next_value()?,
+                "baby_change" => t.baby_change = map.next_value()?,
+                "family_room" => t.family_room = map.next_value()?,
+                "free" => t.free = map.next_value()?,
+                "opening_hours" => t.opening_hours = map.next_value()?,
+                "hours_note" => t.hours_note = map.next_value()?,
+                "operator" => t.operator = map.next_value()?,
+                "org_id" => t.org_id = map.next_value()?,
+                "last_verified" => t.last_verified = map.next_value()?,
+                "timezone" => t.timezone = map.next_value()?,
+                "reports" => t.reports = map.next_value()?,
+                other => match Fact::from_key(other) {
+                    Some(fact) => t.details.read_checked(fact, &mut map)?,
+                    None => {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                },
+            }
+        }
+        t.id = id.ok_or_else(|| A::Error::missing_field("id"))?;
+        t.name = name.ok_or_else(|| A::Error::missing_field("name"))?;
+        t.lat = lat.ok_or_else(|| A::Error::missing_field("lat"))?;
+        t.lon = lon.ok_or_else(|| A::Error::missing_field("lon"))?;
+        t.status = status.ok_or_else(|| A::Error::missing_field("status"))?;
+        t.version = version.ok_or_else(|| A::Error::missing_field("version"))?;
+        Ok(t)
+    }
 }
 
 impl Toilet {
+    /// The name to show: in English where the list gives one and the page
+    /// is in English, else as stored.
+    pub fn name_in(&self, english: bool) -> &str {
+        self.details
+            .text(Fact::NameEn)
+            .filter(|_| english)
+            .unwrap_or(&self.name)
+    }
+
+    /// The address to show, in English likewise.
+    pub fn address_in(&self, english: bool) -> Option<&str> {
+        self.details
+            .text(Fact::AddressEn)
+            .filter(|_| english)
+            .or(self.address.as_deref())
+    }
+
     pub fn position(&self) -> LatLon {
         LatLon::new(self.lat, self.lon).unwrap_or_else(|_| LatLon::new(0.0, 0.0).expect("zero"))
     }
@@ -117,6 +217,9 @@ pub struct NewToilet {
     pub family_room: Option<bool>,
     pub free: Option<bool>,
     pub opening_hours: Option<String>,
+    /// The detailed facts filled in.
+    #[serde(flatten)]
+    pub details: DetailsChange,
 }
 
 /// `PATCH /api/v1/toilets/{id}`: only what is set is sent; a facility set
@@ -140,6 +243,9 @@ pub struct ToiletEdit {
     pub free: Option<Option<bool>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Status>,
+    /// The detailed facts to set (`None`: unknown again).
+    #[serde(flatten)]
+    pub details: DetailsChange,
     /// Mark the toilet checked today.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub verified: bool,
@@ -274,6 +380,25 @@ mod tests {
         let t = &r.results[0].toilet;
         assert_eq!((t.id, t.wheelchair, t.family_room), (7, Some(true), None));
         assert!(matches!(&t.status, Status::TemporarilyClosed { reason, .. } if reason == "維修"));
+    }
+
+    #[test]
+    fn reads_the_detailed_facts_among_the_toilets_keys_and_keeps_them() {
+        let json = r#"{"id":7,"name":"人民广场公厕","lat":31.23,"lon":121.47,"seated":true,
+            "squat":false,"urinals":6,"name_en":"People's Square","newer_field":[1,2],
+            "status":{"state":"open"},"version":1}"#;
+        let t: Toilet = serde_json::from_str(json).unwrap();
+        assert_eq!(t.details.tri(Fact::Seated), Some(true));
+        assert_eq!(t.details.tri(Fact::Squat), Some(false));
+        assert_eq!(t.details.count(Fact::Urinals), Some(6));
+        assert_eq!(t.name_in(true), "People's Square");
+        assert_eq!(t.name_in(false), "人民广场公厕");
+        assert_eq!(t.address_in(true), None);
+        // The offline copy of the last answer reads back the same.
+        let copy: Toilet = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        assert_eq!(copy, t);
+        let e = serde_json::from_str::<Toilet>(r#"{"id":7,"lat":1,"lon":2}"#).unwrap_err();
+        assert!(e.to_string().contains("missing field `name`"), "{e}");
     }
 
     #[test]

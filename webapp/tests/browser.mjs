@@ -470,6 +470,18 @@ test("a committee edits hours and facilities, closes a toilet for a while, and r
   await item.locator("button.edit").click();
   await item.locator('input[name="opening_hours"]').fill("Mo-Su 07:00-21:00");
   await item.locator('select[name="wheelchair"]').selectOption("");
+  // The detailed facts, under "More facts": a number out of range is refused next to its field.
+  await item.locator(".more-facts summary").click();
+  await item.locator('select[name="seated"]').selectOption("yes");
+  await item.locator('select[name="squat"]').selectOption("no");
+  await item.locator('input[name="urinals"]').fill("1000");
+  await item.locator('input[name="phone"]').fill("021-6321 0000 ext 8");
+  await item.locator('input[name="name_en"]').fill("New committee toilet");
+  await item.locator('.edit-form button[type="submit"]').click();
+  await item.locator("#error-urinals").waitFor();
+  assertEq(await item.locator("#error-urinals").textContent(), "Urinals is out of range: 1000", "said next to the field");
+  assertEq(await item.locator('input[name="name_en"]').inputValue(), "New committee toilet", "the rest of the edit kept");
+  await item.locator('input[name="urinals"]').fill("4");
   await item.locator('.edit-form button[type="submit"]').click();
   await page.waitForFunction(() => document.querySelector(".committee .note")?.textContent === "Saved");
   // Closing asks for a reason and an optional reopening day, then confirms.
@@ -485,7 +497,8 @@ test("a committee edits hours and facilities, closes a toilet for a while, and r
 
   const { context: c2, page: p2 } = await resident(browser, base, { locale: "en-GB" });
   await p2.waitForSelector(".results li");
-  const row = p2.locator(".results li", { hasText: "新建的居委会公厕" });
+  // An English reader gets the English name.
+  const row = p2.locator(".results li", { hasText: "New committee toilet" });
   await row.locator("button").click();
   await p2.waitForSelector(".sheet .closed-note");
   const closed = await p2.textContent(".sheet .closed-note");
@@ -494,6 +507,12 @@ test("a committee edits hours and facilities, closes a toilet for a while, and r
   assertEq(rows["Opening hours"], "Every day 07:00–21:00", "hours edited, in words");
   assertEq(rows["Baby changing"], "Yes", "baby change set");
   assertEq(rows["Wheelchair accessible"], "Unknown", "wheelchair back to unknown");
+  assertEq(await p2.textContent(".sheet h2"), "New committee toilet", "the name in English");
+  assertEq(rows["Seated toilet"], "Yes", "seated");
+  assertEq(rows["Squat toilet"], "No", "no squat toilet");
+  assertEq(rows["Urinals"], "4", "urinals");
+  assertEq(rows["Grab rails"], undefined, "an unknown detailed fact is left out");
+  assertEq(await p2.getAttribute('.sheet .row[data-fact="phone"] a', "href"), "tel:02163210000", "the phone can be called");
   assert((await p2.textContent(".sheet .fresh")).includes("today"), "verified today");
   await p2.screenshot({ path: join(artifacts, "resident-sees-closure.png") });
   await c2.close();

@@ -221,7 +221,13 @@ fn body_error(
         }
     }
     let inner = e.into_inner().to_string();
-    let (code, limit, message) = gongce_shared::api::read_refusal(&inner);
+    let refusal = gongce_shared::api::read_refusal(&inner);
+    let (code, limit, message) = (refusal.code, refusal.limit, refusal.message);
+    // A flattened part of the body names its field itself.
+    if let Some(field) = refusal.field {
+        at = at.and_then(|v| v.get(field));
+        path.push(field.to_owned());
+    }
     // serde's own: "missing field `x`", "unknown field `x`, expected …".
     let named = |prefix: &str| {
         message

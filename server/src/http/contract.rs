@@ -86,6 +86,7 @@ const NAMING_AN_ORG: [&str; 4] = ["ToiletDraft", "ToiletPatch", "NewUser", "User
 /// positive ids.
 fn bodies(schemas: &mut Value) {
     use gongce_shared::text::{NOT_BLANK, REASON_MAX};
+    inline_details(schemas);
     for body in ["ToiletDraft", "ToiletPatch", "NewOrg", "OrgPatch"] {
         if let Some(name) = schemas.pointer_mut(&format!("/{body}/properties/name")) {
             name["pattern"] = json!(NOT_BLANK);
@@ -121,6 +122,57 @@ fn bodies(schemas: &mut Value) {
             "reason": {"type": "string", "minLength": 1, "maxLength": REASON_MAX, "pattern": NOT_BLANK},
             "until": {"type": ["string", "null"], "format": "date-time"}}}
     ], "description": "close for a while (with a reason) or reopen; removal is DELETE"});
+}
+
+/// The detailed facts are flat in a toilet and in the bodies that write
+/// one (`#[serde(flatten)]`), which utoipa states as an `allOf` of two
+/// schemas. Clients read a flat object more easily, and a body that
+/// refuses unknown fields can say so only as one object: the facts'
+/// properties are merged into the schema that holds them.
+fn inline_details(schemas: &mut Value) {
+    let facts: Vec<(String, Value)> = ["Details", "DetailsChange"]
+        .iter()
+        .map(|name| {
+            (
+                format!("#/components/schemas/{name}"),
+                schemas[name]["properties"].clone(),
+            )
+        })
+        .collect();
+    let Some(all) = schemas.as_object_mut() else {
+        return;
+    };
+    for (name, schema) in all.iter_mut() {
+        let Some(parts) = schema.get_mut("allOf").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let mut merged = serde_json::Map::new();
+        parts.retain(
+            |part| match facts.iter().find(|(r, _)| part["$ref"] == **r) {
+                Some((_, properties)) => {
+                    merged.extend(properties.as_object().cloned().unwrap_or_default());
+                    false
+                }
+                None => true,
+            },
+        );
+        if merged.is_empty() {
+            continue;
+        }
+        if let Some(own) = parts
+            .iter_mut()
+            .find_map(|p| p.get_mut("properties").and_then(Value::as_object_mut))
+        {
+            own.extend(merged);
+        }
+        if let [only] = parts.as_slice() {
+            *schema = only.clone();
+        }
+        // Request bodies refuse fields they do not know.
+        if matches!(name.as_str(), "ToiletDraft" | "ToiletPatch") {
+            schema["additionalProperties"] = json!(false);
+        }
+    }
 }
 
 /// Applies the rules to every operation of `doc`.

@@ -5,7 +5,7 @@ use std::{io::Write, sync::Arc};
 
 use anyhow::Context as _;
 use chrono::{SecondsFormat, Utc};
-use gongce_shared::Toilet;
+use gongce_shared::{Fact, Toilet, details::Value};
 use serde_json::json;
 
 use super::Field;
@@ -27,8 +27,8 @@ pub struct Licence {
     pub attribution: String,
 }
 
-/// The exported columns: the importer's field names, then gongce's own
-/// record keeping (ignored on import).
+/// The exported columns: the importer's field names, the detailed facts'
+/// keys, then gongce's own record keeping (ignored on import).
 const FIELDS: [Field; 15] = [
     Field::ExternalId,
     Field::Name,
@@ -104,12 +104,22 @@ fn cells(t: &Toilet) -> Vec<Cell> {
         Text(t.timezone.name().to_owned()),
         opt(&t.operator),
         Text(t.source_crs.as_str().to_owned()),
+    ]
+    .into_iter()
+    .chain(Fact::ALL.iter().map(|&fact| match t.details.get(fact) {
+        None => Text(String::new()),
+        Some(Value::Bool(b)) => Text(tri(Some(b)).to_owned()),
+        Some(Value::Count(n)) => Number(n.into()),
+        Some(Value::Text(s)) => Text(s.into()),
+    }))
+    .chain([
         Number(t.id.get() as f64),
         Text(t.source.clone()),
         Text(status(t).to_owned()),
         time(t.last_verified),
         time(Some(t.updated_at)),
-    ]
+    ])
+    .collect()
 }
 
 fn status(t: &Toilet) -> &'static str {
@@ -121,7 +131,11 @@ fn status(t: &Toilet) -> &'static str {
 }
 
 fn headers() -> impl Iterator<Item = &'static str> {
-    FIELDS.iter().map(|f| f.name()).chain(EXTRA)
+    FIELDS
+        .iter()
+        .map(|f| f.name())
+        .chain(Fact::ALL.iter().map(|f| f.key()))
+        .chain(EXTRA)
 }
 
 /// A text cell a spreadsheet would run as a formula gets a leading `'`
@@ -148,7 +162,7 @@ pub fn export_csv(toilets: &[Arc<Toilet>], out: impl Write) -> anyhow::Result<()
     out.write_all("\u{feff}".as_bytes())?;
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(headers())?;
-    let mut record = Vec::with_capacity(FIELDS.len() + EXTRA.len());
+    let mut record = Vec::with_capacity(FIELDS.len() + Fact::ALL.len() + EXTRA.len());
     for t in toilets {
         record.clear();
         for cell in cells(t) {

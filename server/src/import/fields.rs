@@ -3,6 +3,8 @@
 
 use std::str::FromStr;
 
+use gongce_shared::Fact;
+
 /// A field of our toilet record that a column can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -25,10 +27,19 @@ pub enum Field {
     Room,
     /// The coordinate system a previous export said the source used.
     SourceCrs,
+    /// A detailed fact (seated, stalls, grade, phone …).
+    Detail(Fact),
 }
 
 impl Field {
-    pub const ALL: [Field; 16] = [
+    /// Every field: the basic ones, then the detailed facts.
+    pub fn all() -> impl Iterator<Item = Field> {
+        Self::BASIC
+            .into_iter()
+            .chain(Fact::ALL.iter().map(|&f| Field::Detail(f)))
+    }
+
+    const BASIC: [Field; 16] = [
         Field::ExternalId,
         Field::Name,
         Field::Address,
@@ -145,6 +156,7 @@ impl Field {
                 "類型",
             ],
             Field::SourceCrs => &["source_crs"],
+            Field::Detail(fact) => detail_aliases(fact),
         }
     }
 
@@ -156,11 +168,62 @@ impl Field {
     pub fn from_header(header: &str) -> Option<Field> {
         let wanted = normalise_header(header);
         let squashed = wanted.replace('_', "");
-        Field::ALL.into_iter().find(|f| {
+        Field::all().find(|f| {
             f.aliases()
                 .iter()
                 .any(|a| *a == wanted || a.replace('_', "") == squashed)
         })
+    }
+}
+
+/// Header names for a detailed fact; the first is its key.
+fn detail_aliases(fact: Fact) -> &'static [&'static str] {
+    match fact {
+        Fact::Seated => &[
+            "seated",
+            "坐便",
+            "坐厕",
+            "坐廁",
+            "坐式",
+            "坐式马桶",
+            "坐式馬桶",
+        ],
+        Fact::Squat => &["squat", "蹲位", "蹲厕", "蹲廁", "蹲便", "蹲式"],
+        Fact::GrabRails => &["grab_rails", "扶手", "grab_bars"],
+        Fact::StepFree => &["step_free", "无台阶", "無台階", "无障碍通道", "無障礙通道"],
+        Fact::AdultChanging => &[
+            "adult_changing",
+            "成人护理台",
+            "成人護理台",
+            "changing_places",
+        ],
+        Fact::Ambulant => &["ambulant", "ambulant_cubicle"],
+        Fact::Paper => &["paper", "厕纸", "廁紙", "手纸", "手紙", "卫生纸", "衛生紙"],
+        Fact::Soap => &["soap", "洗手液", "肥皂", "洗手乳"],
+        Fact::DoorWidthCm => &["door_width_cm", "门宽", "門寬", "door_width"],
+        Fact::StallsFemale => &["stalls_female", "女厕位", "女廁位", "女厕位数", "女廁位數"],
+        Fact::StallsMale => &["stalls_male", "男厕位", "男廁位", "男厕位数", "男廁位數"],
+        Fact::StallsAccessible => &[
+            "stalls_accessible",
+            "无障碍厕位",
+            "無障礙廁位",
+            "无障碍厕位数",
+        ],
+        Fact::Urinals => &["urinals", "小便器", "小便斗", "小便池"],
+        Fact::Grade => &["grade", "grade_zh", "等级", "等級", "公厕等级", "公廁等級"],
+        Fact::Phone => &[
+            "phone",
+            "电话",
+            "電話",
+            "联系电话",
+            "聯絡電話",
+            "管理电话",
+            "管理電話",
+            "telephone",
+        ],
+        Fact::FeeNote => &["fee_note", "收费标准", "收費標準"],
+        Fact::NameEn => &["name_en", "英文名称", "英文名稱", "english_name"],
+        Fact::AddressEn => &["address_en", "英文地址", "english_address"],
     }
 }
 
@@ -193,7 +256,7 @@ impl FromStr for ColumnMap {
         let field = match field.trim() {
             "-" => None,
             name => Some(Field::from_header(name).ok_or_else(|| {
-                let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+                let names: Vec<&str> = Field::all().map(Field::name).collect();
                 format!(
                     "invalid --map {s:?}: unknown field {name:?}; fields are {}, or - to ignore the column",
                     names.join(", ")

@@ -222,6 +222,9 @@ pub struct PreviewRow {
     pub hours_note: Option<String>,
     /// Rows of the file folded into this toilet (its rooms).
     pub rooms: i64,
+    /// The detailed facts the list gives it, flat as in a toilet.
+    #[serde(flatten)]
+    pub details: gongce_shared::Details,
 }
 
 #[derive(Debug, Clone, Serialize)]

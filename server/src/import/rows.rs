@@ -2,7 +2,7 @@
 //! reasons it cannot be one.
 
 use gongce_shared::{
-    Access, Crs, LatLon, OpeningHours, TimeZone, ToiletName, parse_tri_state,
+    Access, Crs, Details, Fact, LatLon, OpeningHours, TimeZone, ToiletName, parse_tri_state,
     text::{ADDRESS_MAX, HOURS_NOTE_MAX, OPERATOR_MAX, clean},
 };
 
@@ -24,6 +24,7 @@ pub struct Candidate {
     pub baby_change: Option<bool>,
     pub family_room: Option<bool>,
     pub free: Option<bool>,
+    pub details: Details,
     pub access: Option<Access>,
     pub opening_hours: Option<OpeningHours>,
     pub hours_note: Option<String>,
@@ -222,6 +223,16 @@ impl RowChecker<'_> {
         let mut family_room = tri(Field::FamilyRoom);
         let free = tri(Field::Free);
 
+        let mut details = Details::default();
+        for &fact in Fact::ALL {
+            if let Some((column, value)) = self.cell(record, Field::Detail(fact)) {
+                match fact.parse(value) {
+                    Ok(parsed) => details.set(fact, parsed),
+                    Err(e) => reject(column, value, e.into()),
+                }
+            }
+        }
+
         let access = self
             .cell(record, Field::Access)
             .and_then(|(column, value)| {
@@ -333,6 +344,7 @@ impl RowChecker<'_> {
             baby_change,
             family_room,
             free,
+            details,
             access,
             opening_hours,
             hours_note,

@@ -12,9 +12,11 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use geo::{Distance as _, Haversine};
-use gongce_shared::LatLon;
+use gongce_shared::{Details, LatLon};
 use rstar::{RTree, primitives::GeomWithData};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, params, types::Type};
+
+use crate::store::toilet_row::StoredDetails as _;
 
 use super::{
     Issue, Severity,
@@ -39,7 +41,7 @@ CREATE TABLE staged (
     address TEXT, address_key TEXT, lat REAL NOT NULL, lon REAL NOT NULL,
     wheelchair INTEGER, baby_change INTEGER, family_room INTEGER, free INTEGER,
     access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
-    operator TEXT, source_crs TEXT NOT NULL,
+    operator TEXT, source_crs TEXT NOT NULL, details TEXT,
     rejected INTEGER NOT NULL DEFAULT 0, venue INTEGER
 );
 CREATE TABLE seen_ids (external_id TEXT NOT NULL, row INTEGER NOT NULL);
@@ -48,7 +50,7 @@ CREATE TABLE venues (
     lat REAL NOT NULL, lon REAL NOT NULL,
     wheelchair INTEGER, baby_change INTEGER, family_room INTEGER, free INTEGER,
     access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
-    operator TEXT, source_crs TEXT NOT NULL, rooms INTEGER NOT NULL
+    operator TEXT, source_crs TEXT NOT NULL, details TEXT, rooms INTEGER NOT NULL
 ) WITHOUT ROWID;
 ";
 
@@ -91,8 +93,9 @@ impl Staging {
             .prepare_cached(
                 "INSERT INTO staged (row, external_id, name, stem, address, address_key, lat, lon,
                     wheelchair, baby_change, family_room, free, access, opening_hours, hours_note,
-                    timezone, operator, source_crs)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                    timezone, operator, source_crs, details)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                    ?19)",
             )?
             .execute(params![
                 c.row as i64,
@@ -113,6 +116,7 @@ impl Staging {
                 c.timezone.name(),
                 c.operator,
                 c.source_crs.as_str(),
+                c.details.stored(),
             ])?;
         Ok(())
     }
@@ -310,14 +314,14 @@ impl Staging {
         let mut stmt = self.conn.prepare(
             "SELECT venue, row, external_id, name, stem, address, lat, lon, wheelchair,
                     baby_change, family_room, free, access, opening_hours, hours_note, timezone,
-                    operator, source_crs
+                    operator, source_crs, details
              FROM staged WHERE rejected = 0 ORDER BY venue, row",
         )?;
         let mut insert = self.conn.prepare(
             "INSERT INTO venues (external_id, name, address, lat, lon, wheelchair, baby_change,
                 family_room, free, access, opening_hours, hours_note, timezone, operator,
-                source_crs, rooms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                source_crs, details, rooms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
         self.conn.execute_batch("BEGIN")?;
         let mut merged = 0;
@@ -406,7 +410,7 @@ impl Staging {
     pub fn preview(&self, n: usize) -> anyhow::Result<Vec<super::PreviewRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT external_id, name, address, lat, lon, wheelchair, baby_change, family_room,
-                free, opening_hours, hours_note, rooms
+                free, opening_hours, hours_note, rooms, details
              FROM venues ORDER BY external_id LIMIT ?1",
         )?;
         let rows = stmt.query_map([n as i64], |r| {
@@ -423,6 +427,7 @@ impl Staging {
                 opening_hours: r.get(9)?,
                 hours_note: r.get(10)?,
                 rooms: r.get(11)?,
+                details: details_at(r, 12)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -482,6 +487,7 @@ struct Venue {
     lat_sum: f64,
     lon_sum: f64,
     facilities: [Option<bool>; 4],
+    details: Details,
     access: Option<String>,
     opening_hours: Option<String>,
     hours_note: Option<String>,
@@ -510,6 +516,7 @@ impl Venue {
             timezone: r.get(15)?,
             operator: r.get(16)?,
             source_crs: r.get(17)?,
+            details: details_at(r, 18)?,
             first: (lat, lon),
         })
     }
@@ -535,6 +542,7 @@ impl Venue {
         self.opening_hours = self.opening_hours.take().or(room.opening_hours);
         self.hours_note = self.hours_note.take().or(room.hours_note);
         self.operator = self.operator.take().or(room.operator);
+        self.details.absorb(&room.details);
     }
 
     fn insert(self, insert: &mut rusqlite::Statement<'_>) -> anyhow::Result<()> {
@@ -574,6 +582,7 @@ impl Venue {
                 self.timezone,
                 self.operator,
                 self.source_crs,
+                self.details.stored(),
                 self.rooms as i64,
             ]) {
                 Ok(_) => return Ok(()),
@@ -587,6 +596,16 @@ impl Venue {
             }
         }
     }
+}
+
+/// The detailed facts in column `i` (JSON text, or NULL for none).
+fn details_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Details> {
+    r.get_ref(i)?
+        .as_str_or_null()?
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, e.into()))
+        .map(Option::unwrap_or_default)
 }
 
 /// FNV-1a, 64 bits: a stable hash for made-up keys (std's hasher may change

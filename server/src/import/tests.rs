@@ -676,10 +676,10 @@ async fn import_of_an_export_gives_back_the_same_toilets() {
     let file = write(
         dir.path(),
         "src.csv",
-        "id,name,address,lat,lon,wheelchair,baby_change,family_room,free,access,opening_hours,hours_note,operator,timezone\n\
-         1,=cmd|' /C calc'!A0,\"Road 1, Town\",31.2304,121.4737,yes,no,,yes,public,Mo-Fr 08:00-18:00,\"closed \"\"sometimes\"\"\",-Ops,Asia/Shanghai\n\
-         2,Park,,-33.8688,151.2093,,,yes,no,customers,24/7,,,Australia/Sydney\n\
-         3,公园,中山路 1 号,39.9075,116.4013,no,yes,no,,,,,@区政府,Asia/Shanghai\n",
+        "id,name,address,lat,lon,wheelchair,baby_change,family_room,free,access,opening_hours,hours_note,operator,timezone,坐便,蹲位,门宽,女厕位,公厕等级,联系电话,收费标准,英文名称\n\
+         1,=cmd|' /C calc'!A0,\"Road 1, Town\",31.2304,121.4737,yes,no,,yes,public,Mo-Fr 08:00-18:00,\"closed \"\"sometimes\"\"\",-Ops,Asia/Shanghai,有,无,90cm,6,一类,+86 21 6321 0000,,=Town toilet\n\
+         2,Park,,-33.8688,151.2093,,,yes,no,customers,24/7,,,Australia/Sydney,,,,,,,,\n\
+         3,公园,中山路 1 号,39.9075,116.4013,no,yes,no,,,,,@区政府,Asia/Shanghai,,是,,,三类,,0.5 元,\n",
     );
     import(
         &store,
@@ -691,6 +691,16 @@ async fn import_of_an_export_gives_back_the_same_toilets() {
     );
     let before = toilets(&store).await;
     assert_eq!(before.len(), 3);
+    assert_eq!(
+        serde_json::to_value(&before[0].details).unwrap(),
+        serde_json::json!({"seated": true, "squat": false, "door_width_cm": 90,
+            "stalls_female": 6, "grade": "一类", "phone": "+86 21 6321 0000",
+            "name_en": "=Town toilet"})
+    );
+    assert_eq!(
+        serde_json::to_value(&before[2].details).unwrap(),
+        serde_json::json!({"squat": true, "grade": "三类", "fee_note": "0.5 元"})
+    );
     let licence = Licence {
         name: "CC-BY-4.0".into(),
         url: "https://creativecommons.org/licenses/by/4.0/".into(),
@@ -733,6 +743,7 @@ async fn import_of_an_export_gives_back_the_same_toilets() {
                     t.timezone,
                     t.operator.clone(),
                     t.source_crs,
+                    t.details.clone(),
                 )
             };
             assert_eq!(same(a), same(b), "{ext}");
@@ -864,4 +875,48 @@ fn a_file_is_checked_without_a_store() {
         )
         .is_err()
     );
+}
+
+/// GCJ-02 shifts only the mainland: a list published "in GCJ-02" from a
+/// city near China keeps its positions, while mainland points convert.
+#[tokio::test]
+async fn gcj02_imports_move_only_mainland_points() {
+    let (store, dir) = store().await;
+    let metres = |a: LatLon, b: (f64, f64)| {
+        use geo::{Distance, Haversine, Point};
+        Haversine.distance(Point::new(a.lon(), a.lat()), Point::new(b.1, b.0))
+    };
+    let places = [
+        ("Seoul", 37.5665, 126.9780, false),
+        ("Pyongyang", 39.0392, 125.7625, false),
+        ("Hanoi", 21.0285, 105.8542, false),
+        ("Ulaanbaatar", 47.8864, 106.9057, false),
+        ("Delhi", 28.6139, 77.2090, false),
+        ("Vladivostok", 43.1198, 131.8869, false),
+        ("Almaty", 43.2220, 76.8512, false),
+        ("Hong Kong", 22.2819, 114.1582, false),
+        ("Beijing", 39.9101, 116.4037, true),
+        ("Kunming", 25.0406, 102.7129, true),
+    ];
+    for (i, (city, lat, lon, mainland)) in places.into_iter().enumerate() {
+        let file = write(
+            dir.path(),
+            &format!("{i}.csv"),
+            format!("id,name,lat,lon\n{i},{city},{lat},{lon}\n"),
+        );
+        let options = Options {
+            crs: Crs::Gcj02,
+            ..Options::new(format!("list{i}"))
+        };
+        let report = import(&store, &file, &options);
+        assert!(report.issues.is_empty(), "{city}: {:?}", report.issues);
+        let all = toilets(&store).await;
+        let t = all.iter().find(|t| t.name.as_str() == city).unwrap();
+        let moved = metres(t.position, (lat, lon));
+        if mainland {
+            assert!((200.0..1000.0).contains(&moved), "{city} moved {moved} m");
+        } else {
+            assert!(moved < 1.0, "{city} moved {moved} m");
+        }
+    }
 }

@@ -12,8 +12,8 @@ use std::sync::{Arc, OnceLock};
 use chrono::{DateTime, Utc};
 use geo::{Bearing, Distance, Haversine, Point};
 use gongce_shared::{
-    LatLon, Status, Toilet, ToiletId,
-    api::{Bbox, Filters},
+    Fact, LatLon, Status, Toilet, ToiletId,
+    api::{Bbox, Filter, Filters},
 };
 use rstar::{AABB, Envelope, RTree, primitives::GeomWithData};
 use serde_json::value::RawValue;
@@ -21,55 +21,69 @@ use serde_json::value::RawValue;
 /// An R-tree point: the unit vector, and its toilet's id.
 type TreePoint = GeomWithData<[f64; 3], i64>;
 
-/// The facilities a toilet is known to have, as bits, so that filtering
-/// does not chase the pointer to the full record.
+/// The facilities a toilet is known to have, as bits (one per facility
+/// filter, in [`Facilities::FILTERS`]' order), so that filtering does not
+/// chase the pointer to the full record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Facilities(u8);
 
 impl Facilities {
-    const WHEELCHAIR: u8 = 1;
-    const BABY_CHANGE: u8 = 2;
-    const FAMILY_ROOM: u8 = 4;
-    const FREE: u8 = 8;
+    /// The filters that ask for a facility, one bit each.
+    const FILTERS: [Filter; 7] = Filter::FACILITIES;
 
-    fn from_flags(wheelchair: bool, baby_change: bool, family_room: bool, free: bool) -> Self {
-        let bit = |on: bool, bit: u8| if on { bit } else { 0 };
+    /// How many combinations of facilities there are.
+    const COMBINATIONS: usize = 1 << Self::FILTERS.len();
+
+    /// A toilet's answer to a facility filter.
+    fn answer(t: &Toilet, filter: Filter) -> Option<bool> {
+        match filter {
+            Filter::Wheelchair => t.wheelchair,
+            Filter::BabyChange => t.baby_change,
+            Filter::FamilyRoom => t.family_room,
+            Filter::Free => t.free,
+            Filter::Seated => t.details.tri(Fact::Seated),
+            Filter::StepFree => t.details.tri(Fact::StepFree),
+            Filter::AdultChanging => t.details.tri(Fact::AdultChanging),
+            Filter::OpenNow | Filter::HideReportedClosed | Filter::IncludeUnknown => None,
+        }
+    }
+
+    fn from_fn(on: impl Fn(Filter) -> bool) -> Self {
         Facilities(
-            bit(wheelchair, Self::WHEELCHAIR)
-                | bit(baby_change, Self::BABY_CHANGE)
-                | bit(family_room, Self::FAMILY_ROOM)
-                | bit(free, Self::FREE),
+            Self::FILTERS
+                .iter()
+                .enumerate()
+                .filter(|&(_, &f)| on(f))
+                .fold(0, |bits, (i, _)| bits | 1 << i),
         )
     }
 
     /// What a toilet is known to have: unknown counts as not having it.
     fn of(t: &Toilet) -> Self {
-        let known = |v: Option<bool>| v == Some(true);
-        Self::from_flags(
-            known(t.wheelchair),
-            known(t.baby_change),
-            known(t.family_room),
-            known(t.free),
-        )
+        Self::from_fn(|f| Self::answer(t, f) == Some(true))
     }
 
     /// What a toilet may have: all but what it is known to lack.
     fn possible(t: &Toilet) -> Self {
-        let maybe = |v: Option<bool>| v != Some(false);
-        Self::from_flags(
-            maybe(t.wheelchair),
-            maybe(t.baby_change),
-            maybe(t.family_room),
-            maybe(t.free),
-        )
+        Self::from_fn(|f| Self::answer(t, f) != Some(false))
     }
 
     fn required(f: &Filters) -> Self {
-        Self::from_flags(f.wheelchair, f.baby_change, f.family_room, f.free)
+        Self::from_fn(|filter| f.is_on(filter))
     }
 
     fn has_all(self, required: Facilities) -> bool {
         self.0 & required.0 == required.0
+    }
+}
+
+/// A count for each combination of facilities.
+#[derive(Clone)]
+struct Combinations([usize; Facilities::COMBINATIONS]);
+
+impl Default for Combinations {
+    fn default() -> Self {
+        Combinations([0; Facilities::COMBINATIONS])
     }
 }
 
@@ -244,7 +258,7 @@ pub struct Index {
     /// How many toilets have each combination of facilities, so that a
     /// search for a combination nobody has ends at once instead of
     /// walking every toilet.
-    with_facilities: [usize; 16],
+    with_facilities: Combinations,
     /// Which state of the toilets this is: new on every change, never
     /// repeated in this process (exports are cached by it).
     generation: u64,
@@ -306,11 +320,11 @@ impl Index {
             self.entries.resize_with(at + 1, || None);
         }
         let entry = Entry::new(toilet);
-        self.with_facilities[entry.facilities.0 as usize] += 1;
+        self.with_facilities.0[entry.facilities.0 as usize] += 1;
         let old = self.entries[at].replace(entry);
         match &old {
             None => self.len += 1,
-            Some(old) => self.with_facilities[old.facilities.0 as usize] -= 1,
+            Some(old) => self.with_facilities.0[old.facilities.0 as usize] -= 1,
         }
         old
     }
@@ -321,8 +335,8 @@ impl Index {
         if criteria.filters.include_unknown {
             return self.len > 0;
         }
-        (0..16u8).any(|have| {
-            Facilities(have).has_all(required) && self.with_facilities[have as usize] > 0
+        (0..Facilities::COMBINATIONS as u8).any(|have| {
+            Facilities(have).has_all(required) && self.with_facilities.0[have as usize] > 0
         })
     }
 
@@ -404,7 +418,7 @@ impl Index {
             return;
         };
         self.len -= 1;
-        self.with_facilities[old.facilities.0 as usize] -= 1;
+        self.with_facilities.0[old.facilities.0 as usize] -= 1;
         self.tree.remove(&TreePoint::new(
             old.toilet.position.to_unit_vector(),
             id.get(),

@@ -2,7 +2,7 @@
 
 use super::*;
 use chrono::TimeZone as _;
-use gongce_shared::{OpeningHours, ToiletName};
+use gongce_shared::{OpeningHours, ToiletName, details::Value};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -45,6 +45,9 @@ fn oracle_admits(t: &Toilet, c: &Criteria) -> bool {
         && (!f.baby_change || fits(t.baby_change))
         && (!f.family_room || fits(t.family_room))
         && (!f.free || fits(t.free))
+        && (!f.seated || fits(t.details.tri(Fact::Seated)))
+        && (!f.step_free || fits(t.details.tri(Fact::StepFree)))
+        && (!f.adult_changing || fits(t.details.tri(Fact::AdultChanging)))
         && (!f.open_now || fits(t.open_at(c.now)))
         && !(f.hide_reported_closed && t.reports.reported_closed)
         && t.status != Status::Removed
@@ -131,6 +134,14 @@ fn world(rng: &mut ChaCha8Rng) -> Vec<Toilet> {
             t.baby_change = random_tri(rng);
             t.family_room = random_tri(rng);
             t.free = random_tri(rng);
+            for fact in [
+                Fact::Seated,
+                Fact::StepFree,
+                Fact::AdultChanging,
+                Fact::Squat,
+            ] {
+                t.details.set(fact, random_tri(rng).map(Value::Bool));
+            }
             t.reports.reported_closed = rng.random_bool(0.1);
             t.opening_hours = hours[rng.random_range(0..hours.len())].clone();
             t.status = match rng.random_range(0..40) {
@@ -156,6 +167,9 @@ fn random_filters(rng: &mut ChaCha8Rng) -> Filters {
         baby_change: rng.random_bool(0.2),
         family_room: rng.random_bool(0.15),
         free: rng.random_bool(0.2),
+        seated: rng.random_bool(0.15),
+        step_free: rng.random_bool(0.15),
+        adult_changing: rng.random_bool(0.1),
         open_now: rng.random_bool(0.3),
         hide_reported_closed: rng.random_bool(0.3),
         include_unknown: rng.random_bool(0.3),

@@ -594,6 +594,7 @@ fn apply_patch(
     if let Some(tz) = patch.timezone {
         t.timezone = tz;
     }
+    patch.details.apply(&mut t.details);
     let mut action = "update";
     if let Some(Status::TemporarilyClosed { reason, .. }) = &mut patch.status {
         *reason = gongce_shared::text::clean(reason, gongce_shared::text::REASON_MAX, false)

@@ -13,7 +13,7 @@ macro_rules! toilet_columns {
         "id, source, external_id, name, address, lat, lon, wheelchair, baby_change, \
          family_room, free, access, opening_hours, hours_note, timezone, operator, org_id, \
          last_verified, status, closed_reason, closed_until, version, updated_at, source_crs, \
-         open_reports, reported_closed, last_report_kind, last_report_at, last_fixed_at"
+         open_reports, reported_closed, last_report_kind, last_report_at, last_fixed_at, details"
     };
 }
 pub(crate) use toilet_columns;
@@ -52,6 +52,8 @@ pub(super) struct ToiletRow<'r> {
     pub(super) last_report_kind: Option<&'r str>,
     pub(super) last_report_at: Option<Stamp>,
     pub(super) last_fixed_at: Option<Stamp>,
+    /// The known detailed facts as a JSON object ([`details_text`]).
+    pub(super) details: Option<&'r str>,
 }
 
 /// A fetched row as a toilet; opening hours and time zones that rows
@@ -103,6 +105,12 @@ impl ToiletRow<'_> {
             baby_change: self.baby_change,
             family_room: self.family_room,
             free: self.free,
+            details: self
+                .details
+                .map(serde_json::from_str)
+                .transpose()
+                .with_context(context)?
+                .unwrap_or_default(),
             access: self
                 .access
                 .map(str::parse)
@@ -141,7 +149,7 @@ impl ToiletRow<'_> {
 macro_rules! fact_columns {
     () => {
         "name, address, lat, lon, wheelchair, baby_change, family_room, free, access, \
-         opening_hours, hours_note, timezone, operator"
+         opening_hours, hours_note, timezone, operator, details"
     };
 }
 pub(crate) use fact_columns;
@@ -168,9 +176,35 @@ macro_rules! bind_facts {
             .bind($t.hours_note.as_deref())
             .bind($zone.name())
             .bind($t.operator.as_deref())
+            .bind($crate::store::toilet_row::StoredDetails::stored(
+                &$t.details,
+            ))
     };
 }
 pub(crate) use bind_facts;
+
+/// Detailed facts as the `details` column holds them: a JSON object of
+/// the known facts in their declared order (so equal facts are equal
+/// text, which an import's compare relies on), NULL when none is known.
+pub(crate) trait StoredDetails {
+    fn stored(&self) -> Option<String>;
+}
+
+impl StoredDetails for gongce_shared::Details {
+    fn stored(&self) -> Option<String> {
+        (!self.is_empty())
+            .then(|| serde_json::to_string(self).expect("details serialise to JSON without fail"))
+    }
+}
+
+/// A new toilet's stated facts.
+impl StoredDetails for gongce_shared::DetailsChange {
+    fn stored(&self) -> Option<String> {
+        let mut details = gongce_shared::Details::default();
+        self.apply(&mut details);
+        details.stored()
+    }
+}
 
 /// Toilet `$id` as it stands, read on connection `$conn` (`Option<Toilet>`).
 macro_rules! load_toilet {

@@ -78,7 +78,7 @@ impl Store {
                 fact_columns!(),
                 ", org_id, last_verified, created_at, updated_at)
                  VALUES ('gongce', $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-                    $15, $15, $15) RETURNING id"
+                    $15, $16, $16, $16) RETURNING id"
             ));
             // Without a zone, the one where the toilet stands.
             let zone = draft
@@ -118,9 +118,9 @@ impl Store {
             let update = sqlx::query(concat!(
                 "UPDATE toilets SET (",
                 fact_columns!(),
-                ") = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14),
-                    org_id = $15, last_verified = $16, status = $17, closed_reason = $18,
-                    closed_until = $19, version = version + 1, updated_at = $20
+                ") = ($2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15),
+                    org_id = $16, last_verified = $17, status = $18, closed_reason = $19,
+                    closed_until = $20, version = version + 1, updated_at = $21
                  WHERE id = $1"
             ));
             bind_facts!(update.bind(id.get()), t, t.position, t.timezone)

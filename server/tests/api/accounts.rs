@@ -1551,6 +1551,56 @@ async fn errors_carry_a_code_the_field_the_value_and_the_limit() {
         (&json!("unknown_field"), &json!("colour")),
         "{e}"
     );
+    // The detailed facts, read apart from the rest of the body, name
+    // their field all the same.
+    for (body, code, field, value, limit) in [
+        (
+            json!({"urinals": 1000}),
+            "out_of_range",
+            "urinals",
+            json!("1000"),
+            json!(999),
+        ),
+        (
+            json!({"door_width_cm": -5}),
+            "out_of_range",
+            "door_width_cm",
+            json!("-5"),
+            json!(0),
+        ),
+        (
+            json!({"seated": "yes"}),
+            "invalid_field",
+            "seated",
+            json!("yes"),
+            Value::Null,
+        ),
+        (
+            json!({"phone": "ask Mr Li"}),
+            "invalid_field",
+            "phone",
+            json!("ask Mr Li"),
+            Value::Null,
+        ),
+        (
+            json!({"grade": "级".repeat(41)}),
+            "too_long",
+            "grade",
+            json!("级".repeat(41)),
+            json!(40),
+        ),
+    ] {
+        let mut full = json!({"name": "x", "lat": 31, "lon": 121});
+        full.as_object_mut()
+            .unwrap()
+            .extend(body.as_object().unwrap().clone());
+        let e = post(full).await;
+        assert_eq!(
+            (&e["code"], &e["field"], &e["value"], &e["limit"]),
+            (&json!(code), &json!(field), &value, &limit),
+            "{body}: {e}"
+        );
+    }
     let e = post(json!({"name": "  ", "lat": 31, "lon": 121})).await;
     assert_eq!(
         (&e["code"], &e["field"]),

@@ -138,6 +138,60 @@ fn who(client: &str, network: &str) -> Reporter {
 }
 
 contract! {
+    detailed_facts_survive_writes_reads_and_re_imports(db) {
+        let store = open(&db).await;
+        let (org, member, _) = people(&store).await;
+        let body = json!({"name": "观前街公厕", "lat": 31.3103, "lon": 120.6272,
+            "seated": true, "squat": false, "urinals": 3, "door_width_cm": 85,
+            "phone": "0512-6523 1234", "fee_note": "免费", "name_en": "Guanqian Street Toilet"});
+        let created = store
+            .create_toilet(serde_json::from_value(body).unwrap(), Some(org), member)
+            .await
+            .unwrap();
+        let facts = |t: &gongce_shared::Toilet| serde_json::to_value(&t.details).unwrap();
+        let stated = json!({"seated": true, "squat": false, "door_width_cm": 85, "urinals": 3,
+            "phone": "0512-6523 1234", "fee_note": "免费", "name_en": "Guanqian Street Toilet"});
+        assert_eq!(facts(&created), stated);
+        // Both readers: the bulk snapshot and the read by id.
+        assert_eq!(facts(&store.snapshot().await.unwrap().toilets[0]), stated);
+        assert_eq!(facts(&store.toilets(&[created.id]).await.unwrap()[0]), stated);
+        // A change sets what it names, clears what it nulls, keeps the rest.
+        let changed = store
+            .update_toilet(created.id, patch(json!({"seated": null, "paper": true, "urinals": 4})), 1, member)
+            .await
+            .unwrap();
+        assert_eq!(facts(&changed), json!({"squat": false, "paper": true, "door_width_cm": 85,
+            "urinals": 4, "phone": "0512-6523 1234", "fee_note": "免费",
+            "name_en": "Guanqian Street Toilet"}));
+        let history = store.toilet_history(created.id, member).await.unwrap();
+        assert_eq!(history[0].after.as_ref().map(facts).unwrap()["paper"], true);
+
+        // A list's facts are compared on re-import: the same list changes
+        // nothing, one changed fact updates one toilet.
+        let csv = "编号,名称,纬度,经度,坐便,蹲位,扶手,无台阶,成人护理台,门宽,女厕位,男厕位,无障碍厕位,小便器,厕纸,洗手液,公厕等级,联系电话,收费标准,英文名称\n\
+                   a1,人民广场公厕,31.2304,121.4737,有,有,有,是,否,90,8,4,1,6,有,无,一类,021-6321 0000,0.5 元,People's Square\n\
+                   a2,外滩公厕,31.2400,121.4900,,,,,,,,,,,,,,,,\n";
+        let first = import_csv(&store, "list", csv, |_| {}).await;
+        assert!(first.issues.is_empty(), "{:?}", first.issues);
+        let snapshot = store.snapshot().await.unwrap();
+        let square = snapshot.toilets.iter().find(|t| t.external_id.as_deref() == Some("a1")).unwrap();
+        assert_eq!(facts(square), json!({"seated": true, "squat": true, "grab_rails": true,
+            "step_free": true, "adult_changing": false, "paper": true, "soap": false,
+            "door_width_cm": 90, "stalls_female": 8, "stalls_male": 4, "stalls_accessible": 1,
+            "urinals": 6, "grade": "一类", "phone": "021-6321 0000", "fee_note": "0.5 元",
+            "name_en": "People's Square"}));
+        let bund = snapshot.toilets.iter().find(|t| t.external_id.as_deref() == Some("a2")).unwrap();
+        assert!(bund.details.is_empty());
+        let again = import_csv(&store, "list", csv, |_| {}).await;
+        assert_eq!((again.counts.inserted, again.counts.updated, again.counts.unchanged), (0, 0, 2));
+        let fewer_urinals = csv.replace(",6,有,无,", ",5,有,无,");
+        let changed = import_csv(&store, "list", &fewer_urinals, |_| {}).await;
+        assert_eq!((changed.counts.updated, changed.counts.unchanged), (1, 1));
+        let snapshot = store.snapshot().await.unwrap();
+        let square = snapshot.toilets.iter().find(|t| t.external_id.as_deref() == Some("a1")).unwrap();
+        assert_eq!(square.details.count(gongce_shared::Fact::Urinals), Some(5));
+    }
+
     retention_deletes_what_nothing_needs_and_followers_reload_past_it(db) {
         let clock = crate::TestClock::default();
         let store = open(&db).await.with_clock(clock.clock());

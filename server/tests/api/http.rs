@@ -1,6 +1,6 @@
 use axum::{body::Body, http::Request};
 use gongce_shared::api::{NearbyResponse, ToiletCollection};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use std::sync::Arc;
 
@@ -68,6 +68,79 @@ async fn nearby_answers_nearest_first_with_distance_and_bearing() {
         .json();
     assert_eq!(far["results"][0]["toilet"]["wheelchair"], Value::Null);
     assert_eq!(far["results"][0]["open_now"], Value::Null);
+}
+
+/// A list in the Chinese standard's words is served with every fact, and
+/// the new filters keep a known yes only (or a maybe with include_unknown).
+#[tokio::test]
+async fn detailed_facts_from_chinese_columns_are_served_and_filtered() {
+    let app = app_with_csv(
+        "编号,名称,纬度,经度,坐便,蹲位,扶手,无障碍通道,成人护理台,门宽,女厕位,男厕位,无障碍厕位,小便斗,手纸,洗手液,等级,管理电话,收费标准,name_en\n\
+         1,人民广场公厕,31.2325,121.4737,有,有,有,有,有,95厘米,10,6,2,8,有,有,一类,021-6321 0000,免费,People's Square Toilet\n\
+         2,南京路公厕,31.2330,121.4740,否,是,,否,否,,4,2,0,3,无,无,二类,,0.5 元,\n\
+         3,福州路公厕,31.2340,121.4750,,,,,,,,,,,,,,,,\n",
+    )
+    .await;
+    let at = "lat=31.2324&lon=121.4737";
+    let reply = app
+        .get(&format!("/api/v1/toilets/nearby?{at}"))
+        .await
+        .json();
+    let first = &reply["results"][0]["toilet"];
+    for (key, value) in [
+        ("seated", json!(true)),
+        ("squat", json!(true)),
+        ("grab_rails", json!(true)),
+        ("step_free", json!(true)),
+        ("adult_changing", json!(true)),
+        ("paper", json!(true)),
+        ("soap", json!(true)),
+        ("door_width_cm", json!(95)),
+        ("stalls_female", json!(10)),
+        ("stalls_male", json!(6)),
+        ("stalls_accessible", json!(2)),
+        ("urinals", json!(8)),
+        ("grade", json!("一类")),
+        ("phone", json!("021-6321 0000")),
+        ("fee_note", json!("免费")),
+        ("name_en", json!("People's Square Toilet")),
+    ] {
+        assert_eq!(first[key], value, "{key}: {first}");
+    }
+    // Unknown facts are absent, not false.
+    let third = &reply["results"][2]["toilet"];
+    assert_eq!(third["external_id"], "3");
+    assert!(third.get("seated").is_none(), "{third}");
+    assert_eq!(reply["results"][1]["toilet"]["seated"], false);
+    let get = |q: String| {
+        let app = &app;
+        async move { ids(&app.get(&format!("/api/v1/toilets/nearby?{q}")).await.json()) }
+    };
+    for filter in ["seated", "step_free", "adult_changing"] {
+        assert_eq!(
+            get(format!("{at}&{filter}=true")).await,
+            vec![1],
+            "{filter}"
+        );
+        assert_eq!(
+            get(format!("{at}&{filter}=true&include_unknown=true")).await,
+            vec![1, 3],
+            "{filter}"
+        );
+    }
+    let bbox = app
+        .get("/api/v1/toilets?bbox=121.47,31.23,121.48,31.24&seated=true")
+        .await
+        .json();
+    assert_eq!(bbox["features"].as_array().unwrap().len(), 1, "{bbox}");
+    let e = app
+        .get(&format!("/api/v1/toilets/nearby?{at}&seated=maybe"))
+        .await
+        .json();
+    assert_eq!(
+        (&e["error"]["code"], &e["error"]["field"]),
+        (&json!("invalid_parameter"), &json!("seated"))
+    );
 }
 
 #[tokio::test]

@@ -55,7 +55,7 @@ pub(crate) fn result_list(
         html! {
             <li>
                 <button class="result" onclick={open} data-id={t.id.to_string()}>
-                    <span class="name">{ t.name.as_str() }</span>
+                    <span class="name">{ t.name_in(lang == Lang::En) }</span>
                     <span class="meta">
                         <span class="distance">{ lang.distance(r.distance_m) }</span>
                         <span class={classes!("bearing", format!("d{}", octant(r.bearing_deg)))} aria-hidden="true">{ "↑" }</span>

@@ -6,6 +6,8 @@ use yew::prelude::*;
 
 use wasm_bindgen::JsCast as _;
 
+use gongce_shared::{Fact, details::Value};
+
 use crate::{
     components::{ReportPicker, nav_links, open_badge},
     context::use_lang,
@@ -44,6 +46,52 @@ fn report_state(lang: Lang, t: &Toilet) -> Html {
     }
 }
 
+/// The detailed facts known, one row each (unknown ones are left out:
+/// most lists record few of them). The names in English are shown as the
+/// name and address instead.
+fn detail_rows(lang: Lang, t: &Toilet) -> Html {
+    let row = |fact: Fact, value: Html| {
+        html! {
+            <div class="row" data-fact={fact.key()}><dt>{ lang.fact(fact) }</dt><dd>{ value }</dd></div>
+        }
+    };
+    t.details
+        .iter()
+        .filter(|(f, _)| !matches!(f, Fact::NameEn | Fact::AddressEn))
+        .map(|(fact, value)| match value {
+            Value::Bool(b) => row(fact, html! { yes_no(lang, Some(b), false) }),
+            Value::Count(n) if fact == Fact::DoorWidthCm => {
+                let sep = if lang == Lang::En { " " } else { "" };
+                row(
+                    fact,
+                    html! { format!("{n}{sep}{}", lang.t(Text::Centimetres)) },
+                )
+            }
+            Value::Count(n) => row(fact, html! { n.to_string() }),
+            Value::Text(text) if fact == Fact::Phone => row(
+                fact,
+                html! { <a href={tel_link(&text)}>{ text.to_string() }</a> },
+            ),
+            Value::Text(text) => row(fact, html! { text.to_string() }),
+        })
+        .collect()
+}
+
+/// A `tel:` link to the first number of a phone field: its digits and a
+/// leading `+` (the server allows nothing else in a number but separators
+/// and an extension, which is left out).
+fn tel_link(phone: &str) -> String {
+    let first = phone
+        .split(['转', '轉', ',', ';', '/', 'x', 'e'])
+        .next()
+        .unwrap_or_default();
+    let digits: String = first
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    format!("tel:{digits}")
+}
+
 #[derive(Properties, PartialEq)]
 pub(crate) struct DetailSheetProps {
     pub(crate) result: NearbyResult,
@@ -60,6 +108,7 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
     let lang = use_lang();
     let r = &props.result;
     let t = &r.toilet;
+    let english = lang == Lang::En;
     let sheet = use_node_ref();
     {
         let sheet = sheet.clone();
@@ -120,10 +169,10 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
         }
     };
     html! {
-        <aside class="sheet" role="dialog" aria-modal="true" aria-label={t.name.clone()}
+        <aside class="sheet" role="dialog" aria-modal="true" aria-label={t.name_in(english).to_owned()}
             ref={sheet} tabindex="-1" onkeydown={escape}>
             <header>
-                <h2>{ t.name.as_str() }</h2>
+                <h2>{ t.name_in(english) }</h2>
                 <button class="close" onclick={close} aria-label={lang.t(Text::Close)}>{ "✕" }</button>
             </header>
             <p>
@@ -143,8 +192,9 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
                 { row(Text::Free, yes_no(lang, t.free, true).to_owned()) }
                 { row(Text::OpeningHours, t.opening_hours.as_deref().map_or_else(|| lang.t(Text::Unknown).to_owned(), |h| lang.hours(h))) }
                 if let Some(note) = &t.hours_note { { row(Text::HoursNote, note.clone()) } }
-                if let Some(a) = &t.address { { row(Text::Address, a.clone()) } }
+                if let Some(a) = t.address_in(english) { { row(Text::Address, a.to_owned()) } }
                 if let Some(o) = &t.operator { { row(Text::Operator, o.clone()) } }
+                { detail_rows(lang, t) }
             </dl>
             <p class="fresh">{ verified }</p>
             <ReportPicker toilet={t.id} on_changed={props.on_changed.clone()} />

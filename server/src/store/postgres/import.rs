@@ -144,7 +144,7 @@ async fn load_venues(conn: &mut PgConnection, venues: &Connection) -> anyhow::Re
             lat DOUBLE PRECISION NOT NULL, lon DOUBLE PRECISION NOT NULL,
             wheelchair BOOLEAN, baby_change BOOLEAN, family_room BOOLEAN, free BOOLEAN,
             access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
-            operator TEXT, source_crs TEXT NOT NULL
+            operator TEXT, source_crs TEXT NOT NULL, details TEXT
         ) ON COMMIT DROP",
     )
     .await?;

@@ -175,5 +175,6 @@ fn columns<'r>(row: &'r Row<'_>) -> rusqlite::Result<ToiletRow<'r>> {
         last_report_kind: text(26)?,
         last_report_at: stamp(27)?,
         last_fixed_at: stamp(28)?,
+        details: text(29)?,
     })
 }
