@@ -503,6 +503,89 @@ impl BboxQuery {
     }
 }
 
+/// `GET /api/v1/toilets/search`: toilets whose name, address, operator
+/// or English name holds `q`, nearest first from `at` when given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    /// As sent; the server folds it (case, full-width, Traditional and
+    /// Simplified Chinese, spaces) as it folds what it searches.
+    pub q: String,
+    pub at: Option<LatLon>,
+    /// 1..=50, default 10.
+    pub limit: u32,
+}
+
+impl SearchQuery {
+    pub const MAX_LIMIT: u32 = 50;
+    pub const DEFAULT_LIMIT: u32 = 10;
+    /// The most characters `q` may have, spaces not counted.
+    pub const MAX_CHARS: usize = 64;
+    const PARAMS: [&'static str; 4] = ["q", "lat", "lon", "limit"];
+
+    pub fn from_query(query: &str) -> Result<Self, QueryError> {
+        let params = Params::parse(query, &Self::PARAMS)?;
+        let q = params.get("q").ok_or(QueryError::Missing { param: "q" })?;
+        // Spaces and control characters do not count (nor match).
+        let chars = q
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .count();
+        if chars == 0 {
+            return Err(QueryError::beyond("q", q, "say what to look for", 1));
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(QueryError::beyond(
+                "q",
+                &q.chars().take(100).collect::<String>(),
+                format!(
+                    "{chars} characters; at most {} (spaces not counted)",
+                    Self::MAX_CHARS
+                ),
+                Self::MAX_CHARS as i64,
+            ));
+        }
+        // Together they rank by distance. One alone is checked and then
+        // left aside: OpenAPI cannot say that each needs the other, and
+        // the answer, without distances, shows it was.
+        let (lat, lon) = (params.number("lat")?, params.number("lon")?);
+        let at = position(
+            lat.unwrap_or_default(),
+            lon.unwrap_or_default(),
+            params.get("lat").unwrap_or_default(),
+            params.get("lon").unwrap_or_default(),
+        )?;
+        let at = (lat.is_some() && lon.is_some()).then_some(at);
+        Ok(SearchQuery {
+            q: q.to_owned(),
+            at,
+            limit: params.limit(Self::MAX_LIMIT, Self::DEFAULT_LIMIT)?,
+        })
+    }
+}
+
+/// One toilet a search found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SearchResult {
+    /// From the position searched from, when one was given; metres, to 0.1 m.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+    /// Degrees clockwise from north, when a position was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bearing_deg: Option<f64>,
+    pub open_now: Option<bool>,
+    #[serde(default)]
+    pub changes_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub toilet: Toilet,
+}
+
+/// With a position, nearest first; without, the best matches first (the
+/// name itself, then names starting with the words, then names holding
+/// them, then other fields), each by id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SearchResponse {
+    pub results: Vec<SearchResult>,
+}
+
 /// One toilet found near the query point.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct NearbyResult {

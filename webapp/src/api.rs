@@ -113,6 +113,21 @@ pub async fn nearby(query: &NearbyQuery) -> Result<NearbyResponse, ApiError> {
     send(Request::get(&url).build().map_err(ApiError::network)?).await
 }
 
+/// Toilets by name or place, nearest `from` first when given.
+pub async fn search(
+    q: &str,
+    from: Option<gongce_shared::LatLon>,
+) -> Result<crate::model::SearchResponse, ApiError> {
+    let mut url = format!(
+        "/api/v1/toilets/search?q={}",
+        js_sys::encode_uri_component(q)
+    );
+    if let Some(p) = from {
+        url.push_str(&format!("&lat={:.5}&lon={:.5}", p.lat(), p.lon()));
+    }
+    send(Request::get(&url).build().map_err(ApiError::network)?).await
+}
+
 /// One toilet, by its id (a shared address).
 pub async fn toilet(id: i64) -> Result<Toilet, ApiError> {
     let url = format!("/api/v1/toilets/{id}");

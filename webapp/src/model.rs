@@ -200,6 +200,38 @@ pub fn toilet_in_fragment(fragment: &str) -> Option<i64> {
         .filter(|id| *id > 0)
 }
 
+/// `GET /api/v1/toilets/search`: distance and bearing only when a
+/// position was sent.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SearchResponse {
+    pub results: Vec<SearchResult>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SearchResult {
+    #[serde(default)]
+    pub distance_m: Option<f64>,
+    #[serde(default)]
+    pub bearing_deg: Option<f64>,
+    pub open_now: Option<bool>,
+    #[serde(default)]
+    pub changes_at: Option<DateTime<Utc>>,
+    pub toilet: Toilet,
+}
+
+impl From<SearchResult> for NearbyResult {
+    /// Without a distance, as one not measured (see [`NearbyResult::seen_from`]).
+    fn from(r: SearchResult) -> Self {
+        NearbyResult {
+            distance_m: r.distance_m.unwrap_or(f64::NAN),
+            bearing_deg: r.bearing_deg.unwrap_or_default(),
+            open_now: r.open_now,
+            changes_at: r.changes_at,
+            toilet: r.toilet,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NearbyResponse {
     pub results: Vec<NearbyResult>,

@@ -165,6 +165,28 @@ test("the detail sheet shows unknown as unknown and hands off to Amap in GCJ-02"
   await context.close();
 });
 
+test("a resident finds a toilet by name in Traditional characters, opens it and clears the search", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base);
+  await page.waitForSelector(".results li");
+  await page.click(".open-search");
+  await page.fill('.place-search input[name="q"]', "外灘");
+  await page.press('.place-search input[name="q"]', "Enter");
+  await page.waitForSelector(".search-results li");
+  assertEq(await page.$$eval(".search-results .name", (ns) => ns.map((n) => n.textContent)), ["外滩公厕"], "Traditional finds Simplified");
+  assert((await page.textContent(".search-results .distance")).endsWith("公里"), "measured from the resident");
+  await page.screenshot({ path: join(artifacts, "search.png") });
+  await page.click(".search-results li button");
+  await page.waitForSelector(".sheet");
+  assertEq(await page.textContent(".sheet h2"), "外滩公厕", "the chosen toilet opens");
+  await page.keyboard.press("Escape");
+  await page.fill('.place-search input[name="q"]', "不存在的地方");
+  await page.press('.place-search input[name="q"]', "Enter");
+  await page.waitForFunction(() => document.querySelector(".search-results p")?.textContent === "没有找到匹配的公厕");
+  await page.click(".clear-search");
+  assertEq(await page.$(".search-results"), null, "cleared");
+  assert((await page.$$(".results li")).length > 0, "the nearest list is back");
+  await context.close();
+});
 test("keyboard users skip to the list, open a sheet, close it with Esc; a toilet has its own address; Back closes", async ({ browser, base }) => {
   const { context, page } = await resident(browser, base);
   await page.waitForSelector(".results li");

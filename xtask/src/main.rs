@@ -12,7 +12,8 @@
 //! - `schemathesis [--seconds N] [--stateful]`: the API against its OpenAPI
 //!   document (see xtask/src/schemathesis.rs); `test` runs 60 s of it.
 //! - `bench`: the serving benchmark; `bench import`: the import benchmark;
-//!   `bench replicas`: PostgreSQL replicas against SQLite (see server/benches and README).
+//!   `bench replicas`: PostgreSQL replicas against SQLite; `bench search`: search by name
+//!   at 1M toilets (see server/benches and README).
 
 use std::{
     path::{Path, PathBuf},
@@ -283,10 +284,11 @@ fn bench(extra: &[String]) -> anyhow::Result<()> {
         status(cargo().args(["build", "--release", "-p", "gongce"]))?;
         return status(Command::new("node").arg("webapp/tests/bench.mjs"));
     }
-    if extra.first().map(String::as_str) == Some("import") {
+    // In-process benchmarks: no tools beyond cargo.
+    if let Some(which @ ("import" | "search")) = extra.first().map(String::as_str) {
         return status(
             cargo()
-                .args(["bench", "-p", "gongce", "--bench", "import", "--"])
+                .args(["bench", "-p", "gongce", "--bench", which, "--"])
                 .args(&extra[1..]),
         );
     }

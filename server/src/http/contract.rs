@@ -26,7 +26,12 @@ fn query_schema(path: &str, name: &str) -> Option<Value> {
         "limit" if path.ends_with("/nearby") => {
             json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 10})
         }
+        "limit" if path.ends_with("/search") => {
+            json!({"type": "integer", "minimum": 1, "maximum": 50, "default": 10})
+        }
         "limit" => json!({"type": "integer", "minimum": 1, "maximum": 5000, "default": 1000}),
+        // 1 to 64 characters that are neither spaces nor controls.
+        "q" => json!({"type": "string", "pattern": SEARCH_TEXT, "example": "台中車站"}),
         "radius_m" => json!({"type": "number", "exclusiveMinimum": 0}),
         "bbox" => json!({"type": "string", "pattern": BBOX, "example": "120.6,24.1,120.7,24.2"}),
         "overdue_hours" => json!({"type": "number", "exclusiveMinimum": 0, "maximum": 8760}),
@@ -35,6 +40,11 @@ fn query_schema(path: &str, name: &str) -> Option<Value> {
         _ => return None,
     })
 }
+
+/// Search text: 1 to 64 characters that are not spaces or controls,
+/// among any number of those.
+const SEARCH_TEXT: &str =
+    r"^[\s\x00-\x1f\x7f-\x9f]*(?:[^\s\x00-\x1f\x7f-\x9f][\s\x00-\x1f\x7f-\x9f]*){1,64}$";
 
 /// Four numbers, longitudes within ±180 and latitudes within ±90; the
 /// latitudes may come in either order.

@@ -159,6 +159,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
     ),
     paths(
         toilets::nearby,
+        toilets::search,
         toilets::in_bbox,
         toilets::by_id,
         export::about,

@@ -9,7 +9,10 @@ use axum::{
 };
 use gongce_shared::{
     Toilet, ToiletId,
-    api::{BboxQuery, FeatureCollectionType, FeatureType, NearbyQuery, PointGeometry, PointType},
+    api::{
+        BboxQuery, FeatureCollectionType, FeatureType, NearbyQuery, PointGeometry, PointType,
+        SearchQuery,
+    },
 };
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -20,6 +23,7 @@ use crate::index::Criteria;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/toilets/nearby", get(nearby))
+        .route("/api/v1/toilets/search", get(search))
         .route("/api/v1/toilets", get(in_bbox))
         .route("/api/v1/toilets/{id}", get(by_id))
 }
@@ -99,6 +103,71 @@ pub(super) async fn nearby(
         })
         .collect();
     json_response(&NearbyResponseView { results }, 64 + 640 * hits.len())
+}
+
+/// The wire shape of `gongce_shared::api::SearchResponse`.
+#[derive(Serialize)]
+struct SearchResponseView<'a> {
+    results: Vec<SearchResultView<'a>>,
+}
+
+#[derive(Serialize)]
+struct SearchResultView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bearing_deg: Option<f64>,
+    open_now: Option<bool>,
+    changes_at: Option<chrono::DateTime<chrono::Utc>>,
+    toilet: &'a RawValue,
+}
+
+/// Toilets by name or place.
+#[utoipa::path(
+    get,
+    path = "/api/v1/toilets/search",
+    tag = "toilets",
+    params(
+        ("q" = String, Query, description = "what to look for in the name, address, operator or English name: 1–64 characters, spaces not counted; case, full-width forms and Simplified/Traditional Chinese do not matter"),
+        ("lat" = Option<f64>, Query, description = "with lon: rank by distance from here (WGS-84); alone, left aside"),
+        ("lon" = Option<f64>, Query, description = "with lat; alone, left aside"),
+        ("limit" = Option<u32>, Query, description = "1..=50, default 10"),
+    ),
+    responses(
+        (status = 200, body = gongce_shared::api::SearchResponse),
+        (status = 400, description = "q is missing, blank or longer than 64 characters, or a parameter is invalid; the message names it", body = gongce_shared::api::ErrorBody),
+    )
+)]
+pub(super) async fn search(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = SearchQuery::from_query(query.as_deref().unwrap_or_default())?;
+    let folded = crate::index::search::fold(&q.q);
+    let now = state.now();
+    let index = state.index.read().expect("index lock");
+    let found = index.search(&folded, q.at, q.limit as usize);
+    let results = found
+        .iter()
+        .map(|f| {
+            let (open_now, changes_at) = crate::index::hours_at(&f.toilet, now, true);
+            let to = f.toilet.position;
+            let hit = q.at.map(|at| {
+                (
+                    tenths(crate::index::distance_m(at, to)),
+                    tenths(crate::index::bearing_deg(at, to)) % 360.0,
+                )
+            });
+            SearchResultView {
+                distance_m: hit.map(|h| h.0),
+                bearing_deg: hit.map(|h| h.1),
+                open_now,
+                changes_at,
+                toilet: index.json(f.toilet.id).expect("a match is in the index"),
+            }
+        })
+        .collect();
+    json_response(&SearchResponseView { results }, 64 + 640 * found.len())
 }
 
 /// Rounds to one decimal: 0.1 m and 0.1° are finer than any phone's fix,

@@ -18,6 +18,8 @@ use gongce_shared::{
 use rstar::{AABB, Envelope, RTree, primitives::GeomWithData};
 use serde_json::value::RawValue;
 
+pub mod search;
+
 /// An R-tree point: the unit vector, and its toilet's id.
 type TreePoint = GeomWithData<[f64; 3], i64>;
 
@@ -217,6 +219,14 @@ pub fn hours_at(
     }
 }
 
+/// One toilet found by [`Index::search`]: with its squared chord from the
+/// position searched from, when there was one.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub toilet: Arc<Toilet>,
+    pub chord_2: Option<f64>,
+}
+
 /// One toilet found by [`Index::nearest`].
 #[derive(Debug, Clone)]
 pub struct Hit {
@@ -226,15 +236,23 @@ pub struct Hit {
 }
 
 impl Hit {
-    /// Haversine distance from `from`, metres.
     pub fn distance_m(&self, from: LatLon) -> f64 {
-        Haversine.distance(geo_point(from), geo_point(self.toilet.position))
+        distance_m(from, self.toilet.position)
     }
 
-    /// Initial bearing from `from`, degrees clockwise from north in 0..360.
     pub fn bearing_deg(&self, from: LatLon) -> f64 {
-        Haversine.bearing(geo_point(from), geo_point(self.toilet.position))
+        bearing_deg(from, self.toilet.position)
     }
+}
+
+/// Haversine distance from `from` to `to`, metres.
+pub fn distance_m(from: LatLon, to: LatLon) -> f64 {
+    Haversine.distance(geo_point(from), geo_point(to))
+}
+
+/// Initial bearing from `from` to `to`, degrees clockwise from north in 0..360.
+pub fn bearing_deg(from: LatLon, to: LatLon) -> f64 {
+    Haversine.bearing(geo_point(from), geo_point(to))
 }
 
 fn geo_point(p: LatLon) -> Point<f64> {
@@ -262,6 +280,9 @@ pub struct Index {
     /// Which state of the toilets this is: new on every change, never
     /// repeated in this process (exports are cached by it).
     generation: u64,
+    /// The toilets' texts for search, built on first use (or after start,
+    /// by [`Index::render`]) and kept in step from then on.
+    text: OnceLock<search::TextIndex>,
 }
 
 /// A generation no index of this process has had.
@@ -364,11 +385,99 @@ impl Index {
             let Some(slice) = index.entries.get(from..) else {
                 return;
             };
+            if slice.is_empty() {
+                // Then the texts for search.
+                index.text();
+                return;
+            }
             for entry in slice.iter().take(SLICE).flatten() {
                 entry.json();
             }
             from += SLICE;
         }
+    }
+
+    fn text(&self) -> &search::TextIndex {
+        self.text.get_or_init(|| {
+            search::TextIndex::build(self.entries.iter().flatten().map(|e| &e.toilet))
+        })
+    }
+
+    /// The toilets whose text holds `folded` (see [`search::fold`]), at
+    /// most `limit`: with a position, nearest first, ties by id; without,
+    /// best matches first, then by id.
+    pub fn search(&self, folded: &str, at: Option<LatLon>, limit: usize) -> Vec<Found> {
+        let text = self.text();
+        let Some(list) = text.candidates(folded) else {
+            return Vec::new();
+        };
+        let Some(at) = at else {
+            let mut ranked: Vec<(search::Quality, i64)> = list
+                .iter()
+                .filter_map(|&id| Some((text.quality(id.into(), folded)?, i64::from(id))))
+                .collect();
+            ranked.sort_unstable();
+            ranked.dedup_by_key(|(_, id)| *id);
+            ranked.truncate(limit);
+            return ranked
+                .into_iter()
+                .filter_map(|(_, id)| self.found(id, None))
+                .collect();
+        };
+        let from = at.to_unit_vector();
+        // A short list is ranked outright, measuring each from the table
+        // of points (some 10 ns an entry); a long one (a common word) is
+        // met walking the tree outward, which ends after about limit × len
+        // / list steps of some 200 ns (a step reads the toilet's text).
+        // Walking wins above 4·√(limit × len); a walk longer than the list
+        // gives way to measuring.
+        let short = if cfg!(test) {
+            256
+        } else {
+            4 * ((limit * self.len) as f64).sqrt() as usize
+        };
+        if list.len() > short {
+            let mut hits: Vec<(f64, i64)> = Vec::with_capacity(limit);
+            let mut complete = true;
+            for (walked, (point, chord_2)) in self
+                .tree
+                .nearest_neighbor_iter_with_distance_2(&from)
+                .enumerate()
+            {
+                if hits.len() >= limit && hits.last().is_some_and(|last| chord_2 > last.0) {
+                    break;
+                }
+                if walked >= list.len().max(if cfg!(test) { 64 } else { 1024 }) {
+                    complete = false;
+                    break;
+                }
+                if text.quality(point.data, folded).is_some() {
+                    hits.push((chord_2, point.data));
+                }
+            }
+            if complete {
+                return self.nearest_of(hits, limit);
+            }
+        }
+        // The matches are few, or far from here: measure each.
+        let hits = text.nearest_on(list, folded, from, limit);
+        self.nearest_of(hits, limit)
+    }
+
+    fn nearest_of(&self, mut hits: Vec<(f64, i64)>, limit: usize) -> Vec<Found> {
+        hits.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        hits.dedup_by_key(|(_, id)| *id);
+        hits.truncate(limit);
+        hits.into_iter()
+            .filter_map(|(chord_2, id)| self.found(id, Some(chord_2)))
+            .collect()
+    }
+
+    fn found(&self, id: i64, chord_2: Option<f64>) -> Option<Found> {
+        Some(Found {
+            toilet: Arc::clone(&self.entry(id)?.toilet),
+            chord_2,
+        })
     }
 
     /// Every served toilet, by id: for exports, taken under the read lock
@@ -399,6 +508,9 @@ impl Index {
             return;
         }
         let point = TreePoint::new(toilet.position.to_unit_vector(), toilet.id.get());
+        if let Some(text) = self.text.get_mut() {
+            text.put(&toilet);
+        }
         if let Some(old) = self.put(Arc::new(toilet)) {
             self.tree.remove(&TreePoint::new(
                 old.toilet.position.to_unit_vector(),
@@ -410,6 +522,9 @@ impl Index {
 
     pub fn remove(&mut self, id: ToiletId) {
         self.generation = next_generation();
+        if let Some(text) = self.text.get_mut() {
+            text.remove(id);
+        }
         let Some(old) = usize::try_from(id.get())
             .ok()
             .and_then(|at| self.entries.get_mut(at))

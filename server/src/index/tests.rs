@@ -529,3 +529,119 @@ fn a_combination_nobody_has_ends_the_search_at_once() {
     assert!(index.nearest(at, 10, None, &c).is_empty());
     assert_eq!(index.len(), 1000);
 }
+
+/// Search against brute force: common words (met by walking the tree),
+/// rare ones (ranked outright), Traditional and Simplified, with and
+/// without a position, and after edits and removals.
+#[test]
+fn search_equals_brute_force() {
+    let mut rng = ChaCha8Rng::seed_from_u64(16);
+    // Common words everywhere, rare ones a few times; each name mixes them.
+    let common = ["公厕", "公廁", "厕所", "toilet"];
+    let rare = [
+        "觀前街",
+        "观前",
+        "臺中車站",
+        "台中车站",
+        "Taichung",
+        "中山公園",
+    ];
+    let mut all: Vec<Toilet> = Vec::new();
+    for id in 1..=6000 {
+        let (lat, lon) = if id % 3 == 0 {
+            random_point(&mut rng)
+        } else {
+            (rng.random_range(24.0..25.5), rng.random_range(120.5..121.8))
+        };
+        let mut t = toilet(id, lat, lon);
+        let mut name = common[rng.random_range(0..common.len())].to_owned();
+        if rng.random_bool(0.01) {
+            name = format!("{}{name}", rare[rng.random_range(0..rare.len())]);
+        }
+        t.name = ToiletName::new(&format!("{name} {id}")).unwrap();
+        if rng.random_bool(0.02) {
+            t.address = Some(format!("{} 1号", rare[rng.random_range(0..rare.len())]));
+        }
+        all.push(t);
+    }
+    let mut index = Index::build(all.clone());
+    let oracle = |all: &[Toilet], q: &str, at: Option<LatLon>, limit: usize| -> Vec<i64> {
+        let folded = search::fold(q);
+        let text = |t: &Toilet| {
+            [Some(t.name.as_str()), t.address.as_deref()]
+                .into_iter()
+                .flatten()
+                .map(search::fold)
+                .collect::<Vec<_>>()
+        };
+        let mut hits: Vec<(f64, u8, i64)> = all
+            .iter()
+            .filter(|t| t.status != Status::Removed)
+            .filter_map(|t| {
+                let fields = text(t);
+                let in_name = fields[0].find(&folded);
+                let quality = match in_name {
+                    Some(0) if fields[0] == folded => 0,
+                    Some(0) => 1,
+                    Some(_) => 2,
+                    None if fields[1..].iter().any(|f| f.contains(&folded)) => 3,
+                    None => return None,
+                };
+                let d = at.map_or(0.0, |at| haversine_m(at, t.position));
+                Some((d, quality, t.id.get()))
+            })
+            .collect();
+        match at {
+            Some(_) => hits.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2))),
+            None => hits.sort_by(|a, b| a.1.cmp(&b.1).then(a.2.cmp(&b.2))),
+        }
+        hits.into_iter().take(limit).map(|h| h.2).collect()
+    };
+    let queries = [
+        "公厕",
+        "公廁",
+        "厕",
+        "TOILET",
+        "公厕1",
+        "公廁2",
+        "观前街",
+        "臺中",
+        "台中車站",
+        "中山公园",
+        "1号",
+        "无此",
+    ];
+    let check = |index: &Index, all: &[Toilet], rng: &mut ChaCha8Rng| {
+        for q in queries {
+            for at in [None, Some(random_point(rng)), Some((24.5, 121.0))] {
+                let at = at.map(|(lat, lon)| LatLon::new(lat, lon).unwrap());
+                let limit = [1, 10, 50][rng.random_range(0..3)];
+                let ours: Vec<i64> = index
+                    .search(&search::fold(q), at, limit)
+                    .iter()
+                    .map(|f| f.toilet.id.get())
+                    .collect();
+                assert_eq!(
+                    ours,
+                    oracle(all, q, at, limit),
+                    "{q:?} at {at:?} limit {limit}"
+                );
+            }
+        }
+    };
+    check(&index, &all, &mut rng);
+    assert!(!index.search(&search::fold("观前街"), None, 50).is_empty());
+    // Edits and removals are searched as they now stand.
+    for id in (1..=6000).step_by(7) {
+        let mut t = all[id - 1].clone();
+        if id % 2 == 0 {
+            t.name = ToiletName::new(&format!("觀前街新公厕 {id}")).unwrap();
+            index.upsert(t.clone());
+        } else {
+            t.status = Status::Removed;
+            index.remove(t.id);
+        }
+        all[id - 1] = t;
+    }
+    check(&index, &all, &mut rng);
+}

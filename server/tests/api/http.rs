@@ -917,3 +917,102 @@ async fn without_the_web_app_the_root_says_how_to_get_it() {
     assert_eq!(missing.status, 404);
     assert_eq!(missing.json()["error"]["code"], "not_found");
 }
+
+/// Search by name or place: Simplified finds Traditional and the reverse,
+/// case and full-width forms do not matter, a position orders by
+/// distance, and bad queries are refused naming `q`.
+#[tokio::test]
+async fn search_folds_chinese_scripts_and_orders_by_distance() {
+    let app = app_with_csv(
+        "id,name,address,lat,lon,operator,name_en\n\
+         1,臺中火車站公廁,臺中市中區台灣大道一段1號,24.1369,120.6869,臺中市政府,Taichung Station Toilet\n\
+         2,台中公园厕所,台中市北区公园路,24.1440,120.6830,,\n\
+         3,观前街公厕,苏州市姑苏区观前街,31.3103,120.6272,苏州市环卫处,\n\
+         4,中山公園公廁,台北市中山區,25.0400,121.5600,,\n",
+    )
+    .await;
+    let search = |q: &str| {
+        let app = &app;
+        let q = q.to_owned();
+        async move {
+            let reply = app.get(&format!("/api/v1/toilets/search?{q}")).await;
+            (reply.status, reply.json())
+        }
+    };
+    let found = |body: &Value| -> Vec<String> {
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["toilet"]["external_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // Simplified finds Traditional, and the reverse.
+    let (status, body) = search("q=%E5%8F%B0%E4%B8%AD%E7%81%AB%E8%BD%A6%E7%AB%99").await; // 台中火车站
+    assert_eq!(status, 200);
+    assert_eq!(found(&body), ["1"]);
+    assert!(
+        body["results"][0].get("distance_m").is_none(),
+        "no position, no distance"
+    );
+    let (_, body) = search("q=%E8%A7%80%E5%89%8D%E8%A1%97").await; // 觀前街
+    assert_eq!(found(&body), ["3"]);
+    // Spaces, case and full-width letters do not matter; the English name counts.
+    let (_, body) = search(
+        "q=%EF%BD%94%EF%BD%81%EF%BD%89%EF%BD%83%EF%BD%88%EF%BD%95%EF%BD%8E%EF%BD%87+STATION",
+    )
+    .await; // ｔａｉｃｈｕｎｇ STATION
+    assert_eq!(found(&body), ["1"]);
+    // The operator and the address count, after the names.
+    let (_, body) = search("q=%E5%8F%B0%E4%B8%AD").await; // 台中
+    assert_eq!(found(&body), ["1", "2"], "both names start with it: by id");
+    let (_, body) = search("q=%E5%85%AC%E5%8E%95").await; // 公厕
+    assert_eq!(
+        found(&body),
+        ["1", "3", "4"],
+        "台中公园厕所 does not hold 公厕"
+    );
+    // With a position: nearest first, with distance and bearing.
+    let (_, body) = search("q=%E5%8F%B0%E4%B8%AD&lat=24.145&lon=120.683").await;
+    assert_eq!(found(&body), ["2", "1"]);
+    let d = body["results"][0]["distance_m"].as_f64().unwrap();
+    assert!((100.0..130.0).contains(&d), "{d}");
+    assert!(body["results"][0]["bearing_deg"].is_number());
+    let (_, body) = search("q=%E5%85%AC%E5%8E%95&lat=31.3&lon=120.62&limit=2").await;
+    assert_eq!(
+        found(&body),
+        ["3", "4"],
+        "Suzhou, then Taipei before Taichung"
+    );
+    // Refused, naming the parameter.
+    for (query, code, param, limit) in [
+        ("lat=1&lon=2", "missing_parameter", "q", Value::Null),
+        ("q=+++", "invalid_parameter", "q", json!(1)),
+        (
+            &format!("q={}", "a".repeat(65)),
+            "invalid_parameter",
+            "q",
+            json!(64),
+        ),
+        ("q=x&lat=91", "invalid_parameter", "lat", json!(90)),
+        ("q=x&limit=51", "invalid_parameter", "limit", json!(50)),
+    ] {
+        let (status, body) = search(query).await;
+        assert_eq!(status, 400, "{query}");
+        let e = &body["error"];
+        assert_eq!(
+            (&e["code"], &e["field"], &e["limit"]),
+            (&json!(code), &json!(param), &limit),
+            "{query}: {e}"
+        );
+    }
+    // One coordinate alone is left aside.
+    let (status, body) = search("q=%E5%8F%B0%E4%B8%AD&lat=24.145").await;
+    assert_eq!(
+        (status, found(&body)),
+        (200, vec!["1".to_owned(), "2".to_owned()])
+    );
+    assert!(body["results"][0].get("distance_m").is_none());
+    let (status, body) = search(&format!("q={}", "字".repeat(64))).await;
+    assert_eq!((status, found(&body).len()), (200, 0));
+}

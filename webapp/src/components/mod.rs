@@ -57,7 +57,6 @@ pub(crate) fn input_text(input: &yew::NodeRef) -> String {
 }
 
 /// A form's fields as the browser would submit them.
-#[cfg(feature = "staff")]
 pub(crate) fn form_data(form: Option<web_sys::HtmlFormElement>) -> Option<web_sys::FormData> {
     web_sys::FormData::new_with_form(&form?).ok()
 }

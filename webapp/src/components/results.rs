@@ -57,10 +57,12 @@ pub(crate) fn result_list(
                 <button class="result" onclick={open} data-id={t.id.to_string()}>
                     <span class="name">{ t.name_in(lang == Lang::En) }</span>
                     <span class="meta">
-                        <span class="distance">{ lang.distance(r.distance_m) }</span>
-                        <span class={classes!("bearing", format!("d{}", octant(r.bearing_deg)))} aria-hidden="true">{ "↑" }</span>
-                        <span class="compass">{ lang.compass(r.bearing_deg) }</span>
-                        <span class="walk">{ lang.walk(r.distance_m) }</span>
+                        if r.distance_m.is_finite() {
+                            <span class="distance">{ lang.distance(r.distance_m) }</span>
+                            <span class={classes!("bearing", format!("d{}", octant(r.bearing_deg)))} aria-hidden="true">{ "↑" }</span>
+                            <span class="compass">{ lang.compass(r.bearing_deg) }</span>
+                            <span class="walk">{ lang.walk(r.distance_m) }</span>
+                        }
                         { open_badge(lang, r) }
                         if t.reports.reported_closed { <span class="badge closed reported">{ lang.t(Text::ReportedClosed) }</span> }
                         { for icons.iter().map(|(icon, text)| html! { <span class="icon" title={lang.t(*text)} aria-label={lang.t(*text)}>{ *icon }</span> }) }

@@ -3,7 +3,7 @@
 
 use gongce_shared::{
     LatLon,
-    api::{Filter, Filters},
+    api::{ErrorDetail, Filter, Filters},
 };
 use yew::prelude::*;
 
@@ -11,7 +11,7 @@ use wasm_bindgen::{JsCast as _, closure::Closure};
 
 use crate::{
     api,
-    components::{DetailSheet, filter_chips, result_list},
+    components::{DetailSheet, filter_chips, form_data, result_list},
     context::{use_config, use_lang, use_located, use_relocate},
     hooks::{Load, Located, VIEWPORT_MIN_ZOOM, use_nearby, use_persisted, use_viewport},
     i18n::{Lang, Text},
@@ -119,6 +119,13 @@ fn use_sheet_address() -> (UseStateHandle<Option<i64>>, Callback<i64>, Callback<
     (wanted, open, close)
 }
 
+/// A search by name or place, and what it found.
+#[derive(Clone, PartialEq)]
+struct Found {
+    results: Vec<NearbyResult>,
+    error: Option<ErrorDetail>,
+}
+
 /// A button that sets the filters to `to`.
 fn set_button(lang: Lang, text: Text, to: Filters, set: &Callback<Filters>) -> Html {
     let set = set.clone();
@@ -138,6 +145,22 @@ pub(crate) fn find_page() -> Html {
     let recentre = use_state(|| 0u32);
     let selected = use_state(|| None::<NearbyResult>);
     let (wanted, open, close) = use_sheet_address();
+    // A search by name: its results show above the nearest list until cleared.
+    let found = use_state(|| None::<Found>);
+    // A search result chosen: the map goes there.
+    let focus = use_state(|| None::<LatLon>);
+    // The search field shows when asked for (it would push the list down),
+    // and takes the focus then.
+    let search_open = use_state(|| false);
+    let search_field = use_node_ref();
+    {
+        let field = search_field.clone();
+        use_effect_with(*search_open, move |open| {
+            if let (true, Some(input)) = (*open, field.cast::<web_sys::HtmlElement>()) {
+                let _ = input.focus();
+            }
+        });
+    }
 
     // Without the resident's position: the city's centre, else Shanghai's.
     let fallback = config
@@ -171,14 +194,14 @@ pub(crate) fn find_page() -> Html {
             .map(|r| &r.toilet)
             .chain(viewport.toilets.iter()),
     );
-    // The sheet shows the toilet the address names: from the list or the
+    // The sheet shows the toilet the address names: from the lists or the
     // map, else fetched (a shared address).
     {
-        let (selected, results, in_view) = (
-            selected.clone(),
-            nearby.results.clone(),
-            viewport.toilets.clone(),
-        );
+        let mut results: Vec<NearbyResult> = nearby.results.to_vec();
+        if let Some(f) = &*found {
+            results.extend(f.results.iter().cloned());
+        }
+        let (selected, in_view) = (selected.clone(), viewport.toilets.clone());
         let from = origin.point();
         let settled = nearby.load != Load::Loading;
         use_effect_with(
@@ -214,6 +237,51 @@ pub(crate) fn find_page() -> Html {
         let open = open.clone();
         Callback::from(move |r: NearbyResult| open.emit(r.toilet.id))
     };
+    let choose_found = {
+        let (open, focus, recentre) = (open.clone(), focus.clone(), recentre.clone());
+        Callback::from(move |r: NearbyResult| {
+            focus.set(Some(r.toilet.position()));
+            recentre.set(*recentre + 1);
+            open.emit(r.toilet.id);
+        })
+    };
+    let place_search = {
+        let (found, from) = (found.clone(), origin.point());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let q = form_data(e.target_dyn_into())
+                .and_then(|d| d.get("q").as_string())
+                .unwrap_or_default();
+            if q.trim().is_empty() {
+                found.set(None);
+                return;
+            }
+            let found = found.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                found.set(Some(match api::search(&q, from).await {
+                    Ok(r) => Found {
+                        results: r.results.into_iter().map(Into::into).collect(),
+                        error: None,
+                    },
+                    Err(e) => Found {
+                        results: Vec::new(),
+                        error: Some(e.detail),
+                    },
+                }));
+            });
+        })
+    };
+    let clear_search = {
+        let (found, search_open) = (found.clone(), search_open.clone());
+        Callback::from(move |_: MouseEvent| {
+            found.set(None);
+            search_open.set(false);
+        })
+    };
+    let toggle_search = {
+        let search_open = search_open.clone();
+        Callback::from(move |_: MouseEvent| search_open.set(!*search_open))
+    };
     let on_marker = open.clone();
     let on_move = {
         let area = area.clone();
@@ -229,9 +297,10 @@ pub(crate) fn find_page() -> Html {
         })
     };
     let my_location = {
-        let (searched, recentre) = (searched.clone(), recentre.clone());
+        let (searched, recentre, focus) = (searched.clone(), recentre.clone(), focus.clone());
         Callback::from(move |_: MouseEvent| {
             searched.set(None);
+            focus.set(None);
             recentre.set(*recentre + 1);
             relocate.emit(());
         })
@@ -272,7 +341,7 @@ pub(crate) fn find_page() -> Html {
 
     html! {
         <>
-            <MapView tiles={config.map(|c| c.tiles)} view={located_origin.point()} recentre={*recentre}
+            <MapView tiles={config.map(|c| c.tiles)} view={focus.or(located_origin.point())} recentre={*recentre}
                 {markers} me={match origin { Origin::Me(p) => Some(p), _ => None }}
                 {on_marker} {on_move} />
             <main>
@@ -283,7 +352,30 @@ pub(crate) fn find_page() -> Html {
                             { lang.t(if matches!(located, Located::Denied | Located::Unavailable) { Text::RetryLocation } else { Text::MyLocation }) }
                         </button>
                         <button class="search-here" onclick={search_here}>{ lang.t(Text::SearchHere) }</button>
+                        <button class="open-search" onclick={toggle_search} aria-expanded={search_open.to_string()}
+                            aria-label={lang.t(Text::SearchPlaces)} title={lang.t(Text::SearchPlaces)}>
+                            <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+                                <circle cx="10" cy="10" r="6.5" fill="none" stroke="currentColor" stroke-width="2.5" />
+                                <path d="M15 15l6 6" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" />
+                            </svg>
+                        </button>
                     </div>
+                    if *search_open || found.is_some() {
+                        <form class="place-search" role="search" onsubmit={place_search}>
+                            <input ref={search_field} type="search" name="q" maxlength="64" enterkeyhint="search"
+                                aria-label={lang.t(Text::SearchPlaces)} placeholder={lang.t(Text::SearchPlaces)} />
+                            <button type="submit">{ lang.t(Text::SearchButton) }</button>
+                        </form>
+                    }
+                    if let Some(f) = &*found {
+                        <section class="search-results" aria-live="polite">
+                            <h2>{ lang.t(Text::SearchResults) }</h2>
+                            if let Some(e) = &f.error { <p class="field-error" role="alert">{ lang.error(e) }</p> }
+                            else if f.results.is_empty() { <p>{ lang.t(Text::NoMatches) }</p> }
+                            { result_list(lang, &f.results, &choose_found) }
+                            <button class="link clear-search" onclick={clear_search}>{ lang.t(Text::ClearSearch) }</button>
+                        </section>
+                    }
                     { filter_chips(lang, current, &order, &set_filters) }
                     if zoomed_out { <p class="hint">{ lang.t(Text::ZoomInForAll) }</p> }
                     if can_include && viewport.unknown > 0 {
