@@ -516,7 +516,6 @@ impl Lang {
         self.t(points[i])
     }
 
-    /// The words for a report kind.
     /// A detailed fact's name, as a label.
     pub fn fact(self, fact: Fact) -> &'static str {
         let (zh, en) = match fact {
@@ -545,6 +544,7 @@ impl Lang {
         }
     }
 
+    /// The words for a report kind.
     pub fn kind(self, kind: ReportKind) -> &'static str {
         use Text::*;
         self.t(match kind {

@@ -261,8 +261,10 @@ test("without location the app says so and measures from the city centre; retry 
   await context.setGeolocation(HERE);
   assertEq(await page.textContent(".my-location"), "重新定位", "a retry is offered");
   await page.click(".my-location");
-  await page.waitForFunction(() => document.querySelector("#nearest").textContent === "离您最近的公厕");
-  assertEq(await page.textContent(".find .note"), "", "nothing more to say");
+  // The heading says "nearest to you" from the moment it asks; the note is
+  // "finding where you are" until the position comes, then nothing.
+  await page.waitForFunction(() => document.querySelector("#nearest").textContent === "离您最近的公厕"
+    && document.querySelector(".find .note").textContent === "");
   await context.close();
 });
 

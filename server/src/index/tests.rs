@@ -637,6 +637,11 @@ fn search_equals_brute_force() {
         if id % 2 == 0 {
             t.name = ToiletName::new(&format!("觀前街新公厕 {id}")).unwrap();
             index.upsert(t.clone());
+        } else if id % 3 == 0 {
+            // Moved, its text the same.
+            let (lat, lon) = random_point(&mut rng);
+            t.position = LatLon::new(lat, lon).unwrap();
+            index.upsert(t.clone());
         } else {
             t.status = Status::Removed;
             index.remove(t.id);
