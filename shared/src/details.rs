@@ -123,11 +123,6 @@ impl Fact {
         Fact::ALL.iter().copied().find(|f| f.key() == key)
     }
 
-    /// The tri-state facts, in order.
-    pub fn tri_states() -> impl Iterator<Item = Fact> {
-        Fact::ALL.iter().copied().filter(|f| f.kind() == Kind::Tri)
-    }
-
     fn bit(self) -> u32 {
         1 << (self as u32)
     }
@@ -370,11 +365,7 @@ impl Details {
     pub fn absorb(&mut self, other: &Details) {
         for &fact in Fact::ALL {
             let merged = match (fact.kind(), self.get(fact), other.get(fact)) {
-                (Kind::Tri, _, _) => match (self.tri(fact), other.tri(fact)) {
-                    (Some(true), _) | (_, Some(true)) => Some(Value::Bool(true)),
-                    (Some(false), Some(false)) => Some(Value::Bool(false)),
-                    _ => None,
-                },
+                (Kind::Tri, _, _) => either_room(self.tri(fact), other.tri(fact)).map(Value::Bool),
                 (_, Some(Value::Count(a)), Some(Value::Count(b))) => {
                     Some(Value::Count(match fact.kind() {
                         Kind::Count { .. } if fact == Fact::DoorWidthCm => a.max(b),
@@ -386,6 +377,16 @@ impl Details {
             };
             self.set(fact, merged);
         }
+    }
+}
+
+/// A fact of a venue made of two rooms: yes when either room has it, no
+/// when both lack it, else unknown.
+pub fn either_room(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
     }
 }
 
@@ -446,11 +447,6 @@ impl DetailsChange {
         for (fact, value) in &self.0 {
             details.set(*fact, value.clone());
         }
-    }
-
-    /// The change that states every known fact of `details`.
-    pub fn stating(details: &Details) -> Self {
-        DetailsChange(details.iter().map(|(f, v)| (f, Some(v))).collect())
     }
 }
 

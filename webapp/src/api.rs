@@ -117,7 +117,7 @@ pub async fn nearby(query: &NearbyQuery) -> Result<NearbyResponse, ApiError> {
 pub async fn search(
     q: &str,
     from: Option<gongce_shared::LatLon>,
-) -> Result<crate::model::SearchResponse, ApiError> {
+) -> Result<NearbyResponse, ApiError> {
     let mut url = format!(
         "/api/v1/toilets/search?q={}",
         js_sys::encode_uri_component(q)

@@ -152,13 +152,26 @@ impl Toilet {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NearbyResult {
+    /// Not a number when not measured: a search without a position, a
+    /// toilet opened by its address before the position came.
+    #[serde(default = "unmeasured", deserialize_with = "measured")]
     pub distance_m: f64,
+    #[serde(default)]
     pub bearing_deg: f64,
     pub open_now: Option<bool>,
     /// When `open_now` next changes, if known.
     #[serde(default)]
     pub changes_at: Option<DateTime<Utc>>,
     pub toilet: Toilet,
+}
+
+fn unmeasured() -> f64 {
+    f64::NAN
+}
+
+/// A distance, or `null` (as JSON writes NaN) for none.
+fn measured<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 impl NearbyResult {
@@ -198,38 +211,6 @@ pub fn toilet_in_fragment(fragment: &str) -> Option<i64> {
         .parse()
         .ok()
         .filter(|id| *id > 0)
-}
-
-/// `GET /api/v1/toilets/search`: distance and bearing only when a
-/// position was sent.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct SearchResponse {
-    pub results: Vec<SearchResult>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct SearchResult {
-    #[serde(default)]
-    pub distance_m: Option<f64>,
-    #[serde(default)]
-    pub bearing_deg: Option<f64>,
-    pub open_now: Option<bool>,
-    #[serde(default)]
-    pub changes_at: Option<DateTime<Utc>>,
-    pub toilet: Toilet,
-}
-
-impl From<SearchResult> for NearbyResult {
-    /// Without a distance, as one not measured (see [`NearbyResult::seen_from`]).
-    fn from(r: SearchResult) -> Self {
-        NearbyResult {
-            distance_m: r.distance_m.unwrap_or(f64::NAN),
-            bearing_deg: r.bearing_deg.unwrap_or_default(),
-            open_now: r.open_now,
-            changes_at: r.changes_at,
-            toilet: r.toilet,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -412,6 +393,18 @@ mod tests {
         let t = &r.results[0].toilet;
         assert_eq!((t.id, t.wheelchair, t.family_room), (7, Some(true), None));
         assert!(matches!(&t.status, Status::TemporarilyClosed { reason, .. } if reason == "維修"));
+    }
+
+    #[test]
+    fn a_search_without_a_position_reads_as_unmeasured() {
+        let json = r#"{"results":[{"open_now":null,"toilet":{"id":7,"name":"x","lat":1,"lon":2,
+            "status":{"state":"open"},"version":1}}]}"#;
+        let r: NearbyResponse = serde_json::from_str(json).unwrap();
+        assert!(r.results[0].distance_m.is_nan());
+        // Kept offline as null, read back the same.
+        let copy: NearbyResponse =
+            serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert!(copy.results[0].distance_m.is_nan());
     }
 
     #[test]

@@ -28,20 +28,43 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/toilets/{id}", get(by_id))
 }
 
-/// The wire shape of `gongce_shared::api::NearbyResponse`, with each
-/// toilet's JSON as the index rendered it.
+/// The wire shape of `gongce_shared::api::NearbyResponse` and of
+/// `SearchResponse`, with each toilet's JSON as the index rendered it.
 #[derive(Serialize)]
-struct NearbyResponseView<'a> {
-    results: Vec<NearbyResultView<'a>>,
+struct ResultsView<'a> {
+    results: Vec<ResultView<'a>>,
 }
 
 #[derive(Serialize)]
-struct NearbyResultView<'a> {
-    distance_m: f64,
-    bearing_deg: f64,
+struct ResultView<'a> {
+    /// Always given by `/nearby`; by a search only from a position.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_m: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bearing_deg: Option<f64>,
     open_now: Option<bool>,
     changes_at: Option<chrono::DateTime<chrono::Utc>>,
     toilet: &'a RawValue,
+}
+
+impl<'a> ResultView<'a> {
+    /// `toilet` as found from `from`, if a position was given, at `now`.
+    fn of(
+        index: &'a crate::index::Index,
+        toilet: &Toilet,
+        from: Option<gongce_shared::LatLon>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let (open_now, changes_at) = crate::index::hours_at(toilet, now, true);
+        let to = toilet.position;
+        ResultView {
+            distance_m: from.map(|at| tenths(crate::index::distance_m(at, to))),
+            bearing_deg: from.map(|at| tenths(crate::index::bearing_deg(at, to)) % 360.0),
+            open_now,
+            changes_at,
+            toilet: index.json(toilet.id).expect("a result is in the index"),
+        }
+    }
 }
 
 /// A JSON response from a value serialised into a buffer of about the
@@ -91,35 +114,15 @@ pub(super) async fn nearby(
     let hits = index.nearest(q.at, q.limit as usize, q.radius_m, &criteria);
     let results = hits
         .iter()
-        .map(|hit| {
-            let (open_now, changes_at) = crate::index::hours_at(&hit.toilet, criteria.now, true);
-            NearbyResultView {
-                distance_m: tenths(hit.distance_m(q.at)),
-                bearing_deg: tenths(hit.bearing_deg(q.at)) % 360.0,
-                open_now,
-                changes_at,
-                toilet: index.json(hit.toilet.id).expect("a hit is in the index"),
-            }
-        })
+        .map(|hit| ResultView::of(&index, &hit.toilet, Some(q.at), criteria.now))
         .collect();
-    json_response(&NearbyResponseView { results }, 64 + 640 * hits.len())
+    json_response(&ResultsView { results }, 64 + 640 * hits.len())
 }
 
-/// The wire shape of `gongce_shared::api::SearchResponse`.
-#[derive(Serialize)]
-struct SearchResponseView<'a> {
-    results: Vec<SearchResultView<'a>>,
-}
-
-#[derive(Serialize)]
-struct SearchResultView<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    distance_m: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bearing_deg: Option<f64>,
-    open_now: Option<bool>,
-    changes_at: Option<chrono::DateTime<chrono::Utc>>,
-    toilet: &'a RawValue,
+/// Rounds to one decimal: 0.1 m and 0.1° are finer than any phone's fix,
+/// and shorter numbers make a shorter answer.
+fn tenths(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
 }
 
 /// Toilets by name or place.
@@ -149,31 +152,9 @@ pub(super) async fn search(
     let found = index.search(&folded, q.at, q.limit as usize);
     let results = found
         .iter()
-        .map(|f| {
-            let (open_now, changes_at) = crate::index::hours_at(&f.toilet, now, true);
-            let to = f.toilet.position;
-            let hit = q.at.map(|at| {
-                (
-                    tenths(crate::index::distance_m(at, to)),
-                    tenths(crate::index::bearing_deg(at, to)) % 360.0,
-                )
-            });
-            SearchResultView {
-                distance_m: hit.map(|h| h.0),
-                bearing_deg: hit.map(|h| h.1),
-                open_now,
-                changes_at,
-                toilet: index.json(f.toilet.id).expect("a match is in the index"),
-            }
-        })
+        .map(|t| ResultView::of(&index, t, q.at, now))
         .collect();
-    json_response(&SearchResponseView { results }, 64 + 640 * found.len())
-}
-
-/// Rounds to one decimal: 0.1 m and 0.1° are finer than any phone's fix,
-/// and shorter numbers make a shorter answer.
-fn tenths(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
+    json_response(&ResultsView { results }, 64 + 640 * found.len())
 }
 
 /// The wire shape of `gongce_shared::api::ToiletCollection`.

@@ -531,11 +531,7 @@ impl Venue {
         self.lon_sum += room.lon_sum;
         // Any room that has it: yes. Every room says no: no. Else unknown.
         for (mine, theirs) in self.facilities.iter_mut().zip(room.facilities) {
-            *mine = match (*mine, theirs) {
-                (Some(true), _) | (_, Some(true)) => Some(true),
-                (Some(false), Some(false)) => Some(false),
-                _ => None,
-            };
+            *mine = gongce_shared::details::either_room(*mine, theirs);
         }
         self.address = self.address.take().or(room.address);
         self.access = self.access.take().or(room.access);

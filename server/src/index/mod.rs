@@ -24,17 +24,14 @@ pub mod search;
 type TreePoint = GeomWithData<[f64; 3], i64>;
 
 /// The facilities a toilet is known to have, as bits (one per facility
-/// filter, in [`Facilities::FILTERS`]' order), so that filtering does not
+/// filter, in [`Filter::FACILITIES`]' order), so that filtering does not
 /// chase the pointer to the full record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Facilities(u8);
 
 impl Facilities {
-    /// The filters that ask for a facility, one bit each.
-    const FILTERS: [Filter; 7] = Filter::FACILITIES;
-
     /// How many combinations of facilities there are.
-    const COMBINATIONS: usize = 1 << Self::FILTERS.len();
+    const COMBINATIONS: usize = 1 << Filter::FACILITIES.len();
 
     /// A toilet's answer to a facility filter.
     fn answer(t: &Toilet, filter: Filter) -> Option<bool> {
@@ -52,7 +49,7 @@ impl Facilities {
 
     fn from_fn(on: impl Fn(Filter) -> bool) -> Self {
         Facilities(
-            Self::FILTERS
+            Filter::FACILITIES
                 .iter()
                 .enumerate()
                 .filter(|&(_, &f)| on(f))
@@ -217,14 +214,6 @@ pub fn hours_at(
         Some(hours) => remembered(hours, toilet.timezone.tz(), now, with_change),
         None => (toilet.open_at(now), None),
     }
-}
-
-/// One toilet found by [`Index::search`]: with its squared chord from the
-/// position searched from, when there was one.
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub toilet: Arc<Toilet>,
-    pub chord_2: Option<f64>,
 }
 
 /// One toilet found by [`Index::nearest`].
@@ -406,7 +395,7 @@ impl Index {
     /// The toilets whose text holds `folded` (see [`search::fold`]), at
     /// most `limit`: with a position, nearest first, ties by id; without,
     /// best matches first, then by id.
-    pub fn search(&self, folded: &str, at: Option<LatLon>, limit: usize) -> Vec<Found> {
+    pub fn search(&self, folded: &str, at: Option<LatLon>, limit: usize) -> Vec<Arc<Toilet>> {
         let text = self.text();
         let Some(list) = text.candidates(folded) else {
             return Vec::new();
@@ -421,7 +410,7 @@ impl Index {
             ranked.truncate(limit);
             return ranked
                 .into_iter()
-                .filter_map(|(_, id)| self.found(id, None))
+                .filter_map(|(_, id)| self.get_arc(id))
                 .collect();
         };
         let from = at.to_unit_vector();
@@ -464,20 +453,17 @@ impl Index {
         self.nearest_of(hits, limit)
     }
 
-    fn nearest_of(&self, mut hits: Vec<(f64, i64)>, limit: usize) -> Vec<Found> {
+    fn nearest_of(&self, mut hits: Vec<(f64, i64)>, limit: usize) -> Vec<Arc<Toilet>> {
         hits.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         hits.dedup_by_key(|(_, id)| *id);
         hits.truncate(limit);
         hits.into_iter()
-            .filter_map(|(chord_2, id)| self.found(id, Some(chord_2)))
+            .filter_map(|(_, id)| self.get_arc(id))
             .collect()
     }
 
-    fn found(&self, id: i64, chord_2: Option<f64>) -> Option<Found> {
-        Some(Found {
-            toilet: Arc::clone(&self.entry(id)?.toilet),
-            chord_2,
-        })
+    fn get_arc(&self, id: i64) -> Option<Arc<Toilet>> {
+        self.entry(id).map(|e| Arc::clone(&e.toilet))
     }
 
     /// Every served toilet, by id: for exports, taken under the read lock
@@ -491,7 +477,7 @@ impl Index {
     }
 
     pub fn get(&self, id: ToiletId) -> Option<Arc<Toilet>> {
-        self.entry(id.get()).map(|e| Arc::clone(&e.toilet))
+        self.get_arc(id.get())
     }
 
     fn entry(&self, id: i64) -> Option<&Entry> {

@@ -619,7 +619,7 @@ fn search_equals_brute_force() {
                 let ours: Vec<i64> = index
                     .search(&search::fold(q), at, limit)
                     .iter()
-                    .map(|f| f.toilet.id.get())
+                    .map(|t| t.id.get())
                     .collect();
                 assert_eq!(
                     ours,

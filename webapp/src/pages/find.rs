@@ -260,7 +260,7 @@ pub(crate) fn find_page() -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 found.set(Some(match api::search(&q, from).await {
                     Ok(r) => Found {
-                        results: r.results.into_iter().map(Into::into).collect(),
+                        results: r.results,
                         error: None,
                     },
                     Err(e) => Found {
