@@ -318,6 +318,9 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
     if !report.issues.is_empty() {
         eprintln!("{}", import::report_table(&report.issues));
     }
+    if !report.venues.is_empty() {
+        eprintln!("{}", import::venues_list(&report.venues, VENUES_SHOWN));
+    }
     let c = &report.counts;
     let line = import::counts_line(c);
     if report.dry_run {
@@ -334,6 +337,9 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
     println!("{}: {line} ({took})", args.file.display());
     Ok(true)
 }
+
+/// Venues of several rows the terminal lists; `--report` has them all.
+const VENUES_SHOWN: usize = 10;
 
 /// The process's peak resident memory, from Linux's /proc.
 fn peak_memory_mib() -> Option<u64> {

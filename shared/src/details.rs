@@ -25,7 +25,7 @@ use utoipa::{
     openapi::{ObjectBuilder, RefOr, Schema, Type, schema::SchemaType},
 };
 
-use crate::{ParseError, parse_tri_state, text::clean};
+use crate::{ParseError, Room, parse_tri_state, text::clean};
 
 /// What kind of value a fact holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,11 +260,14 @@ pub struct Details {
     yes: u32,
     /// Counts and text, in [`Fact::ALL`]'s order.
     others: Vec<(Fact, Value)>,
+    /// The rooms an import made this toilet of, in [`Room::sort`]'s order;
+    /// empty for a toilet that is one room or was not listed by room.
+    pub rooms: Vec<Room>,
 }
 
 impl Details {
     pub fn is_empty(&self) -> bool {
-        self.known == 0 && self.others.is_empty()
+        self.known == 0 && self.others.is_empty() && self.rooms.is_empty()
     }
 
     pub fn get(&self, fact: Fact) -> Option<Value> {
@@ -361,8 +364,10 @@ impl Details {
     /// The facts of a venue made of this room and `other`, as the four
     /// basic facts merge: yes when either room has it, no when both lack
     /// it, else unknown. Stalls add up, the wider door counts, and the
-    /// first text stays.
+    /// first text stays. The rooms of both are kept.
     pub fn absorb(&mut self, other: &Details) {
+        self.rooms.extend(other.rooms.iter().cloned());
+        Room::sort(&mut self.rooms);
         for &fact in Fact::ALL {
             let merged = match (fact.kind(), self.get(fact), other.get(fact)) {
                 (Kind::Tri, _, _) => either_room(self.tri(fact), other.tri(fact)).map(Value::Bool),
@@ -400,6 +405,9 @@ impl Serialize for Details {
                 Value::Text(t) => map.serialize_entry(fact.key(), &*t)?,
             }
         }
+        if !self.rooms.is_empty() {
+            map.serialize_entry("rooms", &self.rooms)?;
+        }
         map.end()
     }
 }
@@ -409,8 +417,11 @@ impl Serialize for Details {
 /// ones a newer server added.
 impl<'de> Deserialize<'de> for Details {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let changes = d.deserialize_map(ChangesVisitor { strict: false })?;
-        let mut details = Details::default();
+        let (changes, rooms) = d.deserialize_map(ChangesVisitor { strict: false })?;
+        let mut details = Details {
+            rooms,
+            ..Details::default()
+        };
         for (fact, value) in changes.0 {
             details.set(fact, value);
         }
@@ -420,16 +431,32 @@ impl<'de> Deserialize<'de> for Details {
 
 impl PartialSchema for Details {
     fn schema() -> RefOr<Schema> {
-        let mut object = ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .description(Some(
-                "Detailed facts, present only when known: an absent fact is unknown, not \"no\".",
-            ));
-        for &fact in Fact::ALL {
-            object = object.property(fact.key(), fact.schema());
-        }
-        object.into()
+        facts_schema()
+            .property(
+                "rooms",
+                utoipa::openapi::ArrayBuilder::new()
+                    .items(<Room as PartialSchema>::schema())
+                    .description(Some(
+                        "The rooms of a venue listed room by room (male, female, accessible …), \
+                         each with its id in the list and its own facts; absent for a toilet \
+                         that is one room. Set by imports only.",
+                    )),
+            )
+            .into()
     }
+}
+
+/// The facts, each a property.
+fn facts_schema() -> ObjectBuilder {
+    let mut object = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "Detailed facts, present only when known: an absent fact is unknown, not \"no\".",
+        ));
+    for &fact in Fact::ALL {
+        object = object.property(fact.key(), fact.schema());
+    }
+    object
 }
 
 impl ToSchema for Details {}
@@ -467,13 +494,14 @@ impl Serialize for DetailsChange {
 
 impl<'de> Deserialize<'de> for DetailsChange {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(ChangesVisitor { strict: true })
+        Ok(d.deserialize_map(ChangesVisitor { strict: true })?.0)
     }
 }
 
+/// The facts alone: rooms come from imports, never from a request.
 impl PartialSchema for DetailsChange {
     fn schema() -> RefOr<Schema> {
-        Details::schema()
+        facts_schema().into()
     }
 }
 
@@ -484,14 +512,16 @@ struct ChangesVisitor {
 }
 
 impl<'de> Visitor<'de> for ChangesVisitor {
-    type Value = DetailsChange;
+    /// The facts, and the rooms (read only when not strict).
+    type Value = (DetailsChange, Vec<Room>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object of toilet facts")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<DetailsChange, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut changes: Vec<(Fact, Option<Value>)> = Vec::new();
+        let mut rooms = Vec::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match Fact::from_key(&key) {
                 Some(fact) => {
@@ -506,6 +536,9 @@ impl<'de> Visitor<'de> for ChangesVisitor {
                     let value = fact.read_json(&mut map)?;
                     changes.push((fact, value));
                 }
+                None if !self.strict && key == "rooms" => {
+                    rooms = map.next_value::<Option<Vec<Room>>>()?.unwrap_or_default();
+                }
                 None if self.strict => {
                     return Err(crate::api::refusal_at(
                         &key,
@@ -519,7 +552,7 @@ impl<'de> Visitor<'de> for ChangesVisitor {
                 }
             }
         }
-        Ok(DetailsChange(changes))
+        Ok((DetailsChange(changes), rooms))
     }
 }
 

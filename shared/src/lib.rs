@@ -12,6 +12,7 @@ pub mod details;
 mod hours;
 mod position;
 pub mod reports;
+pub mod rooms;
 pub mod text;
 mod toilet;
 
@@ -19,6 +20,7 @@ pub use crs::Crs;
 pub use details::{Details, DetailsChange, Fact};
 pub use hours::{HoursError, OpeningHours};
 pub use position::{CoordError, LatLon};
+pub use rooms::{Room, RoomKind};
 pub use toilet::{
     Access, ParseError, Status, TimeZone, Toilet, ToiletId, ToiletName, integral, parse_tri_state,
     whole_number,

@@ -49,6 +49,24 @@ enum Tab {
     Admin,
 }
 
+/// 简 / 繁 / EN, each named in its own language; the current one pressed.
+fn lang_switch(lang: Lang, setting: &crate::context::LangSetting) -> Html {
+    html! {
+        <div class="langs" role="group" aria-label="简 / 繁 / English">
+            { for Lang::ALL.into_iter().map(|choice| {
+                let setting = setting.clone();
+                html! {
+                    <button class="lang" lang={choice.tag()} aria-label={choice.name()}
+                        aria-pressed={(choice == lang).to_string()}
+                        onclick={Callback::from(move |_: MouseEvent| setting.set(choice))}>
+                        { choice.short_name() }
+                    </button>
+                }
+            }) }
+        </div>
+    }
+}
+
 fn browser_lang() -> Lang {
     let tag = web_sys::window()
         .and_then(|w| w.navigator().language())
@@ -111,13 +129,12 @@ fn frame() -> Html {
     let lang = use_lang();
     let lang_setting = use_lang_setting();
     let t = |text| lang.t(text);
-    let switch_lang = Callback::from(move |_: MouseEvent| lang_setting.set(lang_setting.other()));
     html! {
         <div class="app">
             <a class="skip-link" href="#nearest" onclick={skip_to_results}>{ t(Text::SkipToResults) }</a>
             <header class="top">
                 <h1>{ t(Text::AppName) }<small>{ t(Text::Tagline) }</small></h1>
-                <button class="lang" onclick={switch_lang} lang={lang.other().tag()}>{ t(Text::SwitchLanguage) }</button>
+                { lang_switch(lang, &lang_setting) }
                 <button class="signin" onclick={Callback::from(|_| switch_build(true))}>{ t(Text::SignIn) }</button>
             </header>
             <FindPage />
@@ -147,7 +164,6 @@ fn frame() -> Html {
             </button>
         }
     };
-    let switch_lang = Callback::from(move |_: MouseEvent| lang_setting.set(lang_setting.other()));
     let sign_out = {
         let (session, tab) = (session.clone(), tab.clone());
         Callback::from(move |_: MouseEvent| {
@@ -185,7 +201,7 @@ fn frame() -> Html {
                         if session.is_admin() { { tab_button(Tab::Admin, Text::Admin) } }
                     }
                 </nav>
-                <button class="lang" onclick={switch_lang} lang={lang.other().tag()}>{ t(Text::SwitchLanguage) }</button>
+                { lang_switch(lang, &lang_setting) }
                 if session.info().is_none() {
                     // Tapped again, the form closes and the residents' build returns.
                     <button class="signin" aria-expanded={signing_in.to_string()}

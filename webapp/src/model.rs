@@ -109,6 +109,7 @@ impl<'de> serde::de::Visitor<'de> for ToiletVisitor {
                 "last_verified" => t.last_verified = map.next_value()?,
                 "timezone" => t.timezone = map.next_value()?,
                 "reports" => t.reports = map.next_value()?,
+                "rooms" => t.details.rooms = map.next_value::<Option<_>>()?.unwrap_or_default(),
                 other => match Fact::from_key(other) {
                     Some(fact) => t.details.read_checked(fact, &mut map)?,
                     None => {
@@ -378,6 +379,7 @@ impl Placement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gongce_shared::RoomKind;
 
     #[test]
     fn reads_what_the_server_sends() {
@@ -411,11 +413,14 @@ mod tests {
     fn reads_the_detailed_facts_among_the_toilets_keys_and_keeps_them() {
         let json = r#"{"id":7,"name":"人民广场公厕","lat":31.23,"lon":121.47,"seated":true,
             "squat":false,"urinals":6,"name_en":"People's Square","newer_field":[1,2],
+            "rooms":[{"kind":"male","external_id":"R1"},{"kind":"accessible","wheelchair":true}],
             "status":{"state":"open"},"version":1}"#;
         let t: Toilet = serde_json::from_str(json).unwrap();
         assert_eq!(t.details.tri(Fact::Seated), Some(true));
         assert_eq!(t.details.tri(Fact::Squat), Some(false));
         assert_eq!(t.details.count(Fact::Urinals), Some(6));
+        let kinds: Vec<_> = t.details.rooms.iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, [RoomKind::Male, RoomKind::Accessible]);
         assert_eq!(t.name_in(true), "People's Square");
         assert_eq!(t.name_in(false), "人民广场公厕");
         assert_eq!(t.address_in(true), None);

@@ -242,9 +242,42 @@ test("the page renders in English and switches to Chinese", async ({ browser, ba
   assertEq(await page.getAttribute("html", "lang"), "en", "lang attribute");
   assert((await page.textContent(".results li:first-child .distance")).endsWith(" m"), "metres in English");
   await page.screenshot({ path: join(artifacts, "residents-en.png") });
-  await page.click("header button.lang");
+  await page.click('header button.lang[lang="zh-CN"]');
   assertEq(await page.textContent("main h2"), "离您最近的公厕", "switched to Chinese");
   assertEq(await page.getAttribute("html", "lang"), "zh-CN", "lang attribute");
+  await context.close();
+});
+
+test("a zh-TW browser gets the Traditional app in Taiwan's words; store data is shown as stored; the choice is remembered", async ({ browser, base }) => {
+  const { context, page } = await resident(browser, base, { locale: "zh-TW" });
+  await page.waitForSelector(".results li");
+  assertEq(await page.textContent("main h2"), "離您最近的公廁", "Traditional heading");
+  assertEq(await page.getAttribute("html", "lang"), "zh-TW", "lang attribute");
+  const pressed = await page.$$eval("header .langs button", (bs) => bs.map((b) => [b.textContent, b.getAttribute("aria-pressed")]));
+  assertEq(pressed, [["简", "false"], ["繁", "true"], ["EN", "false"]], "the switch offers 简 / 繁 / EN");
+  // Taiwan's wording, not the mainland's in other characters.
+  assertEq(await page.textContent('[data-filter="baby_change"]'), "尿布台", "baby change chip");
+  assertEq(await page.textContent('[data-filter="wheelchair"]'), "無障礙", "wheelchair chip");
+  const first = await page.textContent(".results li:first-child .distance");
+  assert(/^\d+公尺$/.test(first), `metres as Taiwan says them: ${first}`);
+  assertEq(await page.textContent(".results li:first-child .walk"), "步行約1分鐘", "walk");
+  // The store's Simplified names stay as stored.
+  assertEq((await names(page))[0], "人民广场公厕", "data shown as stored");
+  await page.click(".results li:first-child button");
+  await page.waitForSelector(".sheet");
+  const terms = await page.$$eval(".sheet .row dt", (ds) => ds.map((d) => d.textContent));
+  assert(terms.includes("無障礙設施") && terms.includes("開放時間"), `sheet terms ${terms}`);
+  assertEq(await page.textContent(".sheet h3"), "導航前往", "directions");
+  await page.keyboard.press("Escape");
+  await page.screenshot({ path: join(artifacts, "residents-zh-tw.png") });
+  // Chosen by hand, the language outlives a reload.
+  await page.click('header button.lang[lang="en"]');
+  assertEq(await page.textContent("main h2"), "Nearest to you", "switched to English");
+  await page.reload();
+  await page.waitForSelector(".results li");
+  assertEq(await page.textContent("main h2"), "Nearest to you", "English remembered");
+  await page.click('header button.lang[lang="zh-TW"]');
+  assertEq(await page.textContent("main h2"), "離您最近的公廁", "back to Traditional");
   await context.close();
 });
 

@@ -29,7 +29,7 @@ use crate::store::ImportTarget;
 pub use export::{ExportFormat, Licence, export, export_csv, export_geojson};
 pub use fields::{ColumnMap, Field, Mapping};
 pub use input::{Format, detect_encoding};
-pub use rows::{address_key, name_stem, room_kind};
+pub use rows::{name_stem, room_kind};
 pub use staging::similar_names;
 
 /// How to read a file and what to do with it.
@@ -201,6 +201,21 @@ pub struct Report {
     /// The first toilets the list makes (by id), as they will be written:
     /// what an admin checks before confirming.
     pub preview: Vec<PreviewRow>,
+    /// Every toilet the list makes of several rows, by id, with the kind
+    /// and id of each of its rooms: what an admin checks of the merging.
+    pub venues: Vec<VenueRooms>,
+}
+
+/// A toilet made of several rows of a list, and its rooms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VenueRooms {
+    pub external_id: String,
+    pub name: String,
+    /// Rows of the file folded into it.
+    pub rows: i64,
+    /// Its rooms' kinds and ids (empty when the rows do not say which
+    /// room they are, such as one place listed twice).
+    pub rooms: Vec<gongce_shared::Room>,
 }
 
 /// Toilets shown in a report's preview.
@@ -220,8 +235,10 @@ pub struct PreviewRow {
     pub free: Option<bool>,
     pub opening_hours: Option<String>,
     pub hours_note: Option<String>,
-    /// Rows of the file folded into this toilet (its rooms).
-    pub rooms: i64,
+    /// Rows of the file folded into this toilet: its rooms, or repeats
+    /// of it (its `rooms`, when the list gives them room by room, are
+    /// among its facts).
+    pub rows: i64,
     /// The detailed facts the list gives it, flat as in a toilet.
     #[serde(flatten)]
     pub details: gongce_shared::Details,
@@ -369,6 +386,7 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
     counts.merged = staging.merge_venues()?;
     counts.venues = staging.venue_count()?;
     let preview = staging.preview(PREVIEW_ROWS)?;
+    let venues = staging.venues_of_rooms()?;
     let others = store.others(&options.source)?;
     counts.possible_duplicates = staging.flag_possible_duplicates(&others, &mut issues)?;
     drop(others);
@@ -432,7 +450,42 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
         counts,
         issues,
         preview,
+        venues,
     })
+}
+
+/// The venues of several rows, up to `shown` of them, one a line:
+/// "B020000028 臺中火車站北側2F: male B020000028, female B020000029, …".
+pub fn venues_list(venues: &[VenueRooms], shown: usize) -> String {
+    let mut out = format!(
+        "{} toilets made of several rows{}:",
+        venues.len(),
+        if venues.len() > shown {
+            format!(", the first {shown} (--report FILE lists all)")
+        } else {
+            String::new()
+        }
+    );
+    for v in venues.iter().take(shown) {
+        let rooms: Vec<String> = v
+            .rooms
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {}",
+                    r.kind.as_str(),
+                    r.external_id.as_deref().unwrap_or("-")
+                )
+            })
+            .collect();
+        let rooms = if rooms.is_empty() {
+            format!("{} rows", v.rows)
+        } else {
+            rooms.join(", ")
+        };
+        out.push_str(&format!("\n  {} {}: {rooms}", v.external_id, v.name));
+    }
+    out
 }
 
 fn progress_bar(wanted: bool, size: u64) -> ProgressBar {

@@ -2,7 +2,8 @@
 //! reasons it cannot be one.
 
 use gongce_shared::{
-    Access, Crs, Details, Fact, LatLon, OpeningHours, TimeZone, ToiletName, parse_tri_state,
+    Access, Crs, Details, Fact, LatLon, OpeningHours, Room, RoomKind, TimeZone, ToiletName,
+    parse_tri_state,
     text::{ADDRESS_MAX, HOURS_NOTE_MAX, OPERATOR_MAX, clean},
 };
 
@@ -17,8 +18,6 @@ pub struct Candidate {
     /// The name without its room ("龍騰公園(女廁)" → "龍騰公園").
     pub stem: String,
     pub address: Option<String>,
-    /// The address with spacing and punctuation dropped, for matching.
-    pub address_key: Option<String>,
     pub position: LatLon,
     pub wheelchair: Option<bool>,
     pub baby_change: Option<bool>,
@@ -320,6 +319,7 @@ impl RowChecker<'_> {
         };
         // A room's kind says which facility it is.
         let room = text(Field::Room);
+        let stem = name_stem(name.as_str());
         for label in [room.as_deref(), Some(name.as_str())].into_iter().flatten() {
             let kind = room_kind(label);
             if kind.wheelchair {
@@ -332,10 +332,33 @@ impl RowChecker<'_> {
                 family_room = Some(true);
             }
         }
+        // A row that is a room of its venue (its name ends in a room word,
+        // or the list says which room it is) is kept as a room of it.
+        let room_word = name
+            .as_str()
+            .trim()
+            .strip_prefix(stem.as_str())
+            .unwrap_or_default();
+        if !room_word.is_empty() || room.is_some() {
+            let kind = [room.as_deref(), Some(room_word)]
+                .into_iter()
+                .flatten()
+                .map(RoomKind::of)
+                .find(|k| *k != RoomKind::Other)
+                .unwrap_or(RoomKind::Other);
+            details.rooms = vec![Room {
+                kind,
+                external_id: external_id.clone(),
+                name: Some(name.as_str().to_owned()),
+                wheelchair,
+                baby_change,
+                family_room,
+                free,
+            }];
+        }
         Some(Candidate {
             row,
-            stem: name_stem(name.as_str()),
-            address_key: address.as_deref().and_then(address_key),
+            stem,
             external_id,
             name,
             address,
@@ -407,15 +430,15 @@ fn coord_problem(e: gongce_shared::CoordError) -> Problem {
 
 /// What a room label says about facilities.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct RoomKind {
+pub struct RoomFacilities {
     pub wheelchair: bool,
     pub baby_change: bool,
     pub family_room: bool,
 }
 
-pub fn room_kind(label: &str) -> RoomKind {
+pub fn room_kind(label: &str) -> RoomFacilities {
     let has = |words: &[&str]| words.iter().any(|w| label.contains(w));
-    RoomKind {
+    RoomFacilities {
         wheelchair: has(&["無障礙", "无障碍", "殘障", "残障"]),
         baby_change: has(&["親子", "亲子", "母嬰", "母婴"]),
         family_room: has(&[
@@ -523,19 +546,4 @@ fn is_room_word(inner: &str) -> bool {
             | "母婴室"
             | "母嬰室"
     ) || (bare.is_empty() && !inner.is_empty())
-}
-
-/// An address reduced for matching: no spaces or punctuation, lower case,
-/// full-width digits and letters made ASCII.
-pub fn address_key(address: &str) -> Option<String> {
-    let key: String = address
-        .chars()
-        .map(|c| match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            c => c,
-        })
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
-    (key.chars().count() >= 4).then_some(key)
 }

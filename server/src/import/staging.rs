@@ -24,8 +24,12 @@ use super::{
     rows::{Candidate, name_stem},
 };
 
-/// Rooms this close, with the same address or name stem, are one venue.
+/// Rows this close with the same name stem are one venue.
 pub const VENUE_RADIUS_M: f64 = 30.0;
+/// Rooms this close with the same name stem are one venue, when both
+/// names say which room they are ("臺中火車站北側2F-男廁" and "…-女廁"):
+/// lists place a station's or a park's rooms up to ~170 m apart.
+pub const ROOM_RADIUS_M: f64 = 200.0;
 /// An existing toilet this close with a similar name may be the same one.
 pub const DUPLICATE_RADIUS_M: f64 = 20.0;
 /// Groups sharing a key are compared pairwise up to this size.
@@ -38,7 +42,7 @@ PRAGMA cache_size = -16384;
 PRAGMA temp_store = FILE;
 CREATE TABLE staged (
     row INTEGER PRIMARY KEY, external_id TEXT, name TEXT NOT NULL, stem TEXT NOT NULL,
-    address TEXT, address_key TEXT, lat REAL NOT NULL, lon REAL NOT NULL,
+    address TEXT, lat REAL NOT NULL, lon REAL NOT NULL,
     wheelchair INTEGER, baby_change INTEGER, family_room INTEGER, free INTEGER,
     access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
     operator TEXT, source_crs TEXT NOT NULL, details TEXT,
@@ -50,7 +54,7 @@ CREATE TABLE venues (
     lat REAL NOT NULL, lon REAL NOT NULL,
     wheelchair INTEGER, baby_change INTEGER, family_room INTEGER, free INTEGER,
     access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
-    operator TEXT, source_crs TEXT NOT NULL, details TEXT, rooms INTEGER NOT NULL
+    operator TEXT, source_crs TEXT NOT NULL, details TEXT, rows INTEGER NOT NULL
 ) WITHOUT ROWID;
 ";
 
@@ -91,11 +95,11 @@ impl Staging {
     pub fn insert(&mut self, c: &Candidate) -> anyhow::Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO staged (row, external_id, name, stem, address, address_key, lat, lon,
-                    wheelchair, baby_change, family_room, free, access, opening_hours, hours_note,
-                    timezone, operator, source_crs, details)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                    ?19)",
+                "INSERT INTO staged (row, external_id, name, stem, address, lat, lon, wheelchair,
+                    baby_change, family_room, free, access, opening_hours, hours_note, timezone,
+                    operator, source_crs, details)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                    ?18)",
             )?
             .execute(params![
                 c.row as i64,
@@ -103,7 +107,6 @@ impl Staging {
                 c.name.as_str(),
                 c.stem,
                 c.address,
-                c.address_key,
                 c.position.lat(),
                 c.position.lon(),
                 c.wheelchair,
@@ -127,7 +130,6 @@ impl Staging {
             self.conn.execute_batch(
                 "COMMIT;
                  CREATE INDEX seen_ids_id ON seen_ids (external_id, row);
-                 CREATE INDEX staged_address ON staged (address_key) WHERE address_key IS NOT NULL;
                  CREATE INDEX staged_stem ON staged (stem);",
             )?;
             self.loading = false;
@@ -261,20 +263,27 @@ impl Staging {
             }
             x
         }
-        for key in ["address_key", "stem"] {
-            let sql = format!(
-                "SELECT row, {key}, lat, lon FROM staged
-                 WHERE rejected = 0 AND {key} IS NOT NULL ORDER BY {key}, row"
-            );
-            let mut stmt = self.conn.prepare(&sql)?;
+        // Only rows of one stem are linked: an address shared by two
+        // stems ("臺中火車站站外1F", "臺中火車站地下停車場(1A)B1") never
+        // links them.
+        {
+            let mut stmt = self.conn.prepare(
+                "SELECT row, stem, lat, lon, stem <> name FROM staged
+                 WHERE rejected = 0 ORDER BY stem, row",
+            )?;
             let mut rows = stmt.query([])?;
-            let mut group: Vec<(u32, LatLon)> = Vec::new();
+            let mut group: Vec<(u32, LatLon, bool)> = Vec::new();
             let mut current: Option<String> = None;
-            let flush = |group: &mut Vec<(u32, LatLon)>, parent: &mut Vec<u32>| {
+            let flush = |group: &mut Vec<(u32, LatLon, bool)>, parent: &mut Vec<u32>| {
                 for i in 0..group.len().min(MAX_GROUP) {
                     for j in i + 1..group.len().min(MAX_GROUP) {
                         let (a, b) = (group[i], group[j]);
-                        if metres(a.1, b.1) <= VENUE_RADIUS_M {
+                        let radius = if a.2 && b.2 {
+                            ROOM_RADIUS_M
+                        } else {
+                            VENUE_RADIUS_M
+                        };
+                        if metres(a.1, b.1) <= radius {
                             let (ra, rb) = (find(parent, a.0), find(parent, b.0));
                             if ra != rb {
                                 // The earlier row leads.
@@ -293,7 +302,7 @@ impl Staging {
                     flush(&mut group, &mut parent);
                     current = Some(value);
                 }
-                group.push((row as u32, p));
+                group.push((row as u32, p, r.get(4)?));
             }
             flush(&mut group, &mut parent);
         }
@@ -320,7 +329,7 @@ impl Staging {
         let mut insert = self.conn.prepare(
             "INSERT INTO venues (external_id, name, address, lat, lon, wheelchair, baby_change,
                 family_room, free, access, opening_hours, hours_note, timezone, operator,
-                source_crs, details, rooms)
+                source_crs, details, rows)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         )?;
         self.conn.execute_batch("BEGIN")?;
@@ -332,7 +341,7 @@ impl Staging {
             let group = next.map(|r| r.get::<_, i64>(0)).transpose()?;
             if let Some((id, v)) = venue.take_if(|(id, _)| Some(*id) != group) {
                 let _ = id;
-                merged += v.rooms - 1;
+                merged += v.rows - 1;
                 v.insert(&mut insert)?;
             }
             let Some(r) = next else { break };
@@ -410,7 +419,7 @@ impl Staging {
     pub fn preview(&self, n: usize) -> anyhow::Result<Vec<super::PreviewRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT external_id, name, address, lat, lon, wheelchair, baby_change, family_room,
-                free, opening_hours, hours_note, rooms, details
+                free, opening_hours, hours_note, rows, details
              FROM venues ORDER BY external_id LIMIT ?1",
         )?;
         let rows = stmt.query_map([n as i64], |r| {
@@ -426,8 +435,35 @@ impl Staging {
                 free: r.get(8)?,
                 opening_hours: r.get(9)?,
                 hours_note: r.get(10)?,
-                rooms: r.get(11)?,
+                rows: r.get(11)?,
                 details: details_at(r, 12)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every venue of more than one row, by id, with its rooms' kinds
+    /// and ids.
+    pub fn venues_of_rooms(&self) -> anyhow::Result<Vec<super::VenueRooms>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT external_id, name, rows, details FROM venues WHERE rows > 1
+             ORDER BY external_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let rooms = details_at(r, 3)?
+                .rooms
+                .into_iter()
+                .map(|room| gongce_shared::Room {
+                    kind: room.kind,
+                    external_id: room.external_id,
+                    ..gongce_shared::Room::default()
+                })
+                .collect();
+            Ok(super::VenueRooms {
+                external_id: r.get(0)?,
+                name: r.get(1)?,
+                rows: r.get(2)?,
+                rooms,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -479,7 +515,7 @@ pub fn similar_names(a: &str, b: &str) -> bool {
 
 /// A venue being assembled from its rooms.
 struct Venue {
-    rooms: usize,
+    rows: usize,
     external_id: Option<String>,
     name: String,
     stem: String,
@@ -502,7 +538,7 @@ impl Venue {
     fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Venue> {
         let (lat, lon): (f64, f64) = (r.get(6)?, r.get(7)?);
         Ok(Venue {
-            rooms: 1,
+            rows: 1,
             external_id: r.get(2)?,
             name: r.get(3)?,
             stem: r.get(4)?,
@@ -522,7 +558,7 @@ impl Venue {
     }
 
     fn absorb(&mut self, room: Venue) {
-        self.rooms += 1;
+        self.rows += 1;
         self.external_id = match (self.external_id.take(), room.external_id) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -542,11 +578,11 @@ impl Venue {
     }
 
     fn insert(self, insert: &mut rusqlite::Statement<'_>) -> anyhow::Result<()> {
-        let name = if self.rooms > 1 { self.stem } else { self.name };
-        let n = self.rooms as f64;
+        let name = if self.rows > 1 { self.stem } else { self.name };
+        let n = self.rows as f64;
         // Seven decimals is ~1 cm: enough, and stable across re-imports.
         let round = |x: f64| (x * 1e7).round() / 1e7;
-        let (lat, lon) = if self.rooms > 1 {
+        let (lat, lon) = if self.rows > 1 {
             (round(self.lat_sum / n), round(self.lon_sum / n))
         } else {
             (self.lat_sum, self.lon_sum)
@@ -579,7 +615,7 @@ impl Venue {
                 self.operator,
                 self.source_crs,
                 self.details.stored(),
-                self.rooms as i64,
+                self.rows as i64,
             ]) {
                 Ok(_) => return Ok(()),
                 Err(rusqlite::Error::SqliteFailure(e, _))

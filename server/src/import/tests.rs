@@ -484,14 +484,10 @@ fn stems_drop_room_words_only() {
     }
     assert_eq!(
         room_kind("性別友善廁所"),
-        rows::RoomKind {
+        rows::RoomFacilities {
             family_room: true,
             ..Default::default()
         }
-    );
-    assert_eq!(
-        address_key("臺中市南　區長春里台中路１２０號"),
-        Some("臺中市南區長春里台中路120號".into())
     );
     assert!(similar_names("人民公园公厕", "人民公园"));
     assert!(similar_names("Hyde Park Toilets", "hyde park toilet"));

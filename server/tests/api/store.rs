@@ -5,7 +5,7 @@ use gongce::{
     index::Index,
     sync::catch_up,
 };
-use gongce_shared::TimeZone;
+use gongce_shared::{RoomKind, TimeZone};
 
 use crate::{dataset, import_csv, open_store};
 
@@ -104,9 +104,9 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
             .any(|i| i.row == line && i.column == "latitude"),
         "line {line}"
     );
-    // Rooms become venues: about 2.7 rooms each.
+    // Rooms become venues: about 1.9 rooms each.
     assert_eq!(c.venues + c.merged, 38_906 - c.rejected);
-    assert_eq!((c.venues, c.merged), (14_580, 24_295), "{c:?}");
+    assert_eq!((c.venues, c.merged), (20_199, 18_676), "{c:?}");
     assert_eq!(c.inserted, c.venues);
 
     // --fix-swapped keeps the swapped rows, in Keelung where they belong.
@@ -121,18 +121,116 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
     assert_eq!(report.counts.rejected, 7 + 11 + 2);
     assert_eq!(
         (report.counts.venues, report.counts.merged),
-        (14_582, 24_304)
+        (20_203, 18_683),
+        "{:?}",
+        report.counts
     );
     let toilets = store.snapshot().await.unwrap().toilets;
     assert_eq!(toilets.len(), report.counts.venues);
-    // C040000333 and C040000332 (its 6th-floor rooms) joined the other
-    // rooms of their building, 光一路28號, as one venue.
+    // C040000333 and C040000332, its 6th-floor rooms, are one venue in
+    // Keelung; the other stems at their address, 光一路28號, are others.
     let building: Vec<_> = toilets
         .iter()
         .filter(|t| t.address.as_deref() == Some("基隆市仁愛區光華里光一路28號"))
         .collect();
-    assert_eq!(building.len(), 1);
-    assert!((building[0].position.lat() - 25.125).abs() < 0.001);
+    let playground = building
+        .iter()
+        .find(|t| t.name.as_str() == "基隆市仁愛室內兒童樂園6樓")
+        .expect("the playground's rooms as one venue");
+    assert!((playground.position.lat() - 25.125).abs() < 0.001);
+    assert_eq!(
+        rooms(playground),
+        [
+            (RoomKind::Male, "C040000332"),
+            (RoomKind::Female, "C040000333")
+        ]
+    );
+    assert_eq!(
+        building.len(),
+        8,
+        "{:?}",
+        building.iter().map(|t| t.name.as_str()).collect::<Vec<_>>()
+    );
+    // Every venue's rooms share its name stem: an address alone links none.
+    for t in &toilets {
+        for room in &t.details.rooms {
+            let name = room.name.as_deref().unwrap();
+            assert_eq!(
+                import::name_stem(name),
+                import::name_stem(t.name.as_str()),
+                "{name} in {}",
+                t.name.as_str()
+            );
+        }
+    }
+    // The station: one venue per stem, each with its rooms, up to ~170 m
+    // apart as the list places them.
+    let mut station: Vec<_> = toilets
+        .iter()
+        .filter(|t| t.name.as_str().starts_with("臺中火車站"))
+        .map(|t| (t.name.as_str(), t.external_id.as_deref().unwrap(), rooms(t)))
+        .collect();
+    station.sort();
+    use RoomKind::*;
+    assert_eq!(
+        station,
+        [
+            (
+                "臺中火車站北側2F",
+                "B020000028",
+                vec![
+                    (Male, "B020000028"),
+                    (Female, "B020000029"),
+                    (Accessible, "B020000030")
+                ]
+            ),
+            (
+                "臺中火車站地下停車場(1A)B1",
+                "B020000019",
+                vec![
+                    (Male, "B020000019"),
+                    (Female, "B020000020"),
+                    (Accessible, "B020000021")
+                ]
+            ),
+            (
+                "臺中火車站地下停車場(3A)B1",
+                "B020000022",
+                vec![
+                    (Male, "B020000022"),
+                    (Female, "B020000023"),
+                    (Accessible, "B020000024")
+                ]
+            ),
+            (
+                "臺中火車站地下停車場(7A)B1",
+                "B020000025",
+                vec![
+                    (Male, "B020000025"),
+                    (Female, "B020000026"),
+                    (Accessible, "B020000027")
+                ]
+            ),
+            (
+                "臺中火車站站內2F",
+                "B020000031",
+                vec![
+                    (Male, "B020000031"),
+                    (Female, "B020000032"),
+                    (Accessible, "B020000033")
+                ]
+            ),
+            (
+                "臺中火車站站外1F",
+                "B020000034",
+                vec![
+                    (Male, "B020000034"),
+                    (Female, "B020000035"),
+                    (Accessible, "B020000036")
+                ]
+            ),
+        ]
+    );
     assert!(toilets.iter().any(|t| t.name.as_str().contains("公園")));
     assert!(
         toilets
@@ -147,6 +245,15 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
             .iter()
             .all(|i| i.severity != Severity::Warning || i.reason.contains("possible duplicate"))
     );
+}
+
+/// A venue's rooms: kind and id.
+fn rooms(t: &gongce_shared::Toilet) -> Vec<(RoomKind, &str)> {
+    t.details
+        .rooms
+        .iter()
+        .map(|r| (r.kind, r.external_id.as_deref().unwrap()))
+        .collect()
 }
 
 /// The one toilet nearest (lat, lon), unfiltered.

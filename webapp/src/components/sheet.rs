@@ -77,6 +77,13 @@ fn detail_rows(lang: Lang, t: &Toilet) -> Html {
         .collect()
 }
 
+/// The venue's rooms by kind, as a sign would list them: "男廁 · 女廁 ·
+/// 無障礙廁所"; a kind listed twice, twice.
+fn rooms(lang: Lang, t: &Toilet) -> String {
+    let kinds: Vec<&str> = t.details.rooms.iter().map(|r| lang.room(r.kind)).collect();
+    kinds.join(" · ")
+}
+
 /// A `tel:` link to the first number of a phone field: its digits and a
 /// leading `+` (the server allows nothing else in a number but separators
 /// and an extension, which is left out).
@@ -194,6 +201,7 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
                 if let Some(note) = &t.hours_note { { row(Text::HoursNote, note.clone()) } }
                 if let Some(a) = t.address_in(english) { { row(Text::Address, a.to_owned()) } }
                 if let Some(o) = &t.operator { { row(Text::Operator, o.clone()) } }
+                if !t.details.rooms.is_empty() { { row(Text::Rooms, rooms(lang, t)) } }
                 { detail_rows(lang, t) }
             </dl>
             <p class="fresh">{ verified }</p>
