@@ -70,9 +70,15 @@ impl Lang {
         }
     }
 
-    /// Chinese, in either script: numbers and units go without spaces.
+    /// Chinese, in either script.
     pub fn is_chinese(self) -> bool {
         self != Lang::En
+    }
+
+    /// What goes between a number and its unit: nothing in Chinese
+    /// ("90公分"), a space in English ("90 cm").
+    pub fn unit_gap(self) -> &'static str {
+        if self.is_chinese() { "" } else { " " }
     }
 }
 
@@ -621,7 +627,7 @@ impl Lang {
 
     /// "120 m" / "1.2 km", "120米" / "1.2公里".
     pub fn distance(self, metres: f64) -> String {
-        let sep = if self.is_chinese() { "" } else { " " };
+        let sep = self.unit_gap();
         if metres < 1000.0 {
             format!("{:.0}{sep}{}", metres, self.t(Text::Metres))
         } else {

@@ -61,7 +61,7 @@ fn detail_rows(lang: Lang, t: &Toilet) -> Html {
         .map(|(fact, value)| match value {
             Value::Bool(b) => row(fact, html! { yes_no(lang, Some(b), false) }),
             Value::Count(n) if fact == Fact::DoorWidthCm => {
-                let sep = if lang == Lang::En { " " } else { "" };
+                let sep = lang.unit_gap();
                 row(
                     fact,
                     html! { format!("{n}{sep}{}", lang.t(Text::Centimetres)) },
