@@ -55,8 +55,15 @@ fn lang_switch(lang: Lang, setting: &crate::context::LangSetting) -> Html {
         <div class="langs" role="group" aria-label="简 / 繁 / English">
             { for Lang::ALL.into_iter().map(|choice| {
                 let setting = setting.clone();
+                // The name read out holds the text shown ("EN, English"), as
+                // voice control users say what they see.
+                let label = if choice.name().contains(choice.short_name()) {
+                    choice.name().to_owned()
+                } else {
+                    format!("{}, {}", choice.short_name(), choice.name())
+                };
                 html! {
-                    <button class="lang" lang={choice.tag()} aria-label={choice.name()}
+                    <button class="lang" lang={choice.tag()} aria-label={label}
                         aria-pressed={(choice == lang).to_string()}
                         onclick={Callback::from(move |_: MouseEvent| setting.set(choice))}>
                         { choice.short_name() }
