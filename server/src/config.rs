@@ -65,7 +65,7 @@ pub enum Command {
     /// Check the settings `serve` would run with (flags and GONGCE_…
     /// variables), print them, and exit without serving.
     CheckConfig(ServeArgs),
-    /// Import a toilet list (CSV, Excel or GeoJSON; WGS-84, GCJ-02 or BD-09) into the store.
+    /// Import a toilet list (CSV, Excel, GeoJSON, or OpenStreetMap as .osm.pbf or Overpass JSON; WGS-84, GCJ-02 or BD-09) into the store.
     Import(ImportArgs),
     /// Write every toilet on the map as open data (CSV, GeoJSON or Excel).
     Export(ExportArgs),
@@ -195,7 +195,7 @@ impl ServeArgs {
 pub struct ImportArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// The file to import: .csv, .xlsx, .xls or .geojson.
+    /// The file to import: .csv, .xlsx, .xls, .geojson, .osm.pbf, or Overpass JSON (.json).
     pub file: PathBuf,
     /// The name of the list's source; with each row's id it keys re-imports.
     /// Defaults to the file name without its extension.

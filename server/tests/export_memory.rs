@@ -45,7 +45,7 @@ async fn an_export_streams_in_bounded_memory() {
     let toilets = (1..=TOILETS).map(|i| {
         let mut t = model.clone();
         t.id = ToiletId::new(i).unwrap();
-        t.name = ToiletName::new(&format!("公厕 {i}")).unwrap();
+        t.name = Some(ToiletName::new(&format!("公厕 {i}")).unwrap());
         t.position = LatLon::new(
             20.0 + (i % 2000) as f64 / 100.0,
             100.0 + (i / 2000) as f64 / 10.0,

@@ -147,6 +147,7 @@ pub struct NewReport {
 pub struct Report {
     pub id: i64,
     pub toilet_id: i64,
+    /// Empty when the toilet has no name.
     pub toilet_name: String,
     pub kind: ReportKind,
     #[schema(max_length = 500)]

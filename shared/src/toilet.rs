@@ -286,7 +286,10 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Toilet {
     pub id: ToiletId,
-    pub name: ToiletName,
+    /// `null` when the source names none (most OpenStreetMap toilets):
+    /// show a generic label ("公厕", "Toilet") with the operator or address.
+    #[schema(value_type = Option<String>)]
+    pub name: Option<ToiletName>,
     pub address: Option<String>,
     #[serde(flatten)]
     pub position: LatLon,
@@ -331,6 +334,12 @@ pub struct Toilet {
 }
 
 impl Toilet {
+    /// The name, or the empty text when the source names none: as the
+    /// store, the exports and the search index hold it.
+    pub fn name_text(&self) -> &str {
+        self.name.as_ref().map_or("", ToiletName::as_str)
+    }
+
     /// A toilet with everything but its name and place unknown.
     pub fn new(
         id: ToiletId,
@@ -340,7 +349,7 @@ impl Toilet {
     ) -> Self {
         Toilet {
             id,
-            name,
+            name: Some(name),
             address: None,
             position,
             wheelchair: None,

@@ -85,6 +85,8 @@ impl Lang {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text {
     AppName,
+    /// What a toilet without a name is called.
+    Toilet,
     Tagline,
     Locating,
     LocationRefused,
@@ -296,6 +298,7 @@ impl Lang {
         use Text::*;
         let (zh, tw, en) = match text {
             AppName => ("公厕", "公廁", "Gongce"),
+            Toilet => ("公厕", "公廁", "Toilet"),
             Tagline => (
                 "附近的公共厕所",
                 "附近的公共廁所",

@@ -106,14 +106,17 @@ pub struct Marker {
 }
 
 /// One marker per toilet (the first of each id), removed ones left out.
-pub fn markers<'a>(toilets: impl Iterator<Item = &'a crate::model::Toilet>) -> Vec<Marker> {
+pub fn markers<'a>(
+    toilets: impl Iterator<Item = &'a crate::model::Toilet>,
+    lang: crate::i18n::Lang,
+) -> Vec<Marker> {
     let mut out: Vec<Marker> = Vec::new();
     for t in toilets {
         if t.status != crate::model::Status::Removed && !out.iter().any(|m| m.id == t.id) {
             out.push(Marker {
                 id: t.id,
                 at: t.position(),
-                label: t.name.clone(),
+                label: t.name_in(lang),
             });
         }
     }

@@ -92,7 +92,8 @@ impl<'de> serde::de::Visitor<'de> for ToiletVisitor {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
                 "id" => id = Some(map.next_value()?),
-                "name" => name = Some(map.next_value()?),
+                // `null` when the source names none.
+                "name" => name = Some(map.next_value::<Option<String>>()?.unwrap_or_default()),
                 "lat" => lat = Some(map.next_value()?),
                 "lon" => lon = Some(map.next_value()?),
                 "status" => status = Some(map.next_value()?),
@@ -130,12 +131,23 @@ impl<'de> serde::de::Visitor<'de> for ToiletVisitor {
 
 impl Toilet {
     /// The name to show: in English where the list gives one and the page
-    /// is in English, else as stored.
-    pub fn name_in(&self, english: bool) -> &str {
-        self.details
+    /// is in English, else as stored. A toilet without a name (most of
+    /// OpenStreetMap's) is "公厕 · its operator", or its address.
+    pub fn name_in(&self, lang: crate::i18n::Lang) -> String {
+        let english = lang == crate::i18n::Lang::En;
+        let name = self
+            .details
             .text(Fact::NameEn)
             .filter(|_| english)
-            .unwrap_or(&self.name)
+            .unwrap_or(&self.name);
+        if !name.is_empty() {
+            return name.to_owned();
+        }
+        let generic = lang.t(crate::i18n::Text::Toilet);
+        match self.operator.as_deref().or(self.address_in(english)) {
+            Some(what) => format!("{generic} · {what}"),
+            None => generic.to_owned(),
+        }
     }
 
     /// The address to show, in English likewise.
@@ -379,6 +391,7 @@ impl Placement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
     use gongce_shared::RoomKind;
 
     #[test]
@@ -421,14 +434,28 @@ mod tests {
         assert_eq!(t.details.count(Fact::Urinals), Some(6));
         let kinds: Vec<_> = t.details.rooms.iter().map(|r| r.kind).collect();
         assert_eq!(kinds, [RoomKind::Male, RoomKind::Accessible]);
-        assert_eq!(t.name_in(true), "People's Square");
-        assert_eq!(t.name_in(false), "人民广场公厕");
+        assert_eq!(t.name_in(Lang::En), "People's Square");
+        assert_eq!(t.name_in(Lang::Zh), "人民广场公厕");
         assert_eq!(t.address_in(true), None);
         // The offline copy of the last answer reads back the same.
         let copy: Toilet = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
         assert_eq!(copy, t);
         let e = serde_json::from_str::<Toilet>(r#"{"id":7,"lat":1,"lon":2}"#).unwrap_err();
         assert!(e.to_string().contains("missing field `name`"), "{e}");
+    }
+
+    #[test]
+    fn a_toilet_without_a_name_is_called_a_toilet_with_its_operator_or_address() {
+        let json = r#"{"id":7,"name":null,"lat":-33.87,"lon":151.2,"address":"1 George Street",
+            "status":{"state":"open"},"version":1}"#;
+        let mut t: Toilet = serde_json::from_str(json).unwrap();
+        assert_eq!(t.name_in(Lang::Zh), "公厕 · 1 George Street");
+        assert_eq!(t.name_in(Lang::Hant), "公廁 · 1 George Street");
+        t.operator = Some("City of Sydney".into());
+        assert_eq!(t.name_in(Lang::En), "Toilet · City of Sydney");
+        t.operator = None;
+        t.address = None;
+        assert_eq!(t.name_in(Lang::En), "Toilet");
     }
 
     #[test]

@@ -112,13 +112,13 @@ impl Params {
         use clap::ValueEnum as _;
         match &self.format {
             Some(f) => Format::from_str(f, true).map_err(|_| {
-                ApiError::invalid_parameter("format", f, "expected csv, xlsx, xls or geojson")
+                ApiError::invalid_parameter("format", f, "expected csv, xlsx, xls, geojson or osm")
             }),
             None => Format::from_path(Path::new(&self.filename)).ok_or_else(|| {
                 ApiError::invalid_parameter(
                     "filename",
                     &self.filename,
-                    "cannot tell the format: name the file .csv, .xlsx, .xls or .geojson, or give `format`",
+                    "cannot tell the format: name the file .csv, .xlsx, .xls, .geojson or .osm.pbf, or give `format`",
                 )
             }),
         }

@@ -85,7 +85,7 @@ fn cells(t: &Toilet) -> Vec<Cell> {
     };
     vec![
         Text(key(t)),
-        Text(t.name.as_str().to_owned()),
+        Text(t.name_text().to_owned()),
         opt(&t.address),
         Number(t.position.lat()),
         Number(t.position.lon()),

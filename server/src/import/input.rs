@@ -26,6 +26,8 @@ pub enum Format {
     Xlsx,
     Xls,
     Geojson,
+    /// OpenStreetMap: an `.osm.pbf` extract, or Overpass JSON.
+    Osm,
 }
 
 impl Format {
@@ -36,6 +38,7 @@ impl Format {
             Format::Xlsx => "xlsx",
             Format::Xls => "xls",
             Format::Geojson => "geojson",
+            Format::Osm => "osm.pbf",
         }
     }
 
@@ -45,6 +48,7 @@ impl Format {
             "xlsx" | "xlsm" => Some(Format::Xlsx),
             "xls" => Some(Format::Xls),
             "geojson" | "json" => Some(Format::Geojson),
+            "pbf" => Some(Format::Osm),
             _ => None,
         }
     }
@@ -63,8 +67,14 @@ pub struct Record {
 /// An open file: its header, and its rows one at a time.
 pub struct Input {
     pub headers: Vec<String>,
+    /// The format read: as asked, except that a `.json` file holding
+    /// Overpass JSON is read as OpenStreetMap.
+    pub format: Format,
     /// The text encoding the file was read in (CSV), for the report.
     pub encoding: Option<&'static str>,
+    /// Toilets the file itself says are not public (OpenStreetMap
+    /// `access=private` or `no`), left out.
+    pub private: usize,
     rows: Rows,
 }
 
@@ -88,9 +98,9 @@ impl Input {
     ) -> anyhow::Result<Input> {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         let size = file.metadata().map_or(0, |m| m.len());
-        if format == Format::Geojson && size > GEOJSON_MAX_BYTES {
+        if matches!(format, Format::Geojson | Format::Osm) && size > GEOJSON_MAX_BYTES {
             anyhow::bail!(
-                "the GeoJSON file is {} MiB; at most {} MiB is read (it is read whole)",
+                "the file is {} MiB; at most {} MiB of GeoJSON or OpenStreetMap is read (cut the extract to the city)",
                 size >> 20,
                 GEOJSON_MAX_BYTES >> 20
             );
@@ -99,6 +109,21 @@ impl Input {
             Format::Csv => open_csv(Box::new(LineCap::new(progress(file))), encoding, path),
             Format::Xlsx | Format::Xls => open_excel(path, format, sheet),
             Format::Geojson => open_geojson(BufReader::new(progress(file))),
+            Format::Osm => {
+                let mut reader = BufReader::new(progress(file));
+                let json = std::io::BufRead::fill_buf(&mut reader)?
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    == Some(&b'{');
+                if json {
+                    let doc: serde_json::Value =
+                        serde_json::from_reader(reader).context("not valid JSON")?;
+                    Ok(osm_input(super::osm::read_overpass(&doc)?))
+                } else {
+                    drop(reader);
+                    Ok(osm_input(super::osm::read_pbf(path)?))
+                }
+            }
         }
     }
 
@@ -268,7 +293,9 @@ fn open_csv(
     }
     Ok(Input {
         headers,
+        format: Format::Csv,
         encoding: Some(encoding.name()),
+        private: 0,
         rows: Rows::Csv {
             reader,
             record: csv::ByteRecord::new(),
@@ -619,15 +646,32 @@ fn open_excel(path: &Path, format: Format, sheet: Option<&str>) -> anyhow::Resul
         .collect();
     Ok(Input {
         headers,
+        format,
         encoding: None,
+        private: 0,
         rows: Rows::Table(records.into_iter()),
     })
 }
 
+/// OpenStreetMap's toilets as a table of our own fields.
+fn osm_input(toilets: super::osm::Toilets) -> Input {
+    Input {
+        headers: super::osm::COLUMNS.map(str::to_owned).to_vec(),
+        format: Format::Osm,
+        encoding: None,
+        private: toilets.private,
+        rows: Rows::Table(toilets.records.into_iter()),
+    }
+}
+
 /// A GeoJSON FeatureCollection of Point features becomes a table: `id`,
 /// `lon`, `lat`, then every property name in order of first appearance.
+/// Overpass JSON (`{"elements": […]}`) is read as OpenStreetMap.
 fn open_geojson(reader: impl Read) -> anyhow::Result<Input> {
     let doc: serde_json::Value = serde_json::from_reader(reader).context("not valid JSON")?;
+    if doc.get("elements").is_some() && doc.get("type").is_none() {
+        return Ok(osm_input(super::osm::read_overpass(&doc)?));
+    }
     let features = match doc.get("type").and_then(|t| t.as_str()) {
         Some("FeatureCollection") => doc
             .get("features")
@@ -699,7 +743,9 @@ fn open_geojson(reader: impl Read) -> anyhow::Result<Input> {
     }
     Ok(Input {
         headers,
+        format: Format::Geojson,
         encoding: None,
+        private: 0,
         rows: Rows::Table(records.into_iter()),
     })
 }

@@ -12,6 +12,7 @@
 mod export;
 mod fields;
 mod input;
+mod osm;
 mod region;
 mod rows;
 mod staging;
@@ -167,6 +168,9 @@ pub struct Counts {
     /// This source's toilets missing from the list, marked removed.
     pub removed: usize,
     pub possible_duplicates: usize,
+    /// Toilets the file says are not public (OpenStreetMap
+    /// `access=private` or `no`), left out.
+    pub private: usize,
 }
 
 impl Counts {
@@ -273,7 +277,7 @@ fn open(
         .or_else(|| Format::from_path(path))
         .with_context(|| {
             format!(
-                "cannot tell the format of {}: name it .csv, .xlsx, .xls or .geojson, or pass --format",
+                "cannot tell the format of {}: name it .csv, .xlsx, .xls, .geojson or .osm.pbf, or pass --format",
                 path.display()
             )
         })?;
@@ -287,7 +291,9 @@ fn open(
     .with_context(|| format!("cannot read {}", path.display()))?;
     let mapping =
         Mapping::new(&input.headers, &options.maps).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !matches!(format, Format::Geojson) {
+    // What the file turned out to be (Overpass JSON in a .json file).
+    let format = input.format;
+    if !matches!(format, Format::Geojson | Format::Osm) {
         for required in [Field::Name, Field::Lat, Field::Lon] {
             if mapping.column_of(required).is_none() {
                 anyhow::bail!(
@@ -374,6 +380,7 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
             staging.insert(&candidate)?;
         }
     }
+    counts.private = input.private;
     staging.finish_loading()?;
     bar.set_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("template"));
     bar.set_message("checking the file as a whole");
@@ -537,8 +544,12 @@ pub fn report_table(issues: &[Issue]) -> String {
 
 /// The counts as one line.
 pub fn counts_line(c: &Counts) -> String {
+    let private = match c.private {
+        0 => String::new(),
+        n => format!(" ({n} private toilets left out)"),
+    };
     format!(
-        "{} rows read: {} inserted, {} updated, {} unchanged, {} merged, {} removed, {} rejected",
+        "{} rows read{private}: {} inserted, {} updated, {} unchanged, {} merged, {} removed, {} rejected",
         c.read, c.inserted, c.updated, c.unchanged, c.merged, c.removed, c.rejected
     )
 }

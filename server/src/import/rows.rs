@@ -14,7 +14,8 @@ use super::{Field, Issue, Mapping, Options, Problem, Severity, input::Record};
 pub struct Candidate {
     pub row: usize,
     pub external_id: Option<String>,
-    pub name: ToiletName,
+    /// `None` when the list names none (most OpenStreetMap toilets).
+    pub name: Option<ToiletName>,
     /// The name without its room ("龍騰公園(女廁)" → "龍騰公園").
     pub stem: String,
     pub address: Option<String>,
@@ -74,16 +75,12 @@ impl RowChecker<'_> {
             return None;
         }
 
+        // A toilet without a name is allowed (most OpenStreetMap toilets
+        // have none); a name given must be a valid one.
         let name = match self.cell(record, Field::Name) {
-            None => {
-                reject(
-                    Field::Name.name(),
-                    "",
-                    Problem::new("blank", None, "a name is required"),
-                );
-                None
-            }
+            None => Some(None),
             Some((column, value)) => ToiletName::new(value)
+                .map(Some)
                 .map_err(|e| reject(column, value, e.into()))
                 .ok(),
         };
@@ -319,8 +316,9 @@ impl RowChecker<'_> {
         };
         // A room's kind says which facility it is.
         let room = text(Field::Room);
-        let stem = name_stem(name.as_str());
-        for label in [room.as_deref(), Some(name.as_str())].into_iter().flatten() {
+        let name_text = name.as_ref().map_or("", ToiletName::as_str);
+        let stem = name_stem(name_text);
+        for label in [room.as_deref(), Some(name_text)].into_iter().flatten() {
             let kind = room_kind(label);
             if kind.wheelchair {
                 wheelchair = Some(true);
@@ -334,8 +332,7 @@ impl RowChecker<'_> {
         }
         // A row that is a room of its venue (its name ends in a room word,
         // or the list says which room it is) is kept as a room of it.
-        let room_word = name
-            .as_str()
+        let room_word = name_text
             .trim()
             .strip_prefix(stem.as_str())
             .unwrap_or_default();
@@ -349,7 +346,7 @@ impl RowChecker<'_> {
             details.rooms = vec![Room {
                 kind,
                 external_id: external_id.clone(),
-                name: Some(name.as_str().to_owned()),
+                name: name.as_ref().map(|n| n.as_str().to_owned()),
                 wheelchair,
                 baby_change,
                 family_room,

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use geo::{Distance as _, Haversine};
-use gongce_shared::{Details, LatLon};
+use gongce_shared::{Details, LatLon, ToiletName};
 use rstar::{RTree, primitives::GeomWithData};
 use rusqlite::{Connection, params, types::Type};
 
@@ -104,7 +104,7 @@ impl Staging {
             .execute(params![
                 c.row as i64,
                 c.external_id,
-                c.name.as_str(),
+                c.name.as_ref().map_or("", ToiletName::as_str),
                 c.stem,
                 c.address,
                 c.position.lat(),
@@ -265,11 +265,11 @@ impl Staging {
         }
         // Only rows of one stem are linked: an address shared by two
         // stems ("臺中火車站站外1F", "臺中火車站地下停車場(1A)B1") never
-        // links them.
+        // links them. Toilets without a name are never linked.
         {
             let mut stmt = self.conn.prepare(
                 "SELECT row, stem, lat, lon, stem <> name FROM staged
-                 WHERE rejected = 0 ORDER BY stem, row",
+                 WHERE rejected = 0 AND stem <> '' ORDER BY stem, row",
             )?;
             let mut rows = stmt.query([])?;
             let mut group: Vec<(u32, LatLon, bool)> = Vec::new();

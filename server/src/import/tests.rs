@@ -49,7 +49,7 @@ async fn chinese_and_english_headers_map_to_fields() {
     assert_eq!(report.encoding, Some("UTF-8"));
     let t = &toilets(&store).await[0];
     assert_eq!(t.external_id.as_deref(), Some("A1"));
-    assert_eq!(t.name.as_str(), "人民公园公厕");
+    assert_eq!(t.name_text(), "人民公园公厕");
     assert_eq!((t.position.lat(), t.position.lon()), (31.2317, 121.4726));
     assert_eq!(
         (t.wheelchair, t.baby_change, t.family_room, t.free),
@@ -166,8 +166,8 @@ async fn every_bad_value_is_reported_and_nothing_is_written() {
     assert_eq!(report.counts.read, 6);
     assert_eq!(
         rejected(&report),
+        // A blank name is no name (allowed); the row falls for its other values.
         vec![
-            (3, "name", ""),
             (3, "lat", "abc"),
             (3, "wheelchair", "maybe"),
             (4, "lat", "121.7"),
@@ -181,9 +181,9 @@ async fn every_bad_value_is_reported_and_nothing_is_written() {
         ]
     );
     let reasons: Vec<&str> = report.rejected().map(|i| i.reason.as_str()).collect();
-    assert!(reasons[3].contains("swapped"), "{}", reasons[3]);
-    assert!(reasons[4].contains("row 2"));
-    assert!(reasons[6].contains("shifted"));
+    assert!(reasons[2].contains("swapped"), "{}", reasons[2]);
+    assert!(reasons[3].contains("row 2"));
+    assert!(reasons[5].contains("shifted"));
     // Hours that cannot be read are a warning, not a rejection.
     let hours: Vec<_> = report
         .issues
@@ -206,7 +206,7 @@ async fn every_bad_value_is_reported_and_nothing_is_written() {
     assert!(report.written);
     assert_eq!((report.counts.inserted, report.counts.fixed), (2, 1));
     let all = toilets(&store).await;
-    let swapped = all.iter().find(|t| t.name.as_str() == "Swapped").unwrap();
+    let swapped = all.iter().find(|t| t.name_text() == "Swapped").unwrap();
     assert_eq!(
         (swapped.position.lat(), swapped.position.lon()),
         (25.1, 121.7)
@@ -254,7 +254,7 @@ async fn gbk_and_big5_files_are_detected_and_bad_bytes_reported() {
     let names: Vec<String> = toilets(&store)
         .await
         .iter()
-        .map(|t| t.name.as_str().to_owned())
+        .map(|t| t.name_text().to_owned())
         .collect();
     assert_eq!(names, ["人民广场公厕", "静安寺公共厕所"]);
 
@@ -268,7 +268,7 @@ async fn gbk_and_big5_files_are_detected_and_bad_bytes_reported() {
         toilets(&store)
             .await
             .iter()
-            .any(|t| t.name.as_str() == "中正紀念堂公廁")
+            .any(|t| t.name_text() == "中正紀念堂公廁")
     );
 
     // --encoding overrides: GBK bytes read as UTF-8 are refused with the row named.
@@ -325,11 +325,8 @@ async fn excel_sheets_by_default_name_and_number() {
         };
         let report = import(&store, &file, &options);
         assert_eq!(report.counts.read, 2);
-        // Row 4 of the sheet: no name, latitude 99.
-        assert_eq!(
-            rejected(&report),
-            vec![(4, "name", ""), (4, "lon", ""), (4, "纬度", "99")]
-        );
+        // Row 4 of the sheet: no name (allowed), no longitude, latitude 99.
+        assert_eq!(rejected(&report), vec![(4, "lon", ""), (4, "纬度", "99")]);
     }
     let options = Options {
         sheet: Some("公厕".into()),
@@ -378,7 +375,7 @@ async fn gcj02_and_bd09_lists_land_within_a_metre() {
         for (name, lat, lon) in truth {
             let at = LatLon::new(lat, lon).unwrap();
             let hit = index.nearest(at, 1, None, &criteria).pop().unwrap();
-            assert_eq!(hit.toilet.name.as_str(), name);
+            assert_eq!(hit.toilet.name_text(), name);
             assert!(
                 hit.distance_m(at) < 1.0,
                 "{crs} {name}: {} m",
@@ -428,7 +425,7 @@ async fn rooms_merge_into_venues_with_their_facilities() {
     let all = toilets(&store).await;
     let names: Vec<(&str, &str)> = all
         .iter()
-        .map(|t| (t.external_id.as_deref().unwrap(), t.name.as_str()))
+        .map(|t| (t.external_id.as_deref().unwrap(), t.name_text()))
         .collect();
     // The smallest id names the venue; F1, 1.1 km away, stays on its own.
     assert_eq!(
@@ -543,7 +540,7 @@ async fn reimports_update_and_remove_missing_marks_removed() {
     );
     assert_eq!(real.counts, dry.counts);
     let all = toilets(&store).await;
-    let gamma = all.iter().find(|t| t.name.as_str() == "Gamma").unwrap();
+    let gamma = all.iter().find(|t| t.name_text() == "Gamma").unwrap();
     assert_eq!(gamma.status, Status::Removed);
     assert_eq!(gamma.version, 2);
     // The history says an import (no user) created and then removed it.
@@ -729,7 +726,7 @@ async fn import_of_an_export_gives_back_the_same_toilets() {
             let same = |t: &Toilet| {
                 (
                     t.external_id.clone(),
-                    t.name.clone(),
+                    t.name.clone().unwrap(),
                     t.address.clone(),
                     t.position,
                     (t.wheelchair, t.baby_change, t.family_room, t.free),
@@ -763,7 +760,7 @@ async fn legacy_xls_with_a_title_row_and_gcj02() {
     assert_eq!(report.counts.inserted, 2);
     let all = toilets(&store).await;
     let square = &all[0];
-    assert_eq!(square.name.as_str(), "人民广场公厕");
+    assert_eq!(square.name_text(), "人民广场公厕");
     assert_eq!(square.external_id.as_deref(), Some("1"));
     assert_eq!(
         (square.wheelchair, square.family_room),
@@ -848,7 +845,7 @@ async fn a_geojson_file_over_the_limit_is_refused_unread() {
         .unwrap();
     let err = run(&path, &store.import_target(), &Options::new("x")).unwrap_err();
     assert!(
-        format!("{err:#}").contains("at most 256 MiB is read"),
+        format!("{err:#}").contains("at most 256 MiB of GeoJSON or OpenStreetMap is read"),
         "{err:#}"
     );
 }
@@ -907,7 +904,7 @@ async fn gcj02_imports_move_only_mainland_points() {
         let report = import(&store, &file, &options);
         assert!(report.issues.is_empty(), "{city}: {:?}", report.issues);
         let all = toilets(&store).await;
-        let t = all.iter().find(|t| t.name.as_str() == city).unwrap();
+        let t = all.iter().find(|t| t.name_text() == city).unwrap();
         let moved = metres(t.position, (lat, lon));
         if mainland {
             assert!((200.0..1000.0).contains(&moved), "{city} moved {moved} m");
@@ -915,4 +912,174 @@ async fn gcj02_imports_move_only_mainland_points() {
             assert!(moved < 1.0, "{city} moved {moved} m");
         }
     }
+}
+
+fn osm_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/osm")
+        .join(name)
+}
+
+/// What the OSM fixtures' toilets come to, keyed by their OSM ids: the
+/// mapping table of docs/IMPORT.md.
+async fn osm_toilets(store: &Store) -> std::collections::BTreeMap<String, Toilet> {
+    toilets(store)
+        .await
+        .iter()
+        .filter(|t| t.status != Status::Removed)
+        .map(|t| (t.external_id.clone().unwrap(), (**t).clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn openstreetmap_extracts_and_overpass_json_import_with_the_mapping() {
+    use gongce_shared::{Access, Fact, RoomKind, details::Value};
+    for file in ["sydney.osm.pbf", "sydney.overpass.json"] {
+        let (store, _dir) = store().await;
+        let report = import(&store, &osm_fixture(file), &Options::new("osm"));
+        assert_eq!(report.format, Format::Osm, "{file}");
+        assert!(report.issues.is_empty(), "{file}: {:?}", report.issues);
+        // Seven toilets; the private one left out, the bakery not read.
+        assert_eq!(
+            (
+                report.counts.read,
+                report.counts.private,
+                report.counts.inserted
+            ),
+            (7, 1, 7),
+            "{file}"
+        );
+        let all = osm_toilets(&store).await;
+        let ids: Vec<&str> = all.keys().map(String::as_str).collect();
+        assert_eq!(
+            ids,
+            [
+                "node/1001",
+                "node/1002",
+                "node/1004",
+                "node/1005",
+                "node/1007",
+                "relation/3001",
+                "way/2001"
+            ],
+            "{file}"
+        );
+        let hyde = &all["node/1001"];
+        assert_eq!(hyde.name_text(), "Hyde Park Toilets");
+        assert_eq!(
+            (hyde.wheelchair, hyde.baby_change, hyde.free),
+            (Some(true), Some(true), Some(true))
+        );
+        assert_eq!(
+            hyde.opening_hours.as_ref().unwrap().as_str(),
+            "Mo-Su 06:00-22:00"
+        );
+        assert_eq!(hyde.operator.as_deref(), Some("City of Sydney"));
+        assert_eq!(hyde.details.get(Fact::Seated), Some(Value::Bool(true)));
+        assert_eq!(
+            hyde.details.get(Fact::Squat),
+            None,
+            "urinal says nothing of squat"
+        );
+        assert_eq!(hyde.details.get(Fact::Paper), Some(Value::Bool(true)));
+        assert_eq!(
+            (hyde.position.lat(), hyde.position.lon()),
+            (-33.873, 151.211)
+        );
+        // No name: null, with the address it has.
+        let george = &all["node/1002"];
+        assert_eq!(george.name, None);
+        assert_eq!(george.address.as_deref(), Some("1 George Street, Sydney"));
+        assert_eq!((george.wheelchair, george.free), (Some(false), Some(false)));
+        assert_eq!(
+            george.details.get(Fact::FeeNote),
+            Some(Value::Text("1 AUD".into()))
+        );
+        // Locked: a key; unisex: its one room.
+        let locked = &all["node/1004"];
+        assert_eq!(
+            (locked.access, locked.wheelchair),
+            (Some(Access::Key), Some(true))
+        );
+        assert_eq!(locked.details.rooms.len(), 1);
+        assert_eq!(locked.details.rooms[0].kind, RoomKind::Unisex);
+        // Inside a station: its toilets' tags, not the station's; customers.
+        let station = &all["node/1005"];
+        assert_eq!(station.name_text(), "Town Hall");
+        assert_eq!(
+            (station.access, station.wheelchair, station.free),
+            (Some(Access::Customers), Some(true), None)
+        );
+        let chinatown = &all["node/1007"];
+        assert_eq!(
+            chinatown.details.get(Fact::NameEn),
+            Some(Value::Text("Chinatown Toilets".into()))
+        );
+        assert_eq!(chinatown.details.get(Fact::Squat), Some(Value::Bool(true)));
+        assert_eq!(chinatown.details.get(Fact::Soap), Some(Value::Bool(false)));
+        // Areas at their centroid.
+        let domain = &all["way/2001"];
+        assert_eq!(
+            (domain.position.lat(), domain.position.lon()),
+            (-33.8695, 151.2155)
+        );
+        let barangaroo = &all["relation/3001"];
+        assert_eq!(
+            (barangaroo.position.lat(), barangaroo.position.lon()),
+            (-33.859, 151.202)
+        );
+        assert_eq!(barangaroo.baby_change, Some(false));
+    }
+}
+
+#[tokio::test]
+async fn a_newer_openstreetmap_extract_updates_and_retires() {
+    let (store, _dir) = store().await;
+    let options = Options {
+        remove_missing: true,
+        ..Options::new("osm")
+    };
+    import(&store, &osm_fixture("sydney.osm.pbf"), &options);
+    let before = osm_toilets(&store).await;
+    let again = import(&store, &osm_fixture("sydney.osm.pbf"), &options);
+    assert_eq!((again.counts.unchanged, again.counts.updated), (7, 0));
+
+    let newer = import(&store, &osm_fixture("sydney-newer.osm.pbf"), &options);
+    assert_eq!(
+        (
+            newer.counts.inserted,
+            newer.counts.updated,
+            newer.counts.unchanged,
+            newer.counts.removed
+        ),
+        (1, 1, 5, 1)
+    );
+    let after = osm_toilets(&store).await;
+    assert!(!after.contains_key("node/1002"), "gone from the extract");
+    let hyde = (&before["node/1001"], &after["node/1001"]);
+    assert_eq!(hyde.0.id, hyde.1.id, "the same toilet, updated");
+    assert_eq!((hyde.0.free, hyde.1.free), (Some(true), Some(false)));
+    assert_eq!(after["node/1008"].name_text(), "Central Station Toilets");
+    let retired = toilets(&store)
+        .await
+        .iter()
+        .find(|t| t.external_id.as_deref() == Some("node/1002"))
+        .map(|t| t.status.clone());
+    assert_eq!(retired, Some(Status::Removed));
+}
+
+#[tokio::test]
+async fn a_broken_openstreetmap_file_is_a_clear_error() {
+    let (store, dir) = store().await;
+    let file = write(
+        dir.path(),
+        "bad.osm.pbf",
+        b"\x00\x00\x00\x0dnot a pbf file at all",
+    );
+    let e = run(&file, &store.import_target(), &Options::new("osm")).unwrap_err();
+    assert!(format!("{e:#}").contains(".osm.pbf"), "{e:#}");
+    let file = write(dir.path(), "bad.json", r#"{"elements": 3}"#);
+    let e = run(&file, &store.import_target(), &Options::new("osm")).unwrap_err();
+    assert!(format!("{e:#}").contains("elements"), "{e:#}");
+    assert!(toilets(&store).await.is_empty());
 }

@@ -81,7 +81,7 @@ fn fold_into(text: &str, out: &mut String) {
 fn text_of(t: &Toilet) -> Box<str> {
     let mut out = String::new();
     let fields = [
-        Some(t.name.as_str()),
+        Some(t.name_text()),
         t.address.as_deref(),
         t.operator.as_deref(),
         t.details.text(Fact::NameEn),

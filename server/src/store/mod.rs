@@ -571,7 +571,7 @@ fn apply_patch(
     let lon = patch.lon.unwrap_or(t.position.lon());
     t.position = position(lat, lon)?;
     if let Some(name) = patch.name {
-        t.name = name;
+        t.name = Some(name);
     }
     macro_rules! set {
         ($($field:ident),*) => {$(

@@ -98,7 +98,11 @@ impl ToiletRow<'_> {
         };
         Ok(Toilet {
             id,
-            name: ToiletName::new(self.name).with_context(context)?,
+            // The store writes a toilet without a name as the empty text.
+            name: match self.name {
+                "" => None,
+                name => Some(ToiletName::new(name).with_context(context)?),
+            },
             address: owned(self.address),
             position: LatLon::new(self.lat, self.lon).with_context(context)?,
             wheelchair: self.wheelchair,
@@ -154,12 +158,30 @@ macro_rules! fact_columns {
 }
 pub(crate) use fact_columns;
 
+/// A name as the store writes it: a toilet without one has the empty text
+/// (the column stays NOT NULL on both backends; reading maps it back).
+pub(crate) trait StoredName {
+    fn stored(&self) -> &str;
+}
+
+impl StoredName for ToiletName {
+    fn stored(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl StoredName for Option<ToiletName> {
+    fn stored(&self) -> &str {
+        self.as_ref().map_or("", ToiletName::as_str)
+    }
+}
+
 /// Binds the facts of `$t` (a toilet or a draft) at `$position`, in time
 /// zone `$zone`, to `$query`, in [`fact_columns!`]'s order.
 macro_rules! bind_facts {
     ($query:expr, $t:expr, $position:expr, $zone:expr) => {
         $query
-            .bind($t.name.as_str())
+            .bind(crate::store::toilet_row::StoredName::stored(&$t.name))
             .bind($t.address.as_deref())
             .bind($position.lat())
             .bind($position.lon())

@@ -368,17 +368,17 @@ contract! {
             panic!()
         };
         assert_eq!(ids, [b.id]);
-        assert_eq!(toilets[0].name.as_str(), "B2");
+        assert_eq!(toilets[0].name_text(), "B2");
         // Nothing more: the position stays.
         let Changes::Rows { ids, seq: same, .. } = store.changes_since(next).await.unwrap() else { panic!() };
         assert!(ids.is_empty());
         assert_eq!(same, next);
         let snapshot = store.snapshot().await.unwrap();
         assert_eq!(snapshot.seq, next);
-        let mut names: Vec<String> = snapshot.toilets.iter().map(|t| t.name.as_str().to_owned()).collect();
+        let mut names: Vec<String> = snapshot.toilets.iter().map(|t| t.name_text().to_owned()).collect();
         names.sort();
         assert_eq!(names, ["A", "B2"]);
-        assert_eq!(store.toilet(a.id).await.unwrap().unwrap().name.as_str(), "A");
+        assert_eq!(store.toilet(a.id).await.unwrap().unwrap().name_text(), "A");
     }
 
     two_replicas_never_overwrite_blindly(db) {
@@ -621,7 +621,7 @@ contract! {
         let snapshot = store.snapshot().await.unwrap();
         assert_eq!(snapshot.toilets.len(), 3);
         let hyde = snapshot.toilets.iter().find(|t| t.external_id.as_deref() == Some("a1")).unwrap();
-        assert_eq!(hyde.name.as_str(), "Hyde Park, \"north\"");
+        assert_eq!(hyde.name_text(), "Hyde Park, \"north\"");
         // A tab is made a space, as in every free-text field; backslashes stay.
         assert_eq!(hyde.address.as_deref(), Some("1 Elizabeth St\\\\x"));
         assert_eq!(hyde.wheelchair, Some(true));

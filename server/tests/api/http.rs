@@ -53,7 +53,7 @@ async fn nearby_answers_nearest_first_with_distance_and_bearing() {
         "due north: {}",
         first.bearing_deg
     );
-    assert_eq!(first.toilet.name.as_str(), "人民广场公厕");
+    assert_eq!(first.toilet.name_text(), "人民广场公厕");
     assert_eq!(first.open_now, Some(true));
     assert!(
         typed
@@ -281,7 +281,7 @@ async fn bbox_is_geojson() {
     let mut names: Vec<&str> = collection
         .features
         .iter()
-        .map(|f| f.properties.name.as_str())
+        .map(|f| f.properties.name_text())
         .collect();
     names.sort();
     assert_eq!(names, vec!["Sydney hours", "人民广场公厕", "南京东路公厕"]);
@@ -328,6 +328,43 @@ async fn bbox_is_geojson() {
             "{query}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_toilet_without_a_name_is_served_with_name_null_and_found_by_its_address() {
+    let app = app_with_csv(
+        "external_id,name,lat,lon,address,operator\n\
+         n1,,-33.869,151.207,1 George Street,City of Sydney\n\
+         n2,Hyde Park Toilets,-33.873,151.211,,\n",
+    )
+    .await;
+    let nearby = app
+        .get("/api/v1/toilets/nearby?lat=-33.869&lon=151.207&limit=2")
+        .await;
+    assert_eq!(nearby.status, 200);
+    let body = nearby.json();
+    let first = &body["results"][0]["toilet"];
+    assert_eq!(first["external_id"], "n1");
+    assert_eq!(first["name"], Value::Null);
+    let one = app
+        .get(&format!("/api/v1/toilets/{}", first["id"]))
+        .await
+        .json();
+    assert_eq!(
+        (&one["name"], &one["address"]),
+        (&Value::Null, &json!("1 George Street"))
+    );
+    let found = app.get("/api/v1/toilets/search?q=george").await.json();
+    assert_eq!(found["results"][0]["toilet"]["external_id"], "n1");
+    // The export writes it without a name too.
+    let geojson = app.get("/api/v1/export.geojson").await.json();
+    let feature = geojson["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["address"] == "1 George Street")
+        .unwrap();
+    assert_eq!(feature["properties"]["name"], Value::Null);
 }
 
 #[tokio::test]
@@ -479,7 +516,7 @@ async fn open_data_exports_carry_the_licence_and_import_back() {
         .unwrap()
         .toilets
         .iter()
-        .map(|t| t.name.as_str().to_owned())
+        .map(|t| t.name_text().to_owned())
         .collect();
     names.sort();
     assert!(
@@ -700,7 +737,7 @@ async fn exports_are_rendered_once_per_state_and_shared() {
     assert_eq!(exports.rendered(), 2, "one render for eight requests");
     // A change: the next request renders again, with it.
     let mut renamed = (*app.index.read().unwrap().all()[0]).clone();
-    renamed.name = gongce_shared::ToiletName::new("改名的公厕").unwrap();
+    renamed.name = Some(gongce_shared::ToiletName::new("改名的公厕").unwrap());
     app.index.write().unwrap().upsert(renamed);
     let changed = app.get("/api/v1/export.csv").await;
     assert!(String::from_utf8_lossy(&changed.body).contains("改名的公厕"));
@@ -732,7 +769,7 @@ async fn both_formats_of_one_state_render_at_once() {
         assert!(parsed["features"].as_array().unwrap().len() > 5_000);
         // A new state for the next round.
         let mut renamed = first.clone();
-        renamed.name = gongce_shared::ToiletName::new(&format!("第{round}次改名")).unwrap();
+        renamed.name = Some(gongce_shared::ToiletName::new(&format!("第{round}次改名")).unwrap());
         app.index.write().unwrap().upsert(renamed);
     }
 }

@@ -135,7 +135,7 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
         .collect();
     let playground = building
         .iter()
-        .find(|t| t.name.as_str() == "基隆市仁愛室內兒童樂園6樓")
+        .find(|t| t.name_text() == "基隆市仁愛室內兒童樂園6樓")
         .expect("the playground's rooms as one venue");
     assert!((playground.position.lat() - 25.125).abs() < 0.001);
     assert_eq!(
@@ -149,7 +149,7 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
         building.len(),
         8,
         "{:?}",
-        building.iter().map(|t| t.name.as_str()).collect::<Vec<_>>()
+        building.iter().map(|t| t.name_text()).collect::<Vec<_>>()
     );
     // Every venue's rooms share its name stem: an address alone links none.
     for t in &toilets {
@@ -157,9 +157,9 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
             let name = room.name.as_deref().unwrap();
             assert_eq!(
                 import::name_stem(name),
-                import::name_stem(t.name.as_str()),
+                import::name_stem(t.name_text()),
                 "{name} in {}",
-                t.name.as_str()
+                t.name_text()
             );
         }
     }
@@ -167,8 +167,8 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
     // apart as the list places them.
     let mut station: Vec<_> = toilets
         .iter()
-        .filter(|t| t.name.as_str().starts_with("臺中火車站"))
-        .map(|t| (t.name.as_str(), t.external_id.as_deref().unwrap(), rooms(t)))
+        .filter(|t| t.name_text().starts_with("臺中火車站"))
+        .map(|t| (t.name_text(), t.external_id.as_deref().unwrap(), rooms(t)))
         .collect();
     station.sort();
     use RoomKind::*;
@@ -231,7 +231,7 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
             ),
         ]
     );
-    assert!(toilets.iter().any(|t| t.name.as_str().contains("公園")));
+    assert!(toilets.iter().any(|t| t.name_text().contains("公園")));
     assert!(
         toilets
             .iter()
@@ -320,7 +320,7 @@ async fn a_following_index_sees_another_writers_import() {
         "{json}"
     );
     let one = nearest(&index, 5.0, 5.0);
-    assert_eq!(one.toilet.name.as_str(), "One");
+    assert_eq!(one.toilet.name_text(), "One");
     assert_eq!(one.toilet.version, 2);
 }
 

@@ -84,7 +84,7 @@ pub(crate) fn report_queue(props: &QueueProps) -> Html {
             <ul class="reports">
                 { for reports.iter().map(|r| html! {
                     <li key={r.id} data-report={r.id.to_string()} class={r.state.as_str()}>
-                        <span class="name">{ format!("{} · {}", r.toilet_name, lang.kind(r.kind)) }</span>
+                        <span class="name">{ format!("{} · {}", if r.toilet_name.is_empty() { lang.t(Text::Toilet) } else { &r.toilet_name }, lang.kind(r.kind)) }</span>
                         <span class="meta">{ lang.ago((now - r.created_at).num_minutes()) }</span>
                         if let Some(n) = &r.note { <span class="report-note">{ n }</span> }
                         if let Some(c) = &r.contact { <span class="contact">{ c }</span> }

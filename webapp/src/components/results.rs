@@ -55,7 +55,7 @@ pub(crate) fn result_list(
         html! {
             <li>
                 <button class="result" onclick={open} data-id={t.id.to_string()}>
-                    <span class="name">{ t.name_in(lang == Lang::En) }</span>
+                    <span class="name">{ t.name_in(lang) }</span>
                     <span class="meta">
                         if r.distance_m.is_finite() {
                             <span class="distance">{ lang.distance(r.distance_m) }</span>

@@ -176,10 +176,10 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
         }
     };
     html! {
-        <aside class="sheet" role="dialog" aria-modal="true" aria-label={t.name_in(english).to_owned()}
+        <aside class="sheet" role="dialog" aria-modal="true" aria-label={t.name_in(lang)}
             ref={sheet} tabindex="-1" onkeydown={escape}>
             <header>
-                <h2>{ t.name_in(english) }</h2>
+                <h2>{ t.name_in(lang) }</h2>
                 <button class="close" onclick={close} aria-label={lang.t(Text::Close)}>{ "✕" }</button>
             </header>
             <p>
@@ -207,7 +207,7 @@ pub(crate) fn detail_sheet(props: &DetailSheetProps) -> Html {
             <p class="fresh">{ verified }</p>
             <ReportPicker toilet={t.id} on_changed={props.on_changed.clone()} />
             <h3>{ lang.t(Text::Navigate) }</h3>
-            { nav_links(lang, t.position(), &t.name) }
+            { nav_links(lang, t.position(), &t.name_in(lang)) }
         </aside>
     }
 }

@@ -108,7 +108,7 @@ pub(crate) fn admin_page() -> Html {
             <h2>{ lang.t(Text::ImportList) }</h2>
             <form onsubmit={check}>
                 <label>{ lang.t(Text::Source) }<input ref={source} name="source" required=true /></label>
-                <label>{ lang.t(Text::File) }<input ref={file} type="file" name="file" accept=".csv,.xlsx,.xls,.geojson,.json" required=true /></label>
+                <label>{ lang.t(Text::File) }<input ref={file} type="file" name="file" accept=".csv,.xlsx,.xls,.geojson,.json,.pbf" required=true /></label>
                 <label>{ lang.t(Text::CoordinateSystem) }
                     <select ref={crs} name="crs">
                         <option value="wgs84" selected=true>{ "WGS-84 (GPS, OSM, 天地图)" }</option>

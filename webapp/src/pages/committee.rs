@@ -40,7 +40,7 @@ fn closing_form(lang: Lang, t: &Toilet, close: Callback<Status>, cancel: Callbac
     });
     html! {
         <form class="closing-form" onsubmit={submit}>
-            <p><strong>{ lang.t(Text::CloseTemporarily) }{ ": " }{ t.name.as_str() }</strong></p>
+            <p><strong>{ lang.t(Text::CloseTemporarily) }{ ": " }{ t.name_in(lang) }</strong></p>
             <label>{ lang.t(Text::ClosingReason) }
                 <input name="reason" required=true maxlength={REASON_MAX.to_string()} placeholder={lang.t(Text::ClosingReasonExample)} />
             </label>
@@ -128,7 +128,7 @@ pub(crate) fn committee_page() -> Html {
         let doing = doing.clone();
         Callback::from(move |()| doing.set(what))
     };
-    let markers = markers(ours.iter().chain(in_view.toilets.iter()));
+    let markers = markers(ours.iter().chain(in_view.toilets.iter()), lang);
     let on_click = {
         let placement = placement.clone();
         Callback::from(move |p: LatLon| placement.set(placement.tapped(p)))
@@ -165,7 +165,7 @@ pub(crate) fn committee_page() -> Html {
                     <ul class="ours">
                         { for ours.iter().map(|t| html! {
                             <li data-id={t.id.to_string()}>
-                                <span class="name">{ t.name.as_str() }</span>
+                                <span class="name">{ t.name_in(lang) }</span>
                                 { match &t.status {
                                     Status::Open => Html::default(),
                                     Status::TemporarilyClosed { reason, .. } => html! {

@@ -193,6 +193,7 @@ pub(crate) fn find_page() -> Html {
             .iter()
             .map(|r| &r.toilet)
             .chain(viewport.toilets.iter()),
+        lang,
     );
     // The sheet shows the toilet the address names: from the lists or the
     // map, else fetched (a shared address).
