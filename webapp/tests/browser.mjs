@@ -1105,6 +1105,40 @@ test("residents never load the staff screens; an admin adds an organisation and 
   }
 });
 
+test("OpenStreetMap toilets without a name are called a toilet with their address; a venue lists its rooms", async ({ browser }) => {
+  // Sydney: the OSM fixture (as Overpass JSON), and a venue listed room by room.
+  const dir = mkdtempSync(join(tmpdir(), "gongce-rooms-"));
+  const rooms = join(dir, "rooms.csv");
+  writeFileSync(rooms, "id,name,lat,lon\nr1,市政廳廣場(男廁),-33.87300,151.20660\nr2,市政廳廣場(女廁),-33.87302,151.20662\nr3,市政廳廣場(無障礙廁所),-33.87304,151.20664\n");
+  const s = await startServer(undefined, [join(root, "server/tests/fixtures/osm/sydney.overpass.json"), rooms]);
+  try {
+    const { context, page } = await resident(browser, s.base, { locale: "zh-TW", geolocation: { latitude: -33.869, longitude: 151.207 } });
+    await page.waitForSelector(".results li");
+    const listed = await names(page);
+    assertEq(listed[0], "公廁 · 1 George Street, Sydney", "the nameless toilet on George Street, nearest");
+    assert(listed.includes("公廁 · City of Sydney") === false && listed.includes("Hyde Park Toilets"), `names: ${listed}`);
+    await page.click(".results li:first-child button");
+    await page.waitForSelector(".sheet");
+    assertEq(await page.textContent(".sheet h2"), "公廁 · 1 George Street, Sydney", "the sheet's title");
+    await page.keyboard.press("Escape");
+    // The venue made of three rooms is one toilet, its rooms listed in Taiwan's words.
+    const venue = listed.indexOf("市政廳廣場");
+    assert(venue >= 0, `the venue is listed once by its stem: ${listed}`);
+    await page.click(`.results li:nth-child(${venue + 1}) button`);
+    await page.waitForSelector(".sheet");
+    const rows = Object.fromEntries(await page.$$eval(".sheet .row", (rs) => rs.map((r) => [r.querySelector("dt").textContent, r.querySelector("dd").textContent])));
+    assertEq(rows["廁間"], "男廁 · 女廁 · 無障礙廁所", "its rooms");
+    await page.screenshot({ path: join(artifacts, "rooms-zh-TW.png") });
+    await page.keyboard.press("Escape");
+    // In English, the generic name is English too.
+    await page.click('header button.lang[lang="en"]');
+    await page.waitForFunction(() => document.querySelector(".results .name")?.textContent === "Toilet · 1 George Street, Sydney");
+    await context.close();
+  } finally {
+    s.stop();
+  }
+});
+
 test("a closure's end is shown in the toilet's own time zone, not the phone's", async ({ browser }) => {
   const s = await startServer();
   try {
