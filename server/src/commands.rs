@@ -303,10 +303,13 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
         std::fs::write(out, json)
             .with_context(|| format!("cannot write the report to {}", out.display()))?;
     }
+    if let Some(schema) = report.schema {
+        eprintln!("recognised as {} (docs/IMPORT.md)", schema.name());
+    }
     let ignored: Vec<&str> = report
         .columns
         .iter()
-        .filter(|c| c.field.is_none())
+        .filter(|c| c.field.is_none() && !c.read_by_schema)
         .map(|c| c.column.as_str())
         .collect();
     if !ignored.is_empty() {

@@ -94,6 +94,16 @@ facts! {
         "An ambulant cubicle: rails and a raised seat for people who walk with difficulty.";
     Paper "paper" Kind::Tri, "Toilet paper supplied, 厕纸.";
     Soap "soap" Kind::Tri, "Soap for hand washing, 洗手液.";
+    DrinkingWater "drinking_water" Kind::Tri, "Drinking water, 饮用水.";
+    Shower "shower" Kind::Tri, "A shower, 淋浴.";
+    Parking "parking" Kind::Tri, "Parking nearby, 停车场.";
+    AccessibleParking "accessible_parking" Kind::Tri,
+        "An accessible parking space nearby, 无障碍停车位.";
+    SanitaryDisposal "sanitary_disposal" Kind::Tri,
+        "A bin for sanitary products, 卫生用品处理箱.";
+    SharpsDisposal "sharps_disposal" Kind::Tri, "A sharps (needle) disposal box.";
+    Mlak "mlak" Kind::Tri,
+        "Opens with the MLAK key (Australia's master key for accessible toilets).";
     DoorWidthCm "door_width_cm" Kind::Count { max: 500 },
         "The clear width of the accessible cubicle's door, in centimetres (门宽).";
     StallsFemale "stalls_female" Kind::Count { max: 999 }, "Women's stalls, 女厕位.";

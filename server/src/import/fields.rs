@@ -200,6 +200,18 @@ fn detail_aliases(fact: Fact) -> &'static [&'static str] {
         Fact::Ambulant => &["ambulant", "ambulant_cubicle"],
         Fact::Paper => &["paper", "厕纸", "廁紙", "手纸", "手紙", "卫生纸", "衛生紙"],
         Fact::Soap => &["soap", "洗手液", "肥皂", "洗手乳"],
+        Fact::DrinkingWater => &["drinking_water", "饮用水", "飲用水", "饮水机", "飲水機"],
+        Fact::Shower => &["shower", "showers", "淋浴", "淋浴间", "淋浴間"],
+        Fact::Parking => &["parking", "停车场", "停車場", "停车", "停車"],
+        Fact::AccessibleParking => &[
+            "accessible_parking",
+            "parking_accessible",
+            "无障碍停车位",
+            "無障礙停車位",
+        ],
+        Fact::SanitaryDisposal => &["sanitary_disposal", "卫生用品处理箱", "衛生用品處理箱"],
+        Fact::SharpsDisposal => &["sharps_disposal", "针头处理箱", "針頭處理箱"],
+        Fact::Mlak => &["mlak"],
         Fact::DoorWidthCm => &["door_width_cm", "门宽", "門寬", "door_width"],
         Fact::StallsFemale => &["stalls_female", "女厕位", "女廁位", "女厕位数", "女廁位數"],
         Fact::StallsMale => &["stalls_male", "男厕位", "男廁位", "男厕位数", "男廁位數"],
@@ -281,8 +293,10 @@ pub struct Mapping {
 
 impl Mapping {
     /// Maps `headers`; explicit `maps` win over aliases, and the first
-    /// column naming a field wins over later ones.
-    pub fn new(headers: &[String], maps: &[ColumnMap]) -> Result<Mapping, String> {
+    /// column naming a field wins over later ones. The columns in `read`
+    /// (a known list's, read into columns of its own) fill no field
+    /// unless a map names them.
+    pub fn new(headers: &[String], maps: &[ColumnMap], read: &[usize]) -> Result<Mapping, String> {
         for map in maps {
             if !headers
                 .iter()
@@ -296,19 +310,24 @@ impl Mapping {
             }
         }
         let mut mapping = Mapping::default();
-        for header in headers {
-            mapping.push(header, maps);
+        for (i, header) in headers.iter().enumerate() {
+            mapping.add(header, maps, read.contains(&i));
         }
         Ok(mapping)
     }
 
     /// Adds a column found later (GeoJSON properties appear as they come).
     pub fn push(&mut self, header: &str, maps: &[ColumnMap]) {
+        self.add(header, maps, false);
+    }
+
+    fn add(&mut self, header: &str, maps: &[ColumnMap], read: bool) {
         let explicit = maps
             .iter()
             .find(|m| normalise_header(&m.column) == normalise_header(header));
         let field = match explicit {
             Some(map) => map.field,
+            None if read => None,
             None => Field::from_header(header).filter(|f| {
                 // A field already filled by an explicit map is not filled again.
                 !maps.iter().any(|m| m.field == Some(*f))

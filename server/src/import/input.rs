@@ -75,6 +75,9 @@ pub struct Input {
     /// Toilets the file itself says are not public (OpenStreetMap
     /// `access=private` or `no`), left out.
     pub private: usize,
+    /// A known list's reading of its columns, whose added columns follow
+    /// the file's in `headers` and in every row.
+    pub derived: Option<super::schemas::Derived>,
     rows: Rows,
 }
 
@@ -105,9 +108,18 @@ impl Input {
                 GEOJSON_MAX_BYTES >> 20
             );
         }
+        let known = |mut input: Input| {
+            input.derived = super::schemas::Derived::recognise(&input.headers);
+            if let Some(d) = &input.derived {
+                input.headers.extend(d.adds.iter().cloned());
+            }
+            input
+        };
         match format {
-            Format::Csv => open_csv(Box::new(LineCap::new(progress(file))), encoding, path),
-            Format::Xlsx | Format::Xls => open_excel(path, format, sheet),
+            Format::Csv => {
+                open_csv(Box::new(LineCap::new(progress(file))), encoding, path).map(known)
+            }
+            Format::Xlsx | Format::Xls => open_excel(path, format, sheet).map(known),
             Format::Geojson => open_geojson(BufReader::new(progress(file))),
             Format::Osm => {
                 let mut reader = BufReader::new(progress(file));
@@ -129,6 +141,20 @@ impl Input {
 
     /// The next row; an error only when the file cannot be read on.
     pub fn next_record(&mut self) -> anyhow::Result<Option<Record>> {
+        let mut record = self.next_read()?;
+        if let (Some(d), Some(r)) = (&self.derived, &mut record) {
+            let added = if r.problem.is_none() {
+                d.cells(&r.cells)
+            } else {
+                vec![String::new(); d.adds.len()]
+            };
+            r.cells.extend(added);
+        }
+        Ok(record)
+    }
+
+    /// The next row as the file has it.
+    fn next_read(&mut self) -> anyhow::Result<Option<Record>> {
         match &mut self.rows {
             Rows::Table(rows) => Ok(rows.next()),
             Rows::Csv { reader, record } => {
@@ -169,13 +195,14 @@ impl Input {
                         }
                     }
                 }
-                if cells.len() != self.headers.len() && problem.is_none() {
+                // The file's own columns, without those a known list adds.
+                let own = self.headers.len() - self.derived.as_ref().map_or(0, |d| d.adds.len());
+                if cells.len() != own && problem.is_none() {
                     problem = Some((
                         "*".to_owned(),
                         format!(
-                            "{} fields where the header has {}: columns are shifted",
+                            "{} fields where the header has {own}: columns are shifted",
                             cells.len(),
-                            self.headers.len()
                         ),
                     ));
                 }
@@ -296,6 +323,7 @@ fn open_csv(
         format: Format::Csv,
         encoding: Some(encoding.name()),
         private: 0,
+        derived: None,
         rows: Rows::Csv {
             reader,
             record: csv::ByteRecord::new(),
@@ -649,6 +677,7 @@ fn open_excel(path: &Path, format: Format, sheet: Option<&str>) -> anyhow::Resul
         format,
         encoding: None,
         private: 0,
+        derived: None,
         rows: Rows::Table(records.into_iter()),
     })
 }
@@ -660,6 +689,7 @@ fn osm_input(toilets: super::osm::Toilets) -> Input {
         format: Format::Osm,
         encoding: None,
         private: toilets.private,
+        derived: None,
         rows: Rows::Table(toilets.records.into_iter()),
     }
 }
@@ -746,6 +776,7 @@ fn open_geojson(reader: impl Read) -> anyhow::Result<Input> {
         format: Format::Geojson,
         encoding: None,
         private: 0,
+        derived: None,
         rows: Rows::Table(records.into_iter()),
     })
 }

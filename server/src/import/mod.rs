@@ -15,6 +15,7 @@ mod input;
 mod osm;
 mod region;
 mod rows;
+mod schemas;
 mod staging;
 
 use std::{fmt, io::IsTerminal as _, path::Path, time::Instant};
@@ -31,6 +32,7 @@ pub use export::{ExportFormat, Licence, export, export_csv, export_geojson};
 pub use fields::{ColumnMap, Field, Mapping};
 pub use input::{Format, detect_encoding};
 pub use rows::{name_stem, room_kind};
+pub use schemas::Schema;
 pub use staging::similar_names;
 
 /// How to read a file and what to do with it.
@@ -189,6 +191,8 @@ pub struct Report {
     pub file: String,
     pub source: String,
     pub format: Format,
+    /// The known list the file was recognised as, by its columns.
+    pub schema: Option<Schema>,
     /// The text encoding a CSV file was read in.
     pub encoding: Option<&'static str>,
     pub crs: Crs,
@@ -252,6 +256,9 @@ pub struct PreviewRow {
 pub struct ColumnReport {
     pub column: String,
     pub field: Option<&'static str>,
+    /// Read by the known list's own rules (`schema`) into added columns.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_by_schema: bool,
 }
 
 impl Report {
@@ -289,8 +296,12 @@ fn open(
         wrap,
     )
     .with_context(|| format!("cannot read {}", path.display()))?;
-    let mapping =
-        Mapping::new(&input.headers, &options.maps).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mapping = Mapping::new(
+        &input.headers,
+        &options.maps,
+        input.derived.as_ref().map_or(&[], |d| &d.reads),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     // What the file turned out to be (Overpass JSON in a .json file).
     let format = input.format;
     if !matches!(format, Format::Geojson | Format::Osm) {
@@ -440,6 +451,10 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
         file: path.display().to_string(),
         source: options.source.clone(),
         format,
+        schema: match format {
+            Format::Osm => Some(Schema::OpenStreetMap),
+            _ => input.derived.as_ref().map(|d| d.schema),
+        },
         encoding: input.encoding,
         crs: options.crs,
         dry_run: options.dry_run,
@@ -448,9 +463,12 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
             .headers
             .iter()
             .zip(&mapping.fields)
-            .map(|(column, field)| ColumnReport {
+            .enumerate()
+            .map(|(i, (column, field))| ColumnReport {
                 column: column.clone(),
                 field: field.map(Field::name),
+                read_by_schema: field.is_none()
+                    && input.derived.as_ref().is_some_and(|d| d.reads.contains(&i)),
             })
             .collect(),
         region,

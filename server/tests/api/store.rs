@@ -38,7 +38,81 @@ async fn australian_list_imports_whole_and_reimports_unchanged() {
         ),
         (0, 0, c.venues)
     );
-    assert_eq!(store.snapshot().await.unwrap().toilets.len(), c.venues);
+    let toilets = store.snapshot().await.unwrap().toilets;
+    assert_eq!(toilets.len(), c.venues);
+    assert_eq!(first.schema, Some(import::Schema::AuNationalToiletMap));
+
+    // Its facts as the map means them: True is yes, False is not recorded.
+    let mut rows = std::collections::HashMap::new();
+    let mut reader = csv::Reader::from_path(&file).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    for row in reader.records() {
+        let row = row.unwrap();
+        let get = |name: &str| row[headers.iter().position(|h| h == name).unwrap()].to_owned();
+        rows.insert(get("ToiletID"), (get("IsOpen"), row.clone()));
+    }
+    let is_true = |row: &csv::StringRecord, name: &str| {
+        row[headers.iter().position(|h| h == name).unwrap()] == *"True"
+    };
+    use gongce_shared::{Access, Fact, details::Value};
+    let mut checked = 0;
+    let merged: HashSet<&str> = first
+        .venues
+        .iter()
+        .map(|v| v.external_id.as_str())
+        .collect();
+    let supplies = [
+        ("BabyChange", None),
+        ("Showers", Some(Fact::Shower)),
+        ("DrinkingWater", Some(Fact::DrinkingWater)),
+        ("Parking", Some(Fact::Parking)),
+        ("ParkingAccessible", Some(Fact::AccessibleParking)),
+        ("SharpsDisposal", Some(Fact::SharpsDisposal)),
+        ("SanitaryDisposal", Some(Fact::SanitaryDisposal)),
+        ("MLAK", Some(Fact::Mlak)),
+    ];
+    for t in &toilets {
+        // Nothing the list says is a known no.
+        assert_ne!(t.wheelchair, Some(false), "{:?}", t.external_id);
+        assert_ne!(t.free, Some(true), "{:?}", t.external_id);
+        assert_ne!(t.baby_change, Some(false), "{:?}", t.external_id);
+        // Each toilet made of one row has that row's facts.
+        let id = t.external_id.as_deref().unwrap();
+        if !merged.contains(id)
+            && let Some((is_open, row)) = rows.get(id)
+        {
+            checked += 1;
+            let accessible = ["AccessibleMale", "AccessibleFemale", "AccessibleUnisex"]
+                .iter()
+                .any(|c| is_true(row, c));
+            assert_eq!(
+                t.wheelchair == Some(true),
+                accessible,
+                "{:?}",
+                t.external_id
+            );
+            assert_eq!(t.free == Some(false), is_true(row, "PaymentRequired"));
+            assert_eq!(
+                t.access == Some(Access::Key),
+                is_true(row, "KeyRequired") || is_true(row, "MLAK")
+            );
+            assert_eq!(
+                t.opening_hours.as_ref().map(|h| h.as_str()) == Some("24/7"),
+                is_open == "AllHours"
+            );
+            for (column, fact) in supplies {
+                let yes = match fact {
+                    Some(fact) => t.details.get(fact) == Some(Value::Bool(true)),
+                    None => t.baby_change == Some(true),
+                };
+                assert_eq!(yes, is_true(row, column), "{column} of {:?}", t.external_id);
+            }
+        }
+    }
+    assert!(
+        checked > 17_900,
+        "{checked} toilets checked against their rows"
+    );
 }
 
 #[tokio::test]
@@ -127,6 +201,30 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
     );
     let toilets = store.snapshot().await.unwrap().toilets;
     assert_eq!(toilets.len(), report.counts.venues);
+    assert_eq!(report.schema, Some(import::Schema::TaiwanMoenv));
+    // The grade in Chinese, a failed one included (its English column says "fail").
+    let grade = |g: &str| {
+        toilets
+            .iter()
+            .filter(|t| {
+                t.details.get(gongce_shared::Fact::Grade)
+                    == Some(gongce_shared::details::Value::Text(g.into()))
+            })
+            .count()
+    };
+    assert!(grade("不合格") > 50, "{}", grade("不合格"));
+    assert_eq!(grade("fail"), 0);
+    // Commercial premises (商業營業場所) are for customers; others not said.
+    let customers = toilets
+        .iter()
+        .filter(|t| t.access == Some(gongce_shared::Access::Customers))
+        .count();
+    assert!((4_000..10_535).contains(&customers), "{customers}");
+    assert!(
+        toilets
+            .iter()
+            .all(|t| t.access != Some(gongce_shared::Access::Public))
+    );
     // C040000333 and C040000332, its 6th-floor rooms, are one venue in
     // Keelung; the other stems at their address, 光一路28號, are others.
     let building: Vec<_> = toilets
