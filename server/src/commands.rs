@@ -324,6 +324,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
     if !report.venues.is_empty() {
         eprintln!("{}", import::venues_list(&report.venues, VENUES_SHOWN));
     }
+    eprintln!("{}", import::known_line(&report.known));
     let c = &report.counts;
     let line = import::counts_line(c);
     if report.dry_run {

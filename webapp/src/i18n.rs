@@ -291,6 +291,10 @@ pub enum Text {
     To,
     UseTheseHours,
     Rooms,
+    /// Who may use a toilet (public, customers, key), in the import summary.
+    Access,
+    /// The import summary's "fields the list gave values".
+    KnownValues,
 }
 
 impl Lang {
@@ -624,6 +628,8 @@ impl Lang {
             Metres => ("米", "公尺", "m"),
             Kilometres => ("公里", "公里", "km"),
             Rooms => ("厕间", "廁間", "Rooms"),
+            Access => ("使用条件", "使用條件", "Who may use it"),
+            KnownValues => ("已知（座数）", "已知（座數）", "Known (toilets)"),
         };
         self.pick(zh, tw, en)
     }

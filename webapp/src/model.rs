@@ -288,12 +288,21 @@ pub struct Upload {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct ImportReport {
     pub counts: ImportCounts,
+    /// For each field, how many of the list's toilets got a known value.
+    #[serde(default)]
+    pub known: Vec<KnownCount>,
     #[serde(default)]
     pub issues: Vec<ImportIssue>,
     #[serde(default)]
     pub preview: Vec<PreviewRow>,
     #[serde(default)]
     pub written: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct KnownCount {
+    pub field: String,
+    pub toilets: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]

@@ -585,7 +585,7 @@ test("an admin uploads a list, reads the dry-run table, and imports it", async (
   await page.fill('.admin input[name="source"]', "street-office");
   await page.setInputFiles('.admin input[name="file"]', {
     name: "list.csv", mimeType: "text/csv",
-    buffer: Buffer.from("编号,名称,纬度,经度\ns1,黄河路公厕,31.2330,121.4710\ns2,坏行,95,121.47\n"),
+    buffer: Buffer.from("编号,名称,纬度,经度,无障碍\ns1,黄河路公厕,31.2330,121.4710,是\ns2,坏行,95,121.47,\n"),
   });
   assertEq(await page.inputValue('.admin select[name="crs"]'), "wgs84", "WGS-84 by default");
   // Without skipping, the dry run says the import would write nothing, and offers no button.
@@ -602,7 +602,9 @@ test("an admin uploads a list, reads the dry-run table, and imports it", async (
   assertEq(cells, ["3", "s2", "纬度", "95", "纬度超出范围：95"], "the rejected row in the table, its reason in Chinese");
   // The accepted row, as it will be written.
   const preview = await page.$$eval(".report table.preview tbody tr td", (tds) => tds.map((t) => t.textContent));
-  assertEq(preview, ["s1", "黄河路公厕", "", "31.23300, 121.47100", "", ""], "the preview");
+  assertEq(preview, ["s1", "黄河路公厕", "", "31.23300, 121.47100", "♿", ""], "the preview");
+  // What the list gave, field by field.
+  assertEq(await page.textContent(".report .known"), "已知（座数）: 名称 1 · 无障碍设施 1", "the known values");
   await page.screenshot({ path: join(artifacts, "admin-dry-run.png") });
   await page.click(".report button.primary");
   await page.waitForFunction(() => document.querySelector(".admin .note")?.textContent.startsWith("已导入"));

@@ -204,6 +204,9 @@ pub struct Report {
     /// Where the file's toilets lie, as used for "far outside".
     pub region: Option<String>,
     pub counts: Counts,
+    /// For each field a list can fill (basic ones, then the facts and
+    /// `rooms`), how many of its toilets got a known value.
+    pub known: Vec<Known>,
     /// Sorted by row.
     pub issues: Vec<Issue>,
     /// The first toilets the list makes (by id), as they will be written:
@@ -250,6 +253,13 @@ pub struct PreviewRow {
     /// The detailed facts the list gives it, flat as in a toilet.
     #[serde(flatten)]
     pub details: gongce_shared::Details,
+}
+
+/// How many of a list's toilets got a known value for one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Known {
+    pub field: &'static str,
+    pub toilets: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -404,6 +414,7 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
     counts.merged = staging.merge_venues()?;
     counts.venues = staging.venue_count()?;
     let preview = staging.preview(PREVIEW_ROWS)?;
+    let known = staging.known_counts()?;
     let venues = staging.venues_of_rooms()?;
     let others = store.others(&options.source)?;
     counts.possible_duplicates = staging.flag_possible_duplicates(&others, &mut issues)?;
@@ -473,6 +484,7 @@ pub fn run(path: &Path, store: &ImportTarget, options: &Options) -> anyhow::Resu
             .collect(),
         region,
         counts,
+        known,
         issues,
         preview,
         venues,
@@ -561,6 +573,17 @@ pub fn report_table(issues: &[Issue]) -> String {
 }
 
 /// The counts as one line.
+/// The fields the list gave values, with how many toilets each:
+/// "known: wheelchair 8748, free 155, …".
+pub fn known_line(known: &[Known]) -> String {
+    let given: Vec<String> = known
+        .iter()
+        .filter(|k| k.toilets > 0)
+        .map(|k| format!("{} {}", k.field, k.toilets))
+        .collect();
+    format!("known values (toilets): {}", given.join(", "))
+}
+
 pub fn counts_line(c: &Counts) -> String {
     let private = match c.private {
         0 => String::new(),

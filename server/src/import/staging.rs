@@ -12,7 +12,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use geo::{Distance as _, Haversine};
-use gongce_shared::{Details, LatLon, ToiletName};
+use gongce_shared::{Details, Fact, LatLon, ToiletName};
 use rstar::{RTree, primitives::GeomWithData};
 use rusqlite::{Connection, params, types::Type};
 
@@ -474,6 +474,68 @@ impl Staging {
             .conn
             .query_row("SELECT COUNT(*) FROM venues", [], |r| r.get::<_, i64>(0))?
             as usize)
+    }
+
+    /// For each field a list can fill, how many of its toilets got a known
+    /// value: what the list contributed, field by field.
+    pub fn known_counts(&self) -> anyhow::Result<Vec<super::Known>> {
+        let columns = [
+            "name",
+            "address",
+            "wheelchair",
+            "baby_change",
+            "family_room",
+            "free",
+            "access",
+            "opening_hours",
+            "hours_note",
+            "operator",
+        ];
+        // A toilet without a name has the empty text.
+        let mut sums: Vec<(&'static str, String)> = columns
+            .iter()
+            .map(|&c| {
+                let known = if c == "name" {
+                    "name <> ''".to_owned()
+                } else {
+                    format!("{c} IS NOT NULL")
+                };
+                (c, format!("COALESCE(SUM({known}), 0)"))
+            })
+            .collect();
+        sums.extend(Fact::ALL.iter().map(|f| {
+            (
+                f.key(),
+                format!(
+                    "COALESCE(SUM(json_extract(details, '$.{}') IS NOT NULL), 0)",
+                    f.key()
+                ),
+            )
+        }));
+        sums.push((
+            "rooms",
+            "COALESCE(SUM(json_array_length(details, '$.rooms') > 0), 0)".to_owned(),
+        ));
+        let sql = format!(
+            "SELECT {} FROM venues",
+            sums.iter()
+                .map(|(_, s)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let counts = self.conn.query_row(&sql, [], |r| {
+            (0..sums.len())
+                .map(|i| r.get::<_, i64>(i))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        Ok(sums
+            .iter()
+            .zip(counts)
+            .map(|((field, _), toilets)| super::Known {
+                field,
+                toilets: toilets as usize,
+            })
+            .collect())
     }
 }
 

@@ -113,6 +113,30 @@ async fn australian_list_imports_whole_and_reimports_unchanged() {
         checked > 17_900,
         "{checked} toilets checked against their rows"
     );
+    // The report's summary: what the list gave, field by field, as stored.
+    let known = |field: &str| {
+        first
+            .known
+            .iter()
+            .find(|k| k.field == field)
+            .unwrap()
+            .toilets
+    };
+    let stored =
+        |pred: &dyn Fn(&gongce_shared::Toilet) -> bool| toilets.iter().filter(|t| pred(t)).count();
+    assert_eq!(known("wheelchair"), stored(&|t| t.wheelchair.is_some()));
+    assert_eq!(known("free"), stored(&|t| t.free.is_some()));
+    assert_eq!(known("access"), stored(&|t| t.access.is_some()));
+    assert_eq!(
+        known("mlak"),
+        stored(&|t| t.details.get(Fact::Mlak).is_some())
+    );
+    assert_eq!(known("family_room"), 0);
+    assert!(
+        known("wheelchair") > 8_000 && known("mlak") > 400,
+        "{:?}",
+        first.known
+    );
 }
 
 #[tokio::test]

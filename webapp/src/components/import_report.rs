@@ -23,6 +23,38 @@ pub(crate) fn changes(lang: Lang, c: &ImportCounts) -> String {
     .join(" · ")
 }
 
+/// What the list gave, field by field: "已知（座数）: 无障碍设施 8748 · 免费 155 …".
+fn known(lang: Lang, report: &ImportReport) -> Option<String> {
+    let label = |field: &str| -> String {
+        let text = match field {
+            "name" => Text::Name,
+            "address" => Text::Address,
+            "wheelchair" => Text::Wheelchair,
+            "baby_change" => Text::BabyChange,
+            "family_room" => Text::FamilyRoom,
+            "free" => Text::Free,
+            "access" => Text::Access,
+            "opening_hours" => Text::OpeningHours,
+            "hours_note" => Text::HoursNote,
+            "operator" => Text::Operator,
+            "rooms" => Text::Rooms,
+            other => {
+                return gongce_shared::Fact::from_key(other)
+                    .map_or(other, |f| lang.fact(f))
+                    .to_owned();
+            }
+        };
+        lang.t(text).to_owned()
+    };
+    let given: Vec<String> = report
+        .known
+        .iter()
+        .filter(|k| k.toilets > 0)
+        .map(|k| format!("{} {}", label(&k.field), k.toilets))
+        .collect();
+    (!given.is_empty()).then(|| format!("{}: {}", lang.t(Text::KnownValues), given.join(" · ")))
+}
+
 /// The dry run's counts and problems, and what confirming will do given
 /// whether rows with problems are skipped (`skipping`); the button gives
 /// `on_confirm`, and is not offered when confirming would write nothing.
@@ -41,6 +73,7 @@ pub(crate) fn import_report(
     html! {
         <div class="report">
             <p class="counts">{ format!("{}: {} · {}: {} · {}: {}", lang.t(Text::RowsRead), c.read, lang.t(Text::Toilets), c.venues, lang.t(Text::RowsRejected), c.rejected) }</p>
+            if let Some(known) = known(lang, report) { <p class="known">{ known }</p> }
             if blocked {
                 <p class="will blocked" role="alert">{ lang.t(Text::WouldWriteNothing) }</p>
             } else {
