@@ -213,7 +213,8 @@ pub struct ImportArgs {
     /// The coordinate system of the file's coordinates.
     #[arg(long, default_value = "wgs84", value_parser = parse_crs)]
     pub crs: Crs,
-    /// Read column COLUMN as FIELD (or `-` to ignore it); repeatable.
+    /// Read column COLUMN as FIELD (or `-` to ignore it); repeatable. `COLUMN=FIELD:true-means-yes`
+    /// reads a yes/no column whose "no" only means "not recorded": its no is left unknown.
     #[arg(long = "map", value_name = "COLUMN=FIELD")]
     pub maps: Vec<ColumnMap>,
     /// Time zone for rows that do not name one (default: the zone at each

@@ -248,11 +248,25 @@ pub fn normalise_header(header: &str) -> String {
 }
 
 /// `--map COLUMN=FIELD`: the column's header (as in the file) and the field
-/// it fills, or `-` to ignore the column.
+/// it fills, or `-` to ignore the column. `COLUMN=FIELD:true-means-yes`
+/// reads a yes/no column whose "no" means "not recorded" (lists that
+/// write False for what nobody checked): its no is left unknown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnMap {
     pub column: String,
     pub field: Option<Field>,
+    pub true_means_yes: bool,
+}
+
+impl Field {
+    /// Whether the field is yes / no / unknown.
+    pub fn is_tri_state(self) -> bool {
+        match self {
+            Field::Wheelchair | Field::BabyChange | Field::FamilyRoom | Field::Free => true,
+            Field::Detail(fact) => fact.kind() == gongce_shared::details::Kind::Tri,
+            _ => false,
+        }
+    }
 }
 
 impl FromStr for ColumnMap {
@@ -265,6 +279,15 @@ impl FromStr for ColumnMap {
         if column.is_empty() {
             return Err(format!("invalid --map {s:?}: the column name is empty"));
         }
+        let (field, true_means_yes) = match field.trim().split_once(':') {
+            None => (field, false),
+            Some((field, "true-means-yes")) => (field, true),
+            Some((_, other)) => {
+                return Err(format!(
+                    "invalid --map {s:?}: unknown reading {other:?}; the one reading is true-means-yes"
+                ));
+            }
+        };
         let field = match field.trim() {
             "-" => None,
             name => Some(Field::from_header(name).ok_or_else(|| {
@@ -275,9 +298,15 @@ impl FromStr for ColumnMap {
                 )
             })?),
         };
+        if true_means_yes && !field.is_some_and(Field::is_tri_state) {
+            return Err(format!(
+                "invalid --map {s:?}: true-means-yes reads a yes/no field (wheelchair, free, seated …)"
+            ));
+        }
         Ok(ColumnMap {
             column: column.to_owned(),
             field,
+            true_means_yes,
         })
     }
 }
@@ -343,5 +372,16 @@ impl Mapping {
 
     pub fn column_of(&self, field: Field) -> Option<usize> {
         self.fields.iter().position(|f| *f == Some(field))
+    }
+
+    /// Whether the column filling `field` was mapped `:true-means-yes`.
+    pub fn true_means_yes(&self, field: Field, headers: &[String], maps: &[ColumnMap]) -> bool {
+        self.column_of(field).is_some_and(|at| {
+            maps.iter().any(|m| {
+                m.true_means_yes
+                    && m.field == Some(field)
+                    && normalise_header(&m.column) == normalise_header(&headers[at])
+            })
+        })
     }
 }

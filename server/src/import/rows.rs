@@ -207,12 +207,21 @@ impl RowChecker<'_> {
             });
         };
 
+        // A column mapped true-means-yes has no "no": it is not recorded.
+        let recorded = |field: Field, value: Option<bool>| {
+            value.filter(|&v| {
+                v || !self
+                    .mapping
+                    .true_means_yes(field, self.headers, &self.options.maps)
+            })
+        };
         let mut tri = |field: Field| -> Option<bool> {
             let (column, value) = self.cell(record, field)?;
-            parse_tri_state(value).unwrap_or_else(|e| {
+            let read = parse_tri_state(value).unwrap_or_else(|e| {
                 reject(column, value, e.into());
                 None
-            })
+            });
+            recorded(field, read)
         };
         let mut wheelchair = tri(Field::Wheelchair);
         let mut baby_change = tri(Field::BabyChange);
@@ -223,6 +232,11 @@ impl RowChecker<'_> {
         for &fact in Fact::ALL {
             if let Some((column, value)) = self.cell(record, Field::Detail(fact)) {
                 match fact.parse(value) {
+                    Ok(Some(gongce_shared::details::Value::Bool(b))) => details.set(
+                        fact,
+                        recorded(Field::Detail(fact), Some(b))
+                            .map(gongce_shared::details::Value::Bool),
+                    ),
                     Ok(parsed) => details.set(fact, parsed),
                     Err(e) => reject(column, value, e.into()),
                 }

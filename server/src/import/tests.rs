@@ -1083,3 +1083,48 @@ async fn a_broken_openstreetmap_file_is_a_clear_error() {
     assert!(format!("{e:#}").contains("elements"), "{e:#}");
     assert!(toilets(&store).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_column_mapped_true_means_yes_leaves_its_no_unknown() {
+    let (store, dir) = store().await;
+    let file = write(
+        dir.path(),
+        "flags.csv",
+        "id,name,lat,lon,Accessible,Showers,Changing\n\
+         a,One,-33.1,151.1,True,False,False\n\
+         b,Two,-33.2,151.2,False,True,True\n",
+    );
+    let maps = [
+        "Accessible=wheelchair:true-means-yes",
+        "Showers=shower:true-means-yes",
+        "Changing=baby_change",
+    ]
+    .map(|m| m.parse::<ColumnMap>().unwrap())
+    .to_vec();
+    let report = import(
+        &store,
+        &file,
+        &Options {
+            maps,
+            ..Options::new("flags")
+        },
+    );
+    assert!(report.issues.is_empty(), "{:?}", report.issues);
+    let all = toilets(&store).await;
+    let shower = |t: &Toilet| t.details.tri(gongce_shared::Fact::Shower);
+    assert_eq!((all[0].wheelchair, shower(&all[0])), (Some(true), None));
+    assert_eq!((all[1].wheelchair, shower(&all[1])), (None, Some(true)));
+    // Without the reading, False is a known no.
+    assert_eq!(
+        (all[0].baby_change, all[1].baby_change),
+        (Some(false), Some(true))
+    );
+
+    for (bad, says) in [
+        ("Accessible=name:true-means-yes", "yes/no field"),
+        ("Accessible=wheelchair:maybe", "unknown reading"),
+    ] {
+        let e = bad.parse::<ColumnMap>().unwrap_err();
+        assert!(e.contains(says), "{bad}: {e}");
+    }
+}
