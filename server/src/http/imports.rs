@@ -188,8 +188,9 @@ pub(crate) fn uploads_dir_of(store: &crate::store::Store) -> PathBuf {
 async fn run(
     file: PathBuf,
     state: &AppState,
-    options: import::Options,
+    mut options: import::Options,
 ) -> Result<Report, ApiError> {
+    options.now = state.now();
     let store = state.store.import_target();
     let started = std::time::Instant::now();
     let stage = if options.dry_run { "dry_run" } else { "commit" };

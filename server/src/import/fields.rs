@@ -27,6 +27,8 @@ pub enum Field {
     Room,
     /// The coordinate system a previous export said the source used.
     SourceCrs,
+    /// When the list says the toilet was last checked.
+    LastVerified,
     /// A detailed fact (seated, stalls, grade, phone …).
     Detail(Fact),
 }
@@ -39,7 +41,7 @@ impl Field {
             .chain(Fact::ALL.iter().map(|&f| Field::Detail(f)))
     }
 
-    const BASIC: [Field; 16] = [
+    const BASIC: [Field; 17] = [
         Field::ExternalId,
         Field::Name,
         Field::Address,
@@ -56,6 +58,7 @@ impl Field {
         Field::Timezone,
         Field::Room,
         Field::SourceCrs,
+        Field::LastVerified,
     ];
 
     /// Header names accepted for this field, compared case-insensitively
@@ -156,6 +159,16 @@ impl Field {
                 "類型",
             ],
             Field::SourceCrs => &["source_crs"],
+            Field::LastVerified => &[
+                "last_verified",
+                "last_updated",
+                "check_date",
+                "verified",
+                "核查日期",
+                "更新日期",
+                "最后核查",
+                "最後核查",
+            ],
             Field::Detail(fact) => detail_aliases(fact),
         }
     }

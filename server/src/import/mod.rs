@@ -62,6 +62,8 @@ pub struct Options {
     pub dry_run: bool,
     /// Draw a progress bar on standard error when it is a terminal.
     pub progress: bool,
+    /// Now, for dates a list may not give from the future.
+    pub now: chrono::DateTime<Utc>,
 }
 
 impl Options {
@@ -79,6 +81,7 @@ impl Options {
             remove_missing: false,
             dry_run: false,
             progress: false,
+            now: Utc::now(),
         }
     }
 }

@@ -21,7 +21,7 @@ use gongce_shared::Fact;
 use super::input::Record;
 
 /// The columns every OpenStreetMap row fills, named as our fields.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 20] = [
     "external_id",
     "name",
     "lat",
@@ -41,6 +41,7 @@ pub const COLUMNS: [&str; 19] = [
     "name_en",
     "phone",
     "room",
+    "last_verified",
 ];
 
 type Tags = BTreeMap<String, String>;
@@ -177,6 +178,7 @@ fn cells(f: &Feature) -> Option<Vec<String>> {
         text(tag("name:en")),
         text(phone),
         room.to_owned(),
+        text(tag("check_date")),
     ])
 }
 

@@ -31,6 +31,8 @@ pub struct Candidate {
     pub timezone: TimeZone,
     pub operator: Option<String>,
     pub source_crs: Crs,
+    /// When the list says it was last checked.
+    pub last_verified: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub struct RowChecker<'a> {
@@ -285,6 +287,17 @@ impl RowChecker<'_> {
         let address = bounded(Field::Address, ADDRESS_MAX);
         let mut hours_note = bounded(Field::HoursNote, HOURS_NOTE_MAX);
         let operator = bounded(Field::Operator, OPERATOR_MAX);
+        // A date (the start of that day where the toilet is) or a time; not
+        // in the future.
+        let last_verified = self
+            .cell(record, Field::LastVerified)
+            .and_then(|(column, value)| {
+                verified_at(value, timezone.unwrap_or_default(), self.options.now)
+                    .map_err(|reason| {
+                        reject(column, value, Problem::new("invalid_field", None, reason))
+                    })
+                    .ok()
+            });
         let text = |field: Field| self.cell(record, field).map(|(_, v)| v.to_owned());
         // Hours as people write them are read into OSM syntax, the text kept
         // as the note. Hours that cannot be read (wholly or in part) leave
@@ -385,6 +398,7 @@ impl RowChecker<'_> {
             timezone,
             operator,
             source_crs,
+            last_verified,
         })
     }
 
@@ -557,4 +571,32 @@ fn is_room_word(inner: &str) -> bool {
             | "母婴室"
             | "母嬰室"
     ) || (bare.is_empty() && !inner.is_empty())
+}
+
+/// A last-checked date or time from a list: `2025-11-09` (the start of
+/// that day in `zone`), `2025/11/09`, or RFC 3339; not after `now`.
+fn verified_at(
+    value: &str,
+    zone: TimeZone,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    use chrono::{NaiveDate, TimeZone as _, Utc};
+    let at = match chrono::DateTime::parse_from_rfc3339(value) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => {
+            let day = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"]
+                .iter()
+                .find_map(|f| NaiveDate::parse_from_str(value, f).ok())
+                .ok_or("expected a date (2025-11-09) or an RFC 3339 time")?;
+            let tz: chrono_tz::Tz = zone.tz();
+            tz.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight"))
+                .earliest()
+                .ok_or("not a time in the toilet's time zone")?
+                .with_timezone(&Utc)
+        }
+    };
+    if at > now {
+        return Err("in the future".to_owned());
+    }
+    Ok(at)
 }

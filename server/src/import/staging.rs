@@ -45,7 +45,7 @@ CREATE TABLE staged (
     address TEXT, lat REAL NOT NULL, lon REAL NOT NULL,
     wheelchair INTEGER, baby_change INTEGER, family_room INTEGER, free INTEGER,
     access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
-    operator TEXT, source_crs TEXT NOT NULL, details TEXT,
+    operator TEXT, source_crs TEXT NOT NULL, details TEXT, last_verified TEXT,
     rejected INTEGER NOT NULL DEFAULT 0, venue INTEGER
 );
 CREATE TABLE seen_ids (external_id TEXT NOT NULL, row INTEGER NOT NULL);
@@ -54,7 +54,8 @@ CREATE TABLE venues (
     lat REAL NOT NULL, lon REAL NOT NULL,
     wheelchair INTEGER, baby_change INTEGER, family_room INTEGER, free INTEGER,
     access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
-    operator TEXT, source_crs TEXT NOT NULL, details TEXT, rows INTEGER NOT NULL
+    operator TEXT, source_crs TEXT NOT NULL, details TEXT, rows INTEGER NOT NULL,
+    last_verified TEXT
 ) WITHOUT ROWID;
 ";
 
@@ -97,9 +98,9 @@ impl Staging {
             .prepare_cached(
                 "INSERT INTO staged (row, external_id, name, stem, address, lat, lon, wheelchair,
                     baby_change, family_room, free, access, opening_hours, hours_note, timezone,
-                    operator, source_crs, details)
+                    operator, source_crs, details, last_verified)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                    ?18)",
+                    ?18, ?19)",
             )?
             .execute(params![
                 c.row as i64,
@@ -120,6 +121,7 @@ impl Staging {
                 c.operator,
                 c.source_crs.as_str(),
                 c.details.stored(),
+                c.last_verified.map(crate::store::timestamp),
             ])?;
         Ok(())
     }
@@ -323,14 +325,15 @@ impl Staging {
         let mut stmt = self.conn.prepare(
             "SELECT venue, row, external_id, name, stem, address, lat, lon, wheelchair,
                     baby_change, family_room, free, access, opening_hours, hours_note, timezone,
-                    operator, source_crs, details
+                    operator, source_crs, details, last_verified
              FROM staged WHERE rejected = 0 ORDER BY venue, row",
         )?;
         let mut insert = self.conn.prepare(
             "INSERT INTO venues (external_id, name, address, lat, lon, wheelchair, baby_change,
                 family_room, free, access, opening_hours, hours_note, timezone, operator,
-                source_crs, details, rows)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                source_crs, details, rows, last_verified)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18)",
         )?;
         self.conn.execute_batch("BEGIN")?;
         let mut merged = 0;
@@ -592,6 +595,9 @@ struct Venue {
     timezone: String,
     operator: Option<String>,
     source_crs: String,
+    /// When the list last checked it (RFC 3339, as the store writes it):
+    /// of several rooms, the latest.
+    last_verified: Option<String>,
     /// The first room's place, for venues without an id of their own.
     first: (f64, f64),
 }
@@ -615,6 +621,7 @@ impl Venue {
             operator: r.get(16)?,
             source_crs: r.get(17)?,
             details: details_at(r, 18)?,
+            last_verified: r.get(19)?,
             first: (lat, lon),
         })
     }
@@ -636,6 +643,7 @@ impl Venue {
         self.opening_hours = self.opening_hours.take().or(room.opening_hours);
         self.hours_note = self.hours_note.take().or(room.hours_note);
         self.operator = self.operator.take().or(room.operator);
+        self.last_verified = self.last_verified.take().max(room.last_verified);
         self.details.absorb(&room.details);
     }
 
@@ -678,6 +686,7 @@ impl Venue {
                 self.source_crs,
                 self.details.stored(),
                 self.rows as i64,
+                self.last_verified,
             ]) {
                 Ok(_) => return Ok(()),
                 Err(rusqlite::Error::SqliteFailure(e, _))

@@ -986,6 +986,11 @@ async fn openstreetmap_extracts_and_overpass_json_import_with_the_mapping() {
             (hyde.position.lat(), hyde.position.lon()),
             (-33.873, 151.211)
         );
+        // check_date 2025-10-01: the start of that day in Sydney (UTC+10 before daylight saving).
+        assert_eq!(
+            hyde.last_verified.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2025-09-30T14:00:00+00:00")
+        );
         // No name: null, with the address it has.
         let george = &all["node/1002"];
         assert_eq!(george.name, None);

@@ -12,6 +12,17 @@ pub fn list_columns() -> impl Iterator<Item = &'static str> + Clone {
         .map(str::trim)
 }
 
+/// Whether a list's `v` says it was checked later than stored toilet `t`
+/// was last confirmed. A list sets the last-verified time only forward: a
+/// committee's later confirmation is never set back by an older list, and
+/// a list without dates leaves it alone.
+fn newer(v: &str, t: &str) -> String {
+    format!(
+        "({v}.last_verified IS NOT NULL AND ({t}.last_verified IS NULL
+            OR {v}.last_verified > {t}.last_verified))"
+    )
+}
+
 /// Where the statements run: `toilets` names the stored table (schema
 /// included where needed), `venues` the list's.
 pub struct Dialect {
@@ -45,7 +56,8 @@ impl Dialect {
 
     /// Inserted, updated and unchanged counts for source `p1`.
     pub fn counts(&self, toilets: &str, venues: &str) -> String {
-        let (p1, differs) = (self.p1, self.differs("t", "v"));
+        let p1 = self.p1;
+        let differs = format!("{} OR {}", self.differs("t", "v"), newer("v", "t"));
         format!(
             "SELECT COALESCE(SUM(CASE WHEN t.id IS NULL THEN 1 ELSE 0 END), 0),
                 COALESCE(SUM(CASE WHEN t.id IS NOT NULL AND (t.status = 'removed' OR {differs})
@@ -78,14 +90,19 @@ impl Dialect {
             .collect::<Vec<_>>()
             .join(", ");
         let differs = self.differs("t", "excluded");
+        let newer = newer("excluded", "t");
         format!(
-            "INSERT INTO {toilets} AS t (source, external_id, {columns}, created_at, updated_at)
-             SELECT {p1}, external_id, {columns}, {p2}, {p2} FROM {venues} WHERE true
+            "INSERT INTO {toilets} AS t (source, external_id, {columns}, last_verified,
+                created_at, updated_at)
+             SELECT {p1}, external_id, {columns}, last_verified, {p2}, {p2} FROM {venues}
+             WHERE true
              ON CONFLICT (source, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
                 {set},
+                last_verified = CASE WHEN {newer} THEN excluded.last_verified
+                    ELSE t.last_verified END,
                 status = CASE WHEN t.status = 'removed' THEN 'open' ELSE t.status END,
                 version = t.version + 1, updated_at = excluded.updated_at
-             WHERE t.status = 'removed' OR {differs}"
+             WHERE t.status = 'removed' OR {differs} OR {newer}"
         )
     }
 

@@ -192,6 +192,48 @@ contract! {
         assert_eq!(square.details.count(gongce_shared::Fact::Urinals), Some(5));
     }
 
+    a_lists_check_dates_move_last_verified_only_forward(db) {
+        let store = open(&db).await;
+        let list = |date: &str| format!("id,name,lat,lon,timezone,last_updated\n\
+            v1,龍騰公園,24.06,120.49,Asia/Taipei,{date}\nv2,中山公園,24.07,120.50,Asia/Taipei,\n");
+        let verified = |store: &Store| {
+            let store = store.clone();
+            async move {
+                let snapshot = store.snapshot().await.unwrap();
+                let t = snapshot.toilets.iter().find(|t| t.external_id.as_deref() == Some("v1")).unwrap();
+                (t.id, t.last_verified.map(|v| v.to_rfc3339()))
+            }
+        };
+        let first = import_csv(&store, "tw", &list("2025-01-09"), |_| {}).await;
+        assert!(first.issues.is_empty(), "{:?}", first.issues);
+        // A date is the start of that day where the toilet is: Taipei, UTC+8.
+        let (id, at) = verified(&store).await;
+        assert_eq!(at.as_deref(), Some("2025-01-08T16:00:00+00:00"));
+        let again = import_csv(&store, "tw", &list("2025-01-09"), |_| {}).await;
+        assert_eq!((again.counts.updated, again.counts.unchanged), (0, 2));
+        // A newer check moves it forward; an older one leaves it.
+        let newer = import_csv(&store, "tw", &list("2025/11/09"), |_| {}).await;
+        assert_eq!((newer.counts.updated, newer.counts.unchanged), (1, 1));
+        assert_eq!(verified(&store).await.1.as_deref(), Some("2025-11-08T16:00:00+00:00"));
+        let older = import_csv(&store, "tw", &list("2025-06-01"), |_| {}).await;
+        assert_eq!((older.counts.updated, older.counts.unchanged), (0, 2));
+        assert_eq!(verified(&store).await.1.as_deref(), Some("2025-11-08T16:00:00+00:00"));
+        // A committee's later confirmation is never set back by a list.
+        store.confirm_toilet(id, None).await.unwrap();
+        let confirmed = verified(&store).await.1;
+        assert!(confirmed.as_deref() > Some("2025-11-09"), "{confirmed:?}");
+        import_csv(&store, "tw", &list("2025-11-09"), |_| {}).await;
+        assert_eq!(verified(&store).await.1, confirmed);
+        // A date from the future, or not a date, is refused by name.
+        let future = import_csv(&store, "tw", &list("2999-01-01"), |_| {}).await;
+        let bad = import_csv(&store, "tw", &list("soon"), |_| {}).await;
+        for (report, value, says) in [(&future, "2999-01-01", "in the future"), (&bad, "soon", "expected a date")] {
+            let issue = report.rejected().next().unwrap();
+            assert_eq!((issue.column.as_str(), issue.value.as_str()), ("last_updated", value));
+            assert!(issue.reason.contains(says), "{}", issue.reason);
+        }
+    }
+
     retention_deletes_what_nothing_needs_and_followers_reload_past_it(db) {
         let clock = crate::TestClock::default();
         let store = open(&db).await.with_clock(clock.clock());

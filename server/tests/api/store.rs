@@ -226,6 +226,13 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
     let toilets = store.snapshot().await.unwrap().toilets;
     assert_eq!(toilets.len(), report.counts.venues);
     assert_eq!(report.schema, Some(import::Schema::TaiwanMoenv));
+    // Checked on the list's date (last_updated 2025-11-09, the start of that day in Taipei).
+    let checked = chrono::DateTime::parse_from_rfc3339("2025-11-08T16:00:00Z").unwrap();
+    assert!(
+        toilets
+            .iter()
+            .all(|t| t.last_verified == Some(checked.into()))
+    );
     // The grade in Chinese, a failed one included (its English column says "fail").
     let grade = |g: &str| {
         toilets

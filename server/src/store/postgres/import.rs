@@ -129,6 +129,7 @@ pub fn commit(
 fn venue_columns() -> Vec<&'static str> {
     std::iter::once("external_id")
         .chain(list_columns())
+        .chain(["last_verified"])
         .collect()
 }
 
@@ -144,7 +145,7 @@ async fn load_venues(conn: &mut PgConnection, venues: &Connection) -> anyhow::Re
             lat DOUBLE PRECISION NOT NULL, lon DOUBLE PRECISION NOT NULL,
             wheelchair BOOLEAN, baby_change BOOLEAN, family_room BOOLEAN, free BOOLEAN,
             access TEXT, opening_hours TEXT, hours_note TEXT, timezone TEXT NOT NULL,
-            operator TEXT, source_crs TEXT NOT NULL, details TEXT
+            operator TEXT, source_crs TEXT NOT NULL, details TEXT, last_verified TIMESTAMPTZ
         ) ON COMMIT DROP",
     )
     .await?;
