@@ -134,7 +134,16 @@ impl Toilet {
     /// is in English, else as stored. A toilet without a name (most of
     /// OpenStreetMap's) is "公厕 · its operator", or its address.
     pub fn name_in(&self, lang: crate::i18n::Lang) -> String {
-        let english = lang == crate::i18n::Lang::En;
+        self.named(lang, lang == crate::i18n::Lang::En)
+    }
+
+    /// The name as stored, whatever the page's language (what a committee
+    /// registered it as); a toilet without one is named as in [`Self::name_in`].
+    pub fn stored_name(&self, lang: crate::i18n::Lang) -> String {
+        self.named(lang, false)
+    }
+
+    fn named(&self, lang: crate::i18n::Lang, english: bool) -> String {
         let name = self
             .details
             .text(Fact::NameEn)
@@ -445,6 +454,8 @@ mod tests {
         assert_eq!(kinds, [RoomKind::Male, RoomKind::Accessible]);
         assert_eq!(t.name_in(Lang::En), "People's Square");
         assert_eq!(t.name_in(Lang::Zh), "人民广场公厕");
+        // A committee's list shows the name it registered, whatever the language.
+        assert_eq!(t.stored_name(Lang::En), "人民广场公厕");
         assert_eq!(t.address_in(true), None);
         // The offline copy of the last answer reads back the same.
         let copy: Toilet = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();

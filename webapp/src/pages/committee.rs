@@ -40,7 +40,7 @@ fn closing_form(lang: Lang, t: &Toilet, close: Callback<Status>, cancel: Callbac
     });
     html! {
         <form class="closing-form" onsubmit={submit}>
-            <p><strong>{ lang.t(Text::CloseTemporarily) }{ ": " }{ t.name_in(lang) }</strong></p>
+            <p><strong>{ lang.t(Text::CloseTemporarily) }{ ": " }{ t.stored_name(lang) }</strong></p>
             <label>{ lang.t(Text::ClosingReason) }
                 <input name="reason" required=true maxlength={REASON_MAX.to_string()} placeholder={lang.t(Text::ClosingReasonExample)} />
             </label>
@@ -165,7 +165,7 @@ pub(crate) fn committee_page() -> Html {
                     <ul class="ours">
                         { for ours.iter().map(|t| html! {
                             <li data-id={t.id.to_string()}>
-                                <span class="name">{ t.name_in(lang) }</span>
+                                <span class="name">{ t.stored_name(lang) }</span>
                                 { match &t.status {
                                     Status::Open => Html::default(),
                                     Status::TemporarilyClosed { reason, .. } => html! {
