@@ -466,7 +466,10 @@ pub fn room_kind(label: &str) -> RoomFacilities {
     RoomFacilities {
         wheelchair: has(&["無障礙", "无障碍", "殘障", "残障"]),
         baby_change: has(&["親子", "亲子", "母嬰", "母婴"]),
+        // A parent-and-child room (親子廁所) is a family room too.
         family_room: has(&[
+            "親子",
+            "亲子",
             "性別友善",
             "性别友善",
             "第三卫生间",

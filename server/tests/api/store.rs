@@ -233,6 +233,19 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
             .iter()
             .all(|t| t.last_verified == Some(checked.into()))
     );
+    // A venue holding a family room (親子廁所) has one; every toilet names its manager.
+    let family: Vec<_> = toilets
+        .iter()
+        .filter(|t| {
+            t.details
+                .rooms
+                .iter()
+                .any(|r| r.kind == gongce_shared::RoomKind::Family)
+        })
+        .collect();
+    assert!(family.len() > 500, "{}", family.len());
+    assert!(family.iter().all(|t| t.family_room == Some(true)));
+    assert!(toilets.iter().all(|t| t.operator.is_some()));
     // The grade in Chinese, a failed one included (its English column says "fail").
     let grade = |g: &str| {
         toilets
