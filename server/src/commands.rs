@@ -271,6 +271,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<bool> {
         fix_swapped: args.fix_swapped,
         skip_invalid: args.skip_invalid,
         remove_missing: args.remove_missing,
+        checked_on: args.checked_on,
         dry_run: args.dry_run,
         progress: true,
         ..import::Options::new(source)

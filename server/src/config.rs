@@ -230,6 +230,10 @@ pub struct ImportArgs {
     /// Mark this source's toilets that the list no longer has as removed.
     #[arg(long)]
     pub remove_missing: bool,
+    /// The day (YYYY-MM-DD) the list's publisher checked the rows it marks verified (Australia's
+    /// Status=Verified): they are last verified then.
+    #[arg(long, value_name = "DATE")]
+    pub checked_on: Option<chrono::NaiveDate>,
     /// Print the full report and write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -53,6 +53,8 @@ struct Params {
     fix_swapped: bool,
     skip_invalid: bool,
     remove_missing: bool,
+    #[serde(default)]
+    checked_on: Option<String>,
 }
 
 fn flag(param: &str, value: &str) -> Result<bool, ApiError> {
@@ -84,13 +86,14 @@ impl Params {
                 "fix_swapped" => p.fix_swapped = flag("fix_swapped", &value)?,
                 "skip_invalid" => p.skip_invalid = flag("skip_invalid", &value)?,
                 "remove_missing" => p.remove_missing = flag("remove_missing", &value)?,
+                "checked_on" => p.checked_on = Some(value),
                 other => {
                     return Err(ApiError::bad_request(
                         "unknown_parameter",
                         format!(
                             "unknown parameter `{other}`: expected source, filename, format, \
                              encoding, sheet, crs, timezone, map, fix_swapped, skip_invalid, \
-                             remove_missing"
+                             remove_missing, checked_on"
                         ),
                     )
                     .at(other, None));
@@ -156,6 +159,11 @@ impl Params {
         options.fix_swapped = self.fix_swapped;
         options.skip_invalid = self.skip_invalid;
         options.remove_missing = self.remove_missing;
+        if let Some(day) = &self.checked_on {
+            options.checked_on = Some(day.trim().parse().map_err(|_| {
+                ApiError::invalid_parameter("checked_on", day, "expected a date: 2016-06-30")
+            })?);
+        }
         options.dry_run = dry_run;
         Ok(options)
     }
@@ -216,7 +224,8 @@ async fn run(
 /// Uploads a list and answers the dry run's report (admins). The body is
 /// the file itself; the query holds the options: `source` (required),
 /// `filename` or `format`, `encoding`, `sheet`, `crs`, `timezone`, `map`
-/// (repeatable, `COLUMN=FIELD`), `fix_swapped`, `skip_invalid`, `remove_missing`.
+/// (repeatable, `COLUMN=FIELD`), `fix_swapped`, `skip_invalid`, `remove_missing`, `checked_on`
+/// (the day the publisher checked the rows it marks verified).
 #[utoipa::path(post, path = "/api/v1/imports", tag = "accounts",
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(

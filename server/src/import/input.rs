@@ -97,6 +97,7 @@ impl Input {
         format: Format,
         encoding: Option<&'static Encoding>,
         sheet: Option<&str>,
+        checked_on: Option<chrono::NaiveDate>,
         progress: impl FnOnce(File) -> Box<dyn Read>,
     ) -> anyhow::Result<Input> {
         let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
@@ -109,7 +110,7 @@ impl Input {
             );
         }
         let known = |mut input: Input| {
-            input.derived = super::schemas::Derived::recognise(&input.headers);
+            input.derived = super::schemas::Derived::recognise(&input.headers, checked_on);
             if let Some(d) = &input.derived {
                 input.headers.extend(d.adds.iter().cloned());
             }

@@ -64,6 +64,9 @@ pub struct Options {
     pub progress: bool,
     /// Now, for dates a list may not give from the future.
     pub now: chrono::DateTime<Utc>,
+    /// The day the list's publisher checked the rows it marks verified
+    /// (Australia's `Status` = `Verified`), which become verified then.
+    pub checked_on: Option<chrono::NaiveDate>,
 }
 
 impl Options {
@@ -82,6 +85,7 @@ impl Options {
             dry_run: false,
             progress: false,
             now: Utc::now(),
+            checked_on: None,
         }
     }
 }
@@ -306,6 +310,7 @@ fn open(
         format,
         options.encoding,
         options.sheet.as_deref(),
+        options.checked_on,
         wrap,
     )
     .with_context(|| format!("cannot read {}", path.display()))?;

@@ -69,6 +69,8 @@ enum Rule {
         is_open: usize,
         supplies: Vec<usize>,
         address: [usize; 4],
+        /// `Status`, and the day its `Verified` rows were checked.
+        verified: Option<(usize, String)>,
     },
     /// Taiwan's list: its grade in Chinese (`grade_zh`, 不合格 where
     /// `grade` says "fail"); commercial premises (商業營業場所) for
@@ -84,7 +86,9 @@ fn position(headers: &[String], name: &str) -> Option<usize> {
 
 impl Derived {
     /// The known list `headers` are the columns of, if any.
-    pub fn recognise(headers: &[String]) -> Option<Derived> {
+    /// `checked_on` is the day the list's publisher checked the rows it
+    /// marks verified, when the list does not say.
+    pub fn recognise(headers: &[String], checked_on: Option<chrono::NaiveDate>) -> Option<Derived> {
         let at = |name: &str| position(headers, name);
         let all = |names: &[&str]| names.iter().all(|n| at(n).is_some());
         if all(&[
@@ -108,6 +112,7 @@ impl Derived {
                 is_open: at("IsOpen")?,
                 supplies: AU_SUPPLIES.iter().filter_map(|(c, _)| at(c)).collect(),
                 address: [street, suburb, state, postcode],
+                verified: at("Status").zip(checked_on.map(|d| d.to_string())),
             };
             let mut reads: Vec<usize> = AU_ACCESSIBLE
                 .iter()
@@ -127,6 +132,10 @@ impl Derived {
             .map(str::to_owned)
             .to_vec();
             adds.extend(AU_SUPPLIES.iter().map(|(_, f)| (*f).to_owned()));
+            if checked_on.is_some() {
+                reads.extend(at("Status"));
+                adds.push("last_verified".to_owned());
+            }
             return Some(Derived {
                 schema: Schema::AuNationalToiletMap,
                 reads,
@@ -175,6 +184,7 @@ impl Derived {
                 is_open,
                 supplies,
                 address,
+                verified,
             } => {
                 let (hours, note) = match cell(*is_open) {
                     "AllHours" => ("24/7", ""),
@@ -202,6 +212,9 @@ impl Derived {
                     full,
                 ];
                 out.extend(supplies.iter().map(|&i| when(yes(i), "yes")));
+                if let Some((status, day)) = verified {
+                    out.push(when(cell(*status) == "Verified", day));
+                }
                 out
             }
         }
@@ -218,7 +231,7 @@ mod tests {
             .split(',')
             .map(str::to_owned)
             .collect();
-        let d = Derived::recognise(&headers).unwrap();
+        let d = Derived::recognise(&headers, None).unwrap();
         assert_eq!(d.schema, Schema::AuNationalToiletMap);
         let row: Vec<String> = "1,Sandy Beach Reserve,West Road,Bassendean,6054,True,True,False,False,False,False,False,False,True,False,True,False,DaylightHours,False,True,False,True,False,x,Verified,-31.9,115.9,WA"
             .split(',')
@@ -242,6 +255,14 @@ mod tests {
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()));
         assert_eq!(added, want);
-        assert_eq!(Derived::recognise(&headers[..5]).map(|d| d.schema), None);
+        assert_eq!(
+            Derived::recognise(&headers[..5], None).map(|d| d.schema),
+            None
+        );
+        // Given the day the list was checked, its Verified rows were checked then.
+        let day = chrono::NaiveDate::from_ymd_opt(2016, 6, 30);
+        let d = Derived::recognise(&headers, day).unwrap();
+        assert_eq!(d.adds.last().map(String::as_str), Some("last_verified"));
+        assert_eq!(d.cells(&row).last().map(String::as_str), Some("2016-06-30"));
     }
 }

@@ -137,6 +137,30 @@ async fn australian_list_imports_whole_and_reimports_unchanged() {
         "{:?}",
         first.known
     );
+
+    // Given the day the map was checked, its Verified toilets were verified then.
+    let checked = import::Options {
+        checked_on: chrono::NaiveDate::from_ymd_opt(2016, 6, 30),
+        ..options.clone()
+    };
+    let dated = import::run(&file, &store.import_target(), &checked).unwrap();
+    let toilets = store.snapshot().await.unwrap().toilets;
+    let day = chrono::DateTime::parse_from_rfc3339("2016-06-29T14:00:00Z").unwrap();
+    let status = headers.iter().position(|h| h == "Status").unwrap();
+    let mut dated_toilets = 0;
+    for t in &toilets {
+        let id = t.external_id.as_deref().unwrap();
+        if let Some((_, row)) = rows.get(id).filter(|_| !merged.contains(id)) {
+            assert_eq!(
+                t.last_verified == Some(day.into()),
+                row[status] == *"Verified",
+                "{id}"
+            );
+            dated_toilets += usize::from(t.last_verified.is_some());
+        }
+    }
+    assert!(dated_toilets > 14_000, "{dated_toilets} of 14,165 rows Verified");
+    assert!(dated.counts.updated >= dated_toilets, "{:?}", dated.counts);
 }
 
 #[tokio::test]
