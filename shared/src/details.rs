@@ -117,6 +117,10 @@ facts! {
     FeeNote "fee_note" Kind::Text { max: 100 }, "What it costs, as written (\"0.5 元\").";
     NameEn "name_en" Kind::Text { max: 200 }, "The name in English.";
     AddressEn "address_en" Kind::Text { max: 300 }, "The address in English.";
+    PlaceKind "place_kind" Kind::Text { max: 60 },
+        "What kind of place it is in, as the list says (公園, 交通, 商業營業場所 …).";
+    Authority "authority" Kind::Text { max: 200 },
+        "The authority responsible for it (主管機關), where the list names one besides the operator.";
 }
 
 /// A stated fact's value.

@@ -692,6 +692,8 @@ impl Lang {
             Fact::FeeNote => ("收费标准", "收費標準", "Fee"),
             Fact::NameEn => ("英文名称", "英文名稱", "Name in English"),
             Fact::AddressEn => ("英文地址", "英文地址", "Address in English"),
+            Fact::PlaceKind => ("场所类别", "場所類別", "Kind of place"),
+            Fact::Authority => ("主管机关", "主管機關", "Responsible authority"),
         };
         self.pick(zh, tw, en)
     }

@@ -249,6 +249,8 @@ fn detail_aliases(fact: Fact) -> &'static [&'static str] {
         Fact::FeeNote => &["fee_note", "收费标准", "收費標準"],
         Fact::NameEn => &["name_en", "英文名称", "英文名稱", "english_name"],
         Fact::AddressEn => &["address_en", "英文地址", "english_address"],
+        Fact::PlaceKind => &["place_kind", "category_zh", "场所类别", "場所類別"],
+        Fact::Authority => &["authority", "administration", "主管机关", "主管機關"],
     }
 }
 

@@ -159,7 +159,10 @@ async fn australian_list_imports_whole_and_reimports_unchanged() {
             dated_toilets += usize::from(t.last_verified.is_some());
         }
     }
-    assert!(dated_toilets > 14_000, "{dated_toilets} of 14,165 rows Verified");
+    assert!(
+        dated_toilets > 14_000,
+        "{dated_toilets} of 14,165 rows Verified"
+    );
     assert!(dated.counts.updated >= dated_toilets, "{:?}", dated.counts);
 }
 
@@ -270,6 +273,18 @@ async fn taiwanese_list_reports_its_dirt_and_merges_rooms() {
     assert!(family.len() > 500, "{}", family.len());
     assert!(family.iter().all(|t| t.family_room == Some(true)));
     assert!(toilets.iter().all(|t| t.operator.is_some()));
+    // Its kind of place and responsible authority are kept as written.
+    let text = |t: &gongce_shared::Toilet, fact| t.details.text(fact).map(str::to_owned);
+    let parks = toilets
+        .iter()
+        .filter(|t| text(t, gongce_shared::Fact::PlaceKind).as_deref() == Some("公園"))
+        .count();
+    assert!(parks > 1_000, "{parks}");
+    assert!(
+        toilets
+            .iter()
+            .all(|t| text(t, gongce_shared::Fact::Authority).is_some())
+    );
     // The grade in Chinese, a failed one included (its English column says "fail").
     let grade = |g: &str| {
         toilets
