@@ -669,10 +669,10 @@ async fn import_of_an_export_gives_back_the_same_toilets() {
     let file = write(
         dir.path(),
         "src.csv",
-        "id,name,address,lat,lon,wheelchair,baby_change,family_room,free,access,opening_hours,hours_note,operator,timezone,坐便,蹲位,门宽,女厕位,公厕等级,联系电话,收费标准,英文名称\n\
-         1,=cmd|' /C calc'!A0,\"Road 1, Town\",31.2304,121.4737,yes,no,,yes,public,Mo-Fr 08:00-18:00,\"closed \"\"sometimes\"\"\",-Ops,Asia/Shanghai,有,无,90cm,6,一类,+86 21 6321 0000,,=Town toilet\n\
-         2,Park,,-33.8688,151.2093,,,yes,no,customers,24/7,,,Australia/Sydney,,,,,,,,\n\
-         3,公园,中山路 1 号,39.9075,116.4013,no,yes,no,,,,,@区政府,Asia/Shanghai,,是,,,三类,,0.5 元,\n",
+        "id,name,address,lat,lon,wheelchair,baby_change,family_room,free,access,opening_hours,hours_note,operator,timezone,坐便,蹲位,门宽,女厕位,公厕等级,联系电话,收费标准,英文名称,饮用水,mlak,场所类别,last_verified\n\
+         1,=cmd|' /C calc'!A0,\"Road 1, Town\",31.2304,121.4737,yes,no,,yes,public,Mo-Fr 08:00-18:00,\"closed \"\"sometimes\"\"\",-Ops,Asia/Shanghai,有,无,90cm,6,一类,+86 21 6321 0000,,=Town toilet,有,yes,公园,2025-06-01\n\
+         2,Park,,-33.8688,151.2093,,,yes,no,customers,24/7,,,Australia/Sydney,,,,,,,,,,,,\n\
+         3,公园,中山路 1 号,39.9075,116.4013,no,yes,no,,,,,@区政府,Asia/Shanghai,,是,,,三类,,0.5 元,,无,,,\n",
     );
     import(
         &store,
@@ -686,13 +686,18 @@ async fn import_of_an_export_gives_back_the_same_toilets() {
     assert_eq!(before.len(), 3);
     assert_eq!(
         serde_json::to_value(&before[0].details).unwrap(),
-        serde_json::json!({"seated": true, "squat": false, "door_width_cm": 90,
-            "stalls_female": 6, "grade": "一类", "phone": "+86 21 6321 0000",
-            "name_en": "=Town toilet"})
+        serde_json::json!({"seated": true, "squat": false, "drinking_water": true, "mlak": true,
+            "door_width_cm": 90, "stalls_female": 6, "grade": "一类", "phone": "+86 21 6321 0000",
+            "name_en": "=Town toilet", "place_kind": "公园"})
+    );
+    assert_eq!(
+        before[0].last_verified.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2025-05-31T16:00:00+00:00")
     );
     assert_eq!(
         serde_json::to_value(&before[2].details).unwrap(),
-        serde_json::json!({"squat": true, "grade": "三类", "fee_note": "0.5 元"})
+        serde_json::json!({"squat": true, "drinking_water": false, "grade": "三类",
+            "fee_note": "0.5 元"})
     );
     let licence = Licence {
         name: "CC-BY-4.0".into(),
@@ -736,7 +741,7 @@ async fn import_of_an_export_gives_back_the_same_toilets() {
                     t.timezone,
                     t.operator.clone(),
                     t.source_crs,
-                    t.details.clone(),
+                    (t.details.clone(), t.last_verified),
                 )
             };
             assert_eq!(same(a), same(b), "{ext}");
@@ -1132,4 +1137,47 @@ async fn a_column_mapped_true_means_yes_leaves_its_no_unknown() {
         let e = bad.parse::<ColumnMap>().unwrap_err();
         assert!(e.contains(says), "{bad}: {e}");
     }
+}
+
+#[tokio::test]
+async fn a_known_lists_columns_still_follow_map() {
+    let (store, dir) = store().await;
+    // Two rows shaped as Australia's National Public Toilet Map.
+    let file = write(
+        dir.path(),
+        "nptm.csv",
+        "ToiletID,Name,address,suburb,Postcode,Male,Female,Unisex,AccessLimited,PaymentRequired,KeyRequired,Parking,AccessibleMale,AccessibleFemale,AccessibleUnisex,MLAK,ParkingAccessible,IsOpen,BabyChange,Showers,DrinkingWater,SharpsDisposal,SanitaryDisposal,IconAltText,Status,Latitude,Longitude,state.abbr\n\
+         1,Sandy Beach Reserve,West Road,Bassendean,6054,True,True,False,False,False,False,False,True,True,False,False,False,AllHours,False,True,False,True,False,x,Verified,-31.921836,115.95020622,WA\n\
+         2,Point Reserve,North Road,Bassendean,6054,True,True,False,False,False,False,False,False,False,False,False,False,DaylightHours,True,False,False,False,False,x,Verified,-31.9044101,115.9609911,WA\n",
+    );
+    let report = import(&store, &file, &Options::new("nptm"));
+    assert_eq!(report.schema, Some(Schema::AuNationalToiletMap));
+    let all = toilets(&store).await;
+    assert_eq!((all[0].baby_change, all[1].baby_change), (None, Some(true)));
+    assert_eq!((all[0].wheelchair, all[1].wheelchair), (Some(true), None));
+    // A map names a column the list's rules read: the map wins, False is a no.
+    let (copy, _d) = self::store().await;
+    let maps = vec!["BabyChange=baby_change".parse().unwrap()];
+    let report = import(
+        &copy,
+        &file,
+        &Options {
+            maps,
+            ..Options::new("nptm")
+        },
+    );
+    let mapped = report
+        .columns
+        .iter()
+        .find(|c| c.column == "BabyChange")
+        .unwrap();
+    assert_eq!(
+        (mapped.field, mapped.read_by_schema),
+        (Some("baby_change"), false)
+    );
+    let all = toilets(&copy).await;
+    assert_eq!(
+        (all[0].baby_change, all[1].baby_change),
+        (Some(false), Some(true))
+    );
 }
