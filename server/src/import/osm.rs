@@ -231,6 +231,19 @@ fn address<'a>(tag: impl Fn(&str) -> Option<&'a str>) -> Option<String> {
     (!out.is_empty()).then_some(out)
 }
 
+/// The most toilets one file may hold: twice OpenStreetMap's whole world
+/// (about 470,000), so memory stays bounded whatever a file claims.
+pub const MAX_TOILETS: usize = 1_000_000;
+
+fn too_many(over: bool) -> anyhow::Result<()> {
+    if over {
+        anyhow::bail!(
+            "the file holds more than {MAX_TOILETS} toilets; cut the extract to the city or region"
+        );
+    }
+    Ok(())
+}
+
 /// The rows of `features`, numbered from 1 in the order read.
 fn rows(features: Vec<Feature>) -> Toilets {
     let mut out = Toilets {
@@ -336,41 +349,52 @@ fn read_pbf_unguarded(path: &std::path::Path) -> anyhow::Result<Toilets> {
     let mut features = Vec::new();
     let mut ways: Vec<(Feature, Vec<i64>)> = Vec::new();
     let mut relations: Vec<(Feature, Vec<i64>)> = Vec::new();
+    let mut over = false;
     reader()?
-        .for_each(|element| match element {
-            Element::Node(n) => features.extend(node(n.id(), n.tags(), (n.lat(), n.lon()))),
-            Element::DenseNode(n) => features.extend(node(n.id(), n.tags(), (n.lat(), n.lon()))),
-            Element::Way(w) => {
-                if kind_of(w.tags()).is_some() {
-                    let f = Feature {
-                        key: format!("way/{}", w.id()),
-                        tags: owned(w.tags()),
-                        at: None,
-                    };
-                    ways.push((f, w.refs().collect()));
-                }
+        .for_each(|element| {
+            // Past the bound, toilets are counted out, not kept.
+            if features.len() + ways.len() + relations.len() >= MAX_TOILETS {
+                over = true;
+                return;
             }
-            Element::Relation(r) => {
-                let multipolygon = r.tags().any(|(k, v)| k == "type" && v == "multipolygon");
-                if multipolygon && kind_of(r.tags()).is_some() {
-                    let outer = r
-                        .members()
-                        .filter(|m| {
-                            m.member_type == RelMemberType::Way
-                                && matches!(m.role(), Ok("outer" | ""))
-                        })
-                        .map(|m| m.member_id)
-                        .collect();
-                    let f = Feature {
-                        key: format!("relation/{}", r.id()),
-                        tags: owned(r.tags()),
-                        at: None,
-                    };
-                    relations.push((f, outer));
+            match element {
+                Element::Node(n) => features.extend(node(n.id(), n.tags(), (n.lat(), n.lon()))),
+                Element::DenseNode(n) => {
+                    features.extend(node(n.id(), n.tags(), (n.lat(), n.lon())))
+                }
+                Element::Way(w) => {
+                    if kind_of(w.tags()).is_some() {
+                        let f = Feature {
+                            key: format!("way/{}", w.id()),
+                            tags: owned(w.tags()),
+                            at: None,
+                        };
+                        ways.push((f, w.refs().collect()));
+                    }
+                }
+                Element::Relation(r) => {
+                    let multipolygon = r.tags().any(|(k, v)| k == "type" && v == "multipolygon");
+                    if multipolygon && kind_of(r.tags()).is_some() {
+                        let outer = r
+                            .members()
+                            .filter(|m| {
+                                m.member_type == RelMemberType::Way
+                                    && matches!(m.role(), Ok("outer" | ""))
+                            })
+                            .map(|m| m.member_id)
+                            .collect();
+                        let f = Feature {
+                            key: format!("relation/{}", r.id()),
+                            tags: owned(r.tags()),
+                            at: None,
+                        };
+                        relations.push((f, outer));
+                    }
                 }
             }
         })
         .context("not a readable OpenStreetMap .osm.pbf file")?;
+    too_many(over)?;
 
     // The member ways of the multipolygons.
     let wanted_ways: HashSet<i64> = relations
@@ -493,6 +517,7 @@ pub fn read_overpass(doc: &serde_json::Value) -> anyhow::Result<Toilets> {
             tags,
             at,
         });
+        too_many(features.len() > MAX_TOILETS)?;
     }
     Ok(rows(features))
 }
