@@ -178,6 +178,10 @@ impl Exports {
     }
 }
 
+/// How long an export request may wait for its rendering (once rendered,
+/// a state's file is served at once to every request).
+pub const RENDER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 async fn export(state: AppState, format: ExportFormat) -> Result<Response, ApiError> {
     let exports = Arc::clone(&state.exports);
     // A newer rendering may remove the file between its rendering and the

@@ -248,7 +248,6 @@ pub fn app(mut state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/api/v1/openapi.json", get(|| async { Json(&*OPENAPI) }))
         .merge(toilets::router())
-        .merge(export::router())
         .merge(session::router())
         .merge(edit::router())
         .merge(admin::router())
@@ -268,7 +267,14 @@ pub fn app(mut state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             imports::IMPORT_TIMEOUT,
         ));
-    let mut router = Router::new().merge(api).merge(uploads);
+    // Exports: the first request after a change waits for the rendering,
+    // which for a big city's list can take longer than an answer may.
+    // (The timeout ends at the headers; the download itself streams on.)
+    let exports = export::router().layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        export::RENDER_TIMEOUT,
+    ));
+    let mut router = Router::new().merge(api).merge(uploads).merge(exports);
     if state.metrics {
         router = router.route("/metrics", get(metrics));
     }
