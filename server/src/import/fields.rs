@@ -333,6 +333,8 @@ pub struct Mapping {
     pub fields: Vec<Option<Field>>,
     /// Headers that fill no field.
     pub ignored: Vec<String>,
+    /// For each column, whether its map said `:true-means-yes`.
+    yes_only: Vec<bool>,
 }
 
 impl Mapping {
@@ -383,6 +385,8 @@ impl Mapping {
                 .push(header.trim_start_matches('\u{feff}').trim().to_owned());
         }
         self.fields.push(field);
+        self.yes_only
+            .push(explicit.is_some_and(|m| m.true_means_yes && field.is_some()));
     }
 
     pub fn column_of(&self, field: Field) -> Option<usize> {
@@ -390,13 +394,7 @@ impl Mapping {
     }
 
     /// Whether the column filling `field` was mapped `:true-means-yes`.
-    pub fn true_means_yes(&self, field: Field, headers: &[String], maps: &[ColumnMap]) -> bool {
-        self.column_of(field).is_some_and(|at| {
-            maps.iter().any(|m| {
-                m.true_means_yes
-                    && m.field == Some(field)
-                    && normalise_header(&m.column) == normalise_header(&headers[at])
-            })
-        })
+    pub fn true_means_yes(&self, field: Field) -> bool {
+        self.column_of(field).is_some_and(|at| self.yes_only[at])
     }
 }

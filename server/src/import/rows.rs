@@ -211,11 +211,7 @@ impl RowChecker<'_> {
 
         // A column mapped true-means-yes has no "no": it is not recorded.
         let recorded = |field: Field, value: Option<bool>| {
-            value.filter(|&v| {
-                v || !self
-                    .mapping
-                    .true_means_yes(field, self.headers, &self.options.maps)
-            })
+            value.filter(|&v| v || !self.mapping.true_means_yes(field))
         };
         let mut tri = |field: Field| -> Option<bool> {
             let (column, value) = self.cell(record, field)?;
@@ -343,7 +339,7 @@ impl RowChecker<'_> {
         };
         // A room's kind says which facility it is.
         let room = text(Field::Room);
-        let name_text = name.as_ref().map_or("", ToiletName::as_str);
+        let name_text = crate::store::toilet_row::StoredName::stored(&name);
         let stem = name_stem(name_text);
         for label in [room.as_deref(), Some(name_text)].into_iter().flatten() {
             let kind = room_kind(label);

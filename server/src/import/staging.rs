@@ -12,7 +12,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use geo::{Distance as _, Haversine};
-use gongce_shared::{Details, Fact, LatLon, ToiletName};
+use gongce_shared::{Details, Fact, LatLon};
 use rstar::{RTree, primitives::GeomWithData};
 use rusqlite::{Connection, params, types::Type};
 
@@ -105,7 +105,7 @@ impl Staging {
             .execute(params![
                 c.row as i64,
                 c.external_id,
-                c.name.as_ref().map_or("", ToiletName::as_str),
+                crate::store::toilet_row::StoredName::stored(&c.name),
                 c.stem,
                 c.address,
                 c.position.lat(),
