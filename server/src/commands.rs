@@ -25,7 +25,12 @@ const REPLACED: [(&str, &str); 1] = [(
 /// Checks what `serve` would run with, without opening anything: the
 /// tiles, the web app folder, the store's URL, and settings that were
 /// replaced. Answers the map tiles.
-pub fn check_serve_args(args: &ServeArgs) -> anyhow::Result<crate::http::webapp::Tiles> {
+pub fn check_serve_args(
+    args: &ServeArgs,
+) -> anyhow::Result<(
+    crate::http::webapp::Tiles,
+    Option<crate::http::assets::Assets>,
+)> {
     for (name, instead) in REPLACED {
         if std::env::var_os(name).is_some() {
             anyhow::bail!("{name} is no longer read: {instead}");
@@ -37,23 +42,20 @@ pub fn check_serve_args(args: &ServeArgs) -> anyhow::Result<crate::http::webapp:
         &args.tiles_attribution,
     )
     .map_err(|e| anyhow::anyhow!(e))?;
-    if let Some(dir) = &args.webapp_dir
-        && !dir.join("index.html").exists()
-    {
-        anyhow::bail!(
-            "no web app in {}: build it with `cargo xtask webapp`",
-            dir.display()
-        );
-    }
+    // `--webapp-dir` wins over the app built into the binary.
+    let webapp = match &args.webapp_dir {
+        Some(dir) => Some(crate::http::assets::Assets::from_dir(dir)?),
+        None => crate::http::assets::Assets::embedded(),
+    };
     if !crate::store::is_postgres(&args.store.database_url) {
         crate::store::sqlite_path(&args.store.database_url)?;
     }
-    Ok(tiles)
+    Ok((tiles, webapp))
 }
 
 /// `gongce check-config`: the settings, checked and printed.
 pub fn check_config(args: &ServeArgs) -> anyhow::Result<()> {
-    let tiles = check_serve_args(args)?;
+    let (tiles, webapp) = check_serve_args(args)?;
     let database = crate::store::redact(&args.store.database_url);
     println!("database         {database}");
     println!("bind             {}", args.bind);
@@ -85,9 +87,7 @@ pub fn check_config(args: &ServeArgs) -> anyhow::Result<()> {
     println!("tiles            {} ({})", tiles.url, tiles.crs);
     println!(
         "web app          {}",
-        args.webapp_dir
-            .as_ref()
-            .map_or("none (API only)".to_owned(), |d| d.display().to_string())
+        webapp.map_or("none (API only)".to_owned(), |w| w.origin)
     );
     println!("licence          {}", args.licence.licence);
     println!("configuration OK");
@@ -99,7 +99,7 @@ fn or_none(s: &str) -> &str {
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let tiles = check_serve_args(&args)?;
+    let (tiles, webapp) = check_serve_args(&args)?;
     let started = Instant::now();
     let store = Store::open(&args.store.database_url)
         .await?
@@ -181,7 +181,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     state.webhooks = guard;
     state.tiles = Arc::new(tiles);
     state.map_center = map_center;
-    state.webapp_dir = args.webapp_dir.clone();
+    state.webapp = webapp.map(Arc::new);
     state.sync = Some(sync);
     state.metrics = args.metrics == crate::config::MetricsAt::Main;
     // Metrics on an address of their own: only /metrics there.

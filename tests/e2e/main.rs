@@ -7,6 +7,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod dist;
 mod kill;
 mod replicas;
 mod settings;

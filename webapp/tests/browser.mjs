@@ -1,6 +1,8 @@
 // End-to-end in real headless Chromium against the real `gongce serve`, at
 // a phone's viewport. Run by `cargo xtask test` after the web app is built:
 //   GONGCE_BIN=target/debug/gongce node webapp/tests/browser.mjs
+// (BROWSER_WEBAPP=embedded with GONGCE_BIN=target/dist/gongce: the app built
+// into the release binary, as `cargo xtask test` runs it on SQLite.)
 // Prints one line per test and a closing "test result:" line like cargo's.
 // Screenshots go to target/browser-artifacts/.
 
@@ -49,7 +51,9 @@ async function startServer(tiles = ["--tiles", "http://127.0.0.1:9/{z}/{x}/{y}.p
   run(["org", "add", "--database-url", db, "--name", "人民广场居委会", "--kind", "居委会"]);
   run(["user", "add", "--database-url", db, "--username", "li", "--org", "人民广场居委会", "--role", "committee"], PASSWORD + "\n");
   run(["user", "add", "--database-url", db, "--username", "root", "--role", "admin"], PASSWORD + "\n");
-  const child = spawn(bin, ["serve", "--database-url", db, "--bind", "127.0.0.1:0", "--webapp-dir", join(root, "webapp/dist"), ...tiles],
+  // BROWSER_WEBAPP=embedded: the app built into the binary (cargo xtask dist).
+  const webapp = process.env.BROWSER_WEBAPP === "embedded" ? [] : ["--webapp-dir", join(root, "webapp/dist")];
+  const child = spawn(bin, ["serve", "--database-url", db, "--bind", "127.0.0.1:0", ...webapp, ...tiles],
     { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn" } });
   const line = await new Promise((ok, fail) => {
     createInterface({ input: child.stdout }).once("line", ok);
@@ -1193,6 +1197,39 @@ test("the policy lets the app work with every tile preset, and sends the headers
       s.stop();
     }
   }
+});
+
+test("the API documentation renders from the binary under its policy, with no console error, and tries a request", async ({ browser, base }) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en" });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(e.message));
+  // Nothing is fetched from anywhere but this server (no CDN, no validator).
+  const elsewhere = [];
+  await page.route((url) => !["127.0.0.1", "localhost"].includes(url.hostname), (route) => { elsewhere.push(route.request().url()); route.abort(); });
+  const response = await page.goto(`${base}/api/docs`);
+  assertEq(response.status(), 200, "status");
+  assert(page.url().endsWith("/api/docs/"), page.url());
+  const csp = response.headers()["content-security-policy"];
+  assert(csp.includes("script-src 'self';") && !csp.includes("unsafe"), csp);
+  await page.waitForSelector(".swagger-ui .info .title");
+  assert((await page.textContent(".swagger-ui .info .title")).includes("gongce"), "the API's title");
+  const paths = await page.$$eval(".opblock-summary-path", (els) => els.map((e) => e.textContent.replace(/\u200b/g, "")));
+  assert(paths.includes("/api/v1/toilets/nearby"), `operations: ${paths.slice(0, 5)}`);
+  // Try it out: the nearest toilets, asked of this server from the page.
+  const nearby = page.locator(".opblock", { has: page.locator('.opblock-summary-path[data-path="/api/v1/toilets/nearby"]') }).first();
+  await nearby.locator(".opblock-summary").click();
+  await nearby.getByRole("button", { name: "Try it out" }).click();
+  await nearby.locator('tr[data-param-name="lat"] input').fill("31.2304");
+  await nearby.locator('tr[data-param-name="lon"] input').fill("121.4737");
+  await nearby.getByRole("button", { name: "Execute" }).click();
+  await nearby.locator(".live-responses-table tbody .response-col_status").first().waitFor();
+  assertEq((await nearby.locator(".live-responses-table tbody .response-col_status").first().textContent()).trim(), "200", "tried request");
+  await page.screenshot({ path: join(artifacts, "api-docs.png") });
+  assertEq(errors, [], "console errors");
+  assertEq(elsewhere, [], "requests elsewhere");
+  await context.close();
 });
 
 const server = await startServer();

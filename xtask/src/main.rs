@@ -1,7 +1,9 @@
 //! Build automation: `cargo xtask <task>`. Plain Rust, no extra tools.
 //!
-//! - `run`:   build the server and the web app, load the demo data into
-//!   var/demo.sqlite, serve both.
+//! - `run`:   build the server with the web app inside, load the demo data
+//!   into var/demo.sqlite, serve both.
+//! - `dist`:  the release: target/dist/gongce (the web app built in) and
+//!   target/dist/gongce-<version>-<target>.tar.gz (see xtask/src/dist.rs).
 //! - `test`:  everything CI checks: formatting, clippy (native and wasm32), all
 //!   tests (with a throwaway PostgreSQL 15 for the store contract and replicas).
 //! - `webapp`: build the mini-app into webapp/dist (see xtask/src/webapp.rs).
@@ -22,6 +24,7 @@ use std::{
 
 use anyhow::{Context as _, bail};
 
+mod dist;
 mod fuzz;
 mod postgres;
 mod schemathesis;
@@ -37,13 +40,14 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
+        Some("dist") => dist::build().map(drop),
         Some("bench") => bench(&args[1..]),
         Some("webapp") => webapp::build(args.iter().any(|a| a == "--dev")),
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("soak") => soak(&args[1..]),
         Some("schemathesis") => schemathesis::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|webapp|fuzz|soak|schemathesis>");
+            eprintln!("usage: cargo xtask <run|test|dist|bench|webapp|fuzz|soak|schemathesis>");
             std::process::exit(2);
         }
     }
@@ -89,7 +93,7 @@ fn setup_toolchain() -> anyhow::Result<()> {
 fn run(extra: &[String]) -> anyhow::Result<()> {
     // `cargo xtask run -- --bind …` passes the `--` along.
     let extra = extra.strip_prefix(&["--".to_owned()]).unwrap_or(extra);
-    status(cargo().args(["build", "--release", "-p", "gongce"]))?;
+    dist::build_server()?;
     let gongce = Path::new("target/release/gongce");
     let database_url =
         std::env::var("DATABASE_URL").unwrap_or_else(|_| format!("sqlite:{DEMO_DB}"));
@@ -111,15 +115,8 @@ fn run(extra: &[String]) -> anyhow::Result<()> {
             DEMO_DATA,
         ]))?;
     }
-    webapp::build(false)?;
     let mut serve = Command::new(gongce);
-    serve.args([
-        "serve",
-        "--database-url",
-        &database_url,
-        "--webapp-dir",
-        webapp::DIST,
-    ]);
+    serve.args(["serve", "--database-url", &database_url]);
     if demo {
         serve
             .env("GONGCE_DATA_LICENCE", "OGDL-Taiwan-1.0")
@@ -171,23 +168,30 @@ fn test() -> anyhow::Result<()> {
         status(Command::new("apt-get").arg("update"))?;
         status(Command::new("apt-get").args(["install", "-y", "systemd"]))?;
     }
+    // The release (web app built in), which the end-to-end tests unpack
+    // into an empty folder and serve.
+    let archive = dist::build()?;
     // The store contract and replica tests run on a real PostgreSQL too.
     let pg = postgres::start()?;
     let mut totals = run_tests(
         cargo()
-            // The PostgreSQL tests are #[ignore]d for a plain `cargo test`.
+            // The PostgreSQL and release tests are #[ignore]d for a plain
+            // `cargo test`.
             .args(["test", "--workspace", "--locked", "--", "--include-ignored"])
             .env("GONGCE_TEST_POSTGRES", &pg.url)
-            .env("GONGCE_REQUIRE_POSTGRES", "1"),
+            .env("GONGCE_REQUIRE_POSTGRES", "1")
+            .env("GONGCE_DIST_ARCHIVE", std::path::absolute(&archive)?),
     )?;
-    // The web app in a real browser, against the real server, on each store.
-    webapp::build(false)?;
+    // The web app in a real browser, against the real server, on each
+    // store: on SQLite the release binary serving the app built into it,
+    // on PostgreSQL a debug build serving webapp/dist (--webapp-dir).
     ensure_chromium()?;
     status(cargo().args(["build", "--locked", "-p", "gongce"]))?;
     let browser = run_tests(
         Command::new("node")
             .arg("webapp/tests/browser.mjs")
-            .env("GONGCE_BIN", "target/debug/gongce"),
+            .env("GONGCE_BIN", Path::new(dist::DIR).join("gongce"))
+            .env("BROWSER_WEBAPP", "embedded"),
     )?;
     totals.add(&browser);
     let browser = run_tests(

@@ -3,8 +3,10 @@
 
 mod access;
 mod admin;
+pub mod assets;
 pub mod auth;
 mod contract;
+mod docs;
 mod edit;
 mod error;
 mod export;
@@ -71,8 +73,8 @@ pub struct AppState {
     pub tiles: Arc<webapp::Tiles>,
     /// Where the web app looks first.
     pub map_center: Option<gongce_shared::LatLon>,
-    /// The built web app, served at `/` when set.
-    pub webapp_dir: Option<std::path::PathBuf>,
+    /// The web app's files, served at `/` when there are any.
+    pub webapp: Option<Arc<assets::Assets>>,
     /// How far the index has followed the change log (None: not followed,
     /// as in tests that apply changes themselves).
     pub sync: Option<Arc<crate::sync::SyncStatus>>,
@@ -109,7 +111,7 @@ impl AppState {
                     .expect("the osm preset"),
             ),
             map_center: None,
-            webapp_dir: None,
+            webapp: None,
             sync: None,
             read_limit: None,
             exports: Arc::new(export::Exports::new().expect("a temporary folder for exports")),
@@ -252,6 +254,7 @@ pub fn app(mut state: AppState) -> Router {
         .merge(edit::router())
         .merge(admin::router())
         .merge(webapp::router())
+        .merge(docs::router())
         .merge(reports::router())
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
@@ -279,12 +282,13 @@ pub fn app(mut state: AppState) -> Router {
         router = router.route("/metrics", get(metrics));
     }
     // The web app's files at /, precompressed by the build (br, gzip).
-    let router = match &state.webapp_dir {
-        Some(dir) => router.fallback_service(
-            tower_http::services::ServeDir::new(dir)
-                .precompressed_br()
-                .precompressed_gzip()
-                .append_index_html_on_directories(true),
+    let router = match state.webapp.clone() {
+        Some(app) => router.fallback(
+            move |method: axum::http::Method,
+                  uri: axum::http::Uri,
+                  headers: axum::http::HeaderMap| async move {
+                app.answer(&method, &uri, &headers)
+            },
         ),
         // Without the app, `/` says so and how to get it (the API serves on).
         None => router
@@ -332,10 +336,13 @@ async fn no_webapp() -> impl axum::response::IntoResponse {
             axum::http::header::CONTENT_TYPE,
             "text/plain; charset=utf-8",
         )],
-        "gongce: the web app is not in this server, only the API (/api/v1/...).\n\
-         Build the app with `cargo xtask webapp` and start the server with \
-         `--webapp-dir webapp/dist` (GONGCE_WEBAPP_DIR), or run `cargo xtask run`, which does both.\n\
-         公厕：此服务器只提供接口，未包含网页应用。请先运行 `cargo xtask webapp`，再以 \
+        "gongce: the web app is not in this build, only the API (/api/v1/..., documented at /api/docs).\n\
+         `cargo xtask dist` builds a server with the app inside (target/dist/gongce), and \
+         `cargo xtask run` builds and runs one with demo data. For development, build the app \
+         with `cargo xtask webapp` and start this server with `--webapp-dir webapp/dist` \
+         (GONGCE_WEBAPP_DIR).\n\
+         公厕：此版本只提供接口，未包含网页应用。运行 `cargo xtask dist` 可构建内含网页应用的服务器\
+         （target/dist/gongce）；开发时可先运行 `cargo xtask webapp`，再以 \
          `--webapp-dir webapp/dist` 启动。\n",
     )
 }

@@ -3,8 +3,9 @@
 //! The web app's files get a Content-Security-Policy that allows no inline
 //! script and no markup-borne style, WebAssembly compilation, images from
 //! this server, `data:` and the configured tile hosts only, and
-//! connections to this server only; the API (JSON, downloads) gets
-//! `default-src 'none'`. Every response is
+//! connections to this server only; the API documentation (`/api/docs`)
+//! gets the same without WebAssembly and tiles; the API (JSON, downloads)
+//! gets `default-src 'none'`. Every response is
 //! `nosniff`, sends no more than its origin as a referrer (a resident's
 //! position is never in a referrer), and, behind HTTPS, asks browsers to
 //! stay on HTTPS.
@@ -21,6 +22,17 @@ use crate::config::FrameAncestors;
 
 /// The policy of everything that is not the app's page or script.
 const LOCKED: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The policy of the API documentation (Swagger UI): its own scripts,
+/// styles and images (its icons are `data:` SVGs), requests to this
+/// server only ("try it out"), never framed. Nothing inline but the one
+/// `<style>` element its bundle adds, allowed by its hash (a new Swagger UI
+/// with another one fails the browser test of /api/docs, which names the
+/// new hash).
+pub const DOCS: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; \
+     img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
 
 /// The origins Leaflet will fetch tiles from: the URL template with each
 /// subdomain put in for `{s}` (Leaflet's default `abc` when none is set).
@@ -92,7 +104,7 @@ pub struct Headers {
 impl Headers {
     pub fn new(state: &AppState) -> Headers {
         Headers {
-            app_policy: state.webapp_dir.as_ref().map(|_| {
+            app_policy: state.webapp.as_ref().map(|_| {
                 HeaderValue::from_str(&app_policy(&state.tiles, &state.frame_ancestors))
                     .unwrap_or_else(|_| HeaderValue::from_static(LOCKED))
             }),
@@ -107,8 +119,12 @@ pub async fn headers(
     request: Request,
     next: Next,
 ) -> Response {
+    let path = request.uri().path();
     let policy = match &h.app_policy {
-        Some(policy) if is_app_file(request.uri().path()) => policy.clone(),
+        _ if path == "/api/docs" || path.starts_with("/api/docs/") => {
+            HeaderValue::from_static(DOCS)
+        }
+        Some(policy) if is_app_file(path) => policy.clone(),
         _ => HeaderValue::from_static(LOCKED),
     };
     let mut response = next.run(request).await;

@@ -582,7 +582,12 @@ fn webapp_dir() -> tempfile::TempDir {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let dir = webapp_dir();
-    let app = app_with(SHANGHAI, |s| s.webapp_dir = Some(dir.path().to_owned())).await;
+    let app = app_with(SHANGHAI, |s| {
+        s.webapp = Some(Arc::new(
+            gongce::http::assets::Assets::from_dir(dir.path()).unwrap(),
+        ))
+    })
+    .await;
     for uri in [
         "/",
         "/boot.js",
@@ -630,7 +635,9 @@ async fn every_response_carries_the_security_headers() {
 async fn behind_https_and_in_a_portal_the_headers_say_so() {
     let dir = webapp_dir();
     let app = app_with(SHANGHAI, |s| {
-        s.webapp_dir = Some(dir.path().to_owned());
+        s.webapp = Some(Arc::new(
+            gongce::http::assets::Assets::from_dir(dir.path()).unwrap(),
+        ));
         s.secure_cookies = true;
         s.frame_ancestors = Arc::new(gongce::config::FrameAncestors(vec![
             "https://portal.example.gov.cn".into(),
@@ -1052,4 +1059,41 @@ async fn search_folds_chinese_scripts_and_orders_by_distance() {
     assert!(body["results"][0].get("distance_m").is_none());
     let (status, body) = search(&format!("q={}", "字".repeat(64))).await;
     assert_eq!((status, found(&body).len()), (200, 0));
+}
+
+/// The API documentation: Swagger UI from the binary, reading this
+/// server's OpenAPI document, under its own policy, never the public
+/// validator.
+#[tokio::test]
+async fn the_api_documentation_is_served_from_the_binary() {
+    let app = app_with(SHANGHAI, |_| {}).await;
+    let moved = app.get("/api/docs").await;
+    assert_eq!(moved.status, 308);
+    assert_eq!(moved.headers["location"], "/api/docs/");
+    let page = app.get("/api/docs/").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(
+        page.headers["content-security-policy"],
+        gongce::http::security::DOCS
+    );
+    assert!(String::from_utf8_lossy(&page.body).contains("swagger-initializer.js"));
+    let init = app.get("/api/docs/swagger-initializer.js").await;
+    let init = String::from_utf8_lossy(&init.body);
+    assert!(init.contains(r#""/api/v1/openapi.json""#), "{init}");
+    assert!(init.contains(r#""validatorUrl": "none""#), "{init}");
+    assert_eq!(app.get("/api/docs/nothing.js").await.status, 404);
+    // The API itself keeps its locked policy.
+    let api = app.get("/api/v1/openapi.json").await;
+    assert!(
+        api.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'")
+    );
 }
