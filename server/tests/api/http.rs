@@ -1097,3 +1097,22 @@ async fn the_api_documentation_is_served_from_the_binary() {
             .starts_with("default-src 'none'")
     );
 }
+
+/// A server built without the web app (a plain `cargo build`) serves the
+/// API, and its `/` says the app is not in this build and how to get it.
+#[tokio::test]
+async fn without_the_app_the_root_says_how_to_get_it() {
+    let app = app_with(SHANGHAI, |s| s.webapp = None).await;
+    let root = app.get("/").await;
+    assert_eq!(root.status, 200);
+    let text = String::from_utf8_lossy(&root.body);
+    assert!(text.contains("not in this build"), "{text}");
+    assert!(text.contains("cargo xtask dist"), "{text}");
+    assert_eq!(app.get("/index.html").await.status, 404);
+    assert_eq!(
+        app.get("/api/v1/toilets/nearby?lat=31.2324&lon=121.4737")
+            .await
+            .status,
+        200
+    );
+}
