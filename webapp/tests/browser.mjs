@@ -403,7 +403,7 @@ test("panning loads the toilets in view from the viewport endpoint once the map 
     // the network; the page's frames run as the test moves its clock).
     await page.clock.runFor(5000);
     for (let frame = 0; (await grid()) <= 15; frame++) {
-      assert(frame < 600, `${await grid()} of the grid drawn`);
+      assert(frame < 600, `${await grid()} of the grid drawn; asked since the drags: ${asked.slice(before).join(" ") || "nothing"}`);
       await page.clock.runFor(50);
     }
     assertEq(asked.length - before, 1, `one request once the map stood still: ${asked.slice(before).join(" ")}`);

@@ -114,8 +114,32 @@ pub fn rss_mib(pid: u32) -> f64 {
 }
 
 pub fn wrk(url: &str, seconds: u64, script: Option<&Path>) -> anyhow::Result<f64> {
+    Ok(wrk_at(url, seconds, script, 64)?.rps)
+}
+
+/// One wrk run: requests per second and latency percentiles.
+#[derive(Debug, Clone, Copy)]
+pub struct Run {
+    pub rps: f64,
+    pub p50_us: f64,
+    pub p99_us: f64,
+}
+
+/// wrk with `connections` (two threads, one for a single connection).
+pub fn wrk_at(
+    url: &str,
+    seconds: u64,
+    script: Option<&Path>,
+    connections: u32,
+) -> anyhow::Result<Run> {
     let mut cmd = Command::new("wrk");
-    cmd.args(["-t2", "-c64", &format!("-d{seconds}s"), "--latency"]);
+    let threads = connections.min(2);
+    cmd.args([
+        &format!("-t{threads}"),
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
     if let Some(script) = script {
         cmd.arg("-s").arg(script);
     }
@@ -126,21 +150,81 @@ pub fn wrk(url: &str, seconds: u64, script: Option<&Path>) -> anyhow::Result<f64
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    for line in text
-        .lines()
-        .filter(|l| l.contains("Latency") || l.contains("99%") || l.contains("Non-2xx"))
-    {
+    if let Some(line) = text.lines().find(|l| l.contains("Non-2xx")) {
         println!("    {}", line.trim());
     }
-    text.lines()
-        .find_map(|l| l.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no Requests/sec in wrk output:\n{text}"))
+    let percentile = |p: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(p))
+            .and_then(|v| micros(v.trim()))
+            .unwrap_or(f64::NAN)
+    };
+    Ok(Run {
+        rps: text
+            .lines()
+            .find_map(|l| l.strip_prefix("Requests/sec:"))
+            .and_then(|v| v.trim().parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no Requests/sec in wrk output:\n{text}"))?,
+        p50_us: percentile("50%"),
+        p99_us: percentile("99%"),
+    })
+}
+
+/// wrk's `123.45us`, `1.20ms`, `2.00s` in microseconds.
+fn micros(v: &str) -> Option<f64> {
+    let (number, scale) = if let Some(n) = v.strip_suffix("us") {
+        (n, 1.0)
+    } else if let Some(n) = v.strip_suffix("ms") {
+        (n, 1e3)
+    } else if let Some(n) = v.strip_suffix('s') {
+        (n, 1e6)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * scale)
 }
 
 /// A wrk script asking for the 10 nearest at random points in [`BOX`].
 pub fn nearby_script() -> anyhow::Result<PathBuf> {
-    let script = std::env::temp_dir().join("gongce-nearby.lua");
+    script(
+        "gongce-nearby.lua",
+        "/api/v1/toilets/nearby?lat=%.6f&lon=%.6f&limit=10",
+        "lat, lon",
+        "",
+    )
+}
+
+/// The same with random filters: each facility and open_now asked for
+/// three times in ten, unknown answers kept half of the time.
+pub fn filtered_nearby_script() -> anyhow::Result<PathBuf> {
+    script(
+        "gongce-nearby-filtered.lua",
+        "/api/v1/toilets/nearby?lat=%.6f&lon=%.6f&limit=10%s",
+        "lat, lon, f",
+        "local f = ''\n\
+         for _, name in ipairs({'wheelchair', 'baby_change', 'family_room', 'free', 'open_now'}) do\n\
+           if math.random() < 0.3 then f = f .. '&' .. name .. '=true' end\n\
+         end\n\
+         if math.random() < 0.5 then f = f .. '&include_unknown=true' end\n",
+    )
+}
+
+/// The toilets in a box `span` degrees high (1.5 times that wide) at
+/// random places in [`BOX`], as a map view asks.
+pub fn bbox_script(span: f64) -> anyhow::Result<PathBuf> {
+    script(
+        "gongce-bbox.lua",
+        "/api/v1/toilets?bbox=%.6f,%.6f,%.6f,%.6f&limit=1000",
+        &format!("lon, lat, lon + {}, lat + {span}", span * 1.5),
+        "",
+    )
+}
+
+/// A wrk script: the path `format` filled with the Lua expressions `args`
+/// over a random `lat` and `lon` in [`BOX`] (after `extra`, which may set
+/// more), seeded so every run asks the same.
+fn script(name: &str, format: &str, args: &str, extra: &str) -> anyhow::Result<PathBuf> {
+    let script = std::env::temp_dir().join(name);
     std::fs::write(
         &script,
         format!(
@@ -148,7 +232,8 @@ pub fn nearby_script() -> anyhow::Result<PathBuf> {
              request = function()\n\
                local lat = {} + math.random() * {}\n\
                local lon = {} + math.random() * {}\n\
-               return wrk.format('GET', string.format('/api/v1/toilets/nearby?lat=%.6f&lon=%.6f&limit=10', lat, lon))\n\
+               {extra}\
+               return wrk.format('GET', string.format('{format}', {args}))\n\
              end\n",
             BOX.0,
             BOX.1 - BOX.0,
