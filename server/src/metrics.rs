@@ -6,7 +6,10 @@
 //! their handler, 429s where a limit refuses. Read when scraped: toilets in
 //! the index, the change-log position and how long since it was read.
 
-use std::sync::{OnceLock, atomic::Ordering};
+use std::{
+    collections::HashMap,
+    sync::{Arc, LazyLock, OnceLock, RwLock, atomic::Ordering},
+};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -48,18 +51,51 @@ pub fn render(state: &crate::http::AppState) -> String {
     handle.render()
 }
 
+/// One route's series, looked up once: the facade's macros would build
+/// and hash their keys, and copy the route's name, on every request.
+struct RouteSeries {
+    route: metrics::SharedString,
+    /// By status class: 1xx … 5xx, registered when first seen.
+    requests: [OnceLock<metrics::Counter>; 5],
+    duration: metrics::Histogram,
+}
+
+/// The routes seen so far (route templates, and `-`: a bounded set).
+static ROUTES: LazyLock<RwLock<HashMap<String, Arc<RouteSeries>>>> =
+    LazyLock::new(Default::default);
+
 /// A request answered: counted by route template and status class, timed.
 pub fn request(route: &str, status: u16, seconds: f64) {
-    let class = match status {
-        100..=199 => "1xx",
-        200..=299 => "2xx",
-        300..=399 => "3xx",
-        400..=499 => "4xx",
-        _ => "5xx",
-    };
-    // One copy of the route's name, shared by both series.
-    let route = metrics::SharedString::from(std::sync::Arc::<str>::from(route));
-    metrics::counter!("gongce_http_requests_total", "route" => route.clone(), "status" => class)
+    const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+    let class = usize::from((status / 100).clamp(1, 5) - 1);
+    let known = ROUTES.read().expect("routes lock").get(route).cloned();
+    let series = known.unwrap_or_else(|| {
+        // The recorder first, so the handles are its.
+        handle();
+        let shared = metrics::SharedString::from(Arc::<str>::from(route));
+        let series = Arc::new(RouteSeries {
+            duration: metrics::histogram!(
+                "gongce_http_request_duration_seconds",
+                "route" => shared.clone()
+            ),
+            route: shared,
+            requests: Default::default(),
+        });
+        ROUTES
+            .write()
+            .expect("routes lock")
+            .entry(route.to_owned())
+            .or_insert(series)
+            .clone()
+    });
+    series.requests[class]
+        .get_or_init(|| {
+            metrics::counter!(
+                "gongce_http_requests_total",
+                "route" => series.route.clone(),
+                "status" => CLASSES[class]
+            )
+        })
         .increment(1);
-    metrics::histogram!("gongce_http_request_duration_seconds", "route" => route).record(seconds);
+    series.duration.record(seconds);
 }

@@ -149,6 +149,10 @@ fn id_param(raw: &str, what: &str) -> Result<i64, ApiError> {
 }
 
 /// Requests may carry at most this much body.
+/// Answers at least this long (when their length is known) are
+/// compressed: about one TCP segment's payload.
+pub const COMPRESS_ABOVE: u16 = 1400;
+
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 /// A request that takes longer is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -308,7 +312,14 @@ pub fn app(mut state: AppState) -> Router {
         .with_state(state)
         // Innermost first: each layer wraps everything above it.
         .layer(middleware::from_fn(access::log))
-        .layer(CompressionLayer::new())
+        // Answers that fit in one packet go as they are: compressing them
+        // costs time and saves no round trip.
+        .layer(
+            CompressionLayer::new().compress_when(tower_http::compression::Predicate::and(
+                tower_http::compression::DefaultPredicate::new(),
+                tower_http::compression::predicate::SizeAbove::new(COMPRESS_ABOVE),
+            )),
+        )
         .layer(CatchPanicLayer::new())
         .layer(middleware::from_fn(error::ensure_json_errors))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

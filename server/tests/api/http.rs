@@ -466,6 +466,23 @@ async fn health_openapi_compression_and_request_ids() {
         .await;
     assert_eq!(compressed.status, 200);
     assert_eq!(compressed.headers["content-encoding"], "gzip");
+    assert!(
+        compressed.body.len() < 1400,
+        "compressed: {}",
+        compressed.body.len()
+    );
+    // An answer that fits in a packet goes as it is.
+    let small = app
+        .request(
+            Request::get("/healthz")
+                .header("accept-encoding", "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(small.status, 200);
+    assert!(small.headers.get("content-encoding").is_none());
+    assert!(small.body.len() < gongce::http::COMPRESS_ABOVE.into());
 }
 
 #[tokio::test]
