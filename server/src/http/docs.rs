@@ -28,6 +28,12 @@ static CONFIG: LazyLock<Arc<Config<'static>>> = LazyLock::new(|| {
     )
 });
 
+/// Whether a request is for the documentation page (its own policy, in
+/// `security`): the routes below, kept beside them.
+pub fn is_docs(path: &str) -> bool {
+    path == "/api/docs" || path.starts_with("/api/docs/")
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(

@@ -121,9 +121,7 @@ pub async fn headers(
 ) -> Response {
     let path = request.uri().path();
     let policy = match &h.app_policy {
-        _ if path == "/api/docs" || path.starts_with("/api/docs/") => {
-            HeaderValue::from_static(DOCS)
-        }
+        _ if super::docs::is_docs(path) => HeaderValue::from_static(DOCS),
         Some(policy) if is_app_file(path) => policy.clone(),
         _ => HeaderValue::from_static(LOCKED),
     };
