@@ -5,7 +5,6 @@
 //! without it skips this, saying so.
 
 use std::{
-    io::{BufRead as _, BufReader},
     path::Path,
     process::{Command, Stdio},
 };
@@ -77,27 +76,17 @@ async fn the_release_archive_unpacked_alone_serves_the_app_and_the_api() {
         .output()
         .unwrap();
     assert!(import.status.success(), "{import:?}");
-    let mut child = Command::new(&gongce)
-        .current_dir(work.path())
-        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", db])
-        .env_remove("GONGCE_WEBAPP_DIR")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let server = Server {
-        base: line
-            .trim()
-            .strip_prefix("gongce listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned(),
-        child,
-    };
+    let server = Server::listening(
+        Command::new(&gongce)
+            .current_dir(work.path())
+            .args(["serve", "--bind", "127.0.0.1:0", "--database-url", db])
+            .env_remove("GONGCE_WEBAPP_DIR")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let client = reqwest::Client::new();
 
     // The page, as built, with the app's security policy.

@@ -43,7 +43,7 @@ impl Server {
     }
 
     fn spawn(database_url: &str, options: &[&str], stderr: Stdio, level: &str) -> Server {
-        let mut child = Command::new(GONGCE)
+        let child = Command::new(GONGCE)
             .args([
                 "serve",
                 "--bind",
@@ -57,6 +57,11 @@ impl Server {
             .stderr(stderr)
             .spawn()
             .expect("gongce starts");
+        Server::listening(child)
+    }
+
+    /// A started `gongce serve` (stdout piped), once it says where it listens.
+    fn listening(mut child: Child) -> Server {
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).unwrap();
