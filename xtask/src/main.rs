@@ -225,6 +225,9 @@ struct Totals {
     failed: u64,
     ignored: u64,
     failed_runs: u32,
+    /// The names of the tests that failed, repeated at the end so CI's
+    /// tail names them.
+    failed_names: Vec<String>,
 }
 
 impl Totals {
@@ -233,6 +236,7 @@ impl Totals {
         self.failed += other.failed;
         self.ignored += other.ignored;
         self.failed_runs += other.failed_runs;
+        self.failed_names.extend(other.failed_names.iter().cloned());
     }
 
     /// The closing line CI reads, and failure if anything failed.
@@ -241,6 +245,9 @@ impl Totals {
             "{} passed, {} failed, {} skipped",
             self.passed, self.failed, self.ignored
         );
+        for name in &self.failed_names {
+            println!("FAILED: {name}");
+        }
         if self.failed > 0 || self.failed_runs > 0 {
             bail!("tests failed");
         }
@@ -258,6 +265,12 @@ fn run_tests(cmd: &mut Command) -> anyhow::Result<Totals> {
     for line in std::io::BufReader::new(child.stdout.take().expect("piped")).lines() {
         let line = line?;
         println!("{line}");
+        if let Some(name) = line
+            .strip_prefix("test ")
+            .and_then(|rest| rest.strip_suffix(" ... FAILED"))
+        {
+            totals.failed_names.push(name.to_owned());
+        }
         if let Some(rest) = line.strip_prefix("test result: ") {
             for part in rest.split(['.', ';']) {
                 let mut words = part.split_whitespace();
