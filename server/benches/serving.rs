@@ -7,12 +7,16 @@
 //!   (median of 3);
 //! - in one run, each at 64 connections and at 1 (wrk): a bare axum
 //!   server answering a small JSON body (the ceiling, started here),
-//!   /healthz, /api/v1/toilets/nearby (k=10) with random filters and
-//!   unfiltered, and /api/v1/toilets?bbox= over a 1 km view: requests per
-//!   second, p50 and p99, and the ratios the targets are written in;
+//!   /healthz (logging warnings only, and again at the default level with
+//!   its access log written to a file), /api/v1/toilets/nearby (k=10)
+//!   with random filters and unfiltered, and /api/v1/toilets?bbox= over a
+//!   1 km view: requests per second, p50 and p99, and the ratios the
+//!   targets are written in;
 //! - the server's RSS after every toilet has been served at least once.
 //!
-//! Run it with `cargo xtask bench`, which installs wrk when missing.
+//! Run it with `cargo xtask bench`, which installs wrk when missing. With
+//! `GONGCE_BENCH_BIN=path/to/gongce` it measures that build instead (an
+//! earlier commit's, for a before and after in the same conditions).
 
 use std::{
     path::{Path, PathBuf},
@@ -28,8 +32,8 @@ static ALLOCATOR: Cap<std::alloc::System> = Cap::new(std::alloc::System, usize::
 mod common;
 
 use common::{
-    BOX, Run, bbox_script, filtered_nearby_script, nearby_script, rss_mib, start, write_list,
-    wrk_at,
+    BOX, Run, bbox_script, filtered_nearby_script, nearby_script, rss_mib, start, start_logging,
+    write_list, wrk_at,
 };
 
 fn main() -> anyhow::Result<()> {
@@ -189,12 +193,19 @@ fn serving(
         bbox_script(0.01)?,
     );
     let health = format!("{}/healthz", server.base);
-    // Warm up, and let the server finish rendering its toilets' JSON.
+    // The same at the default log level, as deployments run: a line per
+    // request, into a file (as journald would take it).
+    let log = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench/serving-access.log");
+    let (logging, _) = start_logging(url, &[], Some(&log))?;
+    let logged_health = format!("{}/healthz", logging.base);
+    // Warm up, and let the servers finish their work after start.
     wrk_at(&health, 3, None, 64)?;
+    wrk_at(&logged_health, 3, None, 64)?;
     wrk_at(&bare, 3, None, 64)?;
-    let cases: [(&str, &str, Option<&Path>); 5] = [
+    let cases: [(&str, &str, Option<&Path>); 6] = [
         ("bare axum, small JSON", &bare, None),
         ("/healthz", &health, None),
+        ("/healthz, access log on", &logged_health, None),
         (
             "/nearby k=10, random filters",
             &server.base,
@@ -217,10 +228,16 @@ fn serving(
         );
         runs.push((many, one));
     }
-    let (bare, health, filtered, nearby) = (runs[0].0, runs[1].0, runs[2], runs[3]);
+    drop(logging);
+    let (bare, health, logged, filtered, nearby) =
+        (runs[0].0, runs[1].0, runs[2].0, runs[3], runs[4]);
     println!(
         "/healthz / bare axum: {:.2} (target >= 0.75)",
         health.rps / bare.rps
+    );
+    println!(
+        "/healthz with its access log / bare axum: {:.2}",
+        logged.rps / bare.rps
     );
     println!(
         "/nearby / /healthz: {:.2} with random filters, {:.2} unfiltered (target >= 0.6)",

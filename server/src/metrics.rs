@@ -51,6 +51,16 @@ pub fn render(state: &crate::http::AppState) -> String {
     handle.render()
 }
 
+/// Requests being answered, looked up once.
+pub fn in_flight() -> &'static metrics::Gauge {
+    static GAUGE: LazyLock<metrics::Gauge> = LazyLock::new(|| {
+        // The recorder first, so the handle is its.
+        handle();
+        metrics::gauge!("gongce_http_requests_in_flight")
+    });
+    &GAUGE
+}
+
 /// One route's series, looked up once: the facade's macros would build
 /// and hash their keys, and copy the route's name, on every request.
 struct RouteSeries {

@@ -68,18 +68,39 @@ impl Drop for Server {
     }
 }
 
-/// `gongce serve` with `options`, from spawn to its first 200 on /healthz.
+/// The server under test: this tree's release build, or another build
+/// named by `GONGCE_BENCH_BIN` (an earlier commit's, for a before/after).
+pub fn gongce() -> String {
+    std::env::var("GONGCE_BENCH_BIN").unwrap_or_else(|_| GONGCE.to_owned())
+}
+
+/// `gongce serve` with `options`, from spawn to its first 200 on /healthz,
+/// logging warnings only.
 pub fn start(url: &str, options: &[&str]) -> anyhow::Result<(Server, Duration)> {
+    start_logging(url, options, None)
+}
+
+/// [`start`], or at the default level (an access-log line per request, as
+/// deployments run) into `log` when one is given.
+pub fn start_logging(
+    url: &str,
+    options: &[&str],
+    log: Option<&Path>,
+) -> anyhow::Result<(Server, Duration)> {
     let started = Instant::now();
-    let mut child = Command::new(GONGCE)
-        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", url])
+    let mut cmd = Command::new(gongce());
+    cmd.args(["serve", "--bind", "127.0.0.1:0", "--database-url", url])
         .args(options)
-        .env("RUST_LOG", "warn")
         // One client (wrk) sends everything: the read limiter is off.
         .env("GONGCE_READ_LIMIT", "off")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
+        .stdout(Stdio::piped());
+    match log {
+        Some(log) => cmd
+            .env_remove("RUST_LOG")
+            .stderr(std::fs::File::create(log)?),
+        None => cmd.env("RUST_LOG", "warn").stderr(Stdio::null()),
+    };
+    let mut child = cmd.spawn()?;
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line)?;
     let base = line

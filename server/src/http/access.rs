@@ -21,14 +21,14 @@ struct InFlight;
 
 impl InFlight {
     fn start() -> InFlight {
-        metrics::gauge!("gongce_http_requests_in_flight").increment(1.0);
+        crate::metrics::in_flight().increment(1.0);
         InFlight
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        metrics::gauge!("gongce_http_requests_in_flight").decrement(1.0);
+        crate::metrics::in_flight().decrement(1.0);
     }
 }
 

@@ -38,7 +38,7 @@ use tower_http::{
     catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    request_id::{PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
@@ -300,7 +300,12 @@ pub fn app(mut state: AppState) -> Router {
             .fallback(|| async { ApiError::not_found("no such route") }),
     };
     let security = Arc::new(security::Headers::new(&state));
-    let router = router.layer(middleware::from_fn_with_state(state.clone(), limit::reads));
+    // The public read limiter, when on (a layer that only passed requests
+    // on would still cost each one a copy of the state).
+    let router = match state.read_limit {
+        Some(_) => router.layer(middleware::from_fn_with_state(state.clone(), limit::reads)),
+        None => router,
+    };
     router
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -335,9 +340,26 @@ pub fn app(mut state: AppState) -> Router {
                 tracing::info_span!("request", id)
             }),
         )
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(request_id, RandomRequestId))
         // Outermost: every response, errors included, carries them.
         .layer(middleware::from_fn_with_state(security, security::headers))
+}
+
+/// A random (version 4) UUID for each request that brings no id: drawn from
+/// the thread's random generator rather than a system call, and written
+/// out on the stack.
+#[derive(Clone, Copy)]
+struct RandomRequestId;
+
+impl tower_http::request_id::MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+        let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
+        let text = id.hyphenated().encode_lower(&mut text);
+        axum::http::HeaderValue::from_str(text)
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 /// `/` in a server started without the web app.

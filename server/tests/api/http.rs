@@ -436,7 +436,12 @@ async fn health_openapi_compression_and_request_ids() {
         health.json(),
         serde_json::json!({"status": "ok", "toilets": 5})
     );
-    assert!(health.headers.get("x-request-id").is_some());
+    // Each request gets a random (version 4) UUID, a new one each time.
+    let id = |r: &crate::Reply| r.headers["x-request-id"].to_str().unwrap().to_owned();
+    let first = id(&health);
+    let parsed = uuid::Uuid::parse_str(&first).unwrap();
+    assert_eq!(parsed.get_version_num(), 4, "{first}");
+    assert_ne!(id(&app.get("/healthz").await), first);
 
     let doc = app.get("/api/v1/openapi.json").await.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
