@@ -160,14 +160,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ready_ms = started.elapsed().as_millis() as u64,
         "listening on http://{addr}"
     );
-    // Render every toilet's JSON now rather than on first request.
-    let rendering = Arc::clone(&index);
+    // The texts for search now rather than on the first search.
+    let preparing = Arc::clone(&index);
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
-        Index::render(&rendering);
+        Index::prepare_search(&preparing);
         tracing::info!(
             ms = started.elapsed().as_millis() as u64,
-            "rendered every toilet's JSON"
+            "prepared the texts for search"
         );
     });
     // Scripts and tests read the address from this line.

@@ -15,7 +15,6 @@ use gongce_shared::{
     },
 };
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use super::{AppState, error::ApiError};
 use crate::index::Criteria;
@@ -29,7 +28,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The wire shape of `gongce_shared::api::NearbyResponse` and of
-/// `SearchResponse`, with each toilet's JSON as the index rendered it.
+/// `SearchResponse`, each toilet serialised from the record found.
 #[derive(Serialize)]
 struct ResultsView<'a> {
     results: Vec<ResultView<'a>>,
@@ -44,14 +43,13 @@ struct ResultView<'a> {
     bearing_deg: Option<f64>,
     open_now: Option<bool>,
     changes_at: Option<chrono::DateTime<chrono::Utc>>,
-    toilet: &'a RawValue,
+    toilet: &'a Toilet,
 }
 
 impl<'a> ResultView<'a> {
     /// `toilet` as found from `from`, if a position was given, at `now`.
     fn of(
-        index: &'a crate::index::Index,
-        toilet: &Toilet,
+        toilet: &'a Toilet,
         from: Option<gongce_shared::LatLon>,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Self {
@@ -62,7 +60,7 @@ impl<'a> ResultView<'a> {
             bearing_deg: from.map(|at| tenths(crate::index::bearing_deg(at, to)) % 360.0),
             open_now,
             changes_at,
-            toilet: index.json(toilet.id).expect("a result is in the index"),
+            toilet,
         }
     }
 }
@@ -112,9 +110,11 @@ pub(super) async fn nearby(
     };
     let index = state.index.read().expect("index lock");
     let hits = index.nearest(q.at, q.limit as usize, q.radius_m, &criteria);
+    // The hits hold their toilets: writers need not wait for the answer.
+    drop(index);
     let results = hits
         .iter()
-        .map(|hit| ResultView::of(&index, &hit.toilet, Some(q.at), criteria.now))
+        .map(|hit| ResultView::of(&hit.toilet, Some(q.at), criteria.now))
         .collect();
     json_response(&ResultsView { results }, 64 + 640 * hits.len())
 }
@@ -150,10 +150,8 @@ pub(super) async fn search(
     let now = state.now();
     let index = state.index.read().expect("index lock");
     let found = index.search(&folded, q.at, q.limit as usize);
-    let results = found
-        .iter()
-        .map(|t| ResultView::of(&index, t, q.at, now))
-        .collect();
+    drop(index);
+    let results = found.iter().map(|t| ResultView::of(t, q.at, now)).collect();
     json_response(&ResultsView { results }, 64 + 640 * found.len())
 }
 
@@ -173,7 +171,7 @@ struct FeatureView<'a> {
     kind: FeatureType,
     id: ToiletId,
     geometry: PointGeometry,
-    properties: &'a RawValue,
+    properties: &'a Toilet,
 }
 
 /// The toilets in a map viewport, as GeoJSON.
@@ -211,6 +209,7 @@ pub(super) async fn in_bbox(
     };
     let index = state.index.read().expect("index lock");
     let within = index.within(&q.bbox, q.limit as usize, &criteria);
+    drop(index);
     let features: Vec<FeatureView<'_>> = within
         .toilets
         .iter()
@@ -221,7 +220,7 @@ pub(super) async fn in_bbox(
                 kind: PointType::Point,
                 coordinates: [t.position.lon(), t.position.lat()],
             },
-            properties: index.json(t.id).expect("a toilet found is in the index"),
+            properties: t,
         })
         .collect();
     let capacity = 64 + 700 * features.len();
@@ -255,11 +254,9 @@ pub(super) async fn by_id(
     let id: ToiletId = raw.parse().map_err(|e: gongce_shared::ParseError| {
         ApiError::invalid_parameter("id", &raw, e.reason)
     })?;
-    {
-        let index = state.index.read().expect("index lock");
-        if let Some(json) = index.json(id) {
-            return json_response(&json, json.get().len());
-        }
+    let served = state.index.read().expect("index lock").get(id);
+    if let Some(toilet) = served {
+        return json_response(&*toilet, 1024);
     }
     match state.store.toilet(id).await? {
         Some(toilet) => Ok(Json(toilet).into_response()),

@@ -16,7 +16,6 @@ use gongce_shared::{
     api::{Bbox, Filter, Filters},
 };
 use rstar::{AABB, Envelope, RTree, primitives::GeomWithData};
-use serde_json::value::RawValue;
 
 pub mod search;
 
@@ -91,10 +90,6 @@ struct Entry {
     facilities: Facilities,
     /// What it is not known to lack, for `include_unknown`.
     possible: Facilities,
-    /// The toilet as JSON, rendered on first use (or by [`Index::render`])
-    /// and served from then on: serialising records was the largest cost
-    /// of a `/nearby` answer. A change replaces the entry, and with it this.
-    json: OnceLock<Box<RawValue>>,
 }
 
 /// What a search asks beyond position: the filters and the moment "open now" means.
@@ -270,7 +265,7 @@ pub struct Index {
     /// repeated in this process (exports are cached by it).
     generation: u64,
     /// The toilets' texts for search, built on first use (or after start,
-    /// by [`Index::render`]) and kept in step from then on.
+    /// by [`Index::prepare_search`]) and kept in step from then on.
     text: OnceLock<search::TextIndex>,
 }
 
@@ -358,32 +353,10 @@ impl Index {
         self.len == 0
     }
 
-    /// The toilet's JSON, as the API shows it.
-    pub fn json(&self, id: ToiletId) -> Option<&RawValue> {
-        self.entry(id.get()).map(Entry::json)
-    }
-
-    /// Renders the JSON of every toilet not rendered yet, a slice at a
-    /// time so that writers are not kept waiting. Run after start-up, on a
-    /// blocking thread, so the first answers need not render.
-    pub fn render(index: &std::sync::RwLock<Index>) {
-        const SLICE: usize = 4096;
-        let mut from = 0;
-        loop {
-            let index = index.read().expect("index lock");
-            let Some(slice) = index.entries.get(from..) else {
-                return;
-            };
-            if slice.is_empty() {
-                // Then the texts for search.
-                index.text();
-                return;
-            }
-            for entry in slice.iter().take(SLICE).flatten() {
-                entry.json();
-            }
-            from += SLICE;
-        }
+    /// Builds the texts for search now rather than on the first search.
+    /// Run after start-up, on a blocking thread.
+    pub fn prepare_search(index: &std::sync::RwLock<Index>) {
+        index.read().expect("index lock").text();
     }
 
     fn text(&self) -> &search::TextIndex {
@@ -642,17 +615,10 @@ pub struct Within {
 }
 
 impl Entry {
-    fn json(&self) -> &RawValue {
-        self.json.get_or_init(|| {
-            serde_json::value::to_raw_value(&*self.toilet).expect("a toilet serialises")
-        })
-    }
-
     fn new(toilet: Arc<Toilet>) -> Self {
         Entry {
             facilities: Facilities::of(&toilet),
             possible: Facilities::possible(&toilet),
-            json: OnceLock::new(),
             toilet,
         }
     }
