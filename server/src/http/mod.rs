@@ -12,6 +12,7 @@ mod error;
 mod export;
 pub(crate) mod imports;
 pub mod limit;
+mod render;
 mod reports;
 pub mod security;
 pub mod serve;

@@ -1,7 +1,7 @@
 //! Finding toilets: nearest, in a viewport, by id.
 
 use axum::{
-    Json, Router,
+    Router,
     extract::{Path, RawQuery, State},
     http::header,
     response::{IntoResponse as _, Response},
@@ -9,14 +9,10 @@ use axum::{
 };
 use gongce_shared::{
     Toilet, ToiletId,
-    api::{
-        BboxQuery, FeatureCollectionType, FeatureType, NearbyQuery, PointGeometry, PointType,
-        SearchQuery,
-    },
+    api::{BboxQuery, NearbyQuery, SearchQuery},
 };
-use serde::Serialize;
 
-use super::{AppState, error::ApiError};
+use super::{AppState, error::ApiError, render};
 use crate::index::Criteria;
 
 pub fn router() -> Router<AppState> {
@@ -27,50 +23,30 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/toilets/{id}", get(by_id))
 }
 
-/// The wire shape of `gongce_shared::api::NearbyResponse` and of
-/// `SearchResponse`, each toilet serialised from the record found.
-#[derive(Serialize)]
-struct ResultsView<'a> {
-    results: Vec<ResultView<'a>>,
-}
-
-#[derive(Serialize)]
-struct ResultView<'a> {
-    /// Always given by `/nearby`; by a search only from a position.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    distance_m: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    bearing_deg: Option<f64>,
-    open_now: Option<bool>,
-    changes_at: Option<chrono::DateTime<chrono::Utc>>,
-    toilet: &'a Toilet,
-}
-
-impl<'a> ResultView<'a> {
-    /// `toilet` as found from `from`, if a position was given, at `now`.
-    fn of(
-        toilet: &'a Toilet,
-        from: Option<gongce_shared::LatLon>,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Self {
-        let (open_now, changes_at) = crate::index::hours_at(toilet, now, true);
-        let to = toilet.position;
-        ResultView {
-            distance_m: from.map(|at| tenths(crate::index::distance_m(at, to))),
-            bearing_deg: from.map(|at| tenths(crate::index::bearing_deg(at, to)) % 360.0),
-            open_now,
-            changes_at,
-            toilet,
-        }
+/// `toilet` as found from `from`, if a position was given, at `now`.
+fn found(
+    toilet: &Toilet,
+    from: Option<gongce_shared::LatLon>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> render::Found<'_> {
+    let (open_now, changes_at) = crate::index::hours_at(toilet, now, true);
+    let to = toilet.position;
+    render::Found {
+        from: from.map(|at| {
+            (
+                tenths(crate::index::distance_m(at, to)),
+                tenths(crate::index::bearing_deg(at, to)) % 360.0,
+            )
+        }),
+        open_now,
+        changes_at,
+        toilet,
     }
 }
 
-/// A JSON response from a value serialised into a buffer of about the
-/// right size (growing it as we go was a visible cost under load).
-fn json_response(value: &impl Serialize, capacity: usize) -> Result<Response, ApiError> {
-    let mut body = Vec::with_capacity(capacity);
-    serde_json::to_writer(&mut body, value).map_err(|e| ApiError::internal(e.into()))?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+/// A JSON response from JSON written by [`render`].
+fn json_response(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// The nearest toilets that fit, nearest first.
@@ -112,11 +88,11 @@ pub(super) async fn nearby(
     let hits = index.nearest(q.at, q.limit as usize, q.radius_m, &criteria);
     // The hits hold their toilets: writers need not wait for the answer.
     drop(index);
-    let results = hits
+    let results: Vec<_> = hits
         .iter()
-        .map(|hit| ResultView::of(&hit.toilet, Some(q.at), criteria.now))
+        .map(|hit| found(&hit.toilet, Some(q.at), criteria.now))
         .collect();
-    json_response(&ResultsView { results }, 64 + 640 * hits.len())
+    Ok(json_response(render::results(&results)))
 }
 
 /// Rounds to one decimal: 0.1 m and 0.1° are finer than any phone's fix,
@@ -149,29 +125,10 @@ pub(super) async fn search(
     let folded = crate::index::search::fold(&q.q);
     let now = state.now();
     let index = state.index.read().expect("index lock");
-    let found = index.search(&folded, q.at, q.limit as usize);
+    let matches = index.search(&folded, q.at, q.limit as usize);
     drop(index);
-    let results = found.iter().map(|t| ResultView::of(t, q.at, now)).collect();
-    json_response(&ResultsView { results }, 64 + 640 * found.len())
-}
-
-/// The wire shape of `gongce_shared::api::ToiletCollection`.
-#[derive(Serialize)]
-struct CollectionView<'a> {
-    #[serde(rename = "type")]
-    kind: FeatureCollectionType,
-    features: Vec<FeatureView<'a>>,
-    truncated: bool,
-    unknown: usize,
-}
-
-#[derive(Serialize)]
-struct FeatureView<'a> {
-    #[serde(rename = "type")]
-    kind: FeatureType,
-    id: ToiletId,
-    geometry: PointGeometry,
-    properties: &'a Toilet,
+    let results: Vec<_> = matches.iter().map(|t| found(t, q.at, now)).collect();
+    Ok(json_response(render::results(&results)))
 }
 
 /// The toilets in a map viewport, as GeoJSON.
@@ -210,29 +167,11 @@ pub(super) async fn in_bbox(
     let index = state.index.read().expect("index lock");
     let within = index.within(&q.bbox, q.limit as usize, &criteria);
     drop(index);
-    let features: Vec<FeatureView<'_>> = within
-        .toilets
-        .iter()
-        .map(|t| FeatureView {
-            kind: FeatureType::Feature,
-            id: t.id,
-            geometry: PointGeometry {
-                kind: PointType::Point,
-                coordinates: [t.position.lon(), t.position.lat()],
-            },
-            properties: t,
-        })
-        .collect();
-    let capacity = 64 + 700 * features.len();
-    json_response(
-        &CollectionView {
-            kind: FeatureCollectionType::FeatureCollection,
-            features,
-            truncated: within.truncated,
-            unknown: within.unknown,
-        },
-        capacity,
-    )
+    Ok(json_response(render::collection(
+        within.toilets.iter().map(|t| &**t),
+        within.truncated,
+        within.unknown,
+    )))
 }
 
 /// One toilet, including a removed one (its status says so).
@@ -254,12 +193,16 @@ pub(super) async fn by_id(
     let id: ToiletId = raw.parse().map_err(|e: gongce_shared::ParseError| {
         ApiError::invalid_parameter("id", &raw, e.reason)
     })?;
+    // Served from the index; a removed one (not in it) from the store.
     let served = state.index.read().expect("index lock").get(id);
-    if let Some(toilet) = served {
-        return json_response(&*toilet, 1024);
-    }
-    match state.store.toilet(id).await? {
-        Some(toilet) => Ok(Json(toilet).into_response()),
-        None => Err(ApiError::not_found(format!("no toilet with id {id}"))),
-    }
+    let toilet = match served {
+        Some(toilet) => toilet,
+        None => match state.store.toilet(id).await? {
+            Some(toilet) => std::sync::Arc::new(toilet),
+            None => return Err(ApiError::not_found(format!("no toilet with id {id}"))),
+        },
+    };
+    let mut body = Vec::with_capacity(1024);
+    render::toilet(&mut body, &toilet);
+    Ok(json_response(body))
 }
