@@ -2,7 +2,7 @@
 //!
 //! With N toilets (default 1,000,000; `-- --toilets N`) in a SQLite file:
 //! - index memory: heap bytes per toilet of the R-tree, slot table and id
-//!   map (and, apart, of the toilet records);
+//!   map (and, apart, of the toilet records and of the search texts);
 //! - cold start: `gongce serve` from spawn to its first 200 on /healthz
 //!   (median of 3);
 //! - in one run, each at 64 connections and at 1 (wrk): a bare axum
@@ -127,6 +127,17 @@ async fn index_memory(url: &str, n: usize) -> anyhow::Result<()> {
         "index memory: {:.1} bytes/toilet (tree, id table); records: {:.1} bytes/toilet (with Arc headers)",
         index_bytes / n as f64,
         records as f64 / n as f64
+    );
+    // The texts for search, which a server builds after start.
+    let index = std::sync::RwLock::new(index);
+    let before = ALLOCATOR.allocated();
+    let started = Instant::now();
+    Index::prepare_search(&index);
+    println!(
+        "search texts: {:.1} bytes/toilet, built in {:.0} ms; a record is {} bytes before its text",
+        (ALLOCATOR.allocated() - before) as f64 / n as f64,
+        started.elapsed().as_secs_f64() * 1e3,
+        std::mem::size_of::<gongce_shared::Toilet>(),
     );
     drop(index);
     store.close().await;
