@@ -170,11 +170,11 @@ fn id_param(raw: &str, what: &str) -> Result<i64, ApiError> {
         })
 }
 
-/// Requests may carry at most this much body.
 /// Answers at least this long (when their length is known) are
 /// compressed: about one TCP segment's payload.
 pub const COMPRESS_ABOVE: u16 = 1400;
 
+/// Requests may carry at most this much body.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 /// A request that takes longer is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -322,12 +322,7 @@ pub fn app(mut state: AppState) -> Router {
             .fallback(|| async { ApiError::not_found("no such route") }),
     };
     let security = Arc::new(security::Headers::new(&state));
-    // The public read limiter, when on (a layer that only passed requests
-    // on would still cost each one a copy of the state).
-    let router = match state.read_limit {
-        Some(_) => router.layer(middleware::from_fn_with_state(state.clone(), limit::reads)),
-        None => router,
-    };
+    let router = router.layer(middleware::from_fn_with_state(state.clone(), limit::reads));
     router
         .method_not_allowed_fallback(|| async {
             ApiError::new(
