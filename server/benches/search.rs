@@ -78,7 +78,7 @@ fn main() -> anyhow::Result<()> {
                 .expect("in range")
         })
         .collect();
-    let index = Index::build(toilets);
+    let index = Index::from_toilets(&toilets);
     let before = rss_bytes();
     let start = Instant::now();
     // The first search builds the text index (after start-up, the server

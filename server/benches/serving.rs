@@ -24,7 +24,10 @@ use std::{
 };
 
 use cap::Cap;
-use gongce::{index::Index, store::Store};
+use gongce::{
+    index::{Index, Record},
+    store::Store,
+};
 
 #[global_allocator]
 static ALLOCATOR: Cap<std::alloc::System> = Cap::new(std::alloc::System, usize::MAX);
@@ -105,28 +108,29 @@ async fn ensure_data(db: &Path, n: usize) -> anyhow::Result<()> {
 
 async fn index_memory(url: &str, n: usize) -> anyhow::Result<()> {
     let store = Store::open(url).await?;
+    let before = ALLOCATOR.allocated();
     let started = Instant::now();
-    let snapshot = store.snapshot().await?;
+    let snapshot = store.records().await?;
     let load = started.elapsed();
-    // The snapshot's records are behind Arcs already; the index keeps
-    // those Arcs and frees the Vec that held them.
-    let with_records = ALLOCATOR.allocated();
-    let vec_bytes =
-        snapshot.toilets.capacity() * std::mem::size_of::<std::sync::Arc<gongce_shared::Toilet>>();
-    let records = with_records - vec_bytes;
+    // The records, as the index keeps them (the snapshot's Vec aside).
+    let records = ALLOCATOR.allocated()
+        - before
+        - snapshot.toilets.capacity() * std::mem::size_of::<std::sync::Arc<Record>>();
     let started = Instant::now();
     let index = Index::build(snapshot.toilets);
     let build = started.elapsed();
-    let index_bytes = ALLOCATOR.allocated() as f64 - records as f64;
+    let index_bytes = ALLOCATOR.allocated() - before;
     println!(
-        "load from SQLite: {:.0} ms; index build: {:.0} ms",
+        "read records from SQLite: {:.0} ms; index build: {:.0} ms",
         load.as_secs_f64() * 1e3,
         build.as_secs_f64() * 1e3
     );
     println!(
-        "index memory: {:.1} bytes/toilet (tree, id table); records: {:.1} bytes/toilet (with Arc headers)",
-        index_bytes / n as f64,
-        records as f64 / n as f64
+        "index memory: {:.1} bytes/toilet: records {:.1} (a record is {} bytes before its texts), tree and id table {:.1}",
+        index_bytes as f64 / n as f64,
+        records as f64 / n as f64,
+        std::mem::size_of::<Record>(),
+        (index_bytes - records) as f64 / n as f64,
     );
     // The texts for search, which a server builds after start.
     let index = std::sync::RwLock::new(index);
@@ -134,10 +138,9 @@ async fn index_memory(url: &str, n: usize) -> anyhow::Result<()> {
     let started = Instant::now();
     Index::prepare_search(&index);
     println!(
-        "search texts: {:.1} bytes/toilet, built in {:.0} ms; a record is {} bytes before its text",
+        "search texts: {:.1} bytes/toilet, built in {:.0} ms",
         (ALLOCATOR.allocated() - before) as f64 / n as f64,
         started.elapsed().as_secs_f64() * 1e3,
-        std::mem::size_of::<gongce_shared::Toilet>(),
     );
     drop(index);
     store.close().await;

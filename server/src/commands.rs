@@ -105,15 +105,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await?
         .with_crowd(args.crowd());
     let opened = started.elapsed();
-    let snapshot = store.snapshot().await.context("cannot load the toilets")?;
+    let snapshot = store.records().await.context("cannot load the toilets")?;
     let read = started.elapsed() - opened;
     let seq = snapshot.seq;
     let map_center = crate::http::webapp::median_center(
         snapshot
             .toilets
             .iter()
-            .filter(|t| t.status != gongce_shared::Status::Removed)
-            .map(|t| t.position),
+            .filter(|t| *t.status() != gongce_shared::Status::Removed)
+            .map(|t| t.position()),
     );
     let index = Arc::new(RwLock::new(Index::build(snapshot.toilets)));
     let toilets = index.read().expect("index lock").len();

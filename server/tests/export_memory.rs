@@ -54,7 +54,9 @@ async fn an_export_streams_in_bounded_memory() {
         t.external_id = Some(format!("x{i}"));
         t
     });
-    let index = Arc::new(RwLock::new(Index::build(toilets)));
+    let index = Arc::new(RwLock::new(Index::from_toilets(
+        &toilets.collect::<Vec<_>>(),
+    )));
     let router = app(AppState::new(index, store));
 
     // From here the allocator counts the bytes held above this point.

@@ -280,6 +280,14 @@ pub struct Details {
 }
 
 impl Details {
+    /// No facts, no rooms (as `Default`, for statics).
+    pub const EMPTY: Details = Details {
+        known: 0,
+        yes: 0,
+        others: Vec::new(),
+        rooms: Vec::new(),
+    };
+
     pub fn is_empty(&self) -> bool {
         self.known == 0 && self.others.is_empty() && self.rooms.is_empty()
     }

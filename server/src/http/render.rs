@@ -10,7 +10,9 @@
 //! the rare parts (facts, rooms, a closure, reports) go through serde_json.
 
 use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
-use gongce_shared::{Status, Toilet, reports::ReportSummary};
+use gongce_shared::{Status, reports::ReportSummary};
+
+use crate::index::Record;
 use serde::Serialize;
 
 /// Writes `value` as serde_json does.
@@ -95,32 +97,32 @@ fn time_or_null(out: &mut Vec<u8>, t: Option<&DateTime<Utc>>) {
     }
 }
 
-/// A toilet, as `Toilet`'s `Serialize` writes it.
-pub fn toilet(out: &mut Vec<u8>, t: &Toilet) {
+/// A toilet, as `Toilet`'s `Serialize` writes the toilet it holds.
+pub fn toilet(out: &mut Vec<u8>, t: &Record) {
     out.extend_from_slice(b"{\"id\":");
-    integer(out, t.id.get());
+    integer(out, t.id().get());
     out.extend_from_slice(b",\"name\":");
-    text_or_null(out, t.name.as_ref().map(|n| n.as_str()));
+    text_or_null(out, t.name());
     out.extend_from_slice(b",\"address\":");
-    text_or_null(out, t.address.as_deref());
+    text_or_null(out, t.address());
     out.extend_from_slice(b",\"lat\":");
-    serde(out, &t.position.lat());
+    serde(out, &t.position().lat());
     out.extend_from_slice(b",\"lon\":");
-    serde(out, &t.position.lon());
+    serde(out, &t.position().lon());
     for (key, value) in [
-        (&b",\"wheelchair\":"[..], t.wheelchair),
-        (b",\"baby_change\":", t.baby_change),
-        (b",\"family_room\":", t.family_room),
-        (b",\"free\":", t.free),
+        (&b",\"wheelchair\":"[..], t.wheelchair()),
+        (b",\"baby_change\":", t.baby_change()),
+        (b",\"family_room\":", t.family_room()),
+        (b",\"free\":", t.free()),
     ] {
         out.extend_from_slice(key);
         tri(out, value);
     }
     // The facts and rooms are flattened into the toilet: their map's
     // entries, without its braces.
-    if !t.details.is_empty() {
+    if !t.details().is_empty() {
         let start = out.len();
-        serde(out, &t.details);
+        serde(out, t.details());
         if out.len() - start > 2 {
             out[start] = b',';
             out.pop();
@@ -129,45 +131,45 @@ pub fn toilet(out: &mut Vec<u8>, t: &Toilet) {
         }
     }
     out.extend_from_slice(b",\"access\":");
-    text_or_null(out, t.access.map(|a| a.as_str()));
+    text_or_null(out, t.access().map(|a| a.as_str()));
     out.extend_from_slice(b",\"opening_hours\":");
-    text_or_null(out, t.opening_hours.as_ref().map(|h| h.as_str()));
+    text_or_null(out, t.opening_hours().map(|h| h.as_str()));
     out.extend_from_slice(b",\"hours_note\":");
-    text_or_null(out, t.hours_note.as_deref());
+    text_or_null(out, t.hours_note());
     out.extend_from_slice(b",\"timezone\":");
-    string(out, t.timezone.name());
+    string(out, t.timezone().name());
     out.extend_from_slice(b",\"operator\":");
-    text_or_null(out, t.operator.as_deref());
+    text_or_null(out, t.operator());
     out.extend_from_slice(b",\"org_id\":");
-    match t.org_id {
+    match t.org_id() {
         Some(id) => integer(out, id),
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"last_verified\":");
-    time_or_null(out, t.last_verified.as_ref());
+    time_or_null(out, t.last_verified().as_ref());
     out.extend_from_slice(b",\"status\":");
-    match t.status {
+    match t.status() {
         Status::Open => out.extend_from_slice(b"{\"state\":\"open\"}"),
-        _ => serde(out, &t.status),
+        status => serde(out, status),
     }
     out.extend_from_slice(b",\"source\":");
-    string(out, &t.source);
+    string(out, t.source());
     out.extend_from_slice(b",\"external_id\":");
-    text_or_null(out, t.external_id.as_deref());
+    text_or_null(out, t.external_id());
     out.extend_from_slice(b",\"source_crs\":");
-    string(out, t.source_crs.as_str());
+    string(out, t.source_crs().as_str());
     out.extend_from_slice(b",\"reports\":");
-    if t.reports == ReportSummary::default() {
+    if *t.reports() == ReportSummary::default() {
         out.extend_from_slice(
             b"{\"open\":0,\"reported_closed\":false,\"last_kind\":null,\"last_at\":null,\"fixed_at\":null}",
         );
     } else {
-        serde(out, &t.reports);
+        serde(out, t.reports());
     }
     out.extend_from_slice(b",\"version\":");
-    integer(out, t.version);
+    integer(out, t.version());
     out.extend_from_slice(b",\"updated_at\":");
-    time(out, &t.updated_at);
+    time(out, &t.updated_at());
     out.push(b'}');
 }
 
@@ -177,7 +179,7 @@ pub struct Found<'a> {
     pub from: Option<(f64, f64)>,
     pub open_now: Option<bool>,
     pub changes_at: Option<DateTime<Utc>>,
-    pub toilet: &'a Toilet,
+    pub toilet: &'a Record,
 }
 
 /// `{"results":[…]}`.
@@ -210,7 +212,7 @@ pub fn results(found: &[Found<'_>]) -> Vec<u8> {
 
 /// A GeoJSON FeatureCollection of toilets: as `ToiletCollection`.
 pub fn collection<'a>(
-    toilets: impl ExactSizeIterator<Item = &'a Toilet>,
+    toilets: impl ExactSizeIterator<Item = &'a Record>,
     truncated: bool,
     unknown: usize,
 ) -> Vec<u8> {
@@ -221,11 +223,11 @@ pub fn collection<'a>(
             out.push(b',');
         }
         out.extend_from_slice(b"{\"type\":\"Feature\",\"id\":");
-        integer(&mut out, t.id.get());
+        integer(&mut out, t.id().get());
         out.extend_from_slice(b",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
-        serde(&mut out, &t.position.lon());
+        serde(&mut out, &t.position().lon());
         out.push(b',');
-        serde(&mut out, &t.position.lat());
+        serde(&mut out, &t.position().lat());
         out.extend_from_slice(b"]},\"properties\":");
         toilet(&mut out, t);
         out.push(b'}');
@@ -241,7 +243,7 @@ pub fn collection<'a>(
 #[cfg(test)]
 mod tests {
     use gongce_shared::{
-        Access, Crs, Details, Fact, LatLon, OpeningHours, TimeZone, ToiletId, ToiletName,
+        Access, Crs, Details, Fact, LatLon, OpeningHours, TimeZone, Toilet, ToiletId, ToiletName,
         api::{
             FeatureCollectionType, FeatureType, NearbyResponse, NearbyResult, PointGeometry,
             PointType, SearchResponse, SearchResult, ToiletCollection, ToiletFeature,
@@ -251,6 +253,11 @@ mod tests {
     };
 
     use super::*;
+    use crate::index::Interner;
+
+    fn record(t: &Toilet) -> Record {
+        Record::new(t, &mut Interner::default())
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -327,10 +334,23 @@ mod tests {
     }
 
     #[test]
+    fn a_record_gives_back_the_toilet_it_was_made_from() {
+        let mut interner = Interner::default();
+        for t in toilets() {
+            let back = Record::new(&t, &mut interner).toilet();
+            assert_eq!(back, t);
+            assert_eq!(
+                back.opening_hours.as_ref().map(|h| h.written()),
+                t.opening_hours.as_ref().map(|h| h.written())
+            );
+        }
+    }
+
+    #[test]
     fn a_toilet_is_written_as_serde_writes_it() {
         for t in toilets() {
             let mut out = Vec::new();
-            toilet(&mut out, &t);
+            toilet(&mut out, &record(&t));
             assert_eq!(
                 String::from_utf8(out).unwrap(),
                 serde_json::to_string(&t).unwrap()
@@ -341,7 +361,8 @@ mod tests {
     #[test]
     fn answers_are_written_as_their_shared_types_are() {
         let all = toilets();
-        let found: Vec<Found<'_>> = all
+        let records: Vec<Record> = all.iter().map(record).collect();
+        let found: Vec<Found<'_>> = records
             .iter()
             .enumerate()
             .map(|(i, t)| Found {
@@ -359,7 +380,7 @@ mod tests {
                     bearing_deg: f.from.unwrap().1,
                     open_now: f.open_now,
                     changes_at: f.changes_at,
-                    toilet: f.toilet.clone(),
+                    toilet: f.toilet.toilet(),
                 })
                 .collect(),
         };
@@ -382,7 +403,7 @@ mod tests {
                     bearing_deg: None,
                     open_now: f.open_now,
                     changes_at: f.changes_at,
-                    toilet: f.toilet.clone(),
+                    toilet: f.toilet.toilet(),
                 })
                 .collect(),
         };
@@ -410,7 +431,7 @@ mod tests {
                 unknown: unknown as u64,
             };
             assert_eq!(
-                String::from_utf8(collection(all.iter(), truncated, unknown)).unwrap(),
+                String::from_utf8(collection(records.iter(), truncated, unknown)).unwrap(),
                 serde_json::to_string(&shared).unwrap()
             );
         }

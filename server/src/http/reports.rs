@@ -71,7 +71,7 @@ fn reporter(state: &AppState, parts: &axum::http::request::Parts) -> Reporter {
 /// index without touching the store.
 fn served(state: &AppState, id: ToiletId) -> Result<(), ApiError> {
     match state.index.read().expect("index lock").get(id) {
-        Some(t) if t.status != gongce_shared::Status::Removed => Ok(()),
+        Some(t) if *t.status() != gongce_shared::Status::Removed => Ok(()),
         _ => Err(ApiError::not_found(format!("no toilet {id}"))),
     }
 }

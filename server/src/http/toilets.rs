@@ -13,7 +13,7 @@ use gongce_shared::{
 };
 
 use super::{AppState, error::ApiError, render};
-use crate::index::Criteria;
+use crate::index::{Criteria, Interner, Record};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -25,12 +25,12 @@ pub fn router() -> Router<AppState> {
 
 /// `toilet` as found from `from`, if a position was given, at `now`.
 fn found(
-    toilet: &Toilet,
+    toilet: &Record,
     from: Option<gongce_shared::LatLon>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> render::Found<'_> {
     let (open_now, changes_at) = crate::index::hours_at(toilet, now, true);
-    let to = toilet.position;
+    let to = toilet.position();
     render::Found {
         from: from.map(|at| {
             (
@@ -198,7 +198,7 @@ pub(super) async fn by_id(
     let toilet = match served {
         Some(toilet) => toilet,
         None => match state.store.toilet(id).await? {
-            Some(toilet) => std::sync::Arc::new(toilet),
+            Some(toilet) => std::sync::Arc::new(Record::new(&toilet, &mut Interner::default())),
             None => return Err(ApiError::not_found(format!("no toilet with id {id}"))),
         },
     };

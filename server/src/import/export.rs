@@ -75,6 +75,24 @@ enum Cell {
     Number(f64),
 }
 
+/// What an export reads a toilet from: one of the store's, or one the
+/// index holds (made whole as it is written).
+pub trait Exported {
+    fn toilet(&self) -> std::borrow::Cow<'_, Toilet>;
+}
+
+impl Exported for Arc<Toilet> {
+    fn toilet(&self) -> std::borrow::Cow<'_, Toilet> {
+        std::borrow::Cow::Borrowed(self)
+    }
+}
+
+impl Exported for Arc<crate::index::Record> {
+    fn toilet(&self) -> std::borrow::Cow<'_, Toilet> {
+        std::borrow::Cow::Owned(crate::index::Record::toilet(self))
+    }
+}
+
 fn cells(t: &Toilet) -> Vec<Cell> {
     use Cell::{Number, Text};
     let opt = |s: &Option<String>| Text(s.clone().unwrap_or_default());
@@ -157,7 +175,7 @@ pub fn unescape_formula(text: &str) -> &str {
 }
 
 /// Toilets as CSV (UTF-8 with a byte-order mark, so Excel opens Chinese text right).
-pub fn export_csv(toilets: &[Arc<Toilet>], out: impl Write) -> anyhow::Result<()> {
+pub fn export_csv(toilets: &[impl Exported], out: impl Write) -> anyhow::Result<()> {
     let mut out = out;
     out.write_all("\u{feff}".as_bytes())?;
     let mut csv = csv::Writer::from_writer(out);
@@ -165,7 +183,7 @@ pub fn export_csv(toilets: &[Arc<Toilet>], out: impl Write) -> anyhow::Result<()
     let mut record = Vec::with_capacity(FIELDS.len() + Fact::ALL.len() + EXTRA.len());
     for t in toilets {
         record.clear();
-        for cell in cells(t) {
+        for cell in cells(&t.toilet()) {
             record.push(match cell {
                 Cell::Text(s) => escape_formula(&s).into_owned(),
                 Cell::Number(n) => n.to_string(),
@@ -179,7 +197,7 @@ pub fn export_csv(toilets: &[Arc<Toilet>], out: impl Write) -> anyhow::Result<()
 
 /// Toilets as a GeoJSON FeatureCollection, with the licence as foreign members.
 pub fn export_geojson(
-    toilets: &[Arc<Toilet>],
+    toilets: &[impl Exported],
     licence: &Licence,
     out: impl Write,
 ) -> anyhow::Result<()> {
@@ -193,8 +211,9 @@ pub fn export_geojson(
         toilets.len()
     )?;
     for (i, t) in toilets.iter().enumerate() {
+        let t = t.toilet();
         let mut properties = serde_json::Map::new();
-        for (name, cell) in headers().zip(cells(t)) {
+        for (name, cell) in headers().zip(cells(&t)) {
             if matches!(name, "lat" | "lon" | "external_id") {
                 continue;
             }
@@ -214,7 +233,7 @@ pub fn export_geojson(
             &mut out,
             &json!({
                 "type": "Feature",
-                "id": key(t),
+                "id": key(&t),
                 "geometry": {"type": "Point", "coordinates": [t.position.lon(), t.position.lat()]},
                 "properties": properties,
             }),
@@ -227,7 +246,7 @@ pub fn export_geojson(
 
 /// Toilets as an Excel workbook: a "toilets" sheet and a "licence" sheet.
 /// Text is written as text, never as a formula.
-pub fn export_xlsx(toilets: &[Arc<Toilet>], licence: &Licence) -> anyhow::Result<Vec<u8>> {
+pub fn export_xlsx(toilets: &[impl Exported], licence: &Licence) -> anyhow::Result<Vec<u8>> {
     use rust_xlsxwriter::Workbook;
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
@@ -237,7 +256,7 @@ pub fn export_xlsx(toilets: &[Arc<Toilet>], licence: &Licence) -> anyhow::Result
     }
     for (r, t) in toilets.iter().enumerate() {
         let r = u32::try_from(r + 1).context("too many toilets for one sheet")?;
-        for (c, cell) in cells(t).into_iter().enumerate() {
+        for (c, cell) in cells(&t.toilet()).into_iter().enumerate() {
             match cell {
                 Cell::Text(s) if s.is_empty() => {}
                 Cell::Text(s) => {
@@ -271,7 +290,7 @@ pub fn export_xlsx(toilets: &[Arc<Toilet>], licence: &Licence) -> anyhow::Result
 
 /// Writes `toilets` in `format`.
 pub fn export(
-    toilets: &[Arc<Toilet>],
+    toilets: &[impl Exported],
     format: ExportFormat,
     licence: &Licence,
     mut out: impl Write,

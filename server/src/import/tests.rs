@@ -367,7 +367,7 @@ async fn gcj02_and_bd09_lists_land_within_a_metre() {
             ..Options::new("mars")
         };
         import(&store, &file, &options);
-        let index = crate::index::Index::build(store.snapshot().await.unwrap().toilets);
+        let index = crate::index::Index::from_toilets(&store.snapshot().await.unwrap().toilets);
         let criteria = crate::index::Criteria {
             filters: Default::default(),
             now: chrono::Utc::now(),
@@ -381,18 +381,18 @@ async fn gcj02_and_bd09_lists_land_within_a_metre() {
                 "{crs} {name}: {} m",
                 hit.distance_m(at)
             );
-            assert_eq!(hit.toilet.source_crs, crs);
+            assert_eq!(hit.toilet.source_crs(), crs);
         }
         // Taken as WGS-84, the same file is hundreds of metres off.
         let (wrong, _d) = (Options::new("wrong"), ());
         let report = import(&store, &file, &wrong);
         assert_eq!(report.counts.inserted, 3);
-        let index = crate::index::Index::build(store.snapshot().await.unwrap().toilets);
+        let index = crate::index::Index::from_toilets(&store.snapshot().await.unwrap().toilets);
         let at = LatLon::new(truth[0].1, truth[0].2).unwrap();
         let off = index
             .nearest(at, 6, None, &criteria)
             .into_iter()
-            .find(|h| h.toilet.source == "wrong")
+            .find(|h| h.toilet.source() == "wrong")
             .unwrap();
         assert!(off.distance_m(at) > 300.0);
     }

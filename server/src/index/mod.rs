@@ -17,10 +17,56 @@ use gongce_shared::{
 };
 use rstar::{AABB, Envelope, RTree, primitives::GeomWithData};
 
+pub use record::{Interner, Record};
+
+mod record;
 pub mod search;
 
-/// An R-tree point: the unit vector, and its toilet's id.
-type TreePoint = GeomWithData<[f64; 3], i64>;
+/// An R-tree point: the unit vector in single precision (a tree node is
+/// 48 bytes rather than 80), and its toilet's id. The tree's distances are
+/// then within [`TREE_CHORD_ERROR`] of the exact ones, so every search
+/// walks on until that margin is spent and ranks what it found by the
+/// exact chord, from the record's own position: the order is exactly the
+/// one double precision gives, equal chords by id.
+type TreePoint = GeomWithData<[f32; 3], i64>;
+
+/// How far a chord measured between single-precision unit vectors can be
+/// from the one between the double-precision vectors they were rounded
+/// from. Rounding moves each coordinate of either vector by at most 2⁻²⁵
+/// (they lie in [-1, 1]), so the chord by at most 2·√3·2⁻²⁵ ≈ 1.1e-7; the
+/// single-precision subtractions, squares and sums add a relative error of
+/// a few 2⁻²⁴, at most 3.6e-7 on a chord of 2. 1e-6 (6 m on the Earth)
+/// bounds both with room; walking 6 m further costs nothing measurable.
+const TREE_CHORD_ERROR: f64 = 1e-6;
+
+fn tree_point(position: LatLon, id: i64) -> TreePoint {
+    TreePoint::new(position.to_unit_vector().map(|c| c as f32), id)
+}
+
+/// The least exact squared chord a tree distance can stand for.
+fn least_chord_2(tree_distance_2: f32) -> f64 {
+    (f64::from(tree_distance_2).sqrt() - TREE_CHORD_ERROR)
+        .max(0.0)
+        .powi(2)
+}
+
+/// Puts `hit` into `nearest` (ascending by chord, then id), keeping at most `limit`.
+fn keep_nearest<T>(nearest: &mut Vec<(f64, i64, T)>, hit: (f64, i64, T), limit: usize) {
+    let at = nearest.partition_point(|h| h.0.total_cmp(&hit.0).then(h.1.cmp(&hit.1)).is_lt());
+    if at < limit {
+        nearest.insert(at, hit);
+        nearest.truncate(limit);
+    }
+}
+
+/// Has `nearest` its `limit` hits, each nearer than anything at a tree
+/// distance of `tree_distance_2` or more can be?
+fn settled<T>(nearest: &[(f64, i64, T)], limit: usize, tree_distance_2: f32) -> bool {
+    nearest.len() >= limit
+        && nearest
+            .last()
+            .is_some_and(|last| least_chord_2(tree_distance_2) > last.0)
+}
 
 /// The facilities a toilet is known to have, as bits (one per facility
 /// filter, in [`Filter::FACILITIES`]' order), so that filtering does not
@@ -33,15 +79,15 @@ impl Facilities {
     const COMBINATIONS: usize = 1 << Filter::FACILITIES.len();
 
     /// A toilet's answer to a facility filter.
-    fn answer(t: &Toilet, filter: Filter) -> Option<bool> {
+    fn answer(t: &Record, filter: Filter) -> Option<bool> {
         match filter {
-            Filter::Wheelchair => t.wheelchair,
-            Filter::BabyChange => t.baby_change,
-            Filter::FamilyRoom => t.family_room,
-            Filter::Free => t.free,
-            Filter::Seated => t.details.tri(Fact::Seated),
-            Filter::StepFree => t.details.tri(Fact::StepFree),
-            Filter::AdultChanging => t.details.tri(Fact::AdultChanging),
+            Filter::Wheelchair => t.wheelchair(),
+            Filter::BabyChange => t.baby_change(),
+            Filter::FamilyRoom => t.family_room(),
+            Filter::Free => t.free(),
+            Filter::Seated => t.details().tri(Fact::Seated),
+            Filter::StepFree => t.details().tri(Fact::StepFree),
+            Filter::AdultChanging => t.details().tri(Fact::AdultChanging),
             Filter::OpenNow | Filter::HideReportedClosed | Filter::IncludeUnknown => None,
         }
     }
@@ -57,12 +103,12 @@ impl Facilities {
     }
 
     /// What a toilet is known to have: unknown counts as not having it.
-    fn of(t: &Toilet) -> Self {
+    fn of(t: &Record) -> Self {
         Self::from_fn(|f| Self::answer(t, f) == Some(true))
     }
 
     /// What a toilet may have: all but what it is known to lack.
-    fn possible(t: &Toilet) -> Self {
+    fn possible(t: &Record) -> Self {
         Self::from_fn(|f| Self::answer(t, f) != Some(false))
     }
 
@@ -86,7 +132,7 @@ impl Default for Combinations {
 }
 
 struct Entry {
-    toilet: Arc<Toilet>,
+    toilet: Arc<Record>,
     facilities: Facilities,
     /// What it is not known to lack, for `include_unknown`.
     possible: Facilities,
@@ -113,7 +159,7 @@ impl Criteria {
     /// One evaluation serves both readings of unknown answers.
     fn fit(&self, entry: &Entry, required: Facilities) -> Fit {
         let f = &self.filters;
-        if (f.hide_reported_closed && entry.toilet.reports.reported_closed)
+        if (f.hide_reported_closed && entry.toilet.reports().reported_closed)
             || !entry.possible.has_all(required)
         {
             return Fit::No;
@@ -186,7 +232,7 @@ fn remembered(
 }
 
 /// [`Toilet::open_at`], with the hours' answer remembered for the minute.
-pub fn open_at(toilet: &Toilet, now: DateTime<Utc>) -> Option<bool> {
+pub fn open_at(toilet: &Record, now: DateTime<Utc>) -> Option<bool> {
     hours_at(toilet, now, false).0
 }
 
@@ -194,19 +240,19 @@ pub fn open_at(toilet: &Toilet, now: DateTime<Utc>) -> Option<bool> {
 /// a temporary closure, or the hours' next change within a week (worked
 /// out only when `with_change`: filtering needs only the first).
 pub fn hours_at(
-    toilet: &Toilet,
+    toilet: &Record,
     now: DateTime<Utc>,
     with_change: bool,
 ) -> (Option<bool>, Option<DateTime<Utc>>) {
-    if toilet.status.closed_at(now) {
-        let until = match &toilet.status {
+    if toilet.status().closed_at(now) {
+        let until = match toilet.status() {
             Status::TemporarilyClosed { until, .. } => *until,
             _ => None,
         };
         return (Some(false), until);
     }
-    match &toilet.opening_hours {
-        Some(hours) => remembered(hours, toilet.timezone.tz(), now, with_change),
+    match toilet.opening_hours() {
+        Some(hours) => remembered(hours, toilet.timezone().tz(), now, with_change),
         None => (toilet.open_at(now), None),
     }
 }
@@ -214,18 +260,18 @@ pub fn hours_at(
 /// One toilet found by [`Index::nearest`].
 #[derive(Debug, Clone)]
 pub struct Hit {
-    pub toilet: Arc<Toilet>,
+    pub toilet: Arc<Record>,
     /// Squared chord length on the unit sphere: the search's own distance.
     pub chord_2: f64,
 }
 
 impl Hit {
     pub fn distance_m(&self, from: LatLon) -> f64 {
-        distance_m(from, self.toilet.position)
+        distance_m(from, self.toilet.position())
     }
 
     pub fn bearing_deg(&self, from: LatLon) -> f64 {
-        bearing_deg(from, self.toilet.position)
+        bearing_deg(from, self.toilet.position())
     }
 }
 
@@ -267,6 +313,8 @@ pub struct Index {
     /// The toilets' texts for search, built on first use (or after start,
     /// by [`Index::prepare_search`]) and kept in step from then on.
     text: OnceLock<search::TextIndex>,
+    /// The source names and opening hours the records share.
+    interner: record::Interner,
 }
 
 /// A generation no index of this process has had.
@@ -276,18 +324,16 @@ fn next_generation() -> u64 {
 }
 
 impl Index {
-    /// Bulk-loads the toilets that can be served (removed ones are left out).
+    /// Bulk-loads the records of the toilets that can be served (removed
+    /// ones are left out), as [`crate::store::Store::records`] reads them.
     ///
     /// The tree is bulk-loaded on a second thread while this one fills the
-    /// table by id: together they are most of a cold start.
-    pub fn build<T: Into<Arc<Toilet>>>(toilets: impl IntoIterator<Item = T>) -> Self {
-        let servable: Vec<Arc<Toilet>> = toilets
-            .into_iter()
-            .map(Into::into)
-            .filter(|t| t.status != Status::Removed)
-            .collect();
-        let point = |t: &Arc<Toilet>| TreePoint::new(t.position.to_unit_vector(), t.id.get());
+    /// table by id: together with reading they are a cold start.
+    pub fn build(records: Vec<Arc<Record>>) -> Self {
+        let mut servable = records;
+        servable.retain(|r| *r.status() != Status::Removed);
         let mut index = Index::default();
+        let point = |t: &Arc<Record>| tree_point(t.position(), t.id().get());
         let (tree, repeated) = std::thread::scope(|scope| {
             let tree = scope.spawn(|| RTree::bulk_load(servable.iter().map(point).collect()));
             let mut repeated = false;
@@ -313,14 +359,37 @@ impl Index {
         index
     }
 
+    /// [`Index::build`] from whole toilets, their records made on two threads.
+    pub fn from_toilets<T: std::borrow::Borrow<Toilet> + Sync>(toilets: &[T]) -> Self {
+        let half = toilets.len().div_ceil(2).max(1);
+        let records = std::thread::scope(|scope| {
+            let parts: Vec<_> = toilets
+                .chunks(half)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut interner = Interner::default();
+                        part.iter()
+                            .map(|t| Arc::new(Record::new(t.borrow(), &mut interner)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|part| part.join().expect("making records does not panic"))
+                .collect()
+        });
+        Index::build(records)
+    }
+
     /// Which state of the toilets this is; any change gives a new one.
     pub fn generation(&self) -> u64 {
         self.generation
     }
 
     /// Puts the entry in the table (not in the tree); returns the one it replaced.
-    fn put(&mut self, toilet: Arc<Toilet>) -> Option<Entry> {
-        let at = toilet.id.get() as usize;
+    fn put(&mut self, toilet: Arc<Record>) -> Option<Entry> {
+        let at = toilet.id().get() as usize;
         if at >= self.entries.len() {
             self.entries.resize_with(at + 1, || None);
         }
@@ -368,7 +437,7 @@ impl Index {
     /// The toilets whose text holds `folded` (see [`search::fold`]), at
     /// most `limit`: with a position, nearest first, ties by id; without,
     /// best matches first, then by id.
-    pub fn search(&self, folded: &str, at: Option<LatLon>, limit: usize) -> Vec<Arc<Toilet>> {
+    pub fn search(&self, folded: &str, at: Option<LatLon>, limit: usize) -> Vec<Arc<Record>> {
         let text = self.text();
         let Some(list) = text.candidates(folded) else {
             return Vec::new();
@@ -399,26 +468,29 @@ impl Index {
             4 * ((limit * self.len) as f64).sqrt() as usize
         };
         if list.len() > short {
-            let mut hits: Vec<(f64, i64)> = Vec::with_capacity(limit);
+            let mut hits: Vec<(f64, i64, ())> = Vec::with_capacity(limit + 1);
             let mut complete = true;
-            for (walked, (point, chord_2)) in self
+            for (walked, (point, tree_2)) in self
                 .tree
-                .nearest_neighbor_iter_with_distance_2(&from)
+                .nearest_neighbor_iter_with_distance_2(&from.map(|c| c as f32))
                 .enumerate()
             {
-                if hits.len() >= limit && hits.last().is_some_and(|last| chord_2 > last.0) {
+                if settled(&hits, limit, tree_2) {
                     break;
                 }
                 if walked >= list.len().max(if cfg!(test) { 64 } else { 1024 }) {
                     complete = false;
                     break;
                 }
-                if text.quality(point.data, folded).is_some() {
-                    hits.push((chord_2, point.data));
+                if text.quality(point.data, folded).is_some()
+                    && let Some(chord_2) = text.chord_2(point.data, from)
+                {
+                    keep_nearest(&mut hits, (chord_2, point.data, ()), limit);
                 }
             }
             if complete {
-                return self.nearest_of(hits, limit);
+                return self
+                    .nearest_of(hits.into_iter().map(|(c, id, ())| (c, id)).collect(), limit);
             }
         }
         // The matches are few, or far from here: measure each.
@@ -426,7 +498,7 @@ impl Index {
         self.nearest_of(hits, limit)
     }
 
-    fn nearest_of(&self, mut hits: Vec<(f64, i64)>, limit: usize) -> Vec<Arc<Toilet>> {
+    fn nearest_of(&self, mut hits: Vec<(f64, i64)>, limit: usize) -> Vec<Arc<Record>> {
         hits.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         hits.dedup_by_key(|(_, id)| *id);
         hits.truncate(limit);
@@ -435,13 +507,13 @@ impl Index {
             .collect()
     }
 
-    fn get_arc(&self, id: i64) -> Option<Arc<Toilet>> {
+    fn get_arc(&self, id: i64) -> Option<Arc<Record>> {
         self.entry(id).map(|e| Arc::clone(&e.toilet))
     }
 
     /// Every served toilet, by id: for exports, taken under the read lock
     /// (cheap: one reference count each) and written out after it.
-    pub fn all(&self) -> Vec<Arc<Toilet>> {
+    pub fn all(&self) -> Vec<Arc<Record>> {
         self.entries
             .iter()
             .flatten()
@@ -449,7 +521,7 @@ impl Index {
             .collect()
     }
 
-    pub fn get(&self, id: ToiletId) -> Option<Arc<Toilet>> {
+    pub fn get(&self, id: ToiletId) -> Option<Arc<Record>> {
         self.get_arc(id.get())
     }
 
@@ -466,15 +538,14 @@ impl Index {
             self.remove(toilet.id);
             return;
         }
-        let point = TreePoint::new(toilet.position.to_unit_vector(), toilet.id.get());
+        let point = tree_point(toilet.position, toilet.id.get());
+        let record = Record::new(&toilet, &mut self.interner);
         if let Some(text) = self.text.get_mut() {
-            text.put(&toilet);
+            text.put(&record);
         }
-        if let Some(old) = self.put(Arc::new(toilet)) {
-            self.tree.remove(&TreePoint::new(
-                old.toilet.position.to_unit_vector(),
-                point.data,
-            ));
+        if let Some(old) = self.put(Arc::new(record)) {
+            self.tree
+                .remove(&tree_point(old.toilet.position(), point.data));
         }
         self.tree.insert(point);
     }
@@ -493,10 +564,8 @@ impl Index {
         };
         self.len -= 1;
         self.with_facilities.0[old.facilities.0 as usize] -= 1;
-        self.tree.remove(&TreePoint::new(
-            old.toilet.position.to_unit_vector(),
-            id.get(),
-        ));
+        self.tree
+            .remove(&tree_point(old.toilet.position(), id.get()));
     }
 
     /// The `limit` toilets nearest `at` that meet `criteria`, within
@@ -519,35 +588,34 @@ impl Index {
         if !self.any_with(required, criteria) {
             return Vec::new();
         }
-        let mut hits: Vec<Hit> = Vec::with_capacity(limit);
-        for (point, chord_2) in self
+        let from = at.to_unit_vector();
+        let mut hits: Vec<(f64, i64, &Arc<Record>)> = Vec::with_capacity(limit + 1);
+        for (point, tree_2) in self
             .tree
-            .nearest_neighbor_iter_with_distance_2(&at.to_unit_vector())
+            .nearest_neighbor_iter_with_distance_2(&from.map(|c| c as f32))
         {
-            if chord_2 > max_chord_2 {
-                break;
-            }
-            // Once `limit` are found, go on only through exact ties with the last.
-            if hits.len() >= limit && hits.last().is_some_and(|last| chord_2 > last.chord_2) {
+            // Past the radius, or past the last of `limit` found (exact
+            // ties with it still come in), even allowing for the margin.
+            if least_chord_2(tree_2) > max_chord_2 || settled(&hits, limit, tree_2) {
                 break;
             }
             let Some(entry) = self.entry(point.data) else {
                 continue;
             };
-            if criteria.admits(entry, required) {
-                hits.push(Hit {
-                    toilet: Arc::clone(&entry.toilet),
-                    chord_2,
-                });
+            if !criteria.admits(entry, required) {
+                continue;
+            }
+            let chord_2 = distance_2(&entry.toilet.position().to_unit_vector(), &from);
+            if chord_2 <= max_chord_2 {
+                keep_nearest(&mut hits, (chord_2, point.data, &entry.toilet), limit);
             }
         }
-        hits.sort_by(|a, b| {
-            a.chord_2
-                .total_cmp(&b.chord_2)
-                .then(a.toilet.id.cmp(&b.toilet.id))
-        });
-        hits.truncate(limit);
-        hits
+        hits.into_iter()
+            .map(|(chord_2, _, toilet)| Hit {
+                toilet: Arc::clone(toilet),
+                chord_2,
+            })
+            .collect()
     }
 
     /// The toilets inside `bbox` that meet `criteria`, nearest the box's
@@ -568,7 +636,7 @@ impl Index {
             return within;
         }
         let centre = bbox.center().to_unit_vector();
-        let mut found: Vec<(f64, &Arc<Toilet>)> = Vec::new();
+        let mut found: Vec<(f64, &Arc<Record>)> = Vec::new();
         let envelopes = envelopes(bbox);
         for (i, envelope) in envelopes.iter().enumerate() {
             for point in self.tree.locate_in_envelope(envelope) {
@@ -579,18 +647,19 @@ impl Index {
                 let Some(entry) = self.entry(point.data).filter(|_| !seen) else {
                     continue;
                 };
-                if !bbox.contains(entry.toilet.position) {
+                if !bbox.contains(entry.toilet.position()) {
                     continue;
                 }
                 let fit = criteria.fit(entry, required);
                 within.unknown += usize::from(fit == Fit::Unknown);
                 if fit == Fit::Yes || (fit == Fit::Unknown && criteria.filters.include_unknown) {
-                    found.push((distance_2(point.geom(), &centre), &entry.toilet));
+                    let at = entry.toilet.position().to_unit_vector();
+                    found.push((distance_2(&at, &centre), &entry.toilet));
                 }
             }
         }
-        let order = |a: &(f64, &Arc<Toilet>), b: &(f64, &Arc<Toilet>)| {
-            a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id))
+        let order = |a: &(f64, &Arc<Record>), b: &(f64, &Arc<Record>)| {
+            a.0.total_cmp(&b.0).then(a.1.id().cmp(&b.1.id()))
         };
         within.truncated = found.len() > limit;
         if within.truncated {
@@ -606,7 +675,7 @@ impl Index {
 /// [`Index::within`]'s answer.
 #[derive(Debug, Default)]
 pub struct Within {
-    pub toilets: Vec<Arc<Toilet>>,
+    pub toilets: Vec<Arc<Record>>,
     /// More matched than the limit.
     pub truncated: bool,
     /// Toilets in the box whose answer to a requested fact is unknown (none
@@ -615,7 +684,7 @@ pub struct Within {
 }
 
 impl Entry {
-    fn new(toilet: Arc<Toilet>) -> Self {
+    fn new(toilet: Arc<Record>) -> Self {
         Entry {
             facilities: Facilities::of(&toilet),
             possible: Facilities::possible(&toilet),
@@ -630,7 +699,7 @@ fn distance_2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
 
 /// Axis-aligned boxes in unit-vector space that enclose the part of the
 /// sphere inside `bbox`: one, or two when it crosses the antimeridian.
-fn envelopes(bbox: &Bbox) -> Vec<AABB<[f64; 3]>> {
+fn envelopes(bbox: &Bbox) -> Vec<AABB<[f32; 3]>> {
     let lon_spans = if bbox.min_lon <= bbox.max_lon {
         vec![(bbox.min_lon, bbox.max_lon)]
     } else {
@@ -642,7 +711,7 @@ fn envelopes(bbox: &Bbox) -> Vec<AABB<[f64; 3]>> {
         .collect()
 }
 
-fn enclosing_box(south: f64, north: f64, west: f64, east: f64) -> AABB<[f64; 3]> {
+fn enclosing_box(south: f64, north: f64, west: f64, east: f64) -> AABB<[f32; 3]> {
     // z = sin(lat); the horizontal radius r = cos(lat) spans [r_min, r_max].
     let (s, n) = (south.to_radians(), north.to_radians());
     let r_min = s.cos().min(n.cos());
@@ -671,9 +740,11 @@ fn enclosing_box(south: f64, north: f64, west: f64, east: f64) -> AABB<[f64; 3]>
     }
     lo[2] = s.sin();
     hi[2] = n.sin();
-    // Pad for rounding; points just outside are dropped by the exact test.
-    const PAD: f64 = 1e-9;
-    AABB::from_corners(lo.map(|v| v - PAD), hi.map(|v| v + PAD))
+    // Pad for rounding, and for the tree's single precision (each point
+    // within 2⁻²⁵ of its own, the box's corners within as much of these);
+    // points just outside are dropped by the exact test.
+    const PAD: f64 = 1e-6;
+    AABB::from_corners(lo.map(|v| (v - PAD) as f32), hi.map(|v| (v + PAD) as f32))
 }
 
 #[cfg(test)]

@@ -21,7 +21,9 @@ use std::{
     sync::{Arc, LazyLock},
 };
 
-use gongce_shared::{Fact, Toilet, ToiletId};
+use gongce_shared::{Fact, ToiletId};
+
+use super::Record;
 
 /// Separates the fields in a toilet's text, so no match spans two.
 const SEPARATOR: char = '\u{1}';
@@ -78,14 +80,14 @@ fn fold_into(text: &str, out: &mut String) {
 }
 
 /// A toilet's searchable text: its fields folded, name first.
-fn text_of(t: &Toilet) -> Box<str> {
+fn text_of(t: &Record) -> Box<str> {
     let mut out = String::new();
     let fields = [
         Some(t.name_text()),
-        t.address.as_deref(),
-        t.operator.as_deref(),
-        t.details.text(Fact::NameEn),
-        t.details.text(Fact::AddressEn),
+        t.address(),
+        t.operator(),
+        t.details().text(Fact::NameEn),
+        t.details().text(Fact::AddressEn),
     ];
     for (i, field) in fields.into_iter().enumerate() {
         if i > 0 {
@@ -143,7 +145,7 @@ pub struct TextIndex {
 }
 
 impl TextIndex {
-    pub fn build<'a>(toilets: impl Iterator<Item = &'a Arc<Toilet>>) -> Self {
+    pub fn build<'a>(toilets: impl Iterator<Item = &'a Arc<Record>>) -> Self {
         let mut index = TextIndex::default();
         for t in toilets {
             index.put(t);
@@ -152,9 +154,9 @@ impl TextIndex {
     }
 
     /// Adds or replaces a toilet's text.
-    pub fn put(&mut self, t: &Toilet) {
+    pub fn put(&mut self, t: &Record) {
         let text = text_of(t);
-        let id = t.id.get();
+        let id = t.id().get();
         let Ok(short) = u32::try_from(id) else {
             tracing::warn!("toilet {id}: id beyond what the search lists hold");
             return;
@@ -164,7 +166,7 @@ impl TextIndex {
             self.texts.resize(at + 1, None);
             self.points.resize(at + 1, [f64::NAN; 3]);
         }
-        self.points[at] = t.position.to_unit_vector();
+        self.points[at] = t.position().to_unit_vector();
         if self.texts[at].as_ref() == Some(&text) {
             return;
         }
@@ -185,6 +187,14 @@ impl TextIndex {
             self.texts[at] = None;
             self.points[at] = [f64::NAN; 3];
         }
+    }
+
+    /// The squared chord from `from` (a unit vector) to toilet `id`, exact.
+    pub fn chord_2(&self, id: i64, from: [f64; 3]) -> Option<f64> {
+        let p = self.points.get(usize::try_from(id).ok()?)?;
+        let chord_2 =
+            (p[0] - from[0]).powi(2) + (p[1] - from[1]).powi(2) + (p[2] - from[2]).powi(2);
+        (!chord_2.is_nan()).then_some(chord_2)
     }
 
     /// How toilet `id` matches `folded`, if it does.

@@ -191,7 +191,7 @@ fn assert_matches_oracle(
         c.filters
     );
     assert_eq!(ours.len(), expected.len(), "{context}");
-    let mut unique: Vec<ToiletId> = ours.iter().map(|h| h.toilet.id).collect();
+    let mut unique: Vec<ToiletId> = ours.iter().map(|h| h.toilet.id()).collect();
     unique.sort();
     unique.dedup();
     assert_eq!(
@@ -204,22 +204,22 @@ fn assert_matches_oracle(
         assert!(
             (ours_d - d).abs() <= tolerance(*d),
             "{context}: #{i} is {} at {ours_d} m, oracle has {id} at {d} m",
-            hit.toilet.id
+            hit.toilet.id()
         );
         assert!(
-            oracle_admits(&hit.toilet, c),
+            oracle_admits(&hit.toilet.toilet(), c),
             "{context}: {} fails the filters",
-            hit.toilet.id
+            hit.toilet.id()
         );
-        if hit.toilet.id != *id {
+        if hit.toilet.id() != *id {
             // Only a near-tie may swap places.
-            let other = expected.iter().find(|(_, e)| *e == hit.toilet.id);
+            let other = expected.iter().find(|(_, e)| *e == hit.toilet.id());
             let near_tie = other.is_some_and(|(od, _)| (od - d).abs() <= tolerance(*d))
                 || (other.is_none() && i + 1 == expected.len());
             assert!(
                 near_tie,
                 "{context}: #{i} is {} but oracle has {id}",
-                hit.toilet.id
+                hit.toilet.id()
             );
         }
     }
@@ -229,7 +229,7 @@ fn assert_matches_oracle(
 fn nearest_equals_brute_force_worldwide() {
     let mut rng = ChaCha8Rng::seed_from_u64(2026);
     let all = world(&mut rng);
-    let index = Index::build(all.clone());
+    let index = Index::from_toilets(&all);
     let removed = all.iter().filter(|t| t.status == Status::Removed).count();
     assert_eq!(index.len(), all.len() - removed);
 
@@ -274,7 +274,7 @@ fn ties_at_one_spot_are_ordered_by_id() {
         .map(|id| toilet(id, -33.8688, 151.2093))
         .collect();
     all.push(toilet(61, -33.8689, 151.2093));
-    let index = Index::build(all);
+    let index = Index::from_toilets(&all);
     let c = Criteria {
         filters: Filters::default(),
         now: now(),
@@ -283,7 +283,7 @@ fn ties_at_one_spot_are_ordered_by_id() {
     let ids: Vec<i64> = index
         .nearest(at, 25, None, &c)
         .iter()
-        .map(|h| h.toilet.id.get())
+        .map(|h| h.toilet.id().get())
         .collect();
     assert_eq!(ids, (1..=25).collect::<Vec<_>>());
     // From a little north the crowd is still one tie, ahead of toilet 61.
@@ -291,9 +291,99 @@ fn ties_at_one_spot_are_ordered_by_id() {
     let ids: Vec<i64> = index
         .nearest(north, 61, None, &c)
         .iter()
-        .map(|h| h.toilet.id.get())
+        .map(|h| h.toilet.id().get())
         .collect();
     assert_eq!(ids, (1..=61).collect::<Vec<_>>());
+}
+
+/// Toilets packed closer than single precision tells apart (a few
+/// centimetres, against half a metre), and the exact double-precision
+/// chord order, ties by id, that every answer must still give.
+#[test]
+fn the_order_is_exact_below_the_trees_precision() {
+    let mut rng = ChaCha8Rng::seed_from_u64(32);
+    let (lat, lon) = (31.2304, 121.4737);
+    let all: Vec<Toilet> = (1..=2_000)
+        .map(|id| {
+            // A grid of 4 cm steps, so that exact ties also occur.
+            let (i, j) = (rng.random_range(0..40), rng.random_range(0..40));
+            toilet(id, lat + i as f64 * 4e-7, lon + j as f64 * 4e-7)
+        })
+        .collect();
+    let index = Index::from_toilets(&all);
+    let c = Criteria {
+        filters: Filters::default(),
+        now: now(),
+    };
+    let exact = |from: LatLon| {
+        let from = from.to_unit_vector();
+        let mut order: Vec<(f64, i64)> = all
+            .iter()
+            .map(|t| (distance_2(&t.position.to_unit_vector(), &from), t.id.get()))
+            .collect();
+        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        order
+    };
+    for _ in 0..200 {
+        let at = LatLon::new(
+            lat + rng.random_range(-2e-6..2e-5),
+            lon + rng.random_range(-2e-6..2e-5),
+        )
+        .unwrap();
+        let limit = rng.random_range(1..=50);
+        let expected: Vec<i64> = exact(at).iter().take(limit).map(|e| e.1).collect();
+        let ours: Vec<i64> = index
+            .nearest(at, limit, None, &c)
+            .iter()
+            .map(|h| h.toilet.id().get())
+            .collect();
+        assert_eq!(ours, expected, "nearest {limit} to {at:?}");
+        // Within a radius: the same order, cut where the exact chord passes it.
+        let radius_m = rng.random_range(0.0..2.0);
+        let max = chord_2_for_metres(radius_m);
+        let expected: Vec<i64> = exact(at)
+            .iter()
+            .take_while(|e| e.0 <= max)
+            .take(limit)
+            .map(|e| e.1)
+            .collect();
+        let ours: Vec<i64> = index
+            .nearest(at, limit, Some(radius_m), &c)
+            .iter()
+            .map(|h| h.toilet.id().get())
+            .collect();
+        assert_eq!(
+            ours, expected,
+            "nearest {limit} to {at:?} within {radius_m} m"
+        );
+    }
+    // A box's toilets, nearest its centre first: the same exact order.
+    for _ in 0..50 {
+        let (south, west) = (
+            lat + rng.random_range(0.0..8e-6),
+            lon + rng.random_range(0.0..8e-6),
+        );
+        let bbox = Bbox {
+            min_lat: south,
+            max_lat: south + rng.random_range(1e-7..1e-5),
+            min_lon: west,
+            max_lon: west + rng.random_range(1e-7..1e-5),
+        };
+        let limit = rng.random_range(1..=100);
+        let expected: Vec<i64> = exact(bbox.center())
+            .iter()
+            .filter(|e| bbox.contains(all[e.1 as usize - 1].position))
+            .take(limit)
+            .map(|e| e.1)
+            .collect();
+        let ours: Vec<i64> = index
+            .within(&bbox, limit, &c)
+            .toilets
+            .iter()
+            .map(|t| t.id().get())
+            .collect();
+        assert_eq!(ours, expected, "{bbox:?}");
+    }
 }
 
 #[test]
@@ -305,7 +395,7 @@ fn filters_walk_past_non_matching_neighbours() {
     let mut far = toilet(501, 0.0, 1.0);
     far.baby_change = Some(true);
     all.push(far);
-    let index = Index::build(all);
+    let index = Index::from_toilets(&all);
     let c = Criteria {
         filters: Filters {
             baby_change: true,
@@ -316,7 +406,7 @@ fn filters_walk_past_non_matching_neighbours() {
     let at = LatLon::new(0.0, 0.0).unwrap();
     let hits = index.nearest(at, 10, None, &c);
     assert_eq!(hits.len(), 1);
-    assert_eq!(hits[0].toilet.id.get(), 501);
+    assert_eq!(hits[0].toilet.id().get(), 501);
     assert!(index.nearest(at, 10, Some(100_000.0), &c).is_empty());
     assert_eq!(index.nearest(at, 10, Some(112_000.0), &c).len(), 1);
 }
@@ -326,7 +416,7 @@ fn upsert_and_remove_keep_the_tree_in_step() {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
     let mut all = world(&mut rng);
     all.truncate(2_000);
-    let mut index = Index::build(all.clone());
+    let mut index = Index::from_toilets(&all);
     // Move some, remove some, add some.
     for t in all.iter_mut().take(300) {
         let (lat, lon) = random_point(&mut rng);
@@ -346,7 +436,7 @@ fn upsert_and_remove_keep_the_tree_in_step() {
     let live = all.iter().filter(|t| t.status != Status::Removed).count();
     assert_eq!(index.len(), live);
     assert!(index.get(all[350].id).is_none());
-    assert_eq!(index.get(all[10].id).unwrap().position, all[10].position);
+    assert_eq!(index.get(all[10].id).unwrap().position(), all[10].position);
     let c = Criteria {
         filters: Filters::default(),
         now: now(),
@@ -373,7 +463,7 @@ fn random_bbox(rng: &mut ChaCha8Rng) -> Bbox {
 fn bbox_equals_brute_force_also_across_the_antimeridian() {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
     let all = world(&mut rng);
-    let index = Index::build(all.clone());
+    let index = Index::from_toilets(&all);
     let mut boxes: Vec<Bbox> = (0..300).map(|_| random_bbox(&mut rng)).collect();
     boxes.extend([
         Bbox::new(179.0, -90.0, -179.0, 90.0).unwrap(),
@@ -420,7 +510,7 @@ fn bbox_equals_brute_force_also_across_the_antimeridian() {
         assert_eq!(within.unknown, unknown, "{bbox:?}");
         assert_eq!(truncated, expected.len() > limit, "{bbox:?}");
         assert_eq!(found.len(), expected.len().min(limit), "{bbox:?}");
-        let mut found_ids: Vec<ToiletId> = found.iter().map(|t| t.id).collect();
+        let mut found_ids: Vec<ToiletId> = found.iter().map(|t| t.id()).collect();
         if !truncated {
             let mut expected_ids: Vec<ToiletId> = expected.iter().map(|t| t.id).collect();
             found_ids.sort();
@@ -430,7 +520,7 @@ fn bbox_equals_brute_force_also_across_the_antimeridian() {
             let centre = bbox.center();
             let worst = found
                 .iter()
-                .map(|t| haversine_m(centre, t.position))
+                .map(|t| haversine_m(centre, t.position()))
                 .fold(0.0, f64::max);
             let closest_left_out = expected
                 .iter()
@@ -474,14 +564,19 @@ fn remembered_open_state_equals_evaluation() {
     for _ in 0..3_000 {
         at += chrono::Duration::seconds(rng.random_range(1..400));
         for t in &toilets {
-            assert_eq!(open_at(t, at), t.open_at(at), "{} at {at}", t.id);
+            assert_eq!(
+                open_at(&Record::new(t, &mut Interner::default()), at),
+                t.open_at(at),
+                "{} at {at}",
+                t.id
+            );
         }
     }
 }
 
 #[test]
 fn a_repeated_id_keeps_the_later_record() {
-    let index = Index::build([
+    let index = Index::from_toilets(&[
         toilet(1, 10.0, 10.0),
         toilet(2, 0.0, 0.0),
         toilet(1, 20.0, 20.0),
@@ -497,15 +592,26 @@ fn a_repeated_id_keeps_the_later_record() {
     let hits = index.nearest(at, 5, None, &c);
     assert_eq!(hits.len(), 2);
     for hit in &hits {
-        let expected = distance_2(&at.to_unit_vector(), &hit.toilet.position.to_unit_vector());
-        assert!((hit.chord_2 - expected).abs() < 1e-12, "{}", hit.toilet.id);
+        let expected = distance_2(
+            &at.to_unit_vector(),
+            &hit.toilet.position().to_unit_vector(),
+        );
+        assert!(
+            (hit.chord_2 - expected).abs() < 1e-12,
+            "{}",
+            hit.toilet.id()
+        );
     }
-    assert_eq!(hits[0].toilet.position, LatLon::new(20.0, 20.0).unwrap());
+    assert_eq!(hits[0].toilet.position(), LatLon::new(20.0, 20.0).unwrap());
 }
 
 #[test]
 fn a_combination_nobody_has_ends_the_search_at_once() {
-    let mut index = Index::build((1..=1000).map(|id| toilet(id, 0.0, id as f64 * 1e-3)));
+    let mut index = Index::from_toilets(
+        &(1..=1000)
+            .map(|id| toilet(id, 0.0, id as f64 * 1e-3))
+            .collect::<Vec<_>>(),
+    );
     let c = Criteria {
         filters: Filters {
             family_room: true,
@@ -564,7 +670,7 @@ fn search_equals_brute_force() {
         }
         all.push(t);
     }
-    let mut index = Index::build(all.clone());
+    let mut index = Index::from_toilets(&all);
     let oracle = |all: &[Toilet], q: &str, at: Option<LatLon>, limit: usize| -> Vec<i64> {
         let folded = search::fold(q);
         let text = |t: &Toilet| {
@@ -619,7 +725,7 @@ fn search_equals_brute_force() {
                 let ours: Vec<i64> = index
                     .search(&search::fold(q), at, limit)
                     .iter()
-                    .map(|t| t.id.get())
+                    .map(|t| t.id().get())
                     .collect();
                 assert_eq!(
                     ours,

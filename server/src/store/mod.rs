@@ -36,10 +36,37 @@ use gongce_shared::{
 };
 
 /// Everything the store holds, and the change-log position it was read at.
-pub struct Snapshot {
-    /// Shared already, as the index will hold them.
-    pub toilets: Vec<Arc<Toilet>>,
+pub struct Snapshot<T = Arc<Toilet>> {
+    /// Each toilet as the reader's [`Keep`] made it.
+    pub toilets: Vec<T>,
     pub seq: i64,
+}
+
+/// What a snapshot keeps of each toilet, made on the thread that read its
+/// row (one `Keep` per reader), so that a million rows never all exist as
+/// full [`Toilet`]s when only the index's records are wanted.
+pub trait Keep: Default + Send + 'static {
+    type Kept: Send + 'static;
+    fn keep(&mut self, toilet: Toilet) -> Self::Kept;
+}
+
+/// Keeps each toilet whole, shared.
+#[derive(Default)]
+pub struct Whole;
+
+impl Keep for Whole {
+    type Kept = Arc<Toilet>;
+    fn keep(&mut self, toilet: Toilet) -> Arc<Toilet> {
+        Arc::new(toilet)
+    }
+}
+
+/// Keeps each toilet as the index's compact record.
+impl Keep for crate::index::Interner {
+    type Kept = Arc<crate::index::Record>;
+    fn keep(&mut self, toilet: Toilet) -> Self::Kept {
+        Arc::new(crate::index::Record::new(&toilet, self))
+    }
 }
 
 /// Changes after some log position.
@@ -51,7 +78,7 @@ pub enum Changes {
         seq: i64,
     },
     /// So much changed that reloading everything is cheaper.
-    Reload(Snapshot),
+    Reload(Snapshot<Arc<crate::index::Record>>),
 }
 
 /// Above this many changed rows, following the log reloads everything.
@@ -296,7 +323,7 @@ impl Store {
         let (count, max, oldest) = self.log_after(seq).await?;
         // Entries after `seq` may have been pruned (retention): reload.
         if oldest.is_some_and(|oldest| seq < oldest - 1) {
-            return Ok(Changes::Reload(self.snapshot().await?));
+            return Ok(Changes::Reload(self.records().await?));
         }
         let Some(max) = max else {
             return Ok(Changes::Rows {
@@ -306,7 +333,7 @@ impl Store {
             });
         };
         if count > RELOAD_THRESHOLD {
-            return Ok(Changes::Reload(self.snapshot().await?));
+            return Ok(Changes::Reload(self.records().await?));
         }
         let ids: Vec<ToiletId> = self
             .changed_ids(seq, max)
@@ -372,8 +399,25 @@ impl Store {
             .await
     }
 
+    /// All toilets (removed ones too), whole, and the log position.
+    pub async fn snapshot(&self) -> Result<Snapshot> {
+        self.snapshot_as::<Whole>().await
+    }
+
+    /// All toilets (removed ones too) as the index's records, and the log
+    /// position: what a server starts (or reloads) its index from.
+    pub async fn records(&self) -> Result<Snapshot<Arc<crate::index::Record>>> {
+        self.snapshot_as::<crate::index::Interner>().await
+    }
+
+    async fn snapshot_as<K: Keep>(&self) -> Result<Snapshot<K::Kept>> {
+        match self {
+            Store::Sqlite(s) => Ok(s.snapshot::<K>().await?),
+            Store::Postgres(p) => Ok(p.snapshot::<K>().await?),
+        }
+    }
+
     forward! {
-        pub async fn snapshot(&self) -> Result<Snapshot>;
         pub async fn toilets(&self, ids: &[ToiletId]) -> Result<Vec<Toilet>>;
         pub async fn due_deliveries(&self, limit: i64, skip_orgs: &[i64], now: DateTime<Utc>) -> Result<Vec<Delivery>, Error>;
     }

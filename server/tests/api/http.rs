@@ -765,7 +765,7 @@ async fn exports_are_rendered_once_per_state_and_shared() {
     );
     assert_eq!(exports.rendered(), 2, "one render for eight requests");
     // A change: the next request renders again, with it.
-    let mut renamed = (*app.index.read().unwrap().all()[0]).clone();
+    let mut renamed = app.index.read().unwrap().all()[0].toilet();
     renamed.name = Some(gongce_shared::ToiletName::new("改名的公厕").unwrap());
     app.index.write().unwrap().upsert(renamed);
     let changed = app.get("/api/v1/export.csv").await;
@@ -780,7 +780,7 @@ async fn exports_are_rendered_once_per_state_and_shared() {
 async fn both_formats_of_one_state_render_at_once() {
     let app = app_with(SHANGHAI, |_| {}).await;
     // Enough toilets that the two renderings overlap.
-    let first = (*app.index.read().unwrap().all()[0]).clone();
+    let first = app.index.read().unwrap().all()[0].toilet();
     for i in 0..5_000 {
         let mut more = first.clone();
         more.id = gongce_shared::ToiletId::new(100_000 + i).unwrap();

@@ -99,8 +99,8 @@ pub async fn app_with(csv: &str, tweak: impl FnOnce(&mut AppState)) -> TestApp {
     let report = import_csv(&store, &import::Options::new("test"), csv);
     assert!(report.issues.is_empty(), "{:?}", report.issues);
     assert!(report.written);
-    let index = Arc::new(RwLock::new(Index::build(
-        store.snapshot().await.unwrap().toilets,
+    let index = Arc::new(RwLock::new(Index::from_toilets(
+        &store.snapshot().await.unwrap().toilets,
     )));
     let mut state = AppState::new(Arc::clone(&index), store.clone());
     state.clock = Arc::new(fixed_now);

@@ -454,7 +454,7 @@ fn nearest(index: &Index, lat: f64, lon: f64) -> gongce::index::Hit {
 async fn a_following_index_sees_another_writers_import() {
     let (store, dir) = open_store().await;
     let snapshot = store.snapshot().await.unwrap();
-    let index = RwLock::new(Index::build(snapshot.toilets));
+    let index = RwLock::new(Index::from_toilets(&snapshot.toilets));
     assert!(index.read().unwrap().is_empty());
 
     // Another process's store handle on the same file.
@@ -475,8 +475,8 @@ async fn a_following_index_sees_another_writers_import() {
     let a_id = {
         let index = index.read().unwrap();
         let a = nearest(&index, 1.0, 1.0);
-        assert_eq!(a.toilet.position.lat(), 1.0);
-        a.toilet.id
+        assert_eq!(a.toilet.position().lat(), 1.0);
+        a.toilet.id()
     };
 
     // An update moves a toilet.
@@ -489,10 +489,10 @@ async fn a_following_index_sees_another_writers_import() {
     catch_up(&store, &index, seq).await.unwrap();
     let index = index.read().unwrap();
     let a = index.get(a_id).unwrap();
-    assert_eq!((a.position.lat(), a.version), (5.0, 2));
+    assert_eq!((a.position().lat(), a.version()), (5.0, 2));
     let one = nearest(&index, 5.0, 5.0);
     assert_eq!(one.toilet.name_text(), "One");
-    assert_eq!(one.toilet.version, 2);
+    assert_eq!(one.toilet.version(), 2);
 }
 
 /// A backup taken while the store is open and writing (its last writes
@@ -530,7 +530,7 @@ async fn a_backup_taken_while_serving_restores_to_the_same_toilets() {
     let after = restored.snapshot().await.unwrap();
     assert_eq!(after.toilets, before.toilets);
     assert!(after.toilets.iter().any(|t| t.last_verified.is_some()));
-    let served = Index::build(after.toilets);
+    let served = Index::from_toilets(&after.toilets);
     assert_eq!(served.len(), 2);
 
     // A second backup to the same name is refused; nothing is half-written.

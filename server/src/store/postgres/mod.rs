@@ -15,7 +15,7 @@ pub mod import;
 mod reports;
 pub(crate) mod write;
 
-use std::{str::FromStr, sync::Arc, time::Duration};
+use std::{str::FromStr, time::Duration};
 
 use anyhow::Context as _;
 use futures_util::TryStreamExt as _;
@@ -112,7 +112,7 @@ impl Postgres {
     /// All toilets (removed ones too) and the log position, as of one
     /// moment: read in a repeatable-read transaction whose snapshot is
     /// exported to one reader per core, each reading a range of ids.
-    pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
+    pub async fn snapshot<K: super::Keep>(&self) -> anyhow::Result<Snapshot<K::Kept>> {
         let mut tx = self.pool.begin().await?;
         tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await?;
@@ -132,7 +132,7 @@ impl Postgres {
         let ranges = super::id_ranges(min, max);
         let mut toilets = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
         if ranges.len() == 1 || count < 50_000 {
-            read_range(&mut tx, min, max, &mut toilets).await?;
+            read_range::<K>(&mut tx, min, max, &mut toilets).await?;
         } else {
             let exported: String = sqlx::query_scalar("SELECT pg_export_snapshot()")
                 .fetch_one(&mut *tx)
@@ -153,7 +153,7 @@ impl Postgres {
                             )))
                             .await?;
                         let mut part = Vec::new();
-                        read_range(&mut reader, lo, hi, &mut part).await?;
+                        read_range::<K>(&mut reader, lo, hi, &mut part).await?;
                         reader.commit().await?;
                         anyhow::Ok(part)
                     })
@@ -201,13 +201,14 @@ pub fn redact(url: &str) -> String {
 }
 
 /// Appends the toilets with ids in `lo..=hi`, decoded on this task.
-async fn read_range(
+async fn read_range<K: super::Keep>(
     conn: &mut sqlx::PgConnection,
     lo: i64,
     hi: i64,
-    out: &mut Vec<Arc<Toilet>>,
+    out: &mut Vec<K::Kept>,
 ) -> anyhow::Result<()> {
     let mut parsed = Parsed::default();
+    let mut keep = K::default();
     let mut rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT_TOILETS} WHERE id BETWEEN $1 AND $2"
     )))
@@ -216,7 +217,7 @@ async fn read_range(
     .fetch(conn);
     while let Some(row) = rows.try_next().await? {
         match decode(&row, &mut parsed) {
-            Ok(t) => out.push(Arc::new(t)),
+            Ok(t) => out.push(keep.keep(t)),
             Err(e) => tracing::warn!("skipping toilet row: {e}"),
         }
     }

@@ -193,9 +193,9 @@ impl Sqlite {
     /// All toilets (removed ones too), and a log position read before them:
     /// following the log from there may re-apply a change the snapshot
     /// already holds, which is harmless, but never misses one.
-    pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
+    pub async fn snapshot<K: super::Keep>(&self) -> anyhow::Result<Snapshot<K::Kept>> {
         let path = Arc::clone(&self.path);
-        tokio::task::spawn_blocking(move || read::snapshot(&path)).await?
+        tokio::task::spawn_blocking(move || read::snapshot::<K>(&path)).await?
     }
 
     /// The toilets with these ids that exist.

@@ -1,14 +1,14 @@
 //! Reading toilet rows from the SQLite file, fast: plain statement loops on
 //! read-only connections, one per core for a whole snapshot.
 
-use std::{path::Path, sync::Arc};
+use std::path::Path;
 
 use anyhow::Context as _;
 use gongce_shared::{Toilet, ToiletId};
 use rusqlite::{Connection, OpenFlags, Row};
 
 use crate::store::{
-    Parsed, Snapshot,
+    Keep, Parsed, Snapshot,
     stamp::Stamp,
     toilet_row::{ToiletRow, toilet_columns},
 };
@@ -27,7 +27,7 @@ fn open(path: &Path) -> anyhow::Result<Connection> {
 
 /// Everything, with the change-log position read first. The id range is
 /// split among the cores, each reading its part on its own connection.
-pub(super) fn snapshot(path: &Path) -> anyhow::Result<Snapshot> {
+pub(super) fn snapshot<K: Keep>(path: &Path) -> anyhow::Result<Snapshot<K::Kept>> {
     let connection = open(path)?;
     let seq: i64 = connection.query_row(
         "SELECT COALESCE(MAX(seq), 0) FROM toilet_changes",
@@ -46,10 +46,10 @@ pub(super) fn snapshot(path: &Path) -> anyhow::Result<Snapshot> {
         });
     };
     let ranges = crate::store::id_ranges(min, max);
-    let parts: Vec<anyhow::Result<Vec<Arc<Toilet>>>> = std::thread::scope(|scope| {
+    let parts: Vec<anyhow::Result<Vec<K::Kept>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = ranges
             .iter()
-            .map(|&(lo, hi)| scope.spawn(move || range(path, lo, hi)))
+            .map(|&(lo, hi)| scope.spawn(move || range::<K>(path, lo, hi)))
             .collect();
         handles
             .into_iter()
@@ -71,18 +71,19 @@ pub(super) fn snapshot(path: &Path) -> anyhow::Result<Snapshot> {
     Ok(Snapshot { toilets, seq })
 }
 
-/// The toilets with ids in `lo..=hi`, each put behind its `Arc` here, on
+/// The toilets with ids in `lo..=hi`, each kept (as `K` makes it) here, on
 /// this reader's core.
-fn range(path: &Path, lo: i64, hi: i64) -> anyhow::Result<Vec<Arc<Toilet>>> {
+fn range<K: Keep>(path: &Path, lo: i64, hi: i64) -> anyhow::Result<Vec<K::Kept>> {
     let connection = open(path)?;
     let sql = format!("{SELECT_TOILETS} WHERE id BETWEEN ?1 AND ?2");
     let mut statement = connection.prepare(&sql)?;
     let mut rows = statement.query([lo, hi])?;
     let mut decoder = Decoder::default();
+    let mut keep = K::default();
     let mut toilets = Vec::with_capacity(usize::try_from(hi - lo + 1).unwrap_or(0).min(1 << 24));
     while let Some(row) = rows.next()? {
         if let Some(toilet) = decoder.decode(row) {
-            toilets.push(Arc::new(toilet));
+            toilets.push(keep.keep(toilet));
         }
     }
     Ok(toilets)

@@ -1,0 +1,335 @@
+//! A toilet as the index holds it: compact, because a national index holds
+//! a million of them.
+//!
+//! A [`Toilet`] is 448 bytes before its strings, each string a separate
+//! allocation, each toilet its own parsed copy of its opening hours. A
+//! [`Record`] keeps the same facts in about a quarter of that:
+//!
+//! - its free texts (name, address, hours note, operator, source id) in one
+//!   allocation, with where each ends;
+//! - the source's name and the opening hours shared by every toilet that
+//!   has the same ([`Interner`]);
+//! - the four yes/no/unknown facilities in one byte;
+//! - what most toilets lack (facts and rooms, a closure, reports, a last
+//!   verification) in one box that is there only when one of them is.
+//!
+//! [`Record::toilet`] gives the full [`Toilet`] back, equal to the one it
+//! was made from; the answers are written straight from the record
+//! ([`crate::http::render`]).
+
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
+};
+
+use chrono::{DateTime, Utc};
+use gongce_shared::{
+    Access, Crs, Details, LatLon, OpeningHours, Status, TimeZone, Toilet, ToiletId, ToiletName,
+    reports::ReportSummary,
+};
+
+/// The free texts, in the order they are packed.
+#[derive(Debug, Clone, Copy)]
+enum Text {
+    Name,
+    Address,
+    HoursNote,
+    Operator,
+    ExternalId,
+}
+
+/// `org_id` is present.
+const ORG: u8 = 1 << 5;
+
+#[derive(Debug, PartialEq)]
+pub struct Record {
+    id: ToiletId,
+    position: LatLon,
+    version: i64,
+    updated_at: DateTime<Utc>,
+    org_id: i64,
+    /// The free texts, one after another; each absent one is empty.
+    texts: Box<str>,
+    /// Where each text but the last ends in `texts`.
+    ends: [u32; 4],
+    source: Arc<str>,
+    opening_hours: Option<Arc<OpeningHours>>,
+    rare: Option<Box<Rare>>,
+    timezone: TimeZone,
+    /// Wheelchair, baby change, family room, free: two bits each (0
+    /// unknown, 1 no, 2 yes).
+    facilities: u8,
+    /// Which texts are present (bit by [`Text`]), and [`ORG`].
+    present: u8,
+    access: Option<Access>,
+    source_crs: Crs,
+}
+
+/// What most toilets lack.
+#[derive(Debug, PartialEq)]
+struct Rare {
+    details: Details,
+    status: Status,
+    reports: ReportSummary,
+    last_verified: Option<DateTime<Utc>>,
+}
+
+static EMPTY_DETAILS: Details = Details::EMPTY;
+static OPEN: Status = Status::Open;
+static NO_REPORTS: ReportSummary = ReportSummary {
+    open: 0,
+    reported_closed: false,
+    last_kind: None,
+    last_at: None,
+    fixed_at: None,
+};
+
+impl Rare {
+    /// Holds something a toilet may lack.
+    fn is_some(&self) -> bool {
+        !self.details.is_empty()
+            || self.status != Status::Open
+            || self.reports != NO_REPORTS
+            || self.last_verified.is_some()
+    }
+}
+
+/// One shared copy of each source name and opening-hours text.
+#[derive(Default)]
+pub struct Interner {
+    sources: HashSet<Arc<str>>,
+    hours: HashMap<Arc<str>, Arc<OpeningHours>>,
+}
+
+impl Interner {
+    fn source(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.sources.get(name) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = name.into();
+        self.sources.insert(Arc::clone(&shared));
+        shared
+    }
+
+    fn hours(&mut self, hours: &OpeningHours) -> Arc<OpeningHours> {
+        if let Some(shared) = self.hours.get(hours.as_str()) {
+            // Equal texts may have been written differently (the hours note
+            // keeps how): share only what is wholly equal.
+            if **shared == *hours && shared.written() == hours.written() {
+                return Arc::clone(shared);
+            }
+            return Arc::new(hours.clone());
+        }
+        let shared = Arc::new(hours.clone());
+        self.hours
+            .insert(hours.as_str().into(), Arc::clone(&shared));
+        shared
+    }
+}
+
+fn tri_bits(b: Option<bool>) -> u8 {
+    match b {
+        None => 0,
+        Some(false) => 1,
+        Some(true) => 2,
+    }
+}
+
+impl Record {
+    pub fn new(t: &Toilet, interner: &mut Interner) -> Self {
+        let texts = [
+            t.name.as_ref().map(ToiletName::as_str),
+            t.address.as_deref(),
+            t.hours_note.as_deref(),
+            t.operator.as_deref(),
+            t.external_id.as_deref(),
+        ];
+        let mut packed = String::with_capacity(texts.iter().flatten().map(|s| s.len()).sum());
+        let mut ends = [0u32; 4];
+        let mut present = 0u8;
+        for (i, text) in texts.iter().enumerate() {
+            if let Some(text) = text {
+                packed.push_str(text);
+                present |= 1 << i;
+            }
+            if let Some(end) = ends.get_mut(i) {
+                *end = u32::try_from(packed.len()).expect("a toilet's texts are far below 4 GB");
+            }
+        }
+        let facilities = [t.wheelchair, t.baby_change, t.family_room, t.free]
+            .into_iter()
+            .enumerate()
+            .fold(0u8, |bits, (i, b)| bits | tri_bits(b) << (2 * i));
+        let rare = Rare {
+            details: t.details.clone(),
+            status: t.status.clone(),
+            reports: t.reports,
+            last_verified: t.last_verified,
+        };
+        Record {
+            id: t.id,
+            position: t.position,
+            version: t.version,
+            updated_at: t.updated_at,
+            org_id: t.org_id.unwrap_or(0),
+            texts: packed.into_boxed_str(),
+            ends,
+            source: interner.source(&t.source),
+            opening_hours: t.opening_hours.as_ref().map(|h| interner.hours(h)),
+            rare: rare.is_some().then(|| Box::new(rare)),
+            timezone: t.timezone,
+            facilities,
+            present: present | if t.org_id.is_some() { ORG } else { 0 },
+            access: t.access,
+            source_crs: t.source_crs,
+        }
+    }
+
+    /// The full toilet, equal to the one this was made from.
+    pub fn toilet(&self) -> Toilet {
+        let owned = |s: Option<&str>| s.map(str::to_owned);
+        Toilet {
+            id: self.id,
+            name: self
+                .name()
+                .map(|n| ToiletName::new(n).expect("it was a name when the record was made")),
+            address: owned(self.address()),
+            position: self.position,
+            wheelchair: self.wheelchair(),
+            baby_change: self.baby_change(),
+            family_room: self.family_room(),
+            free: self.free(),
+            details: self.details().clone(),
+            access: self.access,
+            opening_hours: self.opening_hours().cloned(),
+            hours_note: owned(self.hours_note()),
+            timezone: self.timezone,
+            operator: owned(self.operator()),
+            org_id: self.org_id(),
+            last_verified: self.last_verified(),
+            status: self.status().clone(),
+            source: self.source.to_string(),
+            external_id: owned(self.external_id()),
+            source_crs: self.source_crs,
+            reports: *self.reports(),
+            version: self.version,
+            updated_at: self.updated_at,
+        }
+    }
+
+    fn text(&self, which: Text) -> Option<&str> {
+        let i = which as usize;
+        if self.present & 1 << i == 0 {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = self.ends.get(i).map_or(self.texts.len(), |&e| e as usize);
+        Some(&self.texts[start..end])
+    }
+
+    fn tri(&self, i: u8) -> Option<bool> {
+        match self.facilities >> (2 * i) & 0b11 {
+            0 => None,
+            1 => Some(false),
+            _ => Some(true),
+        }
+    }
+
+    pub fn id(&self) -> ToiletId {
+        self.id
+    }
+    pub fn position(&self) -> LatLon {
+        self.position
+    }
+    pub fn name(&self) -> Option<&str> {
+        self.text(Text::Name)
+    }
+    /// The name, or the empty text (as [`Toilet::name_text`]).
+    pub fn name_text(&self) -> &str {
+        self.name().unwrap_or("")
+    }
+    pub fn address(&self) -> Option<&str> {
+        self.text(Text::Address)
+    }
+    pub fn hours_note(&self) -> Option<&str> {
+        self.text(Text::HoursNote)
+    }
+    pub fn operator(&self) -> Option<&str> {
+        self.text(Text::Operator)
+    }
+    pub fn external_id(&self) -> Option<&str> {
+        self.text(Text::ExternalId)
+    }
+    pub fn wheelchair(&self) -> Option<bool> {
+        self.tri(0)
+    }
+    pub fn baby_change(&self) -> Option<bool> {
+        self.tri(1)
+    }
+    pub fn family_room(&self) -> Option<bool> {
+        self.tri(2)
+    }
+    pub fn free(&self) -> Option<bool> {
+        self.tri(3)
+    }
+    pub fn details(&self) -> &Details {
+        self.rare.as_ref().map_or(&EMPTY_DETAILS, |r| &r.details)
+    }
+    pub fn access(&self) -> Option<Access> {
+        self.access
+    }
+    pub fn opening_hours(&self) -> Option<&OpeningHours> {
+        self.opening_hours.as_deref()
+    }
+    pub fn timezone(&self) -> TimeZone {
+        self.timezone
+    }
+    pub fn org_id(&self) -> Option<i64> {
+        (self.present & ORG != 0).then_some(self.org_id)
+    }
+    pub fn last_verified(&self) -> Option<DateTime<Utc>> {
+        self.rare.as_ref().and_then(|r| r.last_verified)
+    }
+    pub fn status(&self) -> &Status {
+        self.rare.as_ref().map_or(&OPEN, |r| &r.status)
+    }
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+    pub fn source_crs(&self) -> Crs {
+        self.source_crs
+    }
+    pub fn reports(&self) -> &ReportSummary {
+        self.rare.as_ref().map_or(&NO_REPORTS, |r| &r.reports)
+    }
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+
+    /// As [`Toilet::open_at`].
+    pub fn open_at(&self, at: DateTime<Utc>) -> Option<bool> {
+        if self.status().closed_at(at) {
+            return Some(false);
+        }
+        self.opening_hours()
+            .and_then(|hours| hours.open_at(at, self.timezone.tz()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_small() {
+        // The size the memory benchmark's numbers rest on; grow it knowingly.
+        assert!(
+            std::mem::size_of::<Record>() <= 128,
+            "{}",
+            std::mem::size_of::<Record>()
+        );
+    }
+}
