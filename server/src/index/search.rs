@@ -80,7 +80,7 @@ fn fold_into(text: &str, out: &mut String) {
 }
 
 /// A toilet's searchable text: its fields folded, name first.
-fn text_of(t: &Record) -> Box<str> {
+fn text_of(t: &Record) -> String {
     let mut out = String::new();
     let fields = [
         Some(t.name_text()),
@@ -97,7 +97,21 @@ fn text_of(t: &Record) -> Box<str> {
             fold_into(field, &mut out);
         }
     }
-    out.into_boxed_str()
+    out
+}
+
+/// A text's place in the arena; `NONE` for a toilet without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    const NONE: Span = Span {
+        start: u32::MAX,
+        end: u32::MAX,
+    };
 }
 
 /// The keys a text is listed under: each character, and each pair of
@@ -137,7 +151,12 @@ pub enum Quality {
 #[derive(Default)]
 pub struct TextIndex {
     /// By id, as the index's own table (ids are dense).
-    texts: Vec<Option<Box<str>>>,
+    /// Where each toilet's folded text lies in `arena` (empty for none).
+    spans: Vec<Span>,
+    /// Every text, one after another. A changed text is added at the end
+    /// and its old bytes stay until the index is next rebuilt (a reload):
+    /// edits are few against a million texts.
+    arena: String,
     /// Each toilet's unit vector, by id (NaN for none), so that ranking a
     /// list by distance reads one array in order rather than every record.
     points: Vec<[f64; 3]>,
@@ -150,7 +169,17 @@ impl TextIndex {
         for t in toilets {
             index.put(t);
         }
+        // Lists grew by doubling: give back what they will not use.
+        for list in index.lists.values_mut() {
+            list.shrink_to_fit();
+        }
+        index.arena.shrink_to_fit();
         index
+    }
+
+    fn text(&self, at: usize) -> Option<&str> {
+        let span = *self.spans.get(at)?;
+        (span != Span::NONE).then(|| &self.arena[span.start as usize..span.end as usize])
     }
 
     /// Adds or replaces a toilet's text.
@@ -162,29 +191,37 @@ impl TextIndex {
             return;
         };
         let at = short as usize;
-        if self.texts.len() <= at {
-            self.texts.resize(at + 1, None);
+        if self.spans.len() <= at {
+            self.spans.resize(at + 1, Span::NONE);
             self.points.resize(at + 1, [f64::NAN; 3]);
         }
         self.points[at] = t.position().to_unit_vector();
-        if self.texts[at].as_ref() == Some(&text) {
+        if self.text(at) == Some(text.as_str()) {
             return;
         }
+        let (Ok(start), Ok(end)) = (
+            u32::try_from(self.arena.len()),
+            u32::try_from(self.arena.len() + text.len()),
+        ) else {
+            tracing::warn!("toilet {id}: its text is beyond what the search texts hold");
+            return;
+        };
         let mut seen: Vec<u64> = keys(&text).collect();
         seen.sort_unstable();
         seen.dedup();
         for key in seen {
             self.lists.entry(key).or_default().push(short);
         }
-        self.texts[at] = Some(text);
+        self.arena.push_str(&text);
+        self.spans[at] = Span { start, end };
     }
 
     pub fn remove(&mut self, id: ToiletId) {
         if let Some(at) = usize::try_from(id.get())
             .ok()
-            .filter(|&at| at < self.texts.len())
+            .filter(|&at| at < self.spans.len())
         {
-            self.texts[at] = None;
+            self.spans[at] = Span::NONE;
             self.points[at] = [f64::NAN; 3];
         }
     }
@@ -199,7 +236,7 @@ impl TextIndex {
 
     /// How toilet `id` matches `folded`, if it does.
     pub fn quality(&self, id: i64, folded: &str) -> Option<Quality> {
-        let text = self.texts.get(usize::try_from(id).ok()?)?.as_deref()?;
+        let text = self.text(usize::try_from(id).ok()?)?;
         let at = text.find(folded)?;
         let name_end = text.find(SEPARATOR).unwrap_or(text.len());
         Some(if at >= name_end {
