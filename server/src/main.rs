@@ -11,12 +11,21 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Lines are handed to a thread of their own that writes them, so a
+    // request does not wait on a write to stderr (at the default level,
+    // one access-log line per request). When its queue is full, loggers
+    // wait rather than lines being lost. The guard writes what is queued
+    // when the process ends.
+    let (stderr, written) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("gongce-log")
+        .finish(std::io::stderr());
     let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(stderr)
         // A log line that cannot be written is dropped: reporting that on
         // stderr, which is what failed, would panic the request.
         .log_internal_errors(false);
@@ -42,6 +51,8 @@ async fn main() -> ExitCode {
         Command::User(args) => gongce::commands::user(args).await.map(|()| true),
         Command::Backup(args) => gongce::commands::backup(args).await.map(|()| true),
     };
+    // Every queued line is out before the last words below.
+    drop(written);
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,

@@ -36,8 +36,7 @@ fn json_access_logs_name_routes_and_never_a_position() {
     for (path, status) in asked {
         assert_eq!(get(&addr, path), status, "{path}");
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.stop();
     let logs = logs.map(|l| l.unwrap()).collect::<Vec<_>>().join("\n");
 
     let lines: Vec<serde_json::Value> = logs
@@ -85,12 +84,16 @@ fn json_access_logs_name_routes_and_never_a_position() {
 struct Server(std::process::Child);
 
 impl Server {
-    fn kill(&mut self) -> std::io::Result<()> {
-        self.0.kill()
-    }
-
-    fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
-        self.0.wait()
+    /// Stops it as a service manager does (SIGTERM) and waits for it to
+    /// exit: its log lines are all written by then (they are written by a
+    /// thread of their own, and the last ones at exit).
+    fn stop(&mut self) {
+        let terminated = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(terminated.success());
+        assert!(self.0.wait().unwrap().success());
     }
 }
 
@@ -219,8 +222,7 @@ fn metrics_count_requests_and_move_to_their_own_address_or_off() {
     );
     // The scrape itself is in flight while it is rendered.
     assert_eq!(value(&metrics, "gongce_http_requests_in_flight"), Some(1.0));
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.stop();
 
     // A limit's refusals, by limit.
     let dir = tempfile::tempdir().unwrap();
@@ -239,8 +241,7 @@ fn metrics_count_requests_and_move_to_their_own_address_or_off() {
         Some(refused),
         "{metrics}"
     );
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.stop();
 
     // On an address of their own: there, and not on the API's.
     let dir = tempfile::tempdir().unwrap();
@@ -270,15 +271,13 @@ fn metrics_count_requests_and_move_to_their_own_address_or_off() {
     let (status, metrics) = fetch(&own, "/metrics");
     assert_eq!(status, 200);
     assert_eq!(value(&metrics, "gongce_toilets"), Some(1.0));
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.stop();
 
     // Off.
     let dir = tempfile::tempdir().unwrap();
     let (mut server, addr, _logs) = spawn(dir.path(), &[("GONGCE_METRICS", "off")]);
     assert_eq!(fetch(&addr, "/metrics").0, 404);
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.stop();
 }
 
 /// Logs that cannot be written (the reader of stderr went away) are
@@ -295,6 +294,5 @@ fn a_closed_stderr_does_not_stop_the_server() {
             200
         );
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.stop();
 }
