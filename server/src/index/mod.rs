@@ -28,7 +28,17 @@ pub mod search;
 /// walks on until that margin is spent and ranks what it found by the
 /// exact chord, from the record's own position: the order is exactly the
 /// one double precision gives, equal chords by id.
-type TreePoint = GeomWithData<[f32; 3], i64>;
+type TreePoint = GeomWithData<[f32; 3], Leaf>;
+
+/// What the tree keeps beside each point: its toilet's id, and what that
+/// toilet may have (all but what it is known to lack), so that a walk
+/// passes over a toilet that cannot fit without reading its entry. It
+/// costs no memory: a leaf is smaller than a node either way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Leaf {
+    id: i64,
+    possible: Facilities,
+}
 
 /// How far a chord measured between single-precision unit vectors can be
 /// from the one between the double-precision vectors they were rounded
@@ -39,8 +49,14 @@ type TreePoint = GeomWithData<[f32; 3], i64>;
 /// bounds both with room; walking 6 m further costs nothing measurable.
 const TREE_CHORD_ERROR: f64 = 1e-6;
 
-fn tree_point(position: LatLon, id: i64) -> TreePoint {
-    TreePoint::new(position.to_unit_vector().map(|c| c as f32), id)
+fn tree_point(toilet: &Record) -> TreePoint {
+    TreePoint::new(
+        toilet.position().to_unit_vector().map(|c| c as f32),
+        Leaf {
+            id: toilet.id().get(),
+            possible: Facilities::possible(toilet),
+        },
+    )
 }
 
 /// The least exact squared chord a tree distance can stand for.
@@ -333,9 +349,9 @@ impl Index {
         let mut servable = records;
         servable.retain(|r| *r.status() != Status::Removed);
         let mut index = Index::default();
-        let point = |t: &Arc<Record>| tree_point(t.position(), t.id().get());
         let (tree, repeated) = std::thread::scope(|scope| {
-            let tree = scope.spawn(|| RTree::bulk_load(servable.iter().map(point).collect()));
+            let tree =
+                scope.spawn(|| RTree::bulk_load(servable.iter().map(|t| tree_point(t)).collect()));
             let mut repeated = false;
             for toilet in &servable {
                 repeated |= index.put(Arc::clone(toilet)).is_some();
@@ -349,7 +365,7 @@ impl Index {
                     .entries
                     .iter()
                     .flatten()
-                    .map(|e| point(&e.toilet))
+                    .map(|e| tree_point(&e.toilet))
                     .collect(),
             )
         } else {
@@ -482,10 +498,11 @@ impl Index {
                     complete = false;
                     break;
                 }
-                if text.quality(point.data, folded).is_some()
-                    && let Some(chord_2) = text.chord_2(point.data, from)
+                let id = point.data.id;
+                if text.quality(id, folded).is_some()
+                    && let Some(chord_2) = text.chord_2(id, from)
                 {
-                    keep_nearest(&mut hits, (chord_2, point.data, ()), limit);
+                    keep_nearest(&mut hits, (chord_2, id, ()), limit);
                 }
             }
             if complete {
@@ -538,15 +555,14 @@ impl Index {
             self.remove(toilet.id);
             return;
         }
-        let point = tree_point(toilet.position, toilet.id.get());
         let record = Record::new(&toilet, &mut self.interner);
         if let Some(text) = self.text.get_mut() {
             text.put(&record);
         }
         if let Some(old) = self.put(Arc::new(record)) {
-            self.tree
-                .remove(&tree_point(old.toilet.position(), point.data));
+            self.tree.remove(&tree_point(&old.toilet));
         }
+        let point = tree_point(&self.entry(toilet.id.get()).expect("just put").toilet);
         self.tree.insert(point);
     }
 
@@ -564,8 +580,7 @@ impl Index {
         };
         self.len -= 1;
         self.with_facilities.0[old.facilities.0 as usize] -= 1;
-        self.tree
-            .remove(&tree_point(old.toilet.position(), id.get()));
+        self.tree.remove(&tree_point(&old.toilet));
     }
 
     /// The `limit` toilets nearest `at` that meet `criteria`, within
@@ -599,7 +614,10 @@ impl Index {
             if least_chord_2(tree_2) > max_chord_2 || settled(&hits, limit, tree_2) {
                 break;
             }
-            let Some(entry) = self.entry(point.data) else {
+            if !point.data.possible.has_all(required) {
+                continue;
+            }
+            let Some(entry) = self.entry(point.data.id) else {
                 continue;
             };
             if !criteria.admits(entry, required) {
@@ -607,7 +625,7 @@ impl Index {
             }
             let chord_2 = distance_2(&entry.toilet.position().to_unit_vector(), &from);
             if chord_2 <= max_chord_2 {
-                keep_nearest(&mut hits, (chord_2, point.data, &entry.toilet), limit);
+                keep_nearest(&mut hits, (chord_2, point.data.id, &entry.toilet), limit);
             }
         }
         hits.into_iter()
@@ -644,7 +662,11 @@ impl Index {
                 let seen = envelopes[..i]
                     .iter()
                     .any(|e| e.contains_point(point.geom()));
-                let Some(entry) = self.entry(point.data).filter(|_| !seen) else {
+                // A toilet known to lack something asked neither fits nor counts.
+                if seen || !point.data.possible.has_all(required) {
+                    continue;
+                }
+                let Some(entry) = self.entry(point.data.id) else {
                     continue;
                 };
                 if !bbox.contains(entry.toilet.position()) {
