@@ -375,27 +375,16 @@ impl Index {
         index
     }
 
-    /// [`Index::build`] from whole toilets, their records made on two threads.
-    pub fn from_toilets<T: std::borrow::Borrow<Toilet> + Sync>(toilets: &[T]) -> Self {
-        let half = toilets.len().div_ceil(2).max(1);
-        let records = std::thread::scope(|scope| {
-            let parts: Vec<_> = toilets
-                .chunks(half)
-                .map(|part| {
-                    scope.spawn(move || {
-                        let mut interner = Interner::default();
-                        part.iter()
-                            .map(|t| Arc::new(Record::new(t.borrow(), &mut interner)))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            parts
-                .into_iter()
-                .flat_map(|part| part.join().expect("making records does not panic"))
-                .collect()
-        });
-        Index::build(records)
+    /// [`Index::build`] from whole toilets (tests and benchmarks; a server
+    /// reads records from the store).
+    pub fn from_toilets<T: std::borrow::Borrow<Toilet>>(toilets: &[T]) -> Self {
+        let mut interner = Interner::default();
+        Index::build(
+            toilets
+                .iter()
+                .map(|t| Arc::new(Record::new(t.borrow(), &mut interner)))
+                .collect(),
+        )
     }
 
     /// Which state of the toilets this is; any change gives a new one.
@@ -559,10 +548,10 @@ impl Index {
         if let Some(text) = self.text.get_mut() {
             text.put(&record);
         }
+        let point = tree_point(&record);
         if let Some(old) = self.put(Arc::new(record)) {
             self.tree.remove(&tree_point(&old.toilet));
         }
-        let point = tree_point(&self.entry(toilet.id.get()).expect("just put").toilet);
         self.tree.insert(point);
     }
 

@@ -228,9 +228,7 @@ impl TextIndex {
 
     /// The squared chord from `from` (a unit vector) to toilet `id`, exact.
     pub fn chord_2(&self, id: i64, from: [f64; 3]) -> Option<f64> {
-        let p = self.points.get(usize::try_from(id).ok()?)?;
-        let chord_2 =
-            (p[0] - from[0]).powi(2) + (p[1] - from[1]).powi(2) + (p[2] - from[2]).powi(2);
+        let chord_2 = super::distance_2(self.points.get(usize::try_from(id).ok()?)?, &from);
         (!chord_2.is_nan()).then_some(chord_2)
     }
 
@@ -265,12 +263,7 @@ impl TextIndex {
     ) -> Vec<(f64, i64)> {
         let mut measured: Vec<(f64, u32)> = list
             .iter()
-            .filter_map(|&id| {
-                let p = self.points.get(id as usize)?;
-                let chord_2 =
-                    (p[0] - from[0]).powi(2) + (p[1] - from[1]).powi(2) + (p[2] - from[2]).powi(2);
-                (!chord_2.is_nan()).then_some((chord_2, id))
-            })
+            .filter_map(|&id| Some((self.chord_2(id.into(), from)?, id)))
             .collect();
         let order = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
         let mut hits: Vec<(f64, i64)> = Vec::with_capacity(limit);
