@@ -12,7 +12,7 @@ use std::time::Instant;
 use axum::body::HttpBody as _;
 use axum::{
     extract::{MatchedPath, Request},
-    middleware::Next,
+    http::Method,
     response::Response,
 };
 
@@ -32,23 +32,37 @@ impl Drop for InFlight {
     }
 }
 
-pub async fn log(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let _in_flight = InFlight::start();
-    let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
-    let route_name = route.as_ref().map_or("-", MatchedPath::as_str);
-    let took = started.elapsed();
-    crate::metrics::request(route_name, response.status().as_u16(), took.as_secs_f64());
-    tracing::info!(
-        target: "gongce::access",
-        method = method.as_str(),
-        route = route_name,
-        status = response.status().as_u16(),
-        ms = took.as_micros() as f64 / 1000.0,
-        // The body before compression, when its length is known up front.
-        bytes = response.body().size_hint().exact(),
-    );
-    response
+/// One request's line, begun when it comes in and written when its
+/// answer is ready.
+pub struct Entry {
+    started: Instant,
+    _in_flight: InFlight,
+    method: Method,
+    route: Option<MatchedPath>,
+}
+
+impl Entry {
+    pub fn start(request: &Request) -> Entry {
+        Entry {
+            started: Instant::now(),
+            _in_flight: InFlight::start(),
+            method: request.method().clone(),
+            route: request.extensions().get::<MatchedPath>().cloned(),
+        }
+    }
+
+    pub fn finish(&self, response: &Response) {
+        let route = self.route.as_ref().map_or("-", MatchedPath::as_str);
+        let took = self.started.elapsed();
+        crate::metrics::request(route, response.status().as_u16(), took.as_secs_f64());
+        tracing::info!(
+            target: "gongce::access",
+            method = self.method.as_str(),
+            route,
+            status = response.status().as_u16(),
+            ms = took.as_micros() as f64 / 1000.0,
+            // The body before compression, when its length is known up front.
+            bytes = response.body().size_hint().exact(),
+        );
+    }
 }

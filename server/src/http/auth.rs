@@ -130,13 +130,15 @@ impl FromRequestParts<AppState> for Caller {
 /// The client's address: the socket's peer, or — when the peer is a
 /// trusted proxy (`--trusted-proxies`) — the rightmost `X-Forwarded-For`
 /// hop that is not one.
-pub fn client_ip(state: &AppState, parts: &axum::http::request::Parts) -> Option<IpAddr> {
-    let peer = parts
-        .extensions
+pub fn client_ip(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())?;
-    let hops: Vec<&str> = parts
-        .headers
+    let hops: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -152,8 +154,13 @@ pub fn client_ip(state: &AppState, parts: &axum::http::request::Parts) -> Option
 }
 
 /// The client, as limits count it: its address, an IPv6 client by its /64.
-pub fn client_addr(state: &AppState, parts: &axum::http::request::Parts) -> String {
-    client_ip(state, parts).map_or_else(|| "unknown".to_owned(), crate::net::client_key)
+pub fn client_addr(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> String {
+    client_ip(state, extensions, headers)
+        .map_or_else(|| "unknown".to_owned(), crate::net::client_key)
 }
 
 /// A JSON request body as `T`; errors name the field and say what was wrong.

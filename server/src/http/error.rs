@@ -180,13 +180,9 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Middleware: an error response that is not JSON yet (a timeout, a body
-/// over the limit, an unknown route, a caught panic) gets our JSON body.
-pub async fn ensure_json_errors(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let response = next.run(request).await;
+/// An error response that is not JSON yet (a timeout, a body over the
+/// limit, an unknown route) with our JSON body instead.
+pub fn ensure_json(response: Response) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return response;

@@ -9,9 +9,8 @@
 use std::{fmt, num::NonZeroU32, str::FromStr, time::Duration};
 
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::Method,
-    middleware::Next,
     response::{IntoResponse as _, Response},
 };
 use governor::{
@@ -112,30 +111,31 @@ impl Limiter {
     }
 }
 
-/// Counts GET and HEAD requests to the API against the client's allowance.
-pub async fn reads(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(limiter) = state.read_limit.as_deref() else {
-        return next.run(request).await;
-    };
+/// Counts GET and HEAD requests to the API against the client's
+/// allowance: the 429 answer when it is spent.
+pub fn check(state: &AppState, request: &Request) -> Option<Response> {
+    let limiter = state.read_limit.as_deref()?;
     if !matches!(*request.method(), Method::GET | Method::HEAD)
         || !request.uri().path().starts_with("/api/")
     {
-        return next.run(request).await;
+        return None;
     }
-    let (parts, body) = request.into_parts();
-    if let Some(wait) = limiter.check(client_addr(&state, &parts)) {
+    let client = client_addr(state, request.extensions(), request.headers());
+    if let Some(wait) = limiter.check(client) {
         let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        return ApiError::too_many(
-            "read",
-            seconds,
-            format!(
-                "too many requests from here; try again in {} s",
-                seconds.max(1)
-            ),
-        )
-        .into_response();
+        return Some(
+            ApiError::too_many(
+                "read",
+                seconds,
+                format!(
+                    "too many requests from here; try again in {} s",
+                    seconds.max(1)
+                ),
+            )
+            .into_response(),
+        );
     }
-    next.run(Request::from_parts(parts, body)).await
+    None
 }
 
 #[cfg(test)]

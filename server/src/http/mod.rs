@@ -8,6 +8,7 @@ pub mod auth;
 mod contract;
 mod docs;
 mod edit;
+mod envelope;
 mod error;
 mod export;
 pub(crate) mod imports;
@@ -29,14 +30,12 @@ use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, State},
     http::{HeaderName, Request, StatusCode},
-    middleware,
     routing::get,
 };
 use chrono::{DateTime, Utc};
 use gongce_shared::api::Health;
 use serde::Serialize;
 use tower_http::{
-    catch_panic::CatchPanicLayer,
     compression::CompressionLayer,
     limit::RequestBodyLimitLayer,
     request_id::{PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
@@ -321,8 +320,7 @@ pub fn app(mut state: AppState) -> Router {
             .route("/", get(no_webapp))
             .fallback(|| async { ApiError::not_found("no such route") }),
     };
-    let security = Arc::new(security::Headers::new(&state));
-    let router = router.layer(middleware::from_fn_with_state(state.clone(), limit::reads));
+    let envelope = envelope::EnvelopeLayer::new(state.clone());
     router
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -332,34 +330,38 @@ pub fn app(mut state: AppState) -> Router {
             )
         })
         .with_state(state)
-        // Innermost first: each layer wraps everything above it.
-        .layer(middleware::from_fn(access::log))
-        // Answers that fit in one packet go as they are: compressing them
-        // costs time and saves no round trip.
+        // One stack, so that a request clones one boxed route rather than
+        // one for each layer. Outermost first.
         .layer(
-            CompressionLayer::new().compress_when(tower_http::compression::Predicate::and(
-                tower_http::compression::DefaultPredicate::new(),
-                tower_http::compression::predicate::SizeAbove::new(COMPRESS_ABOVE),
-            )),
+            tower::ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), RandomRequestId))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                        let id = req
+                            .headers()
+                            .get("x-request-id")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        // No path, no query: either can hold a resident's
+                        // position. The access log names the route's
+                        // template instead.
+                        tracing::info_span!("request", id)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(request_id))
+                // Answers that fit in one packet go as they are:
+                // compressing them costs time and saves no round trip.
+                .layer(CompressionLayer::new().compress_when(
+                    tower_http::compression::Predicate::and(
+                        tower_http::compression::DefaultPredicate::new(),
+                        tower_http::compression::predicate::SizeAbove::new(COMPRESS_ABOVE),
+                    ),
+                ))
+                // The read limit, caught panics, JSON errors, the security
+                // headers (on every answer, errors included) and the access
+                // log (of the body before compression).
+                .layer(envelope),
         )
-        .layer(CatchPanicLayer::new())
-        .layer(middleware::from_fn(error::ensure_json_errors))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                // No path, no query: either can hold a resident's position.
-                // The access log names the route's template instead.
-                tracing::info_span!("request", id)
-            }),
-        )
-        .layer(SetRequestIdLayer::new(request_id, RandomRequestId))
-        // Outermost: every response, errors included, carries them.
-        .layer(middleware::from_fn_with_state(security, security::headers))
 }
 
 /// A random (version 4) UUID for each request that brings no id: drawn from

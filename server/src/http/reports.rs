@@ -59,7 +59,7 @@ fn reporter(state: &AppState, parts: &axum::http::request::Parts) -> Reporter {
     let hash = |kind: &str, key: String| {
         crate::auth::token_hash(&format!("{kind}:{key}"))[..22].to_owned()
     };
-    let ip = client_ip(state, parts);
+    let ip = client_ip(state, &parts.extensions, &parts.headers);
     let key = |f: fn(std::net::IpAddr) -> String| ip.map_or_else(|| "unknown".to_owned(), f);
     Reporter {
         client: hash("client", key(crate::net::client_key)),

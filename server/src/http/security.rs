@@ -10,12 +10,7 @@
 //! position is never in a referrer), and, behind HTTPS, asks browsers to
 //! stay on HTTPS.
 
-use axum::{
-    extract::{Request, State},
-    http::{HeaderValue, header},
-    middleware::Next,
-    response::Response,
-};
+use axum::http::{HeaderMap, HeaderValue, header};
 
 use super::{AppState, webapp::Tiles};
 use crate::config::FrameAncestors;
@@ -114,39 +109,51 @@ impl Headers {
     }
 }
 
-pub async fn headers(
-    State(h): State<std::sync::Arc<Headers>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let path = request.uri().path();
-    let policy = match &h.app_policy {
-        _ if super::docs::is_docs(path) => HeaderValue::from_static(DOCS),
-        Some(policy) if is_app_file(path) => policy.clone(),
-        _ => HeaderValue::from_static(LOCKED),
-    };
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    if h.deny_framing {
-        // For browsers that predate frame-ancestors.
-        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+impl Headers {
+    /// The headers of the answer to a request for `path`.
+    pub fn stamp(&self, path: &str) -> Stamp {
+        let policy = match &self.app_policy {
+            _ if super::docs::is_docs(path) => HeaderValue::from_static(DOCS),
+            Some(policy) if is_app_file(path) => policy.clone(),
+            _ => HeaderValue::from_static(LOCKED),
+        };
+        Stamp {
+            policy,
+            deny_framing: self.deny_framing,
+            hsts: self.hsts,
+        }
     }
-    if h.hsts {
+}
+
+/// The security headers one answer gets, chosen by its request's path.
+pub struct Stamp {
+    policy: HeaderValue,
+    deny_framing: bool,
+    hsts: bool,
+}
+
+impl Stamp {
+    pub fn apply(&self, headers: &mut HeaderMap) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, self.policy.clone());
         headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+        if self.deny_framing {
+            // For browsers that predate frame-ancestors.
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
+        if self.hsts {
+            headers.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000"),
+            );
+        }
     }
-    response
 }
 
 #[cfg(test)]

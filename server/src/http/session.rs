@@ -63,7 +63,7 @@ async fn sign_in(
         .map_err(|_| ApiError::bad_request("invalid_body", "cannot read the body"))?;
     let form: SignIn = json_body(&parts.headers, &body)?;
     let username = form.username.trim().to_lowercase();
-    let client = client_addr(&state, &parts);
+    let client = client_addr(&state, &parts.extensions, &parts.headers);
     let pair = format!("sign-in:{username}|{client}");
     let user = format!("sign-in:{username}");
     let from = format!("sign-in-from:{client}");

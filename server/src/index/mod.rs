@@ -450,7 +450,7 @@ impl Index {
         let Some(at) = at else {
             let mut ranked: Vec<(search::Quality, i64)> = list
                 .iter()
-                .filter_map(|&id| Some((text.quality(id.into(), folded)?, i64::from(id))))
+                .filter_map(|id| Some((text.quality(id.into(), folded)?, i64::from(id))))
                 .collect();
             ranked.sort_unstable();
             ranked.dedup_by_key(|(_, id)| *id);

@@ -160,7 +160,50 @@ pub struct TextIndex {
     /// Each toilet's unit vector, by id (NaN for none), so that ranking a
     /// list by distance reads one array in order rather than every record.
     points: Vec<[f64; 3]>,
-    lists: HashMap<u64, Vec<u32>, ahash::RandomState>,
+    lists: HashMap<u64, List, ahash::RandomState>,
+}
+
+/// The toilets listed under one key, in the order they were put: each as
+/// its difference from the one before, as a varint (zigzag, so an edited
+/// toilet put again below the last costs no more). Ids are dense and a
+/// build puts them in ascending order, so an entry takes a byte or two
+/// where a `u32` took four.
+#[derive(Debug, Default)]
+pub struct List {
+    bytes: Vec<u8>,
+    last: u32,
+    len: u32,
+}
+
+impl List {
+    fn push(&mut self, id: u32) {
+        use integer_encoding::VarInt as _;
+        let mut buffer = [0; 10];
+        let used = (i64::from(id) - i64::from(self.last)).encode_var(&mut buffer);
+        self.bytes.extend_from_slice(&buffer[..used]);
+        self.last = id;
+        self.len += 1;
+    }
+
+    /// How many entries, stale and repeated ones included.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        use integer_encoding::VarInt as _;
+        let (mut at, mut id) = (0, 0_i64);
+        std::iter::from_fn(move || {
+            let (step, used) = i64::decode_var(self.bytes.get(at..)?)?;
+            at += used;
+            id += step;
+            u32::try_from(id).ok()
+        })
+    }
 }
 
 impl TextIndex {
@@ -171,7 +214,7 @@ impl TextIndex {
         }
         // Lists grew by doubling: give back what they will not use.
         for list in index.lists.values_mut() {
-            list.shrink_to_fit();
+            list.bytes.shrink_to_fit();
         }
         index.arena.shrink_to_fit();
         index
@@ -256,14 +299,14 @@ impl TextIndex {
     /// pass (on a two-character query every entry but a stale one does).
     pub fn nearest_on(
         &self,
-        list: &[u32],
+        list: &List,
         folded: &str,
         from: [f64; 3],
         limit: usize,
     ) -> Vec<(f64, i64)> {
         let mut measured: Vec<(f64, u32)> = list
             .iter()
-            .filter_map(|&id| Some((self.chord_2(id.into(), from)?, id)))
+            .filter_map(|id| Some((self.chord_2(id.into(), from)?, id)))
             .collect();
         let order = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
         let mut hits: Vec<(f64, i64)> = Vec::with_capacity(limit);
@@ -297,7 +340,7 @@ impl TextIndex {
     /// The shortest list that every match is on: of the query's pairs of
     /// characters (its character, for one), with stale and repeated
     /// entries. `None` when the query cannot match at all.
-    pub fn candidates(&self, folded: &str) -> Option<&[u32]> {
+    pub fn candidates(&self, folded: &str) -> Option<&List> {
         let chars: Vec<char> = folded.chars().collect();
         let keys: Vec<u64> = match chars.as_slice() {
             [] => return None,
@@ -305,8 +348,8 @@ impl TextIndex {
             _ => chars.windows(2).map(|w| pair_key(w[0], w[1])).collect(),
         };
         keys.iter()
-            .map(|k| self.lists.get(k).map(Vec::as_slice))
-            .try_fold(None::<&[u32]>, |shortest, list| {
+            .map(|k| self.lists.get(k))
+            .try_fold(None::<&List>, |shortest, list| {
                 let list = list?;
                 Some(Some(match shortest {
                     Some(s) if s.len() <= list.len() => s,
@@ -328,6 +371,24 @@ mod tests {
         assert_eq!(fold("觀前街 公廁"), "观前街公厕");
         assert_eq!(fold("ＡＢＣ　１２３"), "abc123");
         assert_eq!(fold("Taichung Station"), "taichungstation");
+    }
+
+    #[test]
+    fn lists_give_back_what_was_put() {
+        // Ascending (as a build puts them), then an edited toilet put again
+        // below the last, gaps of every width, and the extremes.
+        let ids = [1, 2, 3, 130, 20_000, 7, 7, 4_000_000_000, 0, u32::MAX, 5];
+        let mut list = List::default();
+        for id in ids {
+            list.push(id);
+        }
+        assert_eq!(list.len(), ids.len());
+        assert_eq!(list.iter().collect::<Vec<_>>(), ids);
+        // A dense ascending run takes one byte an entry.
+        let mut dense = List::default();
+        (1..=1000).for_each(|id| dense.push(id));
+        assert_eq!(dense.bytes.len(), 1000);
+        assert!(dense.iter().eq(1..=1000));
     }
 
     #[test]
