@@ -205,7 +205,8 @@ impl Criteria {
 /// minute it was read at, whether it was open then, and (once asked) when
 /// that changes. Toilets share a handful of hours texts, and evaluating
 /// one costs about a microsecond; OSM hours have minute resolution, so the
-/// answer holds for the whole minute.
+/// answer holds for the whole minute. (Hashed with aHash: a filtered walk
+/// looks an hours text up for each toilet it passes.)
 type Seen = std::collections::HashMap<
     String,
     (
@@ -214,10 +215,11 @@ type Seen = std::collections::HashMap<
         Option<bool>,
         Option<Option<DateTime<Utc>>>,
     ),
+    ahash::RandomState,
 >;
 
 thread_local! {
-    static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::new());
+    static SEEN: std::cell::RefCell<Seen> = std::cell::RefCell::new(Seen::default());
 }
 
 /// `hours` read in `tz` at `now`, remembered for the minute; the next
