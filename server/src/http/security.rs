@@ -107,9 +107,7 @@ impl Headers {
             hsts: state.secure_cookies,
         }
     }
-}
 
-impl Headers {
     /// The headers of the answer to a request for `path`.
     pub fn stamp(&self, path: &str) -> Stamp {
         let policy = match &self.app_policy {

@@ -150,8 +150,8 @@ pub enum Quality {
 /// Every servable toilet's text, and the toilets listed under each key.
 #[derive(Default)]
 pub struct TextIndex {
-    /// By id, as the index's own table (ids are dense).
-    /// Where each toilet's folded text lies in `arena` (empty for none).
+    /// Where each toilet's folded text lies in `arena`, by id as the
+    /// index's own table (ids are dense); `Span::NONE` for none.
     spans: Vec<Span>,
     /// Every text, one after another. A changed text is added at the end
     /// and its old bytes stay until the index is next rebuilt (a reload):
