@@ -59,6 +59,16 @@ pub fn check_config(args: &ServeArgs) -> anyhow::Result<()> {
     let database = crate::store::redact(&args.store.database_url);
     println!("database         {database}");
     println!("bind             {}", args.bind);
+    let image = match &args.index_image {
+        Some(crate::config::IndexImage::Off) => "off".to_owned(),
+        Some(crate::config::IndexImage::At(path)) => path.display().to_string(),
+        None if crate::store::is_postgres(&args.store.database_url) => "none".to_owned(),
+        None => format!(
+            "{}.index",
+            crate::store::sqlite_path(&args.store.database_url)?.display()
+        ),
+    };
+    println!("index image      {image}");
     println!("secure cookies   {}", args.secure_cookies);
     println!(
         "trusted proxies  {}",
@@ -105,25 +115,31 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await?
         .with_crowd(args.crowd());
     let opened = started.elapsed();
-    let snapshot = store.records().await.context("cannot load the toilets")?;
-    let read = started.elapsed() - opened;
-    let seq = snapshot.seq;
-    let map_center = crate::http::webapp::median_center(
-        snapshot
-            .toilets
-            .iter()
-            .filter(|t| *t.status() != gongce_shared::Status::Removed)
-            .map(|t| t.position()),
-    );
-    let index = Arc::new(RwLock::new(Index::build(snapshot.toilets)));
+    let image = args.index_image_of(&store);
+    let from_image = match &image {
+        Some(path) => crate::sync::from_image(&store, path).await,
+        None => None,
+    };
+    let (index, seq) = match from_image {
+        Some(loaded) => loaded,
+        None => {
+            let snapshot = store.records().await.context("cannot load the toilets")?;
+            let read = started.elapsed() - opened;
+            let seq = snapshot.seq;
+            let index = Index::build(snapshot.toilets);
+            tracing::info!(
+                toilets = index.len(),
+                open_ms = opened.as_millis() as u64,
+                read_ms = read.as_millis() as u64,
+                index_ms = (started.elapsed() - opened - read).as_millis() as u64,
+                "loaded"
+            );
+            (index, seq)
+        }
+    };
+    let map_center = crate::http::webapp::median_center(index.positions());
+    let index = Arc::new(RwLock::new(index));
     let toilets = index.read().expect("index lock").len();
-    tracing::info!(
-        toilets,
-        open_ms = opened.as_millis() as u64,
-        read_ms = read.as_millis() as u64,
-        index_ms = (started.elapsed() - opened - read).as_millis() as u64,
-        "loaded"
-    );
 
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -173,7 +189,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Scripts and tests read the address from this line.
     println!("gongce listening on http://{addr}");
 
-    let mut state = AppState::new(index, store.clone());
+    let mut state = AppState::new(Arc::clone(&index), store.clone());
     state.licence = Arc::new(args.licence.licence());
     state.secure_cookies = args.secure_cookies;
     state.trusted_proxies = Arc::new(args.trusted_proxies.clone());
@@ -182,7 +198,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     state.tiles = Arc::new(tiles);
     state.map_center = map_center;
     state.webapp = webapp.map(Arc::new);
-    state.sync = Some(sync);
+    state.sync = Some(Arc::clone(&sync));
     state.metrics = args.metrics == crate::config::MetricsAt::Main;
     // Metrics on an address of their own: only /metrics there.
     let metrics_listener = match args.metrics {
@@ -214,6 +230,13 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     });
     crate::http::serve::serve(listener, app(state), shutdown_signal()).await;
     follower.abort();
+    let _ = follower.await;
+    if let Some(path) = image {
+        // The next start reads this instead of every toilet.
+        if let Err(e) = crate::sync::save_image(&store, &index, &sync, path).await {
+            tracing::warn!("cannot write the index image: {e:#}");
+        }
+    }
     if let Some(task) = metrics_listener {
         task.abort();
     }

@@ -32,6 +32,25 @@ impl std::str::FromStr for MetricsAt {
     }
 }
 
+/// Where the index image is kept (`--index-image`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexImage {
+    Off,
+    At(PathBuf),
+}
+
+impl std::str::FromStr for IndexImage {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "off" => Ok(IndexImage::Off),
+            "" => Err("give a file's path, or off".to_owned()),
+            path => Ok(IndexImage::At(PathBuf::from(path))),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -157,6 +176,13 @@ pub struct ServeArgs {
     #[arg(long, env = "GONGCE_READ_BURST", default_value_t = 200,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub read_burst: u32,
+    /// The index image: the index as a file, written when the server stops
+    /// and read when it starts, so that a restart reads one file instead of
+    /// every toilet (the change log brings it up to date). A file's path, or
+    /// `off`. Default: beside a SQLite store (`gongce.sqlite.index`); none on
+    /// PostgreSQL unless given (a file of each replica's own).
+    #[arg(long, env = "GONGCE_INDEX_IMAGE")]
+    pub index_image: Option<IndexImage>,
     /// The built web app to serve at / (`cargo xtask webapp` writes webapp/dist).
     #[arg(long, env = "GONGCE_WEBAPP_DIR")]
     pub webapp_dir: Option<PathBuf>,
@@ -173,6 +199,19 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// Where this server keeps its index image, if anywhere.
+    pub fn index_image_of(&self, store: &crate::store::Store) -> Option<PathBuf> {
+        match &self.index_image {
+            Some(IndexImage::Off) => None,
+            Some(IndexImage::At(path)) => Some(path.clone()),
+            None => store.sqlite_file().map(|file| {
+                let mut name = file.as_os_str().to_owned();
+                name.push(".index");
+                PathBuf::from(name)
+            }),
+        }
+    }
+
     /// What the retention task keeps.
     pub fn retention(&self) -> crate::store::retention::Retention {
         crate::store::retention::Retention {

@@ -22,7 +22,10 @@ use gongce_shared::ToiletId;
 use tokio::sync::Notify;
 
 use crate::{
-    index::Index,
+    index::{
+        Index,
+        image::{Image, Mark},
+    },
     store::{Changes, Store},
 };
 
@@ -95,6 +98,106 @@ pub async fn catch_up(store: &Store, index: &RwLock<Index>, seq: i64) -> anyhow:
             Ok(snapshot.seq)
         }
     }
+}
+
+/// How many log entries an index image names: enough that another
+/// history (another store, a restored backup written on since) does not
+/// name the same toilets at the same numbers.
+const IMAGE_TAIL: i64 = 16;
+
+/// The index from the image at `path`, caught up with the log, and its log
+/// position; `None` (logged, with why) when there is no image this store
+/// can start from, so the caller reads every toilet instead.
+pub async fn from_image(store: &Store, path: &std::path::Path) -> Option<(Index, i64)> {
+    let started = std::time::Instant::now();
+    let reading = path.to_owned();
+    let unusable = |e: anyhow::Error| -> Option<(Index, i64)> {
+        tracing::warn!(path = %path.display(), "cannot use the index image, reading every toilet: {e:#}");
+        None
+    };
+    let image = match joined(tokio::task::spawn_blocking(move || Image::read(&reading)).await) {
+        Ok(Some(image)) => image,
+        Ok(None) => {
+            tracing::info!(path = %path.display(), "no index image yet: reading every toilet");
+            return None;
+        }
+        Err(e) => return unusable(e),
+    };
+    let mark = image.mark().clone();
+    let history = async {
+        Ok::<_, crate::store::Error>((
+            store.identity().await?,
+            store.log_tail(mark.seq, IMAGE_TAIL).await?,
+        ))
+    };
+    match history.await {
+        Ok((identity, tail)) if identity == mark.store && tail == mark.tail => {}
+        Ok(_) => {
+            tracing::info!(
+                path = %path.display(),
+                seq = mark.seq,
+                "the index image was made from another store, or another history of it: reading every toilet"
+            );
+            return None;
+        }
+        Err(e) => return unusable(e.into()),
+    }
+    let index = match joined(tokio::task::spawn_blocking(move || image.index()).await) {
+        Ok(index) => RwLock::new(index),
+        Err(e) => return unusable(e),
+    };
+    let read_ms = started.elapsed().as_millis() as u64;
+    let seq = match catch_up(store, &index, mark.seq).await {
+        Ok(seq) => seq,
+        Err(e) => return unusable(e.context("following the change log from it")),
+    };
+    let index = index.into_inner().unwrap_or_else(|e| e.into_inner());
+    tracing::info!(
+        toilets = index.len(),
+        image_seq = mark.seq,
+        seq,
+        read_ms,
+        "started from the index image"
+    );
+    Some((index, seq))
+}
+
+/// A blocking task's answer, its panic as an error.
+fn joined<T>(answer: Result<anyhow::Result<T>, tokio::task::JoinError>) -> anyhow::Result<T> {
+    answer?
+}
+
+/// Writes the index as an image at `path`, at the log position it has
+/// followed to (the follower stopped or waiting its turn meanwhile): when
+/// the server stops.
+pub async fn save_image(
+    store: &Store,
+    index: &Arc<RwLock<Index>>,
+    status: &SyncStatus,
+    path: std::path::PathBuf,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let _turn = status.applying.lock().await;
+    let seq = status.seq.load(Ordering::Relaxed);
+    let mark = Mark {
+        store: store.identity().await?,
+        seq,
+        tail: store.log_tail(seq, IMAGE_TAIL).await?,
+    };
+    let index = Arc::clone(index);
+    let writing = path.clone();
+    let bytes = tokio::task::spawn_blocking(move || {
+        crate::index::image::write(&index.read().expect("index lock"), &mark, &writing)
+    })
+    .await??;
+    tracing::info!(
+        path = %path.display(),
+        seq,
+        bytes,
+        ms = started.elapsed().as_millis() as u64,
+        "wrote the index image"
+    );
+    Ok(())
 }
 
 /// Applies what the log holds beyond `status.seq` now, and moves it on.

@@ -8,6 +8,7 @@ use std::{
 };
 
 mod dist;
+mod image;
 mod kill;
 mod replicas;
 mod settings;

@@ -13,7 +13,7 @@ mod error;
 mod export;
 pub(crate) mod imports;
 pub mod limit;
-mod render;
+pub(crate) mod render;
 mod reports;
 pub mod security;
 pub mod serve;
@@ -147,10 +147,16 @@ impl AppState {
     /// Puts a toilet this server just wrote into the index, so the answer
     /// to the write and the next search agree.
     pub fn apply(&self, toilet: &gongce_shared::Toilet) {
-        self.index
-            .write()
-            .expect("index lock")
-            .upsert(toilet.clone());
+        let mut index = self.index.write().expect("index lock");
+        // The follower may have applied a later write of it meanwhile
+        // (which an index image would then keep over a restart).
+        if index
+            .get(toilet.id)
+            .is_some_and(|held| held.version() > toilet.version)
+        {
+            return;
+        }
+        index.upsert(toilet.clone());
     }
 }
 

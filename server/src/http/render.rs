@@ -241,7 +241,7 @@ pub fn collection<'a>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use gongce_shared::{
         Access, Crs, Details, Fact, LatLon, OpeningHours, TimeZone, Toilet, ToiletId, ToiletName,
         api::{
@@ -266,7 +266,7 @@ mod tests {
     /// Toilets with every field in each of its shapes: unknown and known,
     /// text that needs escaping, facts and rooms, closures, reports, and
     /// times with no fraction and with 3, 6 and 9 digits of one.
-    fn toilets() -> Vec<Toilet> {
+    pub(crate) fn toilets() -> Vec<Toilet> {
         let plain = Toilet::new(
             ToiletId::new(7).unwrap(),
             ToiletName::new("人民广场公厕").unwrap(),

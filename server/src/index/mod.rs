@@ -19,6 +19,7 @@ use rstar::{AABB, Envelope, RTree, primitives::GeomWithData};
 
 pub use record::{Interner, Record};
 
+pub mod image;
 mod record;
 pub mod search;
 
@@ -34,7 +35,7 @@ type TreePoint = GeomWithData<[f32; 3], Leaf>;
 /// toilet may have (all but what it is known to lack), so that a walk
 /// passes over a toilet that cannot fit without reading its entry. It
 /// costs no memory: a leaf is smaller than a node either way.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Leaf {
     id: i64,
     possible: Facilities,
@@ -87,7 +88,7 @@ fn settled<T>(nearest: &[(f64, i64, T)], limit: usize, tree_distance_2: f32) -> 
 /// The facilities a toilet is known to have, as bits (one per facility
 /// filter, in [`Filter::FACILITIES`]' order), so that filtering does not
 /// chase the pointer to the full record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 struct Facilities(u8);
 
 impl Facilities {
@@ -377,6 +378,23 @@ impl Index {
         index
     }
 
+    /// The index of `records` (servable ones, each once) with its `tree`
+    /// already built: what an image holds ([`image`]).
+    fn from_parts(records: Vec<Arc<Record>>, tree: RTree<TreePoint>) -> anyhow::Result<Self> {
+        let mut index = Index::default();
+        for record in records {
+            let id = record.id();
+            anyhow::ensure!(
+                *record.status() != Status::Removed,
+                "toilet {id} is removed, and the index serves none such"
+            );
+            anyhow::ensure!(index.put(record).is_none(), "toilet {id} comes twice");
+        }
+        index.tree = tree;
+        index.generation = next_generation();
+        Ok(index)
+    }
+
     /// [`Index::build`] from whole toilets (tests and benchmarks; a server
     /// reads records from the store).
     pub fn from_toilets<T: std::borrow::Borrow<Toilet>>(toilets: &[T]) -> Self {
@@ -527,6 +545,11 @@ impl Index {
             .flatten()
             .map(|e| Arc::clone(&e.toilet))
             .collect()
+    }
+
+    /// Every served toilet's position, by id.
+    pub fn positions(&self) -> impl Iterator<Item = LatLon> + '_ {
+        self.entries.iter().flatten().map(|e| e.toilet.position())
     }
 
     pub fn get(&self, id: ToiletId) -> Option<Arc<Record>> {

@@ -319,6 +319,181 @@ impl Record {
     }
 }
 
+/// A record as the index image holds it (`index::image`): its own fields,
+/// the texts borrowed from the image when read back, times as seconds and
+/// nanoseconds, and what most toilets lack as the JSON of the shared types
+/// (rare, so its cost does not matter). Read back by the same rules as a
+/// store row: the hours are parsed from their text, as a row's are.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(super) struct Stored<'a> {
+    id: i64,
+    lat: f64,
+    lon: f64,
+    version: i64,
+    updated_at: (i64, u32),
+    org_id: i64,
+    #[serde(borrow)]
+    texts: &'a str,
+    ends: [u32; 4],
+    present: u8,
+    facilities: u8,
+    #[serde(borrow)]
+    source: &'a str,
+    #[serde(borrow)]
+    hours: Option<&'a str>,
+    #[serde(borrow)]
+    timezone: &'a str,
+    access: Option<&'a str>,
+    source_crs: &'a str,
+    #[serde(borrow)]
+    rare: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// [`Rare`] as JSON in a [`Stored`] record.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct RareJson {
+    details: Details,
+    status: Status,
+    reports: ReportSummary,
+    last_verified: Option<DateTime<Utc>>,
+}
+
+fn seconds(t: DateTime<Utc>) -> (i64, u32) {
+    (t.timestamp(), t.timestamp_subsec_nanos())
+}
+
+fn time(field: &str, (secs, nanos): (i64, u32)) -> anyhow::Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, nanos)
+        .ok_or_else(|| anyhow::anyhow!("{field} {secs}.{nanos} is not a time"))
+}
+
+/// What reading stored records shares: one parse of each hours text and
+/// time zone, besides the [`Interner`]'s sharing.
+#[derive(Default)]
+pub(super) struct Reader {
+    interner: Interner,
+    hours: HashMap<String, Arc<OpeningHours>>,
+    zones: HashMap<String, TimeZone>,
+}
+
+impl Record {
+    pub(super) fn stored(&self) -> Stored<'_> {
+        let rare = self.rare.as_ref().map(|r| {
+            let json = RareJson {
+                details: r.details.clone(),
+                status: r.status.clone(),
+                reports: r.reports,
+                last_verified: r.last_verified,
+            };
+            std::borrow::Cow::Owned(
+                serde_json::to_string(&json).expect("a record's rare part serialises to JSON"),
+            )
+        });
+        Stored {
+            id: self.id.get(),
+            lat: self.position.lat(),
+            lon: self.position.lon(),
+            version: self.version,
+            updated_at: seconds(self.updated_at),
+            org_id: self.org_id,
+            texts: &self.texts,
+            ends: self.ends,
+            present: self.present,
+            facilities: self.facilities,
+            source: &self.source,
+            hours: self.opening_hours.as_deref().map(OpeningHours::as_str),
+            timezone: self.timezone.name(),
+            access: self.access.map(Access::as_str),
+            source_crs: self.source_crs.as_str(),
+            rare,
+        }
+    }
+
+    /// The record `stored` was made from, every value checked as a row's
+    /// would be: a damaged image is refused, never served or panicked on.
+    pub(super) fn from_stored(stored: Stored<'_>, reader: &mut Reader) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let id = ToiletId::new(stored.id).with_context(|| format!("invalid id {}", stored.id))?;
+        let context = || format!("toilet {id}");
+        // The texts' ends ascend within the texts, on character boundaries.
+        let mut start = 0;
+        for &end in &stored.ends {
+            let end = end as usize;
+            anyhow::ensure!(
+                start <= end && stored.texts.is_char_boundary(end),
+                "{}: text ends {:?} do not fit {} bytes",
+                context(),
+                stored.ends,
+                stored.texts.len()
+            );
+            start = end;
+        }
+        anyhow::ensure!(
+            stored.present & !(ORG | 0b1_1111) == 0
+                && stored.facilities & 0b0101_0101 & (stored.facilities >> 1) == 0,
+            "{}: unknown bits",
+            context()
+        );
+        let opening_hours = match stored.hours {
+            None => None,
+            Some(text) => Some(match reader.hours.get(text) {
+                Some(shared) => Arc::clone(shared),
+                None => {
+                    let parsed = OpeningHours::parse(text).with_context(context)?;
+                    let shared = reader.interner.hours(&parsed);
+                    reader.hours.insert(text.to_owned(), Arc::clone(&shared));
+                    shared
+                }
+            }),
+        };
+        let timezone = match reader.zones.get(stored.timezone) {
+            Some(zone) => *zone,
+            None => {
+                let zone: TimeZone = stored.timezone.parse().with_context(context)?;
+                reader.zones.insert(stored.timezone.to_owned(), zone);
+                zone
+            }
+        };
+        let rare = match stored.rare {
+            None => None,
+            Some(json) => {
+                let r: RareJson = serde_json::from_str(&json).with_context(context)?;
+                Some(Box::new(Rare {
+                    details: r.details,
+                    status: r.status,
+                    reports: r.reports,
+                    last_verified: r.last_verified,
+                }))
+            }
+        };
+        let record = Record {
+            id,
+            position: LatLon::new(stored.lat, stored.lon).with_context(context)?,
+            version: stored.version,
+            updated_at: time("updated_at", stored.updated_at).with_context(context)?,
+            org_id: stored.org_id,
+            texts: stored.texts.into(),
+            ends: stored.ends,
+            source: reader.interner.source(stored.source),
+            opening_hours,
+            rare,
+            timezone,
+            facilities: stored.facilities,
+            present: stored.present,
+            access: stored
+                .access
+                .map(str::parse)
+                .transpose()
+                .with_context(context)?,
+            source_crs: stored.source_crs.parse().with_context(context)?,
+        };
+        if let Some(name) = record.name() {
+            ToiletName::new(name).with_context(context)?;
+        }
+        Ok(record)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

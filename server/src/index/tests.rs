@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     // A Wednesday, 10:00 in Shanghai.
     Utc.with_ymd_and_hms(2026, 11, 25, 2, 0, 0).unwrap()
 }
@@ -71,7 +71,7 @@ fn oracle_nearest(
     v
 }
 
-fn random_point(rng: &mut ChaCha8Rng) -> (f64, f64) {
+pub(super) fn random_point(rng: &mut ChaCha8Rng) -> (f64, f64) {
     // Uniform on the sphere.
     let z: f64 = rng.random_range(-1.0..=1.0);
     (z.asin().to_degrees(), rng.random_range(-180.0..=180.0))
@@ -87,7 +87,7 @@ fn random_tri(rng: &mut ChaCha8Rng) -> Option<bool> {
 
 /// 10k random toilets worldwide, plus crowds at the poles, along the
 /// antimeridian and 200 at one spot.
-fn world(rng: &mut ChaCha8Rng) -> Vec<Toilet> {
+pub(super) fn world(rng: &mut ChaCha8Rng) -> Vec<Toilet> {
     let hours = [
         None,
         Some(OpeningHours::parse("24/7").unwrap()),
@@ -161,7 +161,7 @@ fn world(rng: &mut ChaCha8Rng) -> Vec<Toilet> {
         .collect()
 }
 
-fn random_filters(rng: &mut ChaCha8Rng) -> Filters {
+pub(super) fn random_filters(rng: &mut ChaCha8Rng) -> Filters {
     Filters {
         wheelchair: rng.random_bool(0.3),
         baby_change: rng.random_bool(0.2),
@@ -447,7 +447,7 @@ fn upsert_and_remove_keep_the_tree_in_step() {
     }
 }
 
-fn random_bbox(rng: &mut ChaCha8Rng) -> Bbox {
+pub(super) fn random_bbox(rng: &mut ChaCha8Rng) -> Bbox {
     let a: f64 = rng.random_range(-90.0..=90.0);
     let b: f64 = rng.random_range(-90.0..=90.0);
     let west: f64 = rng.random_range(-180.0..=180.0);

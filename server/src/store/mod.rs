@@ -301,6 +301,31 @@ impl Store {
         }))
     }
 
+    /// Which store this is (drawn when it was made, kept by its copies).
+    pub async fn identity(&self) -> Result<String> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT id FROM store_identity LIMIT 1")
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// The last `n` log entries at or before `seq` (sequence number and
+    /// toilet), newest first: how an index image tells that it was made
+    /// from this store's history.
+    pub async fn log_tail(&self, seq: i64, n: i64) -> Result<Vec<(i64, i64)>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT seq, toilet_id FROM toilet_changes WHERE seq <= $1
+                 ORDER BY seq DESC LIMIT $2",
+            )
+            .bind(seq)
+            .bind(n)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     /// The toilets the log names after `after`, up to `upto`.
     async fn changed_ids(&self, after: i64, upto: i64) -> Result<Vec<i64>> {
         Ok(on_pool!(self, |pool| {

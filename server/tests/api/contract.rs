@@ -138,6 +138,60 @@ fn who(client: &str, network: &str) -> Reporter {
 }
 
 contract! {
+    an_index_image_names_its_store_and_starts_from_what_came_after(db) {
+        let store = open(&db).await;
+        let identity = store.identity().await.unwrap();
+        assert_eq!(identity.len(), 32, "{identity}");
+        // Another handle on the same store is the same store; another store is not.
+        assert_eq!(open(&db).await.identity().await.unwrap(), identity);
+        let other = sqlite_db();
+        assert_ne!(open(&other).await.identity().await.unwrap(), identity);
+
+        let (org, member, _) = people(&store).await;
+        let mut ids = Vec::new();
+        for (name, lat) in [("一号公厕", 31.23), ("二号公厕", 31.24), ("三号公厕", 31.25)] {
+            ids.push(store.create_toilet(draft(name, lat, 121.47), Some(org), member).await.unwrap().id);
+        }
+        let snapshot = store.records().await.unwrap();
+        let tail = store.log_tail(snapshot.seq, 16).await.unwrap();
+        assert_eq!(
+            tail.iter().map(|&(_, id)| id).collect::<Vec<_>>(),
+            ids.iter().rev().map(|id| id.get()).collect::<Vec<_>>(),
+            "newest first"
+        );
+        assert!(tail.windows(2).all(|w| w[0].0 > w[1].0) && tail[0].0 == snapshot.seq);
+        assert_eq!(store.log_tail(snapshot.seq, 2).await.unwrap(), tail[..2]);
+        assert_eq!(store.log_tail(tail[1].0, 16).await.unwrap(), tail[1..]);
+
+        // The stop writes the image at the followed position.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index");
+        let index = std::sync::Arc::new(std::sync::RwLock::new(
+            gongce::index::Index::build(snapshot.toilets),
+        ));
+        let status = gongce::sync::SyncStatus::new(
+            snapshot.seq,
+            std::time::Duration::from_secs(1),
+            std::sync::Arc::new(|| chrono::DateTime::UNIX_EPOCH),
+        );
+        gongce::sync::save_image(&store, &index, &status, path.clone()).await.unwrap();
+        // Written to while it was down: one renamed, one removed.
+        store.update_toilet(ids[0], patch(json!({"name": "一号公厕（新）"})), 1, member).await.unwrap();
+        store.remove_toilet(ids[1], Some(1), member).await.unwrap();
+        let (started, seq) = gongce::sync::from_image(&store, &path).await.expect("starts from the image");
+        assert!(seq > snapshot.seq);
+        assert_eq!(started.len(), 2);
+        assert_eq!(started.get(ids[0]).unwrap().name(), Some("一号公厕（新）"));
+        assert!(started.get(ids[1]).is_none());
+        // Another store (with a like history) does not start from it.
+        let other = open(&other).await;
+        let (org, member, _) = people(&other).await;
+        for (name, lat) in [("甲", 31.23), ("乙", 31.24), ("丙", 31.25)] {
+            other.create_toilet(draft(name, lat, 121.47), Some(org), member).await.unwrap();
+        }
+        assert!(gongce::sync::from_image(&other, &path).await.is_none());
+    }
+
     detailed_facts_survive_writes_reads_and_re_imports(db) {
         let store = open(&db).await;
         let (org, member, _) = people(&store).await;
