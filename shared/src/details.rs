@@ -77,10 +77,11 @@ macro_rules! facts {
 
 const PHONE_MAX: usize = 40;
 /// What [`phone`] takes, for the OpenAPI document: at least three digits
-/// among separators, 转 or ext.
+/// among separators, 转 or ext; or nothing but spaces, which (as for every
+/// text fact) says the number is not known.
 const PHONE_PATTERN: &str = concat!(
-    r"^(?:[ +()/,;#.\-]|转|轉|[eE][xX][tT]|[xX])*",
-    r"(?:[0-9](?:[ +()/,;#.\-]|转|轉|[eE][xX][tT]|[xX])*){3,}$"
+    r"^(?:[ \t\n\r]*|(?:[ +()/,;#.\-]|转|轉|[eE][xX][tT]|[xX])*",
+    r"(?:[0-9](?:[ +()/,;#.\-]|转|轉|[eE][xX][tT]|[xX])*){3,})$"
 );
 
 facts! {
@@ -202,8 +203,15 @@ impl Fact {
                 .map_err(|e| wrong_type(self, e))?
             {
                 None => Ok(None),
-                Some(text) if text.trim().is_empty() => Ok(None),
-                Some(text) => self.parse(&text).map_err(refuse),
+                // The limit counts what was sent, blank (unknown) or not.
+                Some(text) => {
+                    let max = match self.kind() {
+                        Kind::Text { max } => max,
+                        _ => PHONE_MAX,
+                    };
+                    crate::text::within(&text, max).map_err(refuse)?;
+                    self.parse(&text).map_err(refuse)
+                }
             },
         }
     }
@@ -647,6 +655,26 @@ mod tests {
         assert!(Fact::Phone.parse("12").is_err());
         let e = Fact::Grade.parse(&"级".repeat(41)).unwrap_err();
         assert_eq!((e.code, e.limit), ("too_long", Some(40)));
+    }
+
+    #[test]
+    fn a_bodys_blank_text_is_unknown_within_its_limit_as_sent() {
+        let read = |json: &str| serde_json::from_str::<DetailsChange>(json).map(|c| c.0);
+        assert_eq!(read(r#"{"phone":""}"#).unwrap(), vec![(Fact::Phone, None)]);
+        assert_eq!(
+            read(r#"{"fee_note":"   "}"#).unwrap(),
+            vec![(Fact::FeeNote, None)]
+        );
+        // As the document says: spaces count towards the limit.
+        let spaces = |n: usize| " ".repeat(n);
+        let e = read(&format!(r#"{{"phone":"{}"}}"#, spaces(41))).unwrap_err();
+        assert!(
+            e.to_string().contains("41 characters, more than the 40"),
+            "{e}"
+        );
+        assert!(read(&format!(r#"{{"fee_note":"{}"}}"#, spaces(101))).is_err());
+        let padded = format!(r#"{{"grade":"{}一类"}}"#, spaces(39));
+        assert!(read(&padded).is_err());
     }
 
     #[test]

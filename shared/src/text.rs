@@ -54,11 +54,9 @@ pub fn strip_invisible(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// `value` cleaned: invisible formatting and control characters stripped
-/// (line breaks kept when `lines`, else made spaces), trimmed, blank as
-/// `None`. At most `max` characters as sent: the limit counts what the
-/// client sent, as the OpenAPI document's `maxLength` does.
-pub fn clean(value: &str, max: usize, lines: bool) -> Result<Option<String>, ParseError> {
+/// `value` is at most `max` characters as sent (spaces count), else
+/// `too_long` naming the limit.
+pub fn within(value: &str, max: usize) -> Result<(), ParseError> {
     let n = value.chars().count();
     if n > max {
         return Err(ParseError::new(
@@ -67,6 +65,15 @@ pub fn clean(value: &str, max: usize, lines: bool) -> Result<Option<String>, Par
         )
         .coded("too_long", Some(max as i64)));
     }
+    Ok(())
+}
+
+/// `value` cleaned: invisible formatting and control characters stripped
+/// (line breaks kept when `lines`, else made spaces), trimmed, blank as
+/// `None`. At most `max` characters as sent: the limit counts what the
+/// client sent, as the OpenAPI document's `maxLength` does.
+pub fn clean(value: &str, max: usize, lines: bool) -> Result<Option<String>, ParseError> {
+    within(value, max)?;
     let cleaned: String = value
         .chars()
         .filter_map(|c| match c {
