@@ -13,10 +13,10 @@
 //! The file: `GONGCEIX`, the format (u32), the body's length (u64) and its
 //! CRC-32, all little-endian; then the body: the header's length (u32) and
 //! the [`Header`], the R-tree (rstar's own serde form, so it is not bulk
-//! loaded again), and the records in one chunk per core, each a postcard
-//! sequence of [`record::Stored`]. Tree and chunks are decoded on threads
-//! of their own; the tree's leaves are checked against the records and
-//! its boxes against their children before it is used.
+//! loaded again), and the records in [`CHUNKS`] chunks, each a postcard
+//! sequence of [`record::Stored`]. A thread per core reads, checksums and
+//! decodes sections in turn; the whole body is held to its CRC before any
+//! of it is used, and the tree's points and boxes to the records.
 
 use std::{io::Write as _, path::Path, sync::Arc};
 
