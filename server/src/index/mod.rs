@@ -129,6 +129,21 @@ impl Facilities {
         Self::from_fn(|f| Self::answer(t, f) != Some(false))
     }
 
+    /// [`Facilities::of`] and [`Facilities::possible`], each answer read once.
+    fn known_and_possible(t: &Record) -> (Self, Self) {
+        Filter::FACILITIES.iter().enumerate().fold(
+            (Facilities(0), Facilities(0)),
+            |(known, possible), (i, &f)| match Self::answer(t, f) {
+                Some(true) => (
+                    Facilities(known.0 | 1 << i),
+                    Facilities(possible.0 | 1 << i),
+                ),
+                Some(false) => (known, possible),
+                None => (known, Facilities(possible.0 | 1 << i)),
+            },
+        )
+    }
+
     fn required(f: &Filters) -> Self {
         Self::from_fn(|filter| f.is_on(filter))
     }
@@ -148,11 +163,12 @@ impl Default for Combinations {
     }
 }
 
+/// A toilet in the table by id: its record alone (8 bytes a slot). What
+/// it has is worked out from the record when a filter asks, which reads
+/// the record the walk reads for the exact distance anyway; the tree's
+/// leaf has already passed over a toilet known to lack what was asked.
 struct Entry {
     toilet: Arc<Record>,
-    facilities: Facilities,
-    /// What it is not known to lack, for `include_unknown`.
-    possible: Facilities,
 }
 
 /// What a search asks beyond position: the filters and the moment "open now" means.
@@ -176,17 +192,25 @@ impl Criteria {
     /// One evaluation serves both readings of unknown answers.
     fn fit(&self, entry: &Entry, required: Facilities) -> Fit {
         let f = &self.filters;
-        if (f.hide_reported_closed && entry.toilet.reports().reported_closed)
-            || !entry.possible.has_all(required)
-        {
+        if f.hide_reported_closed && entry.toilet.reports().reported_closed {
             return Fit::No;
         }
+        let known = match required {
+            Facilities(0) => true,
+            _ => {
+                let (known, possible) = Facilities::known_and_possible(&entry.toilet);
+                if !possible.has_all(required) {
+                    return Fit::No;
+                }
+                known.has_all(required)
+            }
+        };
         let open = if f.open_now {
             open_at(&entry.toilet, self.now)
         } else {
             Some(true)
         };
-        match (open, entry.facilities.has_all(required)) {
+        match (open, known) {
             (Some(false), _) => Fit::No,
             (Some(true), true) => Fit::Yes,
             _ => Fit::Unknown,
@@ -418,12 +442,12 @@ impl Index {
         if at >= self.entries.len() {
             self.entries.resize_with(at + 1, || None);
         }
-        let entry = Entry::new(toilet);
-        self.with_facilities.0[entry.facilities.0 as usize] += 1;
+        self.with_facilities.0[Facilities::of(&toilet).0 as usize] += 1;
+        let entry = Entry { toilet };
         let old = self.entries[at].replace(entry);
         match &old {
             None => self.len += 1,
-            Some(old) => self.with_facilities.0[old.facilities.0 as usize] -= 1,
+            Some(old) => self.with_facilities.0[Facilities::of(&old.toilet).0 as usize] -= 1,
         }
         old
     }
@@ -593,7 +617,7 @@ impl Index {
             return;
         };
         self.len -= 1;
-        self.with_facilities.0[old.facilities.0 as usize] -= 1;
+        self.with_facilities.0[Facilities::of(&old.toilet).0 as usize] -= 1;
         self.tree.remove(&tree_point(&old.toilet));
     }
 
@@ -717,16 +741,6 @@ pub struct Within {
     /// Toilets in the box whose answer to a requested fact is unknown (none
     /// a known no): left out unless `include_unknown`, counted either way.
     pub unknown: usize,
-}
-
-impl Entry {
-    fn new(toilet: Arc<Record>) -> Self {
-        Entry {
-            facilities: Facilities::of(&toilet),
-            possible: Facilities::possible(&toilet),
-            toilet,
-        }
-    }
 }
 
 fn distance_2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
