@@ -174,9 +174,7 @@ fn cold_start(url: &str, db: &Path, n: usize) -> anyhow::Result<()> {
         );
     }
     // A stop writes the image; the starts after it read it.
-    let mut image = db.as_os_str().to_owned();
-    image.push(".index");
-    let image = PathBuf::from(image);
+    let image = gongce::config::image_beside(db);
     let _ = std::fs::remove_file(&image);
     let (server, _) = start(url, &[])?;
     let stopping = Instant::now();

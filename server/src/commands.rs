@@ -59,16 +59,17 @@ pub fn check_config(args: &ServeArgs) -> anyhow::Result<()> {
     let database = crate::store::redact(&args.store.database_url);
     println!("database         {database}");
     println!("bind             {}", args.bind);
-    let image = match &args.index_image {
-        Some(crate::config::IndexImage::Off) => "off".to_owned(),
-        Some(crate::config::IndexImage::At(path)) => path.display().to_string(),
-        None if crate::store::is_postgres(&args.store.database_url) => "none".to_owned(),
-        None => format!(
-            "{}.index",
-            crate::store::sqlite_path(&args.store.database_url)?.display()
-        ),
-    };
-    println!("index image      {image}");
+    let sqlite_file = (!crate::store::is_postgres(&args.store.database_url))
+        .then(|| crate::store::sqlite_path(&args.store.database_url))
+        .transpose()?;
+    println!(
+        "index image      {}",
+        match args.index_image_of(sqlite_file.as_deref()) {
+            Some(path) => path.display().to_string(),
+            None if args.index_image == Some(crate::config::IndexImage::Off) => "off".to_owned(),
+            None => "none".to_owned(),
+        }
+    );
     println!("secure cookies   {}", args.secure_cookies);
     println!(
         "trusted proxies  {}",
@@ -115,7 +116,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await?
         .with_crowd(args.crowd());
     let opened = started.elapsed();
-    let image = args.index_image_of(&store);
+    let image = args.index_image_of(store.sqlite_file());
     let from_image = match &image {
         Some(path) => crate::sync::from_image(&store, path).await,
         None => None,

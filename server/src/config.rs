@@ -51,6 +51,13 @@ impl std::str::FromStr for IndexImage {
     }
 }
 
+/// The index image's default place: beside the SQLite file, `.index` added.
+pub fn image_beside(sqlite_file: &std::path::Path) -> PathBuf {
+    let mut name = sqlite_file.as_os_str().to_owned();
+    name.push(".index");
+    PathBuf::from(name)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
     Text,
@@ -199,16 +206,13 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    /// Where this server keeps its index image, if anywhere.
-    pub fn index_image_of(&self, store: &crate::store::Store) -> Option<PathBuf> {
+    /// Where this server keeps its index image, if anywhere, on a store
+    /// whose SQLite file (if it is one) is `sqlite_file`.
+    pub fn index_image_of(&self, sqlite_file: Option<&std::path::Path>) -> Option<PathBuf> {
         match &self.index_image {
             Some(IndexImage::Off) => None,
             Some(IndexImage::At(path)) => Some(path.clone()),
-            None => store.sqlite_file().map(|file| {
-                let mut name = file.as_os_str().to_owned();
-                name.push(".index");
-                PathBuf::from(name)
-            }),
+            None => sqlite_file.map(image_beside),
         }
     }
 

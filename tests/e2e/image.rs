@@ -4,30 +4,19 @@
 
 use super::*;
 
-/// The store's toilets near People's Square, by name, nearest first.
-async fn names(client: &reqwest::Client, server: &Server) -> Vec<String> {
-    let (status, body) = get_json(
-        client,
-        &server.url("/api/v1/toilets/nearby?lat=31.2304&lon=121.4737&limit=10"),
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["toilet"]["name"].as_str().unwrap().to_owned())
-        .collect()
+/// What one run of the server served and logged.
+struct Run {
+    /// The toilets near People's Square, by name, nearest first.
+    names: Vec<String>,
+    /// `/healthz`'s count.
+    toilets: i64,
+    log: String,
 }
 
-/// Starts the server on `db` with its log in `log`, runs `check`, stops it
-/// with SIGTERM, and gives back what it logged.
-async fn run<F: std::future::Future<Output = ()>>(
-    db: &str,
-    options: &[&str],
-    log: &Path,
-    check: impl FnOnce(Server) -> F,
-) -> String {
+/// Starts the server on `db` (with `options`, its log in `log`), asks it
+/// what it serves, stops it with SIGTERM (which must succeed) and gives
+/// back what it served and logged.
+async fn run(client: &reqwest::Client, db: &str, options: &[&str], log: &Path) -> Run {
     let mut args = vec!["--sync-interval-ms", "200"];
     args.extend(options);
     let server = Server::spawn(
@@ -36,8 +25,25 @@ async fn run<F: std::future::Future<Output = ()>>(
         std::fs::File::create(log).unwrap().into(),
         "info",
     );
-    check(server).await;
-    std::fs::read_to_string(log).unwrap()
+    let (status, body) = get_json(
+        client,
+        &server.url("/api/v1/toilets/nearby?lat=31.2304&lon=121.4737&limit=10"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let names = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["toilet"]["name"].as_str().unwrap().to_owned())
+        .collect();
+    let (_, health) = get_json(client, &server.url("/healthz")).await;
+    assert!(server.terminate().success());
+    Run {
+        names,
+        toilets: health["toilets"].as_i64().unwrap(),
+        log: std::fs::read_to_string(log).unwrap(),
+    }
 }
 
 /// The store's change log: sequence numbers and toilets.
@@ -80,14 +86,8 @@ async fn a_restart_starts_from_the_image_and_what_changed_while_down() {
     imported(&db, &first, &["--source", "city"]);
 
     // The first start has no image; its stop writes one.
-    let log = run(&db, &[], &dir.path().join("1.log"), |server| async move {
-        assert_eq!(
-            names(client, &server).await,
-            ["人民广场公厕", "南京东路公厕", "外滩公厕"]
-        );
-        assert!(server.terminate().success());
-    })
-    .await;
+    let Run { names, log, .. } = run(client, &db, &[], &dir.path().join("1.log")).await;
+    assert_eq!(names, ["人民广场公厕", "南京东路公厕", "外滩公厕"]);
     assert!(log.contains("no index image yet"), "{log}");
     assert!(log.contains("wrote the index image"), "{log}");
     assert!(image.exists());
@@ -101,16 +101,13 @@ async fn a_restart_starts_from_the_image_and_what_changed_while_down() {
         ),
     );
     imported(&db, &second, &["--source", "city", "--remove-missing"]);
-    let log = run(&db, &[], &dir.path().join("2.log"), |server| async move {
-        assert_eq!(
-            names(client, &server).await,
-            ["人民广场东公厕", "福州路公厕", "外滩公厕"]
-        );
-        let (_, health) = get_json(client, &server.url("/healthz")).await;
-        assert_eq!(health["toilets"], 3);
-        assert!(server.terminate().success());
-    })
-    .await;
+    let Run {
+        names,
+        toilets,
+        log,
+    } = run(client, &db, &[], &dir.path().join("2.log")).await;
+    assert_eq!(names, ["人民广场东公厕", "福州路公厕", "外滩公厕"]);
+    assert_eq!(toilets, 3);
     assert!(log.contains("started from the index image"), "{log}");
 
     // Another store in the same file, made the same way (so its change log
@@ -140,14 +137,9 @@ async fn a_restart_starts_from_the_image_and_what_changed_while_down() {
         stopped_at,
         "the same history, in another store"
     );
-    let log = run(&db, &[], &dir.path().join("3.log"), |server| async move {
-        assert_eq!(
-            names(client, &server).await,
-            ["静安寺东公厕", "南京西路公厕", "人民公园公厕"]
-        );
-        assert!(server.terminate().success());
-    })
-    .await;
+    let other_names = ["静安寺东公厕", "南京西路公厕", "人民公园公厕"];
+    let Run { names, log, .. } = run(client, &db, &[], &dir.path().join("3.log")).await;
+    assert_eq!(names, other_names);
     assert!(log.contains("made from another store"), "{log}");
     assert!(!log.contains("started from the index image"), "{log}");
 
@@ -156,27 +148,19 @@ async fn a_restart_starts_from_the_image_and_what_changed_while_down() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x40;
     std::fs::write(&image, bytes).unwrap();
-    let log = run(&db, &[], &dir.path().join("4.log"), |server| async move {
-        assert_eq!(
-            names(client, &server).await,
-            ["静安寺东公厕", "南京西路公厕", "人民公园公厕"]
-        );
-        assert!(server.terminate().success());
-    })
-    .await;
+    let Run { names, log, .. } = run(client, &db, &[], &dir.path().join("4.log")).await;
+    assert_eq!(names, other_names);
     assert!(log.contains("checksum does not match"), "{log}");
 
     // Off: neither read nor written.
     std::fs::remove_file(&image).unwrap();
-    let log = run(
+    let Run { names, log, .. } = run(
+        client,
         &db,
         &["--index-image", "off"],
         &dir.path().join("5.log"),
-        |server| async move {
-            assert_eq!(names(client, &server).await.len(), 3);
-            assert!(server.terminate().success());
-        },
     )
     .await;
+    assert_eq!(names.len(), 3);
     assert!(!image.exists() && !log.contains("index image"), "{log}");
 }

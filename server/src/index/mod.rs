@@ -121,27 +121,26 @@ impl Facilities {
 
     /// What a toilet is known to have: unknown counts as not having it.
     fn of(t: &Record) -> Self {
-        Self::from_fn(|f| Self::answer(t, f) == Some(true))
+        Self::known_and_possible(t).0
     }
 
     /// What a toilet may have: all but what it is known to lack.
     fn possible(t: &Record) -> Self {
-        Self::from_fn(|f| Self::answer(t, f) != Some(false))
+        Self::known_and_possible(t).1
     }
 
-    /// [`Facilities::of`] and [`Facilities::possible`], each answer read once.
+    /// [`Facilities::of`] and [`Facilities::possible`], each answer read
+    /// once (a filtered walk asks both of every toilet it reads).
     fn known_and_possible(t: &Record) -> (Self, Self) {
-        Filter::FACILITIES.iter().enumerate().fold(
-            (Facilities(0), Facilities(0)),
-            |(known, possible), (i, &f)| match Self::answer(t, f) {
-                Some(true) => (
-                    Facilities(known.0 | 1 << i),
-                    Facilities(possible.0 | 1 << i),
-                ),
-                Some(false) => (known, possible),
-                None => (known, Facilities(possible.0 | 1 << i)),
-            },
-        )
+        let (mut known, mut possible) = (0, 0);
+        for (i, &f) in Filter::FACILITIES.iter().enumerate() {
+            match Self::answer(t, f) {
+                Some(true) => (known, possible) = (known | 1 << i, possible | 1 << i),
+                Some(false) => {}
+                None => possible |= 1 << i,
+            }
+        }
+        (Facilities(known), Facilities(possible))
     }
 
     fn required(f: &Filters) -> Self {

@@ -380,12 +380,12 @@ fn time(field: &str, (secs, nanos): (i64, u32)) -> anyhow::Result<DateTime<Utc>>
 }
 
 /// What reading stored records shares: one parse of each hours text and
-/// time zone, besides the [`Interner`]'s sharing.
+/// time zone (the store's own, as its rows are read), and the
+/// [`Interner`]'s sharing.
 #[derive(Default)]
 pub(super) struct Reader {
     interner: Interner,
-    hours: HashMap<String, Arc<OpeningHours>>,
-    zones: HashMap<String, TimeZone>,
+    parsed: crate::store::Parsed,
 }
 
 impl Record {
@@ -448,24 +448,17 @@ impl Record {
         );
         let opening_hours = match stored.hours {
             None => None,
-            Some(text) => Some(match reader.hours.get(text) {
-                Some(shared) => Arc::clone(shared),
-                None => {
-                    let parsed = OpeningHours::parse(text).with_context(context)?;
-                    let shared = reader.interner.hours(&parsed);
-                    reader.hours.insert(text.to_owned(), Arc::clone(&shared));
-                    shared
+            // Most records share one of a handful of hours: the shared
+            // copy by its text, without cloning the parsed hours again.
+            Some(text) => Some(match reader.interner.hours.get(text) {
+                Some(shared) if shared.written().is_none() => Arc::clone(shared),
+                _ => {
+                    let parsed = reader.parsed.hours(text).with_context(context)?;
+                    reader.interner.hours(&parsed)
                 }
             }),
         };
-        let timezone = match reader.zones.get(stored.timezone) {
-            Some(zone) => *zone,
-            None => {
-                let zone: TimeZone = stored.timezone.parse().with_context(context)?;
-                reader.zones.insert(stored.timezone.to_owned(), zone);
-                zone
-            }
-        };
+        let timezone = reader.parsed.zone(stored.timezone).with_context(context)?;
         let rare = match stored.rare {
             None => None,
             Some(json) => {

@@ -539,13 +539,13 @@ impl ImportTarget {
 /// One parsed copy of each distinct opening-hours text and time zone, for
 /// decoding toilet rows (most toilets share a handful of each).
 #[derive(Default)]
-struct Parsed {
+pub(crate) struct Parsed {
     hours: std::collections::HashMap<String, gongce_shared::OpeningHours>,
     zones: std::collections::HashMap<String, gongce_shared::TimeZone>,
 }
 
 impl Parsed {
-    fn hours(&mut self, text: &str) -> anyhow::Result<gongce_shared::OpeningHours> {
+    pub(crate) fn hours(&mut self, text: &str) -> anyhow::Result<gongce_shared::OpeningHours> {
         if let Some(parsed) = self.hours.get(text) {
             return Ok(parsed.clone());
         }
@@ -554,7 +554,7 @@ impl Parsed {
         Ok(parsed)
     }
 
-    fn zone(&mut self, name: &str) -> anyhow::Result<gongce_shared::TimeZone> {
+    pub(crate) fn zone(&mut self, name: &str) -> anyhow::Result<gongce_shared::TimeZone> {
         if let Some(zone) = self.zones.get(name) {
             return Ok(*zone);
         }
